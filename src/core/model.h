@@ -1,0 +1,174 @@
+// The domain's data: users and their roles, information systems, release requests and
+// everything kept on them. Plain values; no behaviour beyond small queries.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+
+namespace pasaprod {
+
+// A role held by a user. `system` empty means office-wide; per-system roles
+// (functional_user, project_lead) name the system code they apply to.
+struct RoleGrant {
+  std::string role;
+  std::string system;
+  bool operator==(const RoleGrant&) const = default;
+};
+
+struct User {
+  std::string username;
+  std::string name;
+  std::string email;
+  bool active = true;
+  std::string lang = "es";
+  std::vector<RoleGrant> grants;
+
+  // True when the user holds `role` office-wide, or for `system` when system is not empty.
+  bool holds(const std::string& role, const std::string& system) const;
+};
+
+struct IndecopiRegistration {
+  std::string requested_on;  // ISO date, empty when not requested
+  std::string file_number;
+  std::string status;
+};
+
+struct System {
+  std::string code;
+  std::string name;
+  std::string description;
+  std::string unit;                     // owning Dirección / Oficina
+  std::string origin = "inhouse";       // inhouse | outsourcing
+  std::string technology;
+  std::string status = "in_development";  // in_development | in_production | retired
+  std::string initial_version;          // version in production before pasaprod, may be ""
+  IndecopiRegistration indecopi;
+  Timestamp created_at = 0;
+};
+
+// One file in a deliverable slot of a request. Content lives in the library by digest.
+struct DeliverableFile {
+  std::string slot;
+  std::string name;
+  std::int64_t size = 0;
+  std::string sha256;
+  std::string uploaded_by;
+  Timestamp uploaded_at = 0;
+};
+
+// A reviewer's verdict on a slot at reception. It applies to the slot content it saw
+// (`slot_digest`); once the slot's files change the review no longer counts.
+struct Review {
+  std::string slot;
+  std::string verdict;  // accepted | observed
+  std::string note;
+  std::string by;
+  Timestamp at = 0;
+  std::string slot_digest;
+};
+
+// A typed record of SPEC §4.4 (window, backup, deployment, vote, ...).
+struct Record {
+  std::int64_t id = 0;
+  std::string type;
+  std::map<std::string, std::string> fields;
+  std::string by;
+  Timestamp at = 0;
+  std::string manifest_sha256;  // the approval manifest when it was recorded
+};
+
+// An action taken on a request (a transition, or a self-loop).
+struct Transition {
+  std::string action;
+  std::string from;
+  std::string to;
+  std::string by;
+  std::string note;
+  Timestamp at = 0;
+  std::string manifest_sha256;
+};
+
+struct Observation {
+  std::string text;
+  std::string by;
+  Timestamp at = 0;
+  std::string from_state;
+  std::string action;
+};
+
+struct Release {
+  std::string number;  // PP-2026-0042
+  std::string system;
+  std::string kind;    // project | maintenance | emergency
+  std::string version;
+  bool declared_major = false;
+  std::string title;
+  std::string summary;
+  std::string requester;
+  std::string state;
+  std::string edition;
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+  std::int64_t row_version = 0;  // bumped by every change; optimistic concurrency
+
+  std::vector<DeliverableFile> files;
+  std::vector<Review> reviews;           // all reviews, oldest first
+  std::vector<Record> records;           // all records, oldest first
+  std::vector<Transition> transitions;   // all actions, oldest first
+  std::vector<Observation> observations;
+
+  std::vector<const DeliverableFile*> files_in(const std::string& slot) const;
+  // Latest record of a type, or nullptr.
+  const Record* latest_record(const std::string& type) const;
+  // Latest transition of an action, or nullptr.
+  const Transition* latest_transition(const std::string& action) const;
+};
+
+// A listing row: enough to show a release in a list without loading its aggregate.
+struct ReleaseSummary {
+  std::string number;
+  std::string system;
+  std::string kind;
+  std::string version;
+  std::string title;
+  std::string state;
+  std::string requester;
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+};
+
+// A version a system has used: in production, reserved by an open request, or burnt.
+struct VersionUse {
+  std::string version;
+  std::string state;   // the request's state
+  std::string number;  // the request's number
+};
+
+struct FreezeWindow {
+  std::int64_t id = 0;
+  Timestamp from = 0;
+  Timestamp to = 0;
+  std::string reason;
+  std::string created_by;
+  Timestamp created_at = 0;
+};
+
+// One event of the append-only audit trail (SPEC §8).
+struct AuditEvent {
+  std::int64_t seq = 0;
+  Timestamp at = 0;
+  std::string actor;
+  std::string action;   // "release.act", "deliverable.add", "user.add", "session.login", ...
+  std::string subject;  // release number, username, system code, ...
+  std::string before;   // JSON text, may be ""
+  std::string after;    // JSON text, may be ""
+  std::string prev_hash;
+  std::string hash;
+};
+
+}  // namespace pasaprod

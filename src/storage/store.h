@@ -1,0 +1,136 @@
+// The storage interface. One implementation per backend (sqlite/ now, postgres/ later); the
+// shared test suite in tests/store_suite.h runs against every backend.
+//
+// All access happens inside a transaction:
+//
+//   Status s = store.write([&](WriteTx& tx) -> Status {
+//     auto rel = tx.release("PP-2026-0001");
+//     if (!rel) return rel.error();
+//     ... decide ...
+//     if (auto st = tx.update_release_state(number, rel->row_version, "in_qa", now); !st) return st;
+//     return tx.append_event(event);
+//   });
+//
+// write(): the function runs in one serialisable write transaction; it is committed durably
+// (on disk when write() returns ok) only if the function returns ok, and rolled back otherwise,
+// leaving the database exactly as it was. Exceptions thrown by the function roll back too and
+// propagate. read(): the function sees one consistent snapshot.
+//
+// Optimistic concurrency: every change to a release goes through bump_release(), which checks
+// the caller's expected row_version and fails with Code::conflict when someone else changed
+// the release meanwhile. The check-and-bump is atomic with the rest of the transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+
+namespace pasaprod {
+
+struct ReleaseFilter {
+  std::string state;   // exact, "" = any
+  std::string system;  // exact, "" = any
+  std::string kind;    // exact, "" = any
+  std::string text;    // case-insensitive substring of number, title or summary; "" = any
+  std::string requester;  // exact, "" = any
+  Timestamp created_from = 0;  // inclusive, 0 = unbounded
+  Timestamp created_to = 0;    // exclusive, 0 = unbounded
+  int offset = 0;
+  int limit = 50;      // at most this many rows
+};
+
+struct ReleasePage {
+  std::vector<ReleaseSummary> items;  // newest first (created_at desc, number desc)
+  std::int64_t total = 0;             // rows matching the filter, ignoring offset/limit
+};
+
+// Read access. Returned values are copies; they stay valid after the transaction ends.
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  virtual Result<User> user(const std::string& username) = 0;       // not_found
+  virtual std::vector<User> users() = 0;                             // ordered by username
+  // Users holding `role` office-wide, or for `system` when system is not empty.
+  virtual std::vector<User> users_with_role(const std::string& role, const std::string& system) = 0;
+
+  virtual Result<System> system(const std::string& code) = 0;       // not_found
+  virtual std::vector<System> systems() = 0;                         // ordered by code
+
+  // The whole aggregate: files, reviews, records, transitions, observations.
+  virtual Result<Release> release(const std::string& number) = 0;   // not_found
+  virtual ReleasePage releases(const ReleaseFilter& filter) = 0;
+  // Every request of a system with its version and state (for the version policy).
+  virtual std::vector<VersionUse> versions_of(const std::string& system) = 0;
+
+  virtual std::vector<FreezeWindow> freezes() = 0;  // ordered by from
+
+  // Configuration values (e.g. "committee.quorum"); nullopt when unset.
+  virtual std::optional<std::string> setting(const std::string& key) = 0;
+
+  // Audit events with seq > after_seq, oldest first, at most `limit`; `subject` "" = all.
+  virtual std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
+                                         int limit) = 0;
+  // The newest event, or nullopt when the trail is empty.
+  virtual std::optional<AuditEvent> last_event() = 0;
+};
+
+// Write access; every method changes nothing when it returns an error.
+class WriteTx : public ReadTx {
+ public:
+  // already_exists when the username is taken.
+  virtual Status insert_user(const User& user) = 0;
+  // Replaces name, email, active, lang and the grants. not_found when absent.
+  virtual Status update_user(const User& user) = 0;
+
+  virtual Status insert_system(const System& system) = 0;  // already_exists
+  virtual Status update_system(const System& system) = 0;  // not_found
+
+  // Next number of the given year, starting at 1, never reused (a rolled back transaction
+  // does not consume it).
+  virtual std::int64_t next_release_seq(int year) = 0;
+  // Inserts the release row (number must be new; already_exists otherwise). Its collections
+  // are ignored; row_version is stored as given.
+  virtual Status insert_release(const Release& release) = 0;
+  // Sets state and updated_at, and increments row_version — only if the stored row_version
+  // equals `expected_row_version`; otherwise conflict (not_found when absent).
+  virtual Status bump_release(const std::string& number, std::int64_t expected_row_version,
+                              const std::string& state, Timestamp now) = 0;
+
+  // Adds a file to a slot, replacing a file of the same slot and name.
+  virtual Status put_file(const std::string& number, const DeliverableFile& file) = 0;
+  // not_found when there is no such file.
+  virtual Status remove_file(const std::string& number, const std::string& slot,
+                             const std::string& name) = 0;
+  virtual Status add_review(const std::string& number, const Review& review) = 0;
+  // Returns the new record's id.
+  virtual Result<std::int64_t> add_record(const std::string& number, const Record& record) = 0;
+  virtual Status add_transition(const std::string& number, const Transition& t) = 0;
+  virtual Status add_observation(const std::string& number, const Observation& o) = 0;
+
+  virtual Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) = 0;
+  virtual Status put_setting(const std::string& key, const std::string& value) = 0;
+
+  // Appends an event: fills seq (last seq + 1), prev_hash (the last event's hash, "" for the
+  // first) and hash (audit::event_hash), and returns the completed event. Events are never
+  // updated or deleted.
+  virtual Result<AuditEvent> append_event(AuditEvent event) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Status read(const std::function<Status(ReadTx&)>& fn) = 0;
+  // After a write that appended events commits, the backend advances its AuditAnchor (if it
+  // was given one) to the newest event, so a cut tail is detectable (audit/anchor.h).
+  virtual Status write(const std::function<Status(WriteTx&)>& fn) = 0;
+  virtual std::string describe() const = 0;  // "sqlite:/path/to.db"
+};
+
+}  // namespace pasaprod
