@@ -1,0 +1,320 @@
+// Store benchmark (bench/README.md, "store"):
+//   (a) raw SQLite durable commits/s: WAL, synchronous=FULL, one small INSERT per transaction;
+//   (b) actions/s through SqliteStore::write doing what an action does (bump_release +
+//       add_transition + append_event), without and with a FileAnchor, and the ratio to (a);
+//   (c) releases(filter) latency with --releases rows (median and p99 per filter kind).
+//
+// Usage: pasaprod_store_bench [--dir DIR] [--seconds S] [--rounds R] [--releases N]
+//                             [--queries Q]
+// The databases go in a new subdirectory of DIR (default: the current directory), which
+// decides the filesystem measured; it is removed at the end unless --keep is given.
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "audit/file_anchor.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace pasaprod {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string dir;
+  double seconds = 3;
+  int rounds = 3;
+  int releases = 100000;
+  int queries = 50;
+  bool keep = false;
+};
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    throw std::runtime_error(fmt::format("{}: {}", what, sqlite3_errmsg(db)));
+  }
+}
+
+void check(const Status& st) {
+  if (!st.ok()) throw std::runtime_error(st.error().en);
+}
+
+// Runs op repeatedly for `seconds`; returns operations per second.
+double rate(double seconds, const std::function<void()>& op) {
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  long n = 0;
+  while (Clock::now() < until) {
+    op();
+    ++n;
+  }
+  return n / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// (a) one INSERT per durable transaction on a bare SQLite file.
+class RawSqlite {
+ public:
+  explicit RawSqlite(const std::string& path) {
+    check(sqlite3_open(path.c_str(), &db_), db_, "open");
+    check(sqlite3_exec(db_,
+                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                       "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)",
+                       nullptr, nullptr, nullptr),
+          db_, "setup");
+    check(sqlite3_prepare_v2(db_, "INSERT INTO t(v) VALUES (?)", -1, &insert_, nullptr), db_,
+          "prepare");
+  }
+  ~RawSqlite() {
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+  }
+  void commit_one() {
+    check(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db_, "begin");
+    sqlite3_bind_text(insert_, 1, "a small row of about forty bytes of text", -1, SQLITE_STATIC);
+    check(sqlite3_step(insert_), db_, "insert");
+    sqlite3_reset(insert_);
+    check(sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr), db_, "commit");
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+};
+
+// (b) the writes of one procedure action on one release.
+class Actions {
+ public:
+  Actions(const std::string& path, AuditAnchor* anchor) {
+    auto opened = SqliteStore::open(path, anchor);
+    check(opened.ok() ? ok_status() : Status(opened.error()));
+    store_ = std::move(*opened);
+    check(store_->write([&](WriteTx& tx) -> Status {
+      Release r;
+      r.number = "PP-2026-0001";
+      r.system = "SIGA";
+      r.kind = "maintenance";
+      r.version = "2.4";
+      r.title = "Benchmark";
+      r.requester = "ana";
+      r.state = "draft";
+      r.edition = "02";
+      return tx.insert_release(r);
+    }));
+  }
+  void act() {
+    const std::int64_t v = version_;
+    const char* from = v % 2 == 0 ? "draft" : "in_qa";
+    const char* to = v % 2 == 0 ? "in_qa" : "draft";
+    check(store_->write([&](WriteTx& tx) -> Status {
+      if (auto st = tx.bump_release("PP-2026-0001", v, to, 1000 + v); !st) return st;
+      if (auto st = tx.add_transition("PP-2026-0001",
+                                      {"request_qa", from, to, "ana", "", 1000 + v, ""});
+          !st) {
+        return st;
+      }
+      AuditEvent e;
+      e.at = 1000 + v;
+      e.actor = "ana";
+      e.action = "release.act";
+      e.subject = "PP-2026-0001";
+      e.before = fmt::format(R"({{"state":"{}","row_version":{}}})", from, v);
+      e.after = fmt::format(R"({{"state":"{}","row_version":{}}})", to, v + 1);
+      auto done = tx.append_event(std::move(e));
+      return done ? ok_status() : Status(done.error());
+    }));
+    ++version_;
+  }
+
+ private:
+  std::unique_ptr<SqliteStore> store_;
+  std::int64_t version_ = 0;
+};
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  std::size_t i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+// (c) fills a store with n releases spread over systems, kinds, states, requesters and
+// three years, with varied titles.
+void populate(SqliteStore& store, int n) {
+  static constexpr const char* kStates[] = {"draft", "in_qa", "qa_approved", "submitted",
+                                            "validated", "approved", "deployed", "closed",
+                                            "closed", "closed", "rejected", "cancelled"};
+  static constexpr const char* kKinds[] = {"project", "maintenance", "maintenance",
+                                           "emergency"};
+  static constexpr const char* kWords[] = {"planillas", "tesorería", "logística", "portal",
+                                           "reportes", "migración", "seguridad", "contratos",
+                                           "presupuesto", "inventario", "trámite", "firma"};
+  check(store.write([&](WriteTx& tx) -> Status {
+    for (int i = 1; i <= n; ++i) {
+      Release r;
+      int year = 2024 + (i - 1) * 3 / n;
+      r.number = fmt::format("PP-{}-{:05}", year, i);
+      r.system = fmt::format("SYS{:02}", i % 40);
+      r.kind = kKinds[i % 4];
+      r.version = fmt::format("{}.{}", i % 9 + 1, i % 17);
+      r.title = fmt::format("Cambio en {} de {} #{}", kWords[i % 12], kWords[(i / 12) % 12], i);
+      r.summary = fmt::format("Actualiza el módulo de {} y corrige incidencias ({}).",
+                              kWords[(i / 7) % 12], i * 7919 % 100003);
+      r.requester = fmt::format("user{:03}", i % 150);
+      r.state = kStates[(i * 7) % 12];
+      r.edition = "02";
+      r.created_at = 1'704'067'200'000 + static_cast<std::int64_t>(i) * 940'000;  // ~3 years
+      r.updated_at = r.created_at;
+      if (auto st = tx.insert_release(r); !st) return st;
+    }
+    return ok_status();
+  }));
+}
+
+struct Query {
+  std::string name;
+  ReleaseFilter filter;
+};
+
+std::vector<Query> queries() {
+  std::vector<Query> q;
+  const auto add = [&](std::string name, auto set) {
+    ReleaseFilter f;
+    set(f);
+    q.push_back({std::move(name), f});
+  };
+  add("none (first page)", [](ReleaseFilter&) {});
+  add("none, offset 5000", [](ReleaseFilter& f) { f.offset = 5000; });
+  add("state=draft", [](ReleaseFilter& f) { f.state = "draft"; });
+  add("state=closed", [](ReleaseFilter& f) { f.state = "closed"; });
+  add("system", [](ReleaseFilter& f) { f.system = "SYS07"; });
+  add("kind=emergency", [](ReleaseFilter& f) { f.kind = "emergency"; });
+  add("requester", [](ReleaseFilter& f) { f.requester = "user042"; });
+  add("state+system", [](ReleaseFilter& f) {
+    f.state = "in_qa";
+    f.system = "SYS07";
+  });
+  add("created in one month", [](ReleaseFilter& f) {
+    f.created_from = 1'735'689'600'000;  // 2025-01-01
+    f.created_to = 1'738'368'000'000;    // 2025-02-01
+  });
+  add("text, common word", [](ReleaseFilter& f) { f.text = "Migración"; });
+  add("text, rare", [](ReleaseFilter& f) { f.text = "#77777"; });
+  add("text, number", [](ReleaseFilter& f) { f.text = "pp-2025-0500"; });
+  add("text + state", [](ReleaseFilter& f) {
+    f.text = "firma";
+    f.state = "closed";
+  });
+  return q;
+}
+
+int run(const Args& args) {
+  namespace fs = std::filesystem;
+  fs::create_directories(args.dir);
+  fmt::print("store benchmark in {} (sqlite {})\n\n", args.dir, sqlite3_libversion());
+
+  // (a) and (b), alternated round by round so a change in disk speed hits all alike.
+  RawSqlite raw(args.dir + "/raw.db");
+  Actions plain(args.dir + "/actions.db", nullptr);
+  audit::FileAnchor anchor(args.dir + "/audit.anchor");
+  Actions anchored(args.dir + "/actions-anchored.db", &anchor);
+  std::vector<double> r_raw, r_plain, r_anchored;
+  for (int i = 0; i < args.rounds; ++i) {
+    r_raw.push_back(rate(args.seconds, [&] { raw.commit_one(); }));
+    r_plain.push_back(rate(args.seconds, [&] { plain.act(); }));
+    r_anchored.push_back(rate(args.seconds, [&] { anchored.act(); }));
+  }
+  const double a = percentile(r_raw, 0.5);
+  const double b = percentile(r_plain, 0.5);
+  const double c = percentile(r_anchored, 0.5);
+  fmt::print("(a) raw SQLite durable commits/s      {:8.1f}\n", a);
+  fmt::print("(b) actions/s via SqliteStore::write  {:8.1f}   ratio {:5.1f}% (target >= 50%)\n",
+             b, 100 * b / a);
+  fmt::print("    same, with FileAnchor             {:8.1f}   ratio {:5.1f}%\n", c,
+             100 * c / a);
+  fmt::print("    (median of {} rounds of {} s each)\n\n", args.rounds, args.seconds);
+
+  if (args.releases <= 0) return 0;
+  // (c)
+  auto opened = SqliteStore::open(args.dir + "/releases.db");
+  check(opened.ok() ? ok_status() : Status(opened.error()));
+  SqliteStore& store = **opened;
+  auto t0 = Clock::now();
+  populate(store, args.releases);
+  fmt::print("(c) releases(filter) with {} releases (inserted in {:.1f} s)\n", args.releases,
+             std::chrono::duration<double>(Clock::now() - t0).count());
+  std::vector<Query> qs = queries();
+  std::vector<double> all;
+  std::vector<std::vector<double>> per(qs.size());
+  std::vector<std::int64_t> totals(qs.size());
+  for (int i = 0; i < args.queries; ++i) {
+    std::size_t k = static_cast<std::size_t>(i) % qs.size();
+    auto start = Clock::now();
+    check(store.read([&](ReadTx& tx) {
+      totals[k] = tx.releases(qs[k].filter).total;
+      return ok_status();
+    }));
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    all.push_back(ms);
+    per[k].push_back(ms);
+  }
+  fmt::print("    {:<24} {:>8} {:>10}\n", "filter", "total", "median ms");
+  for (std::size_t k = 0; k < qs.size(); ++k) {
+    if (per[k].empty()) continue;
+    fmt::print("    {:<24} {:>8} {:>10.2f}\n", qs[k].name, totals[k], percentile(per[k], 0.5));
+  }
+  fmt::print("    all {} queries: median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
+             "(target < 20 ms)\n",
+             all.size(), percentile(all, 0.5), percentile(all, 0.99),
+             *std::max_element(all.begin(), all.end()));
+  return 0;
+}
+
+}  // namespace
+}  // namespace pasaprod
+
+int main(int argc, char** argv) {
+  pasaprod::Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "{} needs a value\n", a);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--dir") args.dir = value();
+    else if (a == "--seconds") args.seconds = std::stod(value());
+    else if (a == "--rounds") args.rounds = std::stoi(value());
+    else if (a == "--releases") args.releases = std::stoi(value());
+    else if (a == "--queries") args.queries = std::stoi(value());
+    else if (a == "--keep") args.keep = true;
+    else {
+      fmt::print(stderr,
+                 "usage: {} [--dir DIR] [--seconds S] [--rounds R] [--releases N] "
+                 "[--queries Q] [--keep]\n",
+                 argv[0]);
+      return 2;
+    }
+  }
+  // Always a new subdirectory of the one given, so removing it at the end is safe.
+  args.dir = (args.dir.empty() ? std::string(".") : args.dir) + "/pasaprod-store-bench-" +
+             std::to_string(::getpid());
+  int rc = 1;
+  try {
+    rc = pasaprod::run(args);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+  }
+  if (!args.keep) std::filesystem::remove_all(args.dir);
+  return rc;
+}

@@ -1,0 +1,183 @@
+#include "audit/file_anchor.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "util/sha256.h"
+
+namespace pasaprod::audit {
+namespace {
+
+constexpr std::size_t kKeySize = 32;
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// An owned file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now, reporting failure (a failed close may mean lost data).
+  void close_or_throw(const std::string& what) {
+    int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) throw_errno(what);
+  }
+
+ private:
+  int fd_;
+};
+
+// Reads the whole file; nullopt when it does not exist.
+std::optional<std::string> read_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw_errno("open " + path);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read " + path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > 1 << 16) throw AnchorInvalid("anchor file too large: " + path);
+  }
+  return out;
+}
+
+void write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("write " + path);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void fsync_dir_of(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) throw_errno("open directory " + dir.string());
+  if (::fsync(fd.get()) != 0) throw_errno("fsync directory " + dir.string());
+}
+
+// Writes `data` to `path` atomically and durably: path.tmp, fsync, rename, fsync dir.
+// REQUIRES: the caller holds the lock, so path.tmp is not written concurrently.
+void replace_file(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (fd.get() < 0) throw_errno("open " + tmp);
+  write_all(fd.get(), data, tmp);
+  if (::fsync(fd.get()) != 0) throw_errno("fsync " + tmp);
+  fd.close_or_throw("close " + tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("rename " + tmp);
+  fsync_dir_of(path);
+}
+
+// Holds an exclusive flock on path for its lifetime.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path)
+      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_.get() < 0) throw_errno("open " + path);
+    while (::flock(fd_.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) throw_errno("flock " + path);
+    }
+  }  // the lock is released when fd_ closes
+
+ private:
+  Fd fd_;
+};
+
+std::string signed_text(std::int64_t seq, const std::string& hash) {
+  return std::to_string(seq) + " " + hash + "\n";
+}
+
+std::string mac(const std::string& key, const std::string& text) {
+  return hmac_sha256_hex(key, "pasaprod-anchor-v1\n" + text);
+}
+
+}  // namespace
+
+FileAnchor::FileAnchor(std::string path) : path_(std::move(path)) {}
+
+std::string FileAnchor::read_key(bool create) const {
+  const std::string key_path = path_ + ".key";
+  std::optional<std::string> key = read_file(key_path);
+  if (key) {
+    if (key->size() != kKeySize) throw AnchorInvalid("anchor key has the wrong size: " + key_path);
+    return *key;
+  }
+  if (!create) throw AnchorInvalid("anchor key is missing: " + key_path);
+  std::string fresh(kKeySize, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(fresh.data()), kKeySize) != 1) {
+    throw std::runtime_error("RAND_bytes failed creating " + key_path);
+  }
+  replace_file(key_path, fresh);
+  return fresh;
+}
+
+std::optional<AnchorHead> FileAnchor::load() const { return load_with_key(); }
+
+std::optional<AnchorHead> FileAnchor::load_with_key() const {
+  std::optional<std::string> text = read_file(path_);
+  if (!text) return std::nullopt;
+  const auto bad = [&](const char* why) { return AnchorInvalid(std::string(why) + ": " + path_); };
+  std::size_t nl = text->find('\n');
+  if (nl == std::string::npos) throw bad("anchor file is malformed");
+  std::string head_line = text->substr(0, nl + 1);
+  std::string rest = text->substr(nl + 1);
+  std::size_t sp = head_line.find(' ');
+  if (sp == std::string::npos) throw bad("anchor file is malformed");
+  AnchorHead head;
+  const char* first = head_line.data();
+  auto [ptr, ec] = std::from_chars(first, first + sp, head.seq);
+  if (ec != std::errc() || ptr != first + sp || head.seq <= 0) throw bad("anchor seq is malformed");
+  head.hash = head_line.substr(sp + 1, head_line.size() - sp - 2);
+  if (!is_sha256_hex(head.hash)) throw bad("anchor hash is malformed");
+  if (rest.size() != 5 + 64 + 1 || rest.compare(0, 5, "hmac ") != 0 || rest.back() != '\n') {
+    throw bad("anchor HMAC line is malformed");
+  }
+  // Constant time is not needed: the attacker can read the file anyway; only the key is secret.
+  if (rest.substr(5, 64) != mac(read_key(false), head_line)) {
+    throw bad("anchor HMAC does not match: the anchor file was forged or edited");
+  }
+  return head;
+}
+
+void FileAnchor::advance(const AnchorHead& head) {
+  if (head.seq <= 0 || !is_sha256_hex(head.hash)) {
+    throw std::runtime_error("FileAnchor::advance: invalid head for " + path_);
+  }
+  FileLock lock(path_ + ".lock");
+  std::optional<AnchorHead> current = load_with_key();
+  if (current && current->seq >= head.seq) return;
+  const std::string key = read_key(/*create=*/true);
+  const std::string line = signed_text(head.seq, head.hash);
+  replace_file(path_, line + "hmac " + mac(key, line) + "\n");
+}
+
+}  // namespace pasaprod::audit

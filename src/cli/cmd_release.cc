@@ -1,0 +1,209 @@
+// release, deliverable, review, record and act commands.
+#include <filesystem>
+
+#include "cli/context.h"
+#include "service/json_view.h"
+
+namespace pasaprod {
+namespace {
+
+std::string release_text(const ReleaseView& v, const CliContext& ctx) {
+  const Release& r = v.release;
+  const Procedure& p = *v.proc;
+  const Lang lang = ctx.language();
+  std::string t = r.number + " — " + r.title + "\n";
+  t += ctx.t("Sistema: ", "System: ") + r.system + "   " + ctx.t("Tipo: ", "Kind: ") + p.kind_name(r.kind, lang) + "   " +
+       ctx.t("Versión: ", "Version: ") + r.version + "\n";
+  t += ctx.t("Estado: ", "State: ") + p.state_name(r.state, lang) + " (" + r.state + ")   " + ctx.t("Solicitante: ", "Requester: ") + r.requester +
+       "   " + ctx.t("Edición: ", "Edition: ") + r.edition + "\n";
+  t += ctx.t("Manifiesto: ", "Manifest: ") + v.manifest_sha256 + "\n";
+  t += ctx.t("Entregables:\n", "Deliverables:\n");
+  for (const auto& slot : p.kind(r.kind)->slots) {
+    const auto files = r.files_in(slot);
+    std::string review;
+    for (auto it = r.reviews.rbegin(); it != r.reviews.rend(); ++it) {
+      if (it->slot == slot) {
+        review = " [" + it->verdict + " " + it->by + "]";
+        break;
+      }
+    }
+    t += "  " + std::string(files.empty() ? "[ ] " : "[x] ") + p.slot_name(slot, lang) + " (" + slot + ")" + review + "\n";
+    for (const auto* f : files) t += "      " + f->name + "  " + std::to_string(f->size) + " B  sha256:" + f->sha256 + "\n";
+  }
+  if (!r.records.empty()) t += ctx.t("Registros:\n", "Records:\n");
+  for (const auto& rec : r.records) {
+    std::string fields;
+    for (const auto& [k, val] : rec.fields) fields += " " + k + "=" + val;
+    t += "  " + format_iso(rec.at) + " " + rec.type + " (" + rec.by + ")" + fields + "\n";
+  }
+  if (!r.transitions.empty()) t += ctx.t("Acciones:\n", "Actions:\n");
+  for (const auto& tr : r.transitions) {
+    t += "  " + format_iso(tr.at) + " " + tr.action + " " + tr.from + " → " + tr.to + " (" + tr.by + ")" + (tr.note.empty() ? "" : ": " + tr.note) + "\n";
+  }
+  if (!r.observations.empty()) t += ctx.t("Observaciones:\n", "Observations:\n");
+  for (const auto& o : r.observations) t += "  " + format_iso(o.at) + " " + o.by + " (" + o.from_state + "): " + o.text + "\n";
+  if (!v.options.empty()) t += ctx.t("Acciones posibles:\n", "Possible actions:\n");
+  for (const auto& o : v.options) {
+    t += "  " + std::string(o.allowed ? "✔ " : "✘ ") + o.action + " → " + o.to;
+    if (o.reason) t += ": " + o.reason->message(lang);
+    t += "\n";
+  }
+  return t;
+}
+
+// Parses key=value arguments.
+std::map<std::string, std::string> parse_fields(const std::vector<std::string>& kvs) {
+  std::map<std::string, std::string> out;
+  for (const auto& kv : kvs) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw CliFailure{make_error(Code::invalid_argument, "cli.bad_field", "Use clave=valor; «" + kv + "» no lo es.",
+                                  "Use key=value; \"" + kv + "\" is not.")};
+    }
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_release(CLI::App& app, CliContext& ctx) {
+  auto* rel = app.add_subcommand("release", "Solicitudes de pase / release requests");
+  rel->require_subcommand(1);
+
+  struct NewArgs {
+    std::string system, kind, version, title, summary, as;
+    bool major = false;
+  };
+  auto n = std::make_shared<NewArgs>();
+  auto* add = rel->add_subcommand("new", "Abre una solicitud e imprime su número / open a request, print its number");
+  add->add_option("--system", n->system, "Código del sistema / system code")->required();
+  add->add_option("--kind", n->kind, "project|maintenance|emergency")->required()->check(CLI::IsMember({"project", "maintenance", "emergency"}));
+  add->add_option("--version", n->version, "Versión destino / target version")->required();
+  add->add_option("--title", n->title, "Título / title")->required();
+  add->add_option("--summary", n->summary, "Resumen de cambios / change summary");
+  add->add_flag("--major", n->major, "Mantenimiento declarado mayor / maintenance declared major");
+  add->add_option("--as", n->as, "Usuario que actúa / acting user")->required();
+  add->callback([&ctx, n] {
+    Release r = ctx.take(ctx.office().open_release(Caller{n->as}, n->system, {n->kind, n->version, n->major, n->title, n->summary}));
+    ctx.print({{"number", r.number}, {"state", r.state}, {"version", r.version}, {"system", r.system}, {"kind", r.kind}}, r.number);
+  });
+
+  auto f = std::make_shared<ReleaseFilter>();
+  auto* list = rel->add_subcommand("list", "Lista solicitudes, las más nuevas primero / list requests, newest first");
+  list->add_option("--state", f->state, "Estado / state");
+  list->add_option("--system", f->system, "Sistema / system");
+  list->add_option("--kind", f->kind, "Tipo / kind");
+  list->add_option("--text", f->text, "Texto en número, título o resumen / text search");
+  list->add_option("--limit", f->limit, "Máximo de filas / max rows")->check(CLI::Range(1, 10000));
+  list->add_option("--offset", f->offset, "Desde la fila / skip rows")->check(CLI::NonNegativeNumber);
+  list->callback([&ctx, f] {
+    ReleasePage page = ctx.take(ctx.office().releases(*f));
+    const Procedure& p = ctx.office().current_procedure();
+    nlohmann::json items = nlohmann::json::array();
+    std::string text;
+    for (const auto& r : page.items) {
+      items.push_back(summary_json(r, p, ctx.language()));
+      text += r.number + "\t" + r.system + "\t" + r.kind + "\t" + r.version + "\t" + r.state + "\t" + r.title + "\n";
+    }
+    ctx.print({{"items", items}, {"total", page.total}, {"offset", f->offset}, {"limit", f->limit}}, text);
+  });
+
+  struct ShowArgs {
+    std::string number, as;
+  };
+  auto s = std::make_shared<ShowArgs>();
+  auto* show = rel->add_subcommand("show", "Muestra una solicitud completa / show a request");
+  show->add_option("NUMBER", s->number, "Número / number")->required();
+  show->add_option("--as", s->as, "Mostrar las acciones posibles para este usuario / show this user's possible actions");
+  show->callback([&ctx, s] {
+    ReleaseView v = ctx.take(ctx.office().view(s->number, s->as));
+    ctx.print(release_json(v, ctx.language()), release_text(v, ctx));
+  });
+}
+
+void register_deliverable(CLI::App& app, CliContext& ctx) {
+  auto* del = app.add_subcommand("deliverable", "Entregables / deliverables");
+  del->require_subcommand(1);
+  struct Args {
+    std::string number, slot, as;
+    std::vector<std::string> files;
+  };
+  auto a = std::make_shared<Args>();
+  auto* add = del->add_subcommand("add", "Sube archivos a un entregable / upload files to a slot");
+  add->add_option("NUMBER", a->number, "Número / number")->required();
+  add->add_option("SLOT", a->slot, "Entregable / slot")->required();
+  add->add_option("FILE", a->files, "Archivos / files")->required();
+  add->add_option("--as", a->as, "Usuario que actúa / acting user")->required();
+  add->callback([&ctx, a] {
+    nlohmann::json out = nlohmann::json::array();
+    std::string text;
+    for (const auto& path : a->files) {
+      const std::string name = std::filesystem::path(path).filename().string();
+      DeliverableFile f = ctx.take(ctx.office().add_deliverable_file(Caller{a->as}, a->number, a->slot, path, name));
+      out.push_back(file_json(f));
+      text += f.slot + "/" + f.name + "  " + std::to_string(f.size) + " B  sha256:" + f.sha256 + "\n";
+    }
+    ctx.print(out, text);
+  });
+  auto r = std::make_shared<Args>();
+  auto* rm = del->add_subcommand("remove", "Quita un archivo de un entregable / remove a file");
+  rm->add_option("NUMBER", r->number, "Número / number")->required();
+  rm->add_option("SLOT", r->slot, "Entregable / slot")->required();
+  rm->add_option("FILE", r->files, "Nombre del archivo / file name")->required()->expected(1);
+  rm->add_option("--as", r->as, "Usuario que actúa / acting user")->required();
+  rm->callback([&ctx, r] {
+    ctx.check(ctx.office().remove_deliverable(Caller{r->as}, r->number, r->slot, r->files.at(0)));
+    ctx.print({{"removed", {{"slot", r->slot}, {"name", r->files.at(0)}}}}, ctx.t("Archivo quitado.", "File removed."));
+  });
+}
+
+void register_review_record_act(CLI::App& app, CliContext& ctx) {
+  struct Args {
+    std::string number, slot, verdict, note, as, type, action;
+    std::vector<std::string> fields;
+    std::int64_t expect = -1;
+  };
+  auto rv = std::make_shared<Args>();
+  auto* review = app.add_subcommand("review", "Revisa un entregable en la recepción / review a deliverable at reception");
+  review->add_option("NUMBER", rv->number, "Número / number")->required();
+  review->add_option("SLOT", rv->slot, "Entregable / slot")->required();
+  review->add_option("VERDICT", rv->verdict, "accepted|observed")->required()->check(CLI::IsMember({"accepted", "observed"}));
+  review->add_option("--note", rv->note, "Nota / note");
+  review->add_option("--as", rv->as, "Usuario que actúa / acting user")->required();
+  review->callback([&ctx, rv] {
+    Review r = ctx.take(ctx.office().review(Caller{rv->as}, rv->number, rv->slot, rv->verdict, rv->note));
+    ctx.print(review_json(r), rv->number + ": " + r.slot + " " + r.verdict);
+  });
+
+  auto rc = std::make_shared<Args>();
+  auto* record = app.add_subcommand("record", "Registra un dato del pase (SPEC §4.4) / add a record");
+  record->add_option("NUMBER", rc->number, "Número / number")->required();
+  record->add_option("TYPE", rc->type, "window|dba_conformity|infra_readiness|security_conformity|vote|backup|deployment|verification|"
+                                       "rollback|inventory|ip_registration|baseline|cosign")
+      ->required();
+  record->add_option("FIELDS", rc->fields, "clave=valor / key=value");
+  record->add_option("--as", rc->as, "Usuario que actúa / acting user")->required();
+  record->callback([&ctx, rc] {
+    Record r = ctx.take(ctx.office().record(Caller{rc->as}, rc->number, rc->type, parse_fields(rc->fields)));
+    ctx.print(record_json(r), rc->number + ": " + r.type + ctx.t(" registrado", " recorded"));
+  });
+
+  auto ac = std::make_shared<Args>();
+  auto* act = app.add_subcommand("act", "Realiza una acción del procedimiento / take an action");
+  act->add_option("NUMBER", ac->number, "Número / number")->required();
+  act->add_option("ACTION", ac->action, "Acción / action (request_qa, qa_accept, ...)")->required();
+  act->add_option("--note", ac->note, "Nota (motivo) / note (reason)");
+  act->add_option("FIELDS", ac->fields, "clave=valor / key=value");
+  act->add_option("--expect-version", ac->expect, "Falla si la solicitud cambió / fail if the request changed (row_version)");
+  act->add_option("--as", ac->as, "Usuario que actúa / acting user")->required();
+  act->callback([&ctx, ac] {
+    std::optional<std::int64_t> expect;
+    if (ac->expect >= 0) expect = ac->expect;
+    Release r = ctx.take(ctx.office().act(Caller{ac->as}, ac->number, ActionInput{ac->action, ac->note, parse_fields(ac->fields)}, expect));
+    ReleaseView v = ctx.take(ctx.office().view(r.number, ""));
+    ctx.print(release_json(v, ctx.language()), r.number + ": " + ac->action + " → " + v.proc->state_name(r.state, ctx.language()) + " (" + r.state + ")");
+  });
+}
+
+}  // namespace pasaprod

@@ -1,0 +1,125 @@
+// audit verify, library verify and demo.
+#include <iostream>
+#include <set>
+
+#include "cli/context.h"
+#include "library/library.h"
+#include "service/demo.h"
+#include "service/json_view.h"
+
+namespace pasaprod {
+namespace {
+
+Error verification_failed(const std::string& es, const std::string& en) {
+  return make_error(Code::data_loss, "verify.failed", es, en);
+}
+
+// Every library digest the database refers to.
+std::set<std::string> referenced_blobs(Office& office) {
+  std::set<std::string> out;
+  ReleaseFilter f;
+  f.limit = 500;
+  for (;;) {
+    ReleasePage page = office.releases(f).value();
+    for (const auto& s : page.items) {
+      auto v = office.view(s.number, "");
+      if (!v) continue;
+      for (const auto& file : v->release.files) out.insert(file.sha256);
+    }
+    if (page.items.size() < static_cast<std::size_t>(f.limit)) break;
+    f.offset += f.limit;
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_verify(CLI::App& app, CliContext& ctx) {
+  auto* audit = app.add_subcommand("audit", "Pista de auditoría / audit trail");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "Verifica la cadena de eventos y su ancla / verify the event chain and its anchor");
+  verify->callback([&ctx] {
+    auto report = ctx.local().store().verify_audit();
+    nlohmann::json problems = nlohmann::json::array();
+    std::string text;
+    for (const auto& p : report.problems) {
+      problems.push_back({{"seq", p.seq}, {"id", p.id}, {"message", p.message(ctx.language())}});
+      text += "  " + p.message(ctx.language()) + "\n";
+    }
+    nlohmann::json j = {{"ok", report.ok}, {"events_checked", report.events_checked}, {"last_seq", report.last_seq},
+                        {"problems", problems}, {"problems_total", report.problems_total}};
+    if (report.ok) {
+      ctx.print(j, ctx.t("Pista de auditoría íntegra: ", "Audit trail intact: ") + std::to_string(report.events_checked) +
+                       ctx.t(" eventos verificados.", " events verified."));
+      return;
+    }
+    ctx.print(j, ctx.t("LA PISTA DE AUDITORÍA FUE ALTERADA:\n", "THE AUDIT TRAIL WAS TAMPERED WITH:\n") + text);
+    throw CliFailure{verification_failed(std::to_string(report.problems_total) + " problema(s) en la pista de auditoría.",
+                                         std::to_string(report.problems_total) + " problem(s) in the audit trail.")};
+  });
+
+  auto* lib = app.add_subcommand("library", "Librería de programas fuentes y documentación / the library");
+  lib->require_subcommand(1);
+  auto* lverify = lib->add_subcommand("verify", "Recalcula cada SHA-256 y reporta diferencias / recompute every digest");
+  lverify->callback([&ctx] {
+    Library& library = ctx.local().library();
+    LibraryVerifyReport all = library.verify();
+    const auto refs = referenced_blobs(ctx.office());
+    LibraryVerifyReport referenced = library.verify_blobs(std::vector<std::string>(refs.begin(), refs.end()));
+    nlohmann::json problems = nlohmann::json::array();
+    std::string text;
+    std::set<std::string> seen;
+    for (const auto* report : {&all, &referenced}) {
+      for (const auto& p : report->problems) {
+        const std::string key = std::string(problem_kind_name(p.kind)) + p.sha256;
+        if (!seen.insert(key).second) continue;
+        problems.push_back({{"kind", problem_kind_name(p.kind)}, {"sha256", p.sha256}, {"path", p.path.string()},
+                            {"message", ctx.language() == Lang::en ? p.en : p.es}});
+        text += "  " + (ctx.language() == Lang::en ? p.en : p.es) + "\n";
+      }
+    }
+    nlohmann::json j = {{"ok", problems.empty()}, {"checked", all.checked}, {"bytes", all.bytes}, {"referenced", refs.size()}, {"problems", problems}};
+    if (problems.empty()) {
+      ctx.print(j, ctx.t("Librería íntegra: ", "Library intact: ") + std::to_string(all.checked) + ctx.t(" archivos verificados.", " files verified."));
+      return;
+    }
+    ctx.print(j, ctx.t("LA LIBRERÍA TIENE PROBLEMAS:\n", "THE LIBRARY HAS PROBLEMS:\n") + text);
+    throw CliFailure{verification_failed(std::to_string(problems.size()) + " problema(s) en la librería.",
+                                         std::to_string(problems.size()) + " problem(s) in the library.")};
+  });
+}
+
+void register_demo(CLI::App& app, CliContext& ctx) {
+  auto full = std::make_shared<bool>(false);
+  auto* demo = app.add_subcommand("demo",
+                                  "Crea una oficina de demostración y lleva un pase de mantenimiento hasta el cierre, paso a paso / "
+                                  "create a demo office and walk one maintenance release to closed, step by step");
+  demo->add_flag("--full", *full, "Además, pases de todo tipo en varios estados / also releases of every kind in many states");
+  demo->callback([&ctx, full] {
+    Office& office = ctx.office();
+    nlohmann::json steps = nlohmann::json::array();
+    DemoLog log = [&](const std::string& line) {
+      if (ctx.json) {
+        steps.push_back(line);
+      } else {
+        std::cout << line << "\n" << std::flush;
+      }
+    };
+    if (*full) {
+      ctx.check(seed_demo_office(office, log));
+    } else {
+      ctx.check(seed_demo_people_and_systems(office, log));
+      std::string number = ctx.take(walk_demo_release(office, "SIAGIE", "maintenance", "Nuevo reporte de actas de evaluación", "closed", log));
+      ReleaseView v = ctx.take(office.view(number, ""));
+      log(number + ": " + v.proc->state_name(v.release.state, ctx.language()) + " — " + ctx.t("versión en producción de SIAGIE: ", "SIAGIE version in production: ") +
+          ctx.take(office.system_view("SIAGIE")).production_version);
+    }
+    auto report = ctx.local().store().verify_audit();
+    log(ctx.t("Pista de auditoría: ", "Audit trail: ") + std::to_string(report.events_checked) + ctx.t(" eventos, ", " events, ") +
+        (report.ok ? ctx.t("íntegra", "intact") : ctx.t("ALTERADA", "TAMPERED")));
+    log(ctx.t("Usuarios de demostración (contraseña «", "Demo users (password \"") + kDemoPassword + ctx.t("»): ", "\"): ") + "ana.funcional, pedro.lider, carla.calidad, oscar.operador, julia.jefa, …");
+    if (ctx.json) ctx.print({{"steps", steps}, {"db", ctx.local().db_path()}}, "");
+  });
+}
+
+}  // namespace pasaprod

@@ -1,0 +1,53 @@
+#include "cli/context.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/procedure.h"
+
+namespace pasaprod {
+
+int exit_code_for(Code code) {
+  switch (code) {
+    case Code::ok: return 0;
+    case Code::invalid_argument: return 2;
+    case Code::not_found: return 3;
+    case Code::unauthenticated:
+    case Code::permission_denied: return 4;
+    case Code::failed_precondition: return 5;
+    case Code::conflict:
+    case Code::already_exists: return 6;
+    case Code::data_loss: return 7;
+    case Code::too_large: return 8;
+    case Code::internal: return 1;
+  }
+  return 1;
+}
+
+LocalOffice& CliContext::local() {
+  if (!local_) {
+    auto lo = LocalOffice::open(db);
+    if (!lo) throw CliFailure{lo.error()};
+    local_ = std::move(*lo);
+  }
+  return *local_;
+}
+
+Office& CliContext::office() { return local().office(); }
+
+void CliContext::print(const nlohmann::json& j, const std::string& text) const {
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+  } else if (!text.empty()) {
+    std::cout << text << (text.back() == '\n' ? "" : "\n");
+  }
+}
+
+Caller local_caller() {
+  const char* user = std::getenv("USER");
+  return Caller{std::string("cli:") + (user && *user ? user : std::to_string(getuid())), true};
+}
+
+}  // namespace pasaprod

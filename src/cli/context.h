@@ -1,0 +1,69 @@
+// State shared by the CLI's subcommands: global options, the (lazily opened) local office, and
+// output in text or JSON.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/local_office.h"
+#include "core/status.h"
+
+namespace pasaprod {
+
+// Thrown by a command to end with an Error; main prints it and exits with exit_code_for().
+struct CliFailure {
+  Error error;
+};
+
+// Exit codes: 0 ok, 1 internal, 2 invalid argument, 3 not found, 4 not allowed (role or
+// sign-in), 5 refused by a guard of the procedure, 6 conflict (state moved on, lost race,
+// already exists), 7 data loss (verification failed), 8 too large.
+int exit_code_for(Code code);
+
+struct CliContext {
+  std::string db;
+  bool json = false;
+  std::string lang = "es";
+  std::string server;  // --server URL: talk to a pasaprod server instead of the local file
+  std::string token;   // --token or $PASAPROD_TOKEN
+  std::string procedure_file;  // --procedure FILE: an extra edition, made current
+
+  Lang language() const { return parse_lang(lang); }
+  // Opens the local database on first use; throws CliFailure when it cannot.
+  Office& office();
+  LocalOffice& local();
+
+  // Prints `j` (with --json) or `text` (otherwise) on stdout.
+  void print(const nlohmann::json& j, const std::string& text) const;
+  // Unwraps a result or throws CliFailure.
+  template <class T>
+  T take(Result<T> r) const {
+    if (!r) throw CliFailure{r.error()};
+    return std::move(*r);
+  }
+  void check(const Status& s) const {
+    if (!s) throw CliFailure{s.error()};
+  }
+  std::string t(const std::string& es, const std::string& en) const { return language() == Lang::en ? en : es; }
+
+ private:
+  std::unique_ptr<LocalOffice> local_;
+};
+
+// A local caller for administrative commands: whoever runs the CLI on the database file.
+Caller local_caller();
+
+// Registration of each command group (one file each).
+void register_init(CLI::App& app, CliContext& ctx);
+void register_user(CLI::App& app, CliContext& ctx);
+void register_system(CLI::App& app, CliContext& ctx);
+void register_release(CLI::App& app, CliContext& ctx);
+void register_deliverable(CLI::App& app, CliContext& ctx);
+void register_review_record_act(CLI::App& app, CliContext& ctx);
+void register_freeze(CLI::App& app, CliContext& ctx);
+void register_verify(CLI::App& app, CliContext& ctx);
+void register_demo(CLI::App& app, CliContext& ctx);
+
+}  // namespace pasaprod

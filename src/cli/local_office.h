@@ -1,0 +1,45 @@
+// An Office over local files: the SQLite database, the library beside it, and the audit
+// anchor outside it.
+//
+//   data/pasaprod.db          the database (WAL: also -wal and -shm files)
+//   data/pasaprod.db.anchor   the audit trail's head (and .key: its HMAC key)
+//   data/library/             the content-addressed library
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "audit/file_anchor.h"
+#include "library/library.h"
+#include "service/office.h"
+#include "service/procedures.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "util/system_clock.h"
+
+namespace pasaprod {
+
+class LocalOffice {
+ public:
+  // Opens (creating if needed) the database at db_path and the files beside it.
+  static Result<std::unique_ptr<LocalOffice>> open(const std::string& db_path);
+
+  Office& office() { return *office_; }
+  SqliteStore& store() { return *store_; }
+  Library& library() { return *library_; }
+  const std::string& db_path() const { return db_path_; }
+
+ private:
+  LocalOffice() = default;
+  std::string db_path_;
+  SystemClock clock_;
+  ProcedureSet procedures_;
+  std::unique_ptr<audit::FileAnchor> anchor_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Library> library_;
+  std::unique_ptr<Office> office_;
+};
+
+// Default database path: $PASAPROD_DB, else ./data/pasaprod.db.
+std::string default_db_path();
+
+}  // namespace pasaprod

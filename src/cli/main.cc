@@ -1,0 +1,52 @@
+// pasaprod: release-to-production approvals (see README.md).
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/context.h"
+#include "service/json_view.h"
+
+int main(int argc, char** argv) {
+  using namespace pasaprod;
+  CliContext ctx;
+  ctx.db = default_db_path();
+  if (const char* t = std::getenv("PASAPROD_TOKEN")) ctx.token = t;
+
+  CLI::App app{"pasaprod — pases a producción según el procedimiento OFIN-ASI (edición 02).\n"
+               "Release-to-production approvals following the OFIN-ASI procedure (edition 02)."};
+  app.set_help_all_flag("--help-all", "Ayuda de todos los comandos / help for every command");
+  app.add_option("--db", ctx.db, "Base de datos SQLite / SQLite database file ($PASAPROD_DB, default data/pasaprod.db)");
+  app.add_flag("--json", ctx.json, "Salida JSON / machine-readable JSON output");
+  app.add_option("--lang", ctx.lang, "Idioma de los mensajes / message language: es|en")->check(CLI::IsMember({"es", "en"}));
+  app.add_option("--server", ctx.server, "URL de un servidor pasaprod / talk to a pasaprod server instead of the file");
+  app.add_option("--token", ctx.token, "Token de API para --server / API token for --server ($PASAPROD_TOKEN)");
+  app.require_subcommand(1);
+  app.footer(
+      "Códigos de salida / exit codes: 0 ok, 1 interno/internal, 2 argumento inválido/invalid argument, 3 no existe/not found,\n"
+      "4 no permitido/not allowed, 5 rechazado por el procedimiento/refused by a guard, 6 conflicto/conflict,\n"
+      "7 verificación fallida/verification failed, 8 demasiado grande/too large.");
+
+  register_init(app, ctx);
+  register_user(app, ctx);
+  register_system(app, ctx);
+  register_release(app, ctx);
+  register_deliverable(app, ctx);
+  register_review_record_act(app, ctx);
+  register_freeze(app, ctx);
+  register_verify(app, ctx);
+  register_demo(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const CliFailure& f) {
+    if (ctx.json) std::cout << nlohmann::json{{"error", error_json(f.error, ctx.language())}}.dump(2) << "\n";
+    std::cerr << "pasaprod: " << f.error.message(ctx.language()) << "\n";
+    return exit_code_for(f.error.code);
+  } catch (const std::exception& e) {
+    std::cerr << "pasaprod: " << (ctx.language() == Lang::en ? "internal error: " : "error interno: ") << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+// The engine: decides whether an actor may do something to a release request now, and if so
+// what gets written. Pure: it reads a Situation (loaded by the caller) and returns plans or
+// Errors; the service layer applies a plan in one transaction.
+//
+//   Situation s = make_situation(proc, release, system, now);
+//   s.committee_members = ...; s.freezes = ...;
+//   Result<ActionPlan> plan = plan_action(s, actor, {"qa_accept", "", {}});
+//   if (!plan) return plan.error();       // permission_denied / conflict / failed_precondition
+//
+// Refusals, in the order checked: unknown action (invalid_argument), action not possible from
+// the current state (conflict: the request moved on), actor lacks an R role (permission_denied,
+// naming the roles), segregation of duties (permission_denied), guards (failed_precondition,
+// naming everything missing).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/procedure.h"
+#include "core/status.h"
+
+namespace pasaprod {
+
+// Everything a decision depends on.
+struct Situation {
+  const Procedure* proc = nullptr;
+  const Release* release = nullptr;
+  const System* system = nullptr;
+  Timestamp now = 0;
+  std::string manifest;                      // current manifest SHA-256 (make_situation fills it)
+  std::vector<FreezeWindow> freezes;
+  std::vector<std::string> committee_members;  // usernames holding the committee role
+  std::string quorum_setting;                  // "" = the procedure's default
+  // For deploy: the manifest recomputed from the bytes actually in the library.
+  std::optional<std::string> deployed_manifest;
+};
+
+Situation make_situation(const Procedure& proc, const Release& release, const System& system, Timestamp now);
+
+struct ActionInput {
+  std::string action;
+  std::string note;
+  std::map<std::string, std::string> fields;
+};
+
+struct ActionPlan {
+  const ActionDef* def = nullptr;
+  Transition transition;                  // to append
+  std::optional<Observation> observation;  // when the action carries a note that sends work back
+};
+
+Result<ActionPlan> plan_action(const Situation& s, const User& actor, const ActionInput& input);
+
+// One action of the release's kind possible from its current state, and whether `actor` may
+// take it now (if not, why). Guards needing a note are not refused for lack of one here.
+struct ActionOption {
+  std::string action;
+  std::string to;
+  bool allowed = false;
+  bool needs_note = false;
+  bool irreversible = false;
+  std::optional<Error> reason;
+};
+std::vector<ActionOption> action_options(const Situation& s, const User& actor);
+
+// Records (SPEC §4.4). Validates type, role, state, kind and fields; returns the record to add.
+Result<Record> plan_record(const Situation& s, const User& actor, const std::string& type,
+                           const std::map<std::string, std::string>& fields);
+
+// Deliverables. plan_upload covers add and replace; both refuse outside the editable states.
+Status plan_upload(const Situation& s, const User& actor, const std::string& slot, const std::string& name);
+Status plan_remove(const Situation& s, const User& actor, const std::string& slot, const std::string& name);
+Result<Review> plan_review(const Situation& s, const User& actor, const std::string& slot,
+                           const std::string& verdict, const std::string& note);
+// A file name safe to show and store: 1–200 bytes, no '/', '\\', control characters, not "."/"..".
+Status check_file_name(const std::string& name);
+
+// Opening a request.
+struct NewReleaseInput {
+  std::string kind;
+  std::string version;
+  bool declared_major = false;
+  std::string title;
+  std::string summary;
+};
+// Checks role, system status, fields and version policy; returns the release to insert
+// without number (the caller assigns it).
+Result<Release> plan_new_release(const Procedure& proc, const System& system, const std::vector<VersionUse>& uses,
+                                 const User& actor, const NewReleaseInput& input, Timestamp now);
+
+// Who takes part: true when `actor` holds one of `roles` for the release (per-system roles for
+// its system; `requester` = who opened it).
+bool holds_any(const Procedure& proc, const User& actor, const Release& release, const std::vector<std::string>& roles);
+// "Responsable de Control de Calidad o Jefe de la Oficina de Informática (para el sistema X)".
+std::string roles_phrase(const Procedure& proc, const std::vector<std::string>& roles, const std::string& system, Lang lang);
+
+// Quorum for the committee of the situation.
+int committee_quorum(const Situation& s);
+// Latest fresh vote per member: counts of "approve" and "reject".
+std::pair<int, int> committee_votes(const Situation& s);
+
+}  // namespace pasaprod

@@ -1,0 +1,353 @@
+#include "core/guards.h"
+
+#include <algorithm>
+
+#include "core/manifest.h"
+
+namespace pasaprod {
+namespace {
+
+Error refuse(std::string id, std::string es, std::string en) {
+  return make_error(Code::failed_precondition, "guard." + std::move(id), std::move(es), std::move(en));
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& last_sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += (i + 1 == items.size()) ? last_sep : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+const KindDef& kind_of(const Situation& s) { return *s.proc->kind(s.release->kind); }
+
+std::vector<std::string> uploadable_slots(const Situation& s) {
+  std::vector<std::string> out;
+  for (const auto& code : kind_of(s).slots) {
+    const SlotDef* def = s.proc->slot(code);
+    if (def && !def->generated) out.push_back(code);
+  }
+  return out;
+}
+
+const Review* latest_review(const Release& r, const std::string& slot) {
+  for (auto it = r.reviews.rbegin(); it != r.reviews.rend(); ++it) {
+    if (it->slot == slot) return &*it;
+  }
+  return nullptr;
+}
+
+std::optional<Error> slots_filled(const Situation& s) {
+  std::vector<std::string> es, en;
+  for (const auto& slot : uploadable_slots(s)) {
+    if (s.release->files_in(slot).empty()) {
+      es.push_back(s.proc->slot_name(slot, Lang::es));
+      en.push_back(s.proc->slot_name(slot, Lang::en));
+    }
+  }
+  if (es.empty()) return std::nullopt;
+  Error e = refuse("deliverables_missing", "Faltan entregables: " + join(es, " y ") + ". Súbalos mientras la solicitud es editable.",
+                   "Deliverables missing: " + join(en, " and ") + ". Upload them while the request is editable.");
+  for (const auto& slot : uploadable_slots(s)) {
+    if (s.release->files_in(slot).empty()) e.with("missing", slot);
+  }
+  return e;
+}
+
+std::optional<Error> slots_accepted(const Situation& s) {
+  std::vector<std::string> es, en, missing;
+  for (const auto& slot : uploadable_slots(s)) {
+    const std::string es_name = s.proc->slot_name(slot, Lang::es), en_name = s.proc->slot_name(slot, Lang::en);
+    if (s.release->files_in(slot).empty()) {
+      es.push_back(es_name + " (vacío)");
+      en.push_back(en_name + " (empty)");
+    } else {
+      const Review* rv = latest_review(*s.release, slot);
+      if (!rv || rv->slot_digest != slot_digest(*s.release, slot)) {
+        es.push_back(es_name + " (sin revisar)");
+        en.push_back(en_name + " (not reviewed)");
+      } else if (rv->verdict != "accepted") {
+        es.push_back(es_name + " (observado)");
+        en.push_back(en_name + " (observed)");
+      } else {
+        continue;
+      }
+    }
+    missing.push_back(slot);
+  }
+  if (es.empty()) return std::nullopt;
+  Error e = refuse("deliverables_not_accepted",
+                   "Todo entregable requerido debe estar revisado y aceptado; pendientes: " + join(es, " y ") +
+                       ". El operador de pase a producción revisa cada entregable.",
+                   "Every required deliverable must be reviewed and accepted; pending: " + join(en, " and ") +
+                       ". The release operator reviews each deliverable.");
+  for (const auto& m : missing) e.with("missing", m);
+  return e;
+}
+
+bool record_fresh(const Situation& s, const Record& r) {
+  const RecordTypeDef* def = s.proc->record_type(r.type);
+  return !def || !def->signoff || r.manifest_sha256 == s.manifest;
+}
+
+std::optional<Error> checklist(const Situation& s) {
+  std::vector<std::string> es, en, missing;
+  if (auto e = slots_accepted(s)) {
+    for (const auto& d : e->details) missing.push_back(d.value);
+    es.push_back("entregables aceptados");
+    en.push_back("accepted deliverables");
+  }
+  const auto& slots = kind_of(s).slots;
+  for (const auto& item : s.proc->checklist) {
+    if (!item.when_slot.empty() && std::find(slots.begin(), slots.end(), item.when_slot) == slots.end()) continue;
+    const Record* r = s.release->latest_record(item.record);
+    if (r && record_fresh(s, *r)) continue;
+    es.push_back(s.proc->record_name(item.record, Lang::es) + (r ? " (desactualizado)" : ""));
+    en.push_back(s.proc->record_name(item.record, Lang::en) + (r ? " (stale)" : ""));
+    missing.push_back(item.record);
+  }
+  if (es.empty()) return std::nullopt;
+  Error e = refuse("checklist_incomplete", "El check list de producción está incompleto; falta: " + join(es, " y ") + ".",
+                   "The production checklist is incomplete; missing: " + join(en, " and ") + ".");
+  for (const auto& m : missing) e.with("missing", m);
+  return e;
+}
+
+const Transition* latest_approval(const Release& r) {
+  for (auto it = r.transitions.rbegin(); it != r.transitions.rend(); ++it) {
+    if (it->action == "approve" || it->action == "committee_approve") return &*it;
+  }
+  return nullptr;
+}
+
+std::optional<Error> need_record(const Situation& s, const std::string& type) {
+  if (s.release->latest_record(type)) return std::nullopt;
+  return refuse("record_missing", "Falta el registro «" + s.proc->record_name(type, Lang::es) + "».",
+                "The record \"" + s.proc->record_name(type, Lang::en) + "\" is missing.")
+      .with("missing", type);
+}
+
+std::optional<std::pair<Timestamp, Timestamp>> window_of(const Situation& s) {
+  const Record* w = s.release->latest_record("window");
+  if (!w) return std::nullopt;
+  auto from = parse_iso(w->fields.count("from") ? w->fields.at("from") : "");
+  auto to = parse_iso(w->fields.count("to") ? w->fields.at("to") : "");
+  if (!from || !to) return std::nullopt;
+  return std::make_pair(*from, *to);
+}
+
+std::optional<Error> quorum(const Situation& s, bool approve) {
+  const int needed = committee_quorum(s);
+  const auto [yes, no] = committee_votes(s);
+  const int have = approve ? yes : no;
+  if (have >= needed) return std::nullopt;
+  const std::string what_es = approve ? "a favor" : "en contra", what_en = approve ? "in favour" : "against";
+  return refuse(approve ? "quorum_approve" : "quorum_reject",
+                "El comité de emergencia necesita " + std::to_string(needed) + " votos " + what_es + " y tiene " +
+                    std::to_string(have) + "; los miembros del comité registran su voto.",
+                "The emergency committee needs " + std::to_string(needed) + " votes " + what_en + " and has " +
+                    std::to_string(have) + "; committee members record their votes.")
+      .with("quorum", std::to_string(needed))
+      .with("votes", std::to_string(have));
+}
+
+std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const ActionInput& input) {
+  const Release& r = *s.release;
+  const Procedure& p = *s.proc;
+  if (g.name == "note") {
+    if (!trim(input.note).empty()) return std::nullopt;
+    return refuse("note_required", "Indique el motivo en una nota: quedará como observación de la solicitud.",
+                  "Give the reason in a note: it becomes an observation on the request.");
+  }
+  if (g.name == "slot_filled") {
+    if (!r.files_in(g.arg).empty()) return std::nullopt;
+    return refuse("slot_empty", "Falta el entregable «" + p.slot_name(g.arg, Lang::es) + "»; súbalo antes de continuar.",
+                  "The deliverable \"" + p.slot_name(g.arg, Lang::en) + "\" is missing; upload it first.")
+        .with("missing", g.arg);
+  }
+  if (g.name == "required_slots_filled") return slots_filled(s);
+  if (g.name == "required_slots_accepted") return slots_accepted(s);
+  if (g.name == "checklist_complete") {
+    auto e = checklist(s);
+    if (!window_of(s) && !e) {
+      return refuse("window_missing", "Falta la ventana de despliegue planificada.", "The planned deployment window is missing.")
+          .with("missing", "window");
+    }
+    return e;
+  }
+  if (g.name == "fresh") {
+    if (signoff_fresh(s, g.arg)) return std::nullopt;
+    const bool given = r.latest_transition(g.arg) || r.latest_record(g.arg);
+    const std::string es_name = p.record_type(g.arg) ? p.record_name(g.arg, Lang::es) : p.action_name(g.arg, Lang::es);
+    const std::string en_name = p.record_type(g.arg) ? p.record_name(g.arg, Lang::en) : p.action_name(g.arg, Lang::en);
+    if (!given) {
+      return refuse("signoff_missing", "Falta la conformidad previa «" + es_name + "».",
+                    "The prior sign-off \"" + en_name + "\" is missing.")
+          .with("missing", g.arg);
+    }
+    return refuse("signoff_stale",
+                  "La conformidad «" + es_name + "» se dio sobre otros entregables: los archivos cambiaron después. Debe darse de nuevo sobre los actuales.",
+                  "The sign-off \"" + en_name + "\" was given on other deliverables: the files changed since. It must be given again on the current ones.")
+        .with("stale", g.arg);
+  }
+  if (g.name == "committee_quorum_approve") return quorum(s, true);
+  if (g.name == "committee_quorum_reject") return quorum(s, false);
+  if (g.name == "approval_fresh") {
+    const Transition* a = latest_approval(r);
+    if (a && a->manifest_sha256 == s.manifest) return std::nullopt;
+    return refuse("approval_stale", "La aprobación no corresponde a los entregables actuales; la solicitud debe aprobarse de nuevo.",
+                  "The approval does not match the current deliverables; the request must be approved again.");
+  }
+  if (g.name == "backup_recorded") {
+    const Record* b = r.latest_record("backup");
+    if (b) return std::nullopt;
+    return refuse("backup_missing",
+                  "Registre el backup de la línea base (qué, dónde y su SHA-256) antes de desplegar; lo hace el operador o el DBA.",
+                  "Record the baseline backup (what, where and its SHA-256) before deploying; the release operator or the DBA does it.")
+        .with("missing", "backup");
+  }
+  if (g.name == "outside_freeze") {
+    const auto w = window_of(s);
+    for (const auto& f : s.freezes) {
+      const bool now_in = s.now >= f.from && s.now < f.to;
+      const bool window_in = w && w->first < f.to && f.from < w->second;
+      if (now_in || window_in) {
+        return refuse("freeze", "El despliegue cae en un periodo de congelamiento (" + format_iso(f.from) + " – " + format_iso(f.to) + ": " + f.reason +
+                                    "). Solo un pase de emergencia puede desplegarse en él; replanifique la ventana.",
+                      "The deployment falls in a freeze period (" + format_iso(f.from) + " – " + format_iso(f.to) + ": " + f.reason +
+                          "). Only an emergency release may deploy in it; plan another window.")
+            .with("freeze_id", std::to_string(f.id));
+      }
+    }
+    return std::nullopt;
+  }
+  if (g.name == "within_window") {
+    const auto w = window_of(s);
+    if (!w) {
+      return refuse("window_missing", "Falta la ventana de despliegue planificada.", "The planned deployment window is missing.")
+          .with("missing", "window");
+    }
+    if (s.now >= w->first && s.now <= w->second) return std::nullopt;
+    return refuse("outside_window",
+                  "Ahora (" + format_iso(s.now) + ") está fuera de la ventana de despliegue planificada (" + format_iso(w->first) + " – " +
+                      format_iso(w->second) + "); registre una nueva ventana.",
+                  "Now (" + format_iso(s.now) + ") is outside the planned deployment window (" + format_iso(w->first) + " – " +
+                      format_iso(w->second) + "); record a new window.");
+  }
+  if (g.name == "deployment_recorded") {
+    const Record* d = r.latest_record("deployment");
+    if (!d) {
+      return refuse("deployment_missing", "Registre los puntos de despliegue ejecutados antes de marcar el pase como desplegado.",
+                    "Record the deployment points performed before marking the release deployed.")
+          .with("missing", "deployment");
+    }
+    return std::nullopt;
+  }
+  if (g.name == "deployed_matches_approval") {
+    const Transition* a = latest_approval(r);
+    if (!s.deployed_manifest || !a || *s.deployed_manifest != a->manifest_sha256) {
+      return refuse("manifest_mismatch",
+                    "Los artefactos a desplegar no coinciden con el manifiesto aprobado (SHA-256 distinto): no se despliega lo que no se aprobó.",
+                    "The artifacts to deploy do not match the approved manifest (different SHA-256): what was not approved is not deployed.")
+          .with("approved_manifest", a ? a->manifest_sha256 : "")
+          .with("deployed_manifest", s.deployed_manifest.value_or(""));
+    }
+    return std::nullopt;
+  }
+  if (g.name == "verification_ok") {
+    const Record* v = r.latest_record("verification");
+    if (v && v->fields.count("result") && v->fields.at("result") == "ok") return std::nullopt;
+    return refuse("verification_missing",
+                  v ? "La última verificación de operatividad falló: ejecute el plan de marcha atrás o verifique de nuevo."
+                    : "Registre la verificación de operatividad con resultado «ok».",
+                  v ? "The last operability verification failed: execute the back-out plan or verify again."
+                    : "Record the operability verification with result \"ok\".");
+  }
+  if (g.name == "rollback_recorded") {
+    const Record* rb = r.latest_record("rollback");
+    if (rb && rb->fields.count("note") && !trim(rb->fields.at("note")).empty()) return std::nullopt;
+    return refuse("rollback_record_missing", "Registre qué se hizo en la marcha atrás y su resultado antes de cerrarla.",
+                  "Record what was done in the rollback and its result first.")
+        .with("missing", "rollback");
+  }
+  if (g.name == "record") return need_record(s, g.arg);
+  if (g.name == "cosigned") {
+    std::vector<std::string> missing;
+    for (const std::string role : {"qa_lead", "production_lead"}) {
+      bool ok = false;
+      for (const auto& rec : r.records) {
+        if (rec.type == "cosign" && rec.fields.count("role") && rec.fields.at("role") == role && record_fresh(s, rec)) ok = true;
+      }
+      if (!ok) missing.push_back(role);
+    }
+    if (missing.empty()) return std::nullopt;
+    std::vector<std::string> es, en;
+    for (const auto& m : missing) {
+      es.push_back(p.role_name(m, Lang::es));
+      en.push_back(p.role_name(m, Lang::en));
+    }
+    Error e = refuse("cosign_missing", "Falta la co-firma del acta de: " + join(es, " y ") + ".",
+                     "The acceptance record lacks the co-signature of: " + join(en, " and ") + ".");
+    for (const auto& m : missing) e.with("missing", m);
+    return e;
+  }
+  return refuse("unknown", "Guarda desconocida «" + g.name + "».", "Unknown guard \"" + g.name + "\".");
+}
+
+}  // namespace
+
+const std::vector<GuardSpec>& all_guards() {
+  static const std::vector<GuardSpec> guards = {
+      {"note", GuardArg::none, "a note saying why (becomes an observation)"},
+      {"slot_filled", GuardArg::slot, "the slot has at least one file"},
+      {"required_slots_filled", GuardArg::none, "every required uploadable slot has files"},
+      {"required_slots_accepted", GuardArg::none, "every required slot has files, reviewed and accepted on its current content"},
+      {"checklist_complete", GuardArg::none, "production checklist: slots accepted and checklist records fresh"},
+      {"fresh", GuardArg::signoff, "the named sign-off was given on the current manifest"},
+      {"committee_quorum_approve", GuardArg::none, "approve votes reach the committee quorum"},
+      {"committee_quorum_reject", GuardArg::none, "reject votes reach the committee quorum"},
+      {"approval_fresh", GuardArg::none, "the approval was given on the current manifest"},
+      {"backup_recorded", GuardArg::none, "a baseline backup record exists"},
+      {"outside_freeze", GuardArg::none, "now and the window are outside every freeze period"},
+      {"within_window", GuardArg::none, "now is inside the planned window"},
+      {"deployment_recorded", GuardArg::none, "a deployment record exists"},
+      {"deployed_matches_approval", GuardArg::none, "the library's bytes hash to the approved manifest"},
+      {"verification_ok", GuardArg::none, "the latest verification result is ok"},
+      {"rollback_recorded", GuardArg::none, "a rollback record with a note exists"},
+      {"record", GuardArg::record, "a record of the type exists"},
+      {"cosigned", GuardArg::none, "QA lead and production lead co-signed on the current manifest"},
+  };
+  return guards;
+}
+
+const GuardSpec* find_guard(std::string_view name) {
+  for (const auto& g : all_guards()) {
+    if (name == g.name) return &g;
+  }
+  return nullptr;
+}
+
+std::optional<Error> check_guard(const GuardRef& guard, const Situation& s, const ActionInput& input) {
+  if (!guard.kinds.empty() && std::find(guard.kinds.begin(), guard.kinds.end(), s.release->kind) == guard.kinds.end()) {
+    return std::nullopt;
+  }
+  return evaluate(guard, s, input);
+}
+
+bool signoff_fresh(const Situation& s, const std::string& name) {
+  if (s.proc->record_type(name)) {
+    const Record* r = s.release->latest_record(name);
+    return r && r->manifest_sha256 == s.manifest;
+  }
+  const Transition* t = s.release->latest_transition(name);
+  return t && t->manifest_sha256 == s.manifest;
+}
+
+}  // namespace pasaprod

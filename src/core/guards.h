@@ -1,0 +1,32 @@
+// The named guards a procedure definition refers to (SPEC §4.3). Each guard inspects a
+// Situation and either passes or says, in Spanish and English, what is missing.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "core/engine.h"
+
+namespace pasaprod {
+
+enum class GuardArg { none, slot, record, signoff };
+
+struct GuardSpec {
+  const char* name;
+  GuardArg arg;
+  const char* doc;
+};
+
+// nullptr when no guard has that name.
+const GuardSpec* find_guard(std::string_view name);
+// All guards, for documentation.
+const std::vector<GuardSpec>& all_guards();
+
+// nullopt when `guard` passes; otherwise a failed_precondition Error.
+std::optional<Error> check_guard(const GuardRef& guard, const Situation& s, const ActionInput& input);
+
+// True when the latest sign-off named `name` (an action or a sign-off record type) was given
+// for the current manifest.
+bool signoff_fresh(const Situation& s, const std::string& name);
+
+}  // namespace pasaprod

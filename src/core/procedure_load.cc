@@ -1,0 +1,369 @@
+// Parsing and checking of procedure definitions (procedure.h).
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "core/guards.h"
+#include "core/procedure.h"
+
+namespace pasaprod {
+namespace {
+
+// Thrown inside the loader only; turned into an Error at load_procedure's boundary.
+struct LoadError {
+  int line;
+  std::string es;
+  std::string en;
+};
+
+int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+[[noreturn]] void fail(const YAML::Node& at, std::string es, std::string en) {
+  throw LoadError{line_of(at), std::move(es), std::move(en)};
+}
+
+std::string str(const YAML::Node& parent, const char* key, bool required = true) {
+  const YAML::Node n = parent[key];
+  if (!n || n.IsNull()) {
+    if (required) {
+      fail(parent, std::string("falta el campo «") + key + "»", std::string("missing field \"") + key + "\"");
+    }
+    return {};
+  }
+  if (!n.IsScalar()) {
+    fail(n, std::string("«") + key + "» debe ser un texto", std::string("\"") + key + "\" must be a scalar");
+  }
+  return n.as<std::string>();
+}
+
+bool flag(const YAML::Node& parent, const char* key) {
+  const YAML::Node n = parent[key];
+  if (!n) return false;
+  if (!n.IsScalar()) fail(n, std::string("«") + key + "» debe ser true o false", std::string("\"") + key + "\" must be true or false");
+  return n.as<bool>();
+}
+
+std::vector<std::string> list(const YAML::Node& parent, const char* key) {
+  std::vector<std::string> out;
+  const YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return out;
+  if (!n.IsSequence()) {
+    fail(n, std::string("«") + key + "» debe ser una lista", std::string("\"") + key + "\" must be a list");
+  }
+  for (const auto& item : n) {
+    if (!item.IsScalar()) fail(item, "se esperaba un texto en la lista", "expected a scalar in the list");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+Label label(const YAML::Node& n) { return Label{str(n, "es"), str(n, "en")}; }
+
+const YAML::Node& seq(const YAML::Node& root, const char* key, YAML::Node& holder) {
+  holder = root[key];
+  if (!holder || !holder.IsSequence()) {
+    fail(root, std::string("falta la lista «") + key + "»", std::string("missing list \"") + key + "\"");
+  }
+  return holder;
+}
+
+template <class T>
+void check_unique(const std::vector<T>& items, const std::vector<int>& lines, const char* what) {
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!seen.insert(items[i].code).second) {
+      throw LoadError{lines[i], std::string("código duplicado en ") + what + ": «" + items[i].code + "»",
+                      std::string("duplicate code in ") + what + ": \"" + items[i].code + "\""};
+    }
+  }
+}
+
+class Checker {
+ public:
+  explicit Checker(const Procedure& p) : p_(p) {}
+
+  void role(const std::string& code, int line, bool allow_pseudo = false) const {
+    if (allow_pseudo && (code == "requester" || code == "everyone")) return;
+    if (!p_.role(code)) throw LoadError{line, "rol desconocido «" + code + "»", "unknown role \"" + code + "\""};
+  }
+  void roles(const std::vector<std::string>& codes, int line, bool allow_pseudo = false) const {
+    for (const auto& c : codes) role(c, line, allow_pseudo);
+  }
+  void state(const std::string& code, int line) const {
+    if (!p_.state(code)) throw LoadError{line, "estado desconocido «" + code + "»", "unknown state \"" + code + "\""};
+  }
+  void states(const std::vector<std::string>& codes, int line) const {
+    for (const auto& c : codes) state(c, line);
+  }
+  void slot(const std::string& code, int line) const {
+    if (!p_.slot(code)) throw LoadError{line, "entregable desconocido «" + code + "»", "unknown deliverable slot \"" + code + "\""};
+  }
+  void kinds(const std::vector<std::string>& codes, int line) const {
+    for (const auto& c : codes) {
+      if (!p_.kind(c)) throw LoadError{line, "tipo de pase desconocido «" + c + "»", "unknown release kind \"" + c + "\""};
+    }
+  }
+  void record(const std::string& code, int line) const {
+    if (!p_.record_type(code)) throw LoadError{line, "tipo de registro desconocido «" + code + "»", "unknown record type \"" + code + "\""};
+  }
+  void action(const std::string& code, int line) const {
+    for (const auto& a : p_.actions) {
+      if (a.code == code) return;
+    }
+    throw LoadError{line, "acción desconocida «" + code + "»", "unknown action \"" + code + "\""};
+  }
+
+ private:
+  const Procedure& p_;
+};
+
+GuardRef parse_guard(const YAML::Node& n) {
+  GuardRef g;
+  g.line = line_of(n);
+  std::string text;
+  if (n.IsScalar()) {
+    text = n.as<std::string>();
+  } else if (n.IsMap()) {
+    text = str(n, "guard");
+    g.kinds = list(n, "kinds");
+  } else {
+    fail(n, "guarda mal formada", "malformed guard");
+  }
+  const auto colon = text.find(':');
+  g.name = text.substr(0, colon);
+  if (colon != std::string::npos) g.arg = text.substr(colon + 1);
+  return g;
+}
+
+void check_guard(const GuardRef& g, const Checker& check) {
+  const GuardSpec* spec = find_guard(g.name);
+  if (!spec) throw LoadError{g.line, "guarda desconocida «" + g.name + "»", "unknown guard \"" + g.name + "\""};
+  if (spec->arg == GuardArg::none && !g.arg.empty()) {
+    throw LoadError{g.line, "la guarda «" + g.name + "» no lleva argumento", "guard \"" + g.name + "\" takes no argument"};
+  }
+  if (spec->arg != GuardArg::none && g.arg.empty()) {
+    throw LoadError{g.line, "la guarda «" + g.name + "» necesita un argumento", "guard \"" + g.name + "\" needs an argument"};
+  }
+  if (spec->arg == GuardArg::slot) check.slot(g.arg, g.line);
+  if (spec->arg == GuardArg::record) check.record(g.arg, g.line);
+  if (spec->arg == GuardArg::signoff) {
+    // An action code or a sign-off record type.
+    try {
+      check.action(g.arg, g.line);
+    } catch (const LoadError&) {
+      check.record(g.arg, g.line);
+    }
+  }
+  check.kinds(g.kinds, g.line);
+}
+
+Procedure parse(const YAML::Node& root) {
+  Procedure p;
+  YAML::Node h;
+  p.edition = str(root, "edition");
+  p.title = label(root["title"] ? root["title"] : root);
+  p.approved_on = str(root, "approved_on", false);
+
+  std::vector<int> lines;
+  for (const auto& n : seq(root, "roles", h)) {
+    p.roles.push_back({str(n, "code"), label(n), flag(n, "per_system")});
+    lines.push_back(line_of(n));
+  }
+  check_unique(p.roles, lines, "roles");
+  lines.clear();
+  for (const auto& n : seq(root, "states", h)) {
+    p.states.push_back({str(n, "code"), label(n), flag(n, "final")});
+    lines.push_back(line_of(n));
+  }
+  check_unique(p.states, lines, "states");
+  lines.clear();
+  for (const auto& n : seq(root, "slots", h)) {
+    p.slots.push_back({str(n, "code"), label(n), flag(n, "generated")});
+    lines.push_back(line_of(n));
+  }
+  check_unique(p.slots, lines, "slots");
+
+  Checker check(p);
+  p.initial_state = str(root, "initial_state");
+  check.state(p.initial_state, line_of(root["initial_state"]));
+  p.production_states = list(root, "production_states");
+  check.states(p.production_states, line_of(root["production_states"]));
+
+  lines.clear();
+  std::vector<const YAML::Node*> kind_nodes;
+  YAML::Node kinds_node = root["kinds"];
+  for (const auto& n : seq(root, "kinds", h)) {
+    KindDef k{str(n, "code"), label(n), str(n, "version_rule"), list(n, "opened_by"), list(n, "uploaders"),
+              list(n, "slots"), list(n, "deployment_steps"), list(n, "path")};
+    const int line = line_of(n);
+    if (k.version_rule != "major" && k.version_rule != "minor" && k.version_rule != "patch") {
+      throw LoadError{line, "version_rule debe ser major, minor o patch", "version_rule must be major, minor or patch"};
+    }
+    check.roles(k.opened_by, line);
+    check.roles(k.uploaders, line);
+    for (const auto& s : k.slots) check.slot(s, line);
+    check.states(k.path, line);
+    p.kinds.push_back(std::move(k));
+    lines.push_back(line);
+  }
+  check_unique(p.kinds, lines, "kinds");
+
+  p.editable_in = list(root, "deliverables_editable_in");
+  check.states(p.editable_in, line_of(root["deliverables_editable_in"]));
+  if (const YAML::Node r = root["reviews"]) {
+    p.review_states = list(r, "states");
+    p.review_by = list(r, "by");
+    check.states(p.review_states, line_of(r));
+    check.roles(p.review_by, line_of(r));
+  }
+  if (const YAML::Node c = root["committee"]) {
+    p.committee_role = str(c, "role");
+    p.committee_quorum = str(c, "quorum");
+    check.role(p.committee_role, line_of(c));
+    const bool numeric = !p.committee_quorum.empty() &&
+                         std::all_of(p.committee_quorum.begin(), p.committee_quorum.end(), ::isdigit) &&
+                         p.committee_quorum != "0";
+    if (p.committee_quorum != "majority" && !numeric) {
+      fail(c, "quorum debe ser «majority» o un número positivo", "quorum must be \"majority\" or a positive number");
+    }
+  }
+
+  lines.clear();
+  for (const auto& n : seq(root, "record_types", h)) {
+    RecordTypeDef r{str(n, "code"), label(n), list(n, "by"), list(n, "keys"), list(n, "states"),
+                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff")};
+    const int line = line_of(n);
+    if (r.by.empty()) throw LoadError{line, "el registro «" + r.code + "» no indica quién lo registra (by)", "record \"" + r.code + "\" has no \"by\" role"};
+    check.roles(r.by, line);
+    check.roles(r.consult, line);
+    check.roles(r.inform, line, true);
+    check.states(r.states, line);
+    check.kinds(r.kinds, line);
+    p.record_types.push_back(std::move(r));
+    lines.push_back(line);
+  }
+  check_unique(p.record_types, lines, "record_types");
+
+  if (const YAML::Node cl = root["checklist"]) {
+    for (const auto& n : cl) {
+      ChecklistItem item{str(n, "record"), str(n, "when_slot", false)};
+      check.record(item.record, line_of(n));
+      if (!item.when_slot.empty()) check.slot(item.when_slot, line_of(n));
+      p.checklist.push_back(item);
+    }
+  }
+
+  for (const auto& n : seq(root, "actions", h)) {
+    ActionDef a;
+    a.line = line_of(n);
+    a.code = str(n, "code");
+    a.label = label(n);
+    a.kinds = list(n, "kinds");
+    a.from = list(n, "from");
+    a.to = str(n, "to");
+    a.R = list(n, "R");
+    a.A = list(n, "A");
+    a.C = list(n, "C");
+    a.I = list(n, "I");
+    a.signoff = flag(n, "signoff");
+    a.irreversible = flag(n, "irreversible");
+    a.document = str(n, "document", false);
+    if (const YAML::Node g = n["guards"]) {
+      if (!g.IsSequence()) fail(g, "«guards» debe ser una lista", "\"guards\" must be a list");
+      for (const auto& gn : g) a.guards.push_back(parse_guard(gn));
+    }
+    if (a.R.empty()) {
+      throw LoadError{a.line, "la acción «" + a.code + "» no tiene rol responsable (R)", "action \"" + a.code + "\" has no R role"};
+    }
+    if (a.kinds.empty()) throw LoadError{a.line, "la acción «" + a.code + "» no indica tipos (kinds)", "action \"" + a.code + "\" lists no kinds"};
+    if (a.from.empty()) throw LoadError{a.line, "la acción «" + a.code + "» no indica estados de origen (from)", "action \"" + a.code + "\" lists no from states"};
+    check.roles(a.R, a.line, true);
+    check.roles(a.A, a.line, true);
+    check.roles(a.C, a.line, true);
+    check.roles(a.I, a.line, true);
+    check.kinds(a.kinds, a.line);
+    check.states(a.from, a.line);
+    check.state(a.to, a.line);
+    for (const auto& f : a.from) {
+      if (p.is_final(f)) throw LoadError{a.line, "la acción «" + a.code + "» sale del estado final «" + f + "»", "action \"" + a.code + "\" leaves final state \"" + f + "\""};
+    }
+    // No two rows of one code may apply to the same kind and state.
+    for (const auto& other : p.actions) {
+      if (other.code != a.code) continue;
+      for (const auto& k : a.kinds) {
+        for (const auto& f : a.from) {
+          if (std::count(other.kinds.begin(), other.kinds.end(), k) && std::count(other.from.begin(), other.from.end(), f)) {
+            throw LoadError{a.line, "acción duplicada «" + a.code + "» para " + k + " desde " + f + " (ver línea " + std::to_string(other.line) + ")",
+                            "duplicate action \"" + a.code + "\" for " + k + " from " + f + " (see line " + std::to_string(other.line) + ")"};
+          }
+        }
+      }
+    }
+    p.actions.push_back(std::move(a));
+  }
+  for (const auto& a : p.actions) {
+    for (const auto& g : a.guards) check_guard(g, check);
+  }
+  if (const YAML::Node sod = root["segregation"]) {
+    for (const auto& n : sod) {
+      SegregationRule r{str(n, "first"), str(n, "then")};
+      check.action(r.first, line_of(n));
+      check.action(r.then, line_of(n));
+      p.segregation.push_back(r);
+    }
+  }
+
+  // Every state must be reachable from the initial state.
+  std::set<std::string> reached{p.initial_state};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& a : p.actions) {
+      if (reached.count(a.to)) continue;
+      for (const auto& f : a.from) {
+        if (reached.count(f)) {
+          reached.insert(a.to);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  YAML::Node states_node = root["states"];
+  for (std::size_t i = 0; i < p.states.size(); ++i) {
+    if (!reached.count(p.states[i].code)) {
+      throw LoadError{line_of(states_node[i]), "el estado «" + p.states[i].code + "» es inalcanzable",
+                      "state \"" + p.states[i].code + "\" is unreachable"};
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<Procedure> load_procedure(std::string_view yaml_text, std::string_view file_name) {
+  const std::string file(file_name);
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml_text));
+    if (!root.IsMap()) {
+      return make_error(Code::invalid_argument, "procedure.invalid",
+                        file + ": la definición del procedimiento debe ser un mapa YAML",
+                        file + ": the procedure definition must be a YAML map");
+    }
+    return parse(root);
+  } catch (const LoadError& e) {
+    const std::string where = file + ":" + std::to_string(e.line) + ": ";
+    return make_error(Code::invalid_argument, "procedure.invalid", where + e.es, where + e.en)
+        .with("file", file)
+        .with("line", std::to_string(e.line));
+  } catch (const YAML::Exception& e) {
+    const std::string where = file + ":" + std::to_string(e.mark.line + 1) + ": ";
+    return make_error(Code::invalid_argument, "procedure.invalid", where + "YAML mal formado: " + e.msg,
+                      where + "malformed YAML: " + e.msg)
+        .with("file", file)
+        .with("line", std::to_string(e.mark.line + 1));
+  }
+}
+
+}  // namespace pasaprod

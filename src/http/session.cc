@@ -1,0 +1,537 @@
+// One connection: a coroutine on the connection's strand reading requests, dispatching them
+// through the RouteTable and writing the responses, with every limit and timeout enforced.
+#include "http/session.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/file_range.h"
+#include "http/errors.h"
+
+namespace pasaprod::http::detail {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using HeaderParser = bhttp::request_parser<bhttp::empty_body>;
+
+constexpr std::size_t kFirstRead = 4096;            // first read of a request
+constexpr std::size_t kKeepCapacity = 16 * 1024;    // shrink the buffer beyond this when idle
+constexpr std::size_t kBodyReadReserve = 64 * 1024; // socket reads during bodies (see NOTES)
+constexpr std::size_t kFileChunk = 256 * 1024;      // file responses are sent in these
+constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr std::uint64_t kLingerBytes = 4 << 20;
+
+auto ec_token(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string http_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+// Language of a (possibly partially parsed) request, for the server's own errors.
+Lang lang_of(const bhttp::request<bhttp::empty_body>& h) {
+  auto it = h.find(bhttp::field::accept_language);
+  return it == h.end() ? Lang::es : parse_accept_language(sv(it->value()));
+}
+
+// Keeps the sink's contract: exactly one of finish()/abort(), even when the coroutine is
+// destroyed mid-upload (forced stop).
+class SinkGuard {
+ public:
+  SinkGuard(std::unique_ptr<BodySink> sink, spdlog::logger& log) : sink_(std::move(sink)), log_(log) {}
+  SinkGuard(const SinkGuard&) = delete;
+  SinkGuard& operator=(const SinkGuard&) = delete;
+  ~SinkGuard() {
+    if (!done_) abort(err_server_stopping());
+  }
+  BodySink& operator*() { return *sink_; }
+  void abort(const Error& why) {
+    if (done_) return;
+    done_ = true;
+    try {
+      sink_->abort(why);
+    } catch (const std::exception& e) {
+      log_.error("http: BodySink::abort threw: {}", e.what());
+    } catch (...) {
+      log_.error("http: BodySink::abort threw");
+    }
+  }
+  void mark_finished() { done_ = true; }
+
+ private:
+  std::unique_ptr<BodySink> sink_;
+  spdlog::logger& log_;
+  bool done_ = false;
+};
+
+// One request/response exchange.
+struct Exchange {
+  Request req;
+  std::optional<Response> resp;
+  unsigned version = 11;
+  bool keep_alive = false;    // as the client asked
+  bool head = false;
+  bool has_body = false;      // the request declares a body
+  bool body_consumed = false; // ... and it was read to the end
+  bool expect_continue = false;
+  bool abandon = false;       // no response can be sent: close at once
+  RequestLogEntry log;
+};
+
+class Session final : public SessionHandle, public std::enable_shared_from_this<Session> {
+ public:
+  Session(ServerCore& core, tcp::socket socket)
+      : core_(core), cfg_(core.config), stream_(std::move(socket)), executor_(stream_.get_executor()) {
+    beast::error_code ec;
+    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_ = peer.address().to_string();
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  ~Session() override {
+    std::lock_guard lock(core_.mu);
+    core_.sessions.erase(this);
+    core_.sessions_changed.notify_all();
+  }
+
+  static net::awaitable<void> run(std::shared_ptr<Session> self) {
+    try {
+      co_await self->loop();
+    } catch (const std::exception& e) {
+      self->core_.log->error("http: session {} ended by exception: {}", self->client_, e.what());
+    }
+    self->close();
+  }
+
+  void close_if_idle() override {
+    net::post(executor_, [w = weak_from_this()] {
+      if (auto s = w.lock(); s && s->idle_) s->close();
+    });
+  }
+
+  const net::any_io_executor& executor() const { return executor_; }
+
+  void force_close() override {
+    net::post(executor_, [w = weak_from_this()] {
+      if (auto s = w.lock()) s->close();
+    });
+  }
+
+ private:
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  net::awaitable<void> loop() {
+    bool first = true;
+    for (;;) {
+      idle_ = true;
+      if (core_.stopping) co_return;
+      beast::error_code ec;
+      if (buffer_.size() == 0) {  // wait for the next request
+        stream_.expires_after(first ? cfg_.header_timeout : cfg_.idle_timeout);
+        std::size_t n = co_await stream_.async_read_some(buffer_.prepare(kFirstRead), ec_token(ec));
+        if (ec) co_return;
+        buffer_.commit(n);
+      }
+      first = false;
+      HeaderParser hp;
+      hp.header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
+      hp.body_limit(std::max(cfg_.max_upload_bytes, cfg_.max_json_bytes));
+      stream_.expires_after(cfg_.header_timeout);
+      co_await bhttp::async_read_header(stream_, buffer_, hp, ec_token(ec));
+      idle_ = false;
+      if (ec) {
+        std::optional<Error> err;
+        int status = 0;
+        if (ec == bhttp::error::header_limit) {
+          err = err_header_too_large(cfg_.max_header_bytes);
+          status = 431;
+        } else if (ec == bhttp::error::body_limit) {
+          err = err_body_too_large(std::max(cfg_.max_upload_bytes, cfg_.max_json_bytes));
+        } else if (ec != beast::error::timeout && ec != net::error::eof &&
+                   ec != bhttp::error::end_of_stream && ec != net::error::operation_aborted &&
+                   ec != net::error::connection_reset && ec != bhttp::error::partial_message) {
+          err = err_malformed_request(ec.message());
+        }
+        if (err) {
+          Exchange ex;
+          ex.log.method = std::string(hp.get().method_string());
+          ex.log.path = "-";
+          ex.resp = Response::problem(*err, lang_of(hp.get()), status);
+          co_await write_response(ex, false);
+          log(ex, Clock::now());
+          co_await linger_close();
+        }
+        co_return;
+      }
+      bool keep = co_await serve_one(hp);
+      if (!keep) co_return;
+      if (buffer_.capacity() > kKeepCapacity && buffer_.size() < kKeepCapacity) buffer_.shrink_to_fit();
+    }
+  }
+
+  // Serves the request whose headers `hp` holds. Returns whether to keep the connection.
+  net::awaitable<bool> serve_one(HeaderParser& hp) {
+    Clock::time_point t0 = Clock::now();
+    Exchange ex;
+    const auto& h = hp.get();
+    ex.req.set_method(std::string(h.method_string()));
+    ex.req.set_target(std::string(h.target()));
+    for (const auto& f : h) ex.req.add_header(std::string(f.name_string()), std::string(f.value()));
+    ex.req.set_client_address(client_);
+    ex.version = h.version();
+    ex.keep_alive = hp.keep_alive();
+    ex.head = h.method() == bhttp::verb::head;
+    ex.has_body = !hp.is_done();
+    auto expect = ex.req.header("expect");
+    ex.expect_continue = ex.version >= 11 && expect && iequals(*expect, "100-continue");
+    ex.log.method = ex.req.method();
+    ex.log.path = ex.req.path();
+    ex.log.client = client_;
+    const Lang lang = ex.req.lang();
+
+    RouteMatch m = core_.routes.match(parse_method(ex.req.method()), ex.req.path());
+    switch (m.kind) {
+      case RouteMatch::Kind::not_found:
+        ex.resp = Response::problem(err_not_found(ex.req.path()), lang);
+        break;
+      case RouteMatch::Kind::method_not_allowed: {
+        std::string allow;
+        for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(method_name(a));
+        ex.resp = Response::problem(err_method_not_allowed(ex.req.method(), allow), lang, 405);
+        ex.resp->set_header("Allow", allow);
+        break;
+      }
+      case RouteMatch::Kind::bad_param:
+        ex.resp = Response::problem(*m.error, lang);
+        break;
+      case RouteMatch::Kind::found:
+        co_await dispatch(hp, ex, *m.route, std::move(m.params));
+        break;
+    }
+    if (!ex.has_body) ex.body_consumed = true;
+    if (ex.abandon || !ex.resp) {
+      log(ex, t0);
+      co_return false;
+    }
+    bool keep = ex.keep_alive && ex.body_consumed && !core_.stopping;
+    keep = co_await write_response(ex, keep);
+    log(ex, t0);
+    if (!ex.body_consumed) co_await linger_close();
+    co_return keep;
+  }
+
+  net::awaitable<void> dispatch(HeaderParser& hp, Exchange& ex, const Route& route, Params params) {
+    ex.req.set_route(&route, &core_.routes);
+    ex.req.set_path_params(std::move(params));
+    const Lang lang = ex.req.lang();
+    if (const Authenticator& auth = core_.routes.authenticator()) {
+      std::optional<Status> s = call_app(ex, [&] { return auth(ex.req, route); });
+      if (!s) co_return;
+      if (!s->ok()) {
+        ex.resp = Response::problem(s->error(), lang);
+        co_return;
+      }
+    }
+    if (route.body == BodyKind::stream) {
+      co_await stream_body(hp, ex, route);
+      co_return;
+    }
+    co_await read_small_body(hp, ex);
+    if (ex.resp || ex.abandon) co_return;
+    if (route.body == BodyKind::json) {
+      if (Status s = ex.req.parse_json(); !s) {
+        ex.resp = Response::problem(s.error(), lang);
+        co_return;
+      }
+    }
+    std::optional<Response> r = call_app(ex, [&] { return route.handler(ex.req); });
+    if (r) ex.resp = std::move(*r);
+  }
+
+  // Calls application code; an exception becomes a 500 problem in ex.resp (and nullopt).
+  template <class F>
+  auto call_app(Exchange& ex, F&& f) -> std::optional<decltype(f())> {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      core_.log->error("http: handler for {} {} threw: {}", ex.req.method(), ex.req.path(), e.what());
+    } catch (...) {
+      core_.log->error("http: handler for {} {} threw a non-exception", ex.req.method(), ex.req.path());
+    }
+    ex.resp = Response::problem(err_internal(), ex.req.lang());
+    ex.log.note = "handler threw";
+    return std::nullopt;
+  }
+
+  net::awaitable<bool> send_continue(unsigned version) {
+    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+    beast::error_code ec;
+    stream_.expires_after(cfg_.write_timeout);
+    co_await bhttp::async_write(stream_, cont, ec_token(ec));
+    co_return !ec;
+  }
+
+  // Reads the body of a none/json/form route into the Request (JSON limit).
+  net::awaitable<void> read_small_body(HeaderParser& hp, Exchange& ex) {
+    if (hp.is_done()) co_return;
+    const std::uint64_t limit = cfg_.max_json_bytes;
+    if (auto cl = hp.content_length(); cl && *cl > limit) {
+      ex.resp = Response::problem(err_body_too_large(limit), ex.req.lang());
+      co_return;
+    }
+    if (ex.expect_continue && !co_await send_continue(ex.version)) {
+      ex.abandon = true;
+      co_return;
+    }
+    bhttp::request_parser<bhttp::string_body> sp(std::move(hp));
+    sp.body_limit(limit);
+    beast::error_code ec;
+    stream_.expires_after(cfg_.body_timeout);
+    co_await bhttp::async_read(stream_, buffer_, sp, ec_token(ec));
+    if (ec == bhttp::error::body_limit) {
+      ex.resp = Response::problem(err_body_too_large(limit), ex.req.lang());
+      co_return;
+    }
+    if (ec) {
+      ex.abandon = true;
+      ex.log.note = "body: " + ec.message();
+      co_return;
+    }
+    ex.body_consumed = true;
+    ex.log.bytes_in = sp.get().body().size();
+    ex.req.set_body(std::move(sp.get().body()));
+  }
+
+  // Streams the body of a stream route to the sink its handler returns (upload limit).
+  net::awaitable<void> stream_body(HeaderParser& hp, Exchange& ex, const Route& route) {
+    const Lang lang = ex.req.lang();
+    const std::uint64_t limit = cfg_.max_upload_bytes;
+    if (auto cl = hp.content_length(); cl && *cl > limit) {
+      ex.resp = Response::problem(err_body_too_large(limit), lang);
+      co_return;
+    }
+    std::optional<Result<std::unique_ptr<BodySink>>> opened =
+        call_app(ex, [&] { return route.stream_handler(ex.req); });
+    if (!opened) co_return;
+    if (!*opened) {
+      ex.resp = Response::problem(opened->error(), lang);
+      co_return;
+    }
+    if (!opened->value()) {
+      ex.resp = Response::problem(err_internal(), lang);
+      co_return;
+    }
+    SinkGuard sink(std::move(opened->value()), *core_.log);
+    if (!hp.is_done()) {
+      if (ex.expect_continue && !co_await send_continue(ex.version)) {
+        sink.abort(err_body_incomplete());
+        ex.abandon = true;
+        co_return;
+      }
+      bhttp::request_parser<bhttp::buffer_body> bp(std::move(hp));
+      bp.body_limit(limit);
+      const std::size_t chunk_size = std::max<std::size_t>(cfg_.upload_chunk_bytes, 4096);
+      auto chunk = std::make_unique_for_overwrite<char[]>(chunk_size);
+      buffer_.reserve(buffer_.size() + kBodyReadReserve);
+      while (!bp.is_done()) {
+        bp.get().body().data = chunk.get();
+        bp.get().body().size = chunk_size;
+        beast::error_code ec;
+        stream_.expires_after(cfg_.body_timeout);
+        co_await bhttp::async_read_some(stream_, buffer_, bp, ec_token(ec));
+        if (ec == bhttp::error::need_buffer) ec = {};
+        std::size_t got = chunk_size - bp.get().body().size;
+        if (got > 0) {
+          ex.log.bytes_in += got;
+          std::optional<Status> s = call_app(ex, [&] { return (*sink).write(chunk.get(), got); });
+          if (!s) {
+            sink.abort(err_internal());
+            co_return;
+          }
+          if (!s->ok()) {
+            sink.abort(s->error());
+            ex.resp = Response::problem(s->error(), lang);
+            co_return;
+          }
+        }
+        if (ec == bhttp::error::body_limit) {
+          Error e = err_body_too_large(limit);
+          sink.abort(e);
+          ex.resp = Response::problem(e, lang);
+          co_return;
+        }
+        if (ec) {
+          Error e = ec == beast::error::timeout ? err_body_timeout(cfg_.body_timeout)
+                                                : err_body_incomplete();
+          sink.abort(e);
+          ex.abandon = true;
+          ex.log.note = "upload aborted: " + ec.message();
+          co_return;
+        }
+      }
+    }
+    ex.body_consumed = true;
+    std::optional<Response> r = call_app(ex, [&] { return (*sink).finish(); });
+    if (r) {
+      sink.mark_finished();
+      ex.resp = std::move(*r);
+    } else {
+      sink.abort(err_internal());
+    }
+  }
+
+  // Writes ex.resp. Returns `keep`, or false when writing failed.
+  net::awaitable<bool> write_response(Exchange& ex, bool keep) {
+    Response& r = *ex.resp;
+    if (r.is_file()) co_return co_await write_file(ex, keep);
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status()), ex.version};
+    res.set(bhttp::field::server, "pasaprod");
+    res.set(bhttp::field::date, http_date());
+    for (const auto& [name, value] : r.headers()) res.insert(name, value);
+    const int st = r.status();
+    const bool bodiless = st < 200 || st == 204 || st == 304;
+    if (!bodiless) res.content_length(r.body().size());
+    ex.log.status = st;
+    if (!ex.head && !bodiless) {
+      ex.log.bytes_out = r.body().size();
+      res.body() = std::move(r.mutable_body());
+    }
+    res.keep_alive(keep);
+    beast::error_code ec;
+    stream_.expires_after(cfg_.write_timeout);
+    co_await bhttp::async_write(stream_, res, ec_token(ec));
+    if (ec) {
+      ex.log.note = "write: " + ec.message();
+      co_return false;
+    }
+    co_return keep;
+  }
+
+  net::awaitable<bool> write_file(Exchange& ex, bool keep) {
+    Response& r = *ex.resp;
+    FileSource& file = *r.file();
+    const bool conditional = r.status() == 200 && (ex.req.method() == "GET" || ex.head);
+    FilePlan plan;
+    plan.status = r.status();
+    plan.length = file.size();
+    if (conditional) {
+      plan = plan_file_response(file.size(), r.etag(), ex.req.header("range"),
+                                ex.req.header("if-none-match"), ex.req.header("if-range"));
+    }
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(plan.status), ex.version};
+    res.set(bhttp::field::server, "pasaprod");
+    res.set(bhttp::field::date, http_date());
+    for (const auto& [name, value] : r.headers()) res.insert(name, value);
+    if (!r.etag().empty()) res.set(bhttp::field::etag, r.etag());
+    res.set(bhttp::field::accept_ranges, "bytes");
+    if (plan.status != 304) res.content_length(plan.length);
+    if (!plan.content_range.empty()) res.set(bhttp::field::content_range, plan.content_range);
+    res.keep_alive(keep);
+    ex.log.status = plan.status;
+    beast::error_code ec;
+    stream_.expires_after(cfg_.write_timeout);
+    co_await bhttp::async_write(stream_, res, ec_token(ec));
+    if (ec) co_return false;
+    if (ex.head || plan.length == 0) co_return keep;
+    auto buf = std::make_unique_for_overwrite<char[]>(kFileChunk);
+    std::uint64_t offset = plan.offset;
+    std::uint64_t left = plan.length;
+    while (left > 0) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, kFileChunk));
+      ssize_t n = ::pread(file.fd(), buf.get(), want, static_cast<off_t>(offset));
+      if (n <= 0) {  // truncated or unreadable: the promised length cannot be honoured
+        core_.log->error("http: reading file for {} failed at offset {}", ex.req.path(), offset);
+        ex.log.note = "file read failed";
+        co_return false;
+      }
+      stream_.expires_after(cfg_.write_timeout);
+      co_await net::async_write(stream_, net::buffer(buf.get(), static_cast<std::size_t>(n)),
+                                ec_token(ec));
+      if (ec) {
+        ex.log.note = "write: " + ec.message();
+        co_return false;
+      }
+      ex.log.bytes_out += static_cast<std::uint64_t>(n);
+      offset += static_cast<std::uint64_t>(n);
+      left -= static_cast<std::uint64_t>(n);
+    }
+    co_return keep;
+  }
+
+  // After answering without reading the request body: stop sending, then read and discard
+  // for a moment so the client sees the response rather than a reset.
+  net::awaitable<void> linger_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::uint64_t drained = 0;
+    Clock::time_point until = Clock::now() + kLingerTime;
+    char sink[16 * 1024];
+    while (drained < kLingerBytes && Clock::now() < until) {
+      stream_.expires_at(until);
+      std::size_t n = co_await stream_.async_read_some(net::buffer(sink), ec_token(ec));
+      if (ec) break;
+      drained += n;
+    }
+    close();
+  }
+
+  void log(Exchange& ex, Clock::time_point t0) {
+    ex.log.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    ex.log.user = ex.req.user();
+    if (ex.log.client.empty()) ex.log.client = client_;
+    try {
+      core_.request_logger(ex.log);
+    } catch (...) {  // a failing logger must not take the connection down
+    }
+  }
+
+  ServerCore& core_;
+  const ServerConfig& cfg_;
+  beast::tcp_stream stream_;
+  net::any_io_executor executor_;  // the strand; copied at construction, read-only after
+  beast::flat_buffer buffer_;
+  std::string client_;
+  bool idle_ = true;  // waiting for a request or its headers; strand-only
+};
+
+}  // namespace
+
+void spawn_session(ServerCore& core, tcp::socket socket) {
+  auto session = std::make_shared<Session>(core, std::move(socket));
+  {
+    std::lock_guard lock(core.mu);
+    core.sessions.emplace(session.get(), session);
+  }
+  net::any_io_executor ex = session->executor();
+  net::co_spawn(ex, Session::run(std::move(session)), net::detached);
+}
+
+}  // namespace pasaprod::http::detail

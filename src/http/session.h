@@ -1,0 +1,48 @@
+// Internal to the server (server.cc, session.cc): state shared between HttpServer and its
+// connection sessions. Not part of the public API.
+#pragma once
+
+#include <utility>  // before Asio: g++ 12 + Boost 1.74 awaitable needs std::exchange
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http/server.h"
+
+namespace pasaprod::http::detail {
+
+// What the server may ask of a live session. Both calls return at once and may be made from
+// any thread: the work is posted to the session's strand.
+class SessionHandle {
+ public:
+  virtual ~SessionHandle() = default;
+  // Closes the connection if it is waiting for (or still reading the headers of) a request.
+  virtual void close_if_idle() = 0;
+  // Closes the connection whatever it is doing; an upload in progress is aborted.
+  virtual void force_close() = 0;
+};
+
+// Shared by the server and every session. Lives until every session is destroyed.
+struct ServerCore {
+  ServerConfig config;
+  RouteTable routes;
+  RequestLogger request_logger;          // never null
+  std::shared_ptr<spdlog::logger> log;   // never null
+  std::atomic<bool> stopping{false};     // set once, when the graceful stop begins
+
+  std::mutex mu;
+  std::condition_variable sessions_changed;  // notified when a session ends
+  // Live sessions. GUARDED_BY(mu)
+  std::unordered_map<SessionHandle*, std::weak_ptr<SessionHandle>> sessions;
+};
+
+// Serves `socket` (whose executor must be a strand) in a new session registered in `core`.
+// The session unregisters itself (and notifies sessions_changed) when it ends.
+void spawn_session(ServerCore& core, boost::asio::ip::tcp::socket socket);
+
+}  // namespace pasaprod::http::detail

@@ -1,0 +1,110 @@
+#include "library/internal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace pasaprod::library_internal {
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int UniqueFd::release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+Error io_error(std::string_view action_es, std::string_view action_en,
+               const std::filesystem::path& path, int err) {
+  const char* reason = std::strerror(err);
+  Error e = make_error(
+      Code::internal, "library.io_error",
+      fmt::format("No se pudo {} {} ({}). Revise el espacio libre, los permisos y el estado del "
+                  "disco de la librería, y reintente.",
+                  action_es, path.string(), reason),
+      fmt::format("Could not {} {} ({}). Check the free space, permissions and health of the "
+                  "library's disk, then retry.",
+                  action_en, path.string(), reason));
+  e.with("path", path.string()).with("errno", std::to_string(err));
+  return e;
+}
+
+Error invalid_sha256(std::string_view text) {
+  std::string shown(text.substr(0, 80));
+  return make_error(Code::invalid_argument, "library.invalid_sha256",
+                    fmt::format("«{}» no es un SHA-256 válido: debe tener 64 caracteres "
+                                "hexadecimales en minúscula. Corrija el valor indicado.",
+                                shown),
+                    fmt::format("\"{}\" is not a valid SHA-256: it must be 64 lowercase "
+                                "hexadecimal characters. Correct the value given.",
+                                shown));
+}
+
+Error blob_not_found(std::string_view sha256) {
+  Error e = make_error(
+      Code::not_found, "library.not_found",
+      fmt::format("La librería no tiene ningún archivo con SHA-256 {}. Revise el SHA-256 o "
+                  "vuelva a subir el archivo.",
+                  sha256),
+      fmt::format("The library holds no file with SHA-256 {}. Check the SHA-256 or upload the "
+                  "file again.",
+                  sha256));
+  e.with("sha256", std::string(sha256));
+  return e;
+}
+
+Error too_large(std::int64_t max_size) {
+  Error e = make_error(
+      Code::too_large, "library.too_large",
+      fmt::format("El archivo supera el tamaño máximo permitido de {} bytes. No se guardó nada; "
+                  "envíe un archivo más pequeño o pida al administrador que aumente el límite.",
+                  max_size),
+      fmt::format("The file is over the maximum size allowed, {} bytes. Nothing was stored; "
+                  "send a smaller file or ask the administrator to raise the limit.",
+                  max_size));
+  e.with("max_size", std::to_string(max_size));
+  return e;
+}
+
+int write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+long read_some(int fd, char* buffer, std::size_t capacity) {
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, capacity);
+    if (n >= 0) return n;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+int fsync_dir(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return errno;
+  if (::fsync(fd.get()) != 0) return errno;
+  return 0;
+}
+
+std::string random_hex() {
+  std::random_device rd;
+  std::uint64_t v = (std::uint64_t{rd()} << 32) ^ rd();
+  return fmt::format("{:016x}", v);
+}
+
+}  // namespace pasaprod::library_internal

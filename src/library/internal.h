@@ -1,0 +1,51 @@
+// Helpers shared by the library's files: POSIX wrappers and the errors they report.
+// Internal: not part of the library's API.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace pasaprod::library_internal {
+
+// Owns a file descriptor; closes it on destruction. -1 means none.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  // Gives up ownership.
+  int release();
+
+ private:
+  int fd_;
+};
+
+// Code::internal, id "library.io_error": `action_es`/`action_en` say what failed on `path`
+// ("escribir" / "write"), followed by strerror(err) and what to check.
+Error io_error(std::string_view action_es, std::string_view action_en,
+               const std::filesystem::path& path, int err);
+
+// invalid_argument "library.invalid_sha256": `text` is not 64 lowercase hex characters.
+Error invalid_sha256(std::string_view text);
+// not_found "library.not_found": no blob `sha256`.
+Error blob_not_found(std::string_view sha256);
+// too_large "library.too_large": content over `max_size` bytes.
+Error too_large(std::int64_t max_size);
+
+// Writes all of data, retrying on EINTR and short writes. Returns 0 or an errno value.
+int write_all(int fd, const char* data, std::size_t size);
+// One read(2), retrying on EINTR. Returns bytes read (0 at end) or -errno.
+long read_some(int fd, char* buffer, std::size_t capacity);
+// fsyncs the directory `dir`. Returns 0 or an errno value.
+int fsync_dir(const std::filesystem::path& dir);
+// 16 random lowercase hex characters.
+std::string random_hex();
+
+}  // namespace pasaprod::library_internal

@@ -1,0 +1,147 @@
+// Opening a library (directories, O_TMPFILE probe, sweep of stale temporaries) and reading.
+#include "library/library.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "library/internal.h"
+
+namespace pasaprod {
+
+using namespace library_internal;
+
+namespace {
+
+// True when an O_TMPFILE file can be created in `tmp` and given a name through /proc.
+bool probe_tmpfile(const std::filesystem::path& tmp) {
+  UniqueFd fd(::open(tmp.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444));
+  if (fd.get() < 0) return false;
+  std::filesystem::path probe = tmp / ("probe-" + random_hex());
+  std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, probe.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    return false;
+  }
+  ::unlink(probe.c_str());
+  return true;
+}
+
+// Removes the temporaries in `tmp` whose writer is gone. A live named temporary is flock'ed
+// by its Writer (in any process); the lock dies with the process, so an unlocked one is stale.
+void sweep_temporaries(const std::filesystem::path& tmp) {
+  std::vector<std::filesystem::path> candidates;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(tmp, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.starts_with("add-") || name.starts_with("probe-")) candidates.push_back(it->path());
+  }
+  for (const auto& path : candidates) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd.get() < 0) continue;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // an add in progress
+    ::unlink(path.c_str());
+  }
+}
+
+}  // namespace
+
+Library::Library(std::filesystem::path root, LibraryOptions options)
+    : root_(std::filesystem::absolute(root)),
+      blobs_(root_ / "blobs"),
+      tmp_(root_ / "tmp"),
+      options_(options) {
+  if (options_.buffer_size == 0) options_.buffer_size = LibraryOptions{}.buffer_size;
+  std::filesystem::create_directories(blobs_);
+  std::filesystem::create_directories(tmp_);
+  fsync_dir(root_);  // best effort: the directories are recreated if lost
+  use_tmpfile_ = !options_.TEST_force_named_temp && probe_tmpfile(tmp_);
+  sweep_temporaries(tmp_);
+}
+
+std::filesystem::path Library::path_of(std::string_view sha256) const {
+  if (!is_sha256_hex(sha256)) return {};
+  std::string name(sha256);
+  return blobs_ / name.substr(0, 2) / name;
+}
+
+bool Library::contains(std::string_view sha256) const {
+  if (!is_sha256_hex(sha256)) return false;
+  struct stat st;
+  return ::stat(path_of(sha256).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Result<BlobReader> Library::open_read(std::string_view sha256) const {
+  if (!is_sha256_hex(sha256)) return invalid_sha256(sha256);
+  const std::filesystem::path path = path_of(sha256);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return blob_not_found(sha256);
+    return io_error("abrir", "open", path, errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return io_error("consultar", "stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return blob_not_found(sha256);
+  return BlobReader(fd.release(), st.st_size);
+}
+
+Result<std::int64_t> Library::size_of(std::string_view sha256) const {
+  if (!is_sha256_hex(sha256)) return invalid_sha256(sha256);
+  const std::filesystem::path path = path_of(sha256);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return blob_not_found(sha256);
+    return io_error("consultar", "stat", path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return blob_not_found(sha256);
+  return static_cast<std::int64_t>(st.st_size);
+}
+
+Result<std::string> Library::rehash(std::string_view sha256) const {
+  Result<BlobReader> reader = open_read(sha256);
+  if (!reader) return reader.error();
+  ::posix_fadvise(reader->fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto buffer = std::make_unique_for_overwrite<char[]>(options_.buffer_size);
+  Sha256 hash;
+  for (;;) {
+    Result<std::size_t> n = reader->read(buffer.get(), options_.buffer_size);
+    if (!n) return n.error();
+    if (*n == 0) break;
+    hash.update(buffer.get(), *n);
+  }
+  return hash.hex_digest();
+}
+
+BlobReader::BlobReader(BlobReader&& other) noexcept : fd_(other.fd_), size_(other.size_) {
+  other.fd_ = -1;
+}
+
+BlobReader& BlobReader::operator=(BlobReader&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    size_ = other.size_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+BlobReader::~BlobReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::size_t> BlobReader::read(char* buffer, std::size_t capacity) {
+  long n = read_some(fd_, buffer, capacity);
+  if (n < 0) {
+    return io_error("leer el archivo de la librería", "read the library file",
+                    "/proc/self/fd/" + std::to_string(fd_), static_cast<int>(-n));
+  }
+  return static_cast<std::size_t>(n);
+}
+
+}  // namespace pasaprod

@@ -1,0 +1,209 @@
+// The library of files: content-addressed storage of deliverables and generated documents.
+//
+// Every file is stored once, named by the SHA-256 of its content:
+//
+//   root/blobs/ab/abcdef...   the blob whose lowercase hex digest is "abcdef..."
+//   root/tmp/                 temporaries of adds in progress
+//
+// Adds are streamed through a Writer: memory stays fixed whatever the file size, the digest
+// is computed on the way, the file is made durable (fsync of the file, then of its directory)
+// and only then appears, atomically, under its name. A reader never sees a partial blob, and a
+// process killed in the middle of an add leaves no blob behind (and, where O_TMPFILE works, no
+// file at all; elsewhere a named temporary that the next Library opened on the root removes).
+//
+//   Library lib("/var/lib/pasaprod/library");
+//   Result<std::unique_ptr<Library::Writer>> w = lib.begin_add(expected_sha, 512 << 20);
+//   if (!w) return w.error();
+//   for (each chunk) if (Status st = (*w)->write(chunk.data(), chunk.size()); !st) return st.error();
+//   Result<StoredBlob> blob = (*w)->commit();
+//
+// Thread safety: a Library holds no mutable state, so any number of threads may use one at the
+// same time, and several processes may share one root. Two adds of the same content both
+// succeed and leave one file. A Writer is used by one thread at a time.
+//
+// Expected failures (bad digest argument, missing blob, size limit, digest mismatch) and I/O
+// failures during an operation come back as errors (I/O ones with Code::internal and id
+// "library.io_error"); only the constructor throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "util/sha256.h"
+
+namespace pasaprod {
+
+// The outcome of a successful add.
+struct StoredBlob {
+  std::string sha256;            // lowercase hex digest of the content
+  std::int64_t size = 0;         // bytes
+  bool already_present = false;  // the library held this content before; nothing was written
+};
+
+struct LibraryOptions {
+  // Chunk size (bytes, > 0) of add_file, rehash and verify; also their memory use.
+  std::size_t buffer_size = std::size_t{4} << 20;
+  // Writers ask the kernel to start writing data back every this many bytes
+  // (sync_file_range), so the fsync at commit has little left to do. 0 = never.
+  std::int64_t writeback_every = std::int64_t{8} << 20;
+  // Test-only: use named temporaries (root/tmp/add-*) even where O_TMPFILE works, to exercise
+  // the fallback path.
+  bool TEST_force_named_temp = false;
+};
+
+// One problem found by Library::verify or Library::verify_blobs.
+struct LibraryProblem {
+  enum class Kind {
+    corrupted,       // content does not match the digest in its name
+    unreadable,      // could not be opened or read
+    misplaced,       // something under blobs/ that is not a blob at its right place
+    missing,         // verify_blobs: no blob with this digest
+    invalid_sha256,  // verify_blobs: the given digest is not 64 lowercase hex characters
+  };
+  Kind kind = Kind::corrupted;
+  std::string sha256;           // the digest named (blob name or requested); "" if none
+  std::filesystem::path path;   // the file or directory concerned, absolute; "" if none
+  std::string actual_sha256;    // corrupted: the digest recomputed from disk
+  std::string es;               // what is wrong and what to do, in Spanish
+  std::string en;               // the same in English
+};
+
+// Short stable name of a problem kind ("corrupted").
+const char* problem_kind_name(LibraryProblem::Kind kind);
+
+struct LibraryVerifyReport {
+  std::int64_t checked = 0;  // blobs whose content was read and digested
+  std::int64_t bytes = 0;    // bytes digested
+  std::vector<LibraryProblem> problems;  // in path order (verify) or list order (verify_blobs)
+  bool ok() const { return problems.empty(); }
+};
+
+// A blob opened for reading. Move-only; closes its descriptor on destruction.
+class BlobReader {
+ public:
+  BlobReader(int fd, std::int64_t size) : fd_(fd), size_(size) {}
+  BlobReader(BlobReader&& other) noexcept;
+  BlobReader& operator=(BlobReader&& other) noexcept;
+  BlobReader(const BlobReader&) = delete;
+  BlobReader& operator=(const BlobReader&) = delete;
+  ~BlobReader();
+
+  // Reads up to `capacity` bytes at the current position into `buffer`; 0 means end of blob.
+  Result<std::size_t> read(char* buffer, std::size_t capacity);
+  std::int64_t size() const { return size_; }
+  // The open descriptor (read-only), e.g. for sendfile. Stays owned by the reader.
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  std::int64_t size_;
+};
+
+class Library {
+ public:
+  static constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+
+  // Streams one add. Create with Library::begin_add. Not thread-safe; does not refer to the
+  // Library after creation. Destroying an uncommitted Writer aborts it.
+  class Writer {
+   public:
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    // Appends `size` bytes. Fails with too_large once the total would pass max_size, and with
+    // library.io_error on a write failure; either way the add is aborted (nothing is kept)
+    // and later calls fail with failed_precondition "library.writer_closed".
+    // Chunks of 64 KiB or more keep the system-call overhead negligible.
+    Status write(const char* data, std::size_t size);
+    // Ends the add: checks the digest against the expected one (failed_precondition
+    // "library.digest_mismatch", nothing kept), makes the file durable and links it into
+    // place. Succeeds with already_present when the blob existed (the new copy is dropped).
+    Result<StoredBlob> commit();
+    // Drops everything written so far. Idempotent; a no-op after commit.
+    void abort();
+    // Bytes accepted so far.
+    std::int64_t size() const { return size_; }
+
+   private:
+    friend class Library;
+    Writer(std::filesystem::path blobs_dir, int fd, std::filesystem::path named_temp,
+           std::optional<std::string> expected, std::int64_t max_size,
+           std::int64_t writeback_every);
+    Error closed_error() const;
+    // Closes the temporary and removes its name, if any.
+    void release_temp();
+
+    enum class State { open, committed, aborted };
+    std::filesystem::path blobs_dir_;
+    int fd_;                           // the temporary, open for writing; -1 once closed
+    std::filesystem::path named_temp_; // the temporary's name; "" with O_TMPFILE (no name)
+    std::optional<std::string> expected_;
+    std::int64_t max_size_;
+    std::int64_t writeback_every_;
+    std::int64_t size_ = 0;
+    std::int64_t written_back_ = 0;    // bytes already handed to sync_file_range
+    Sha256 hash_;
+    State state_ = State::open;
+  };
+
+  // Opens (creating if needed) the library at `root`: root/blobs and root/tmp. Removes the
+  // temporaries that killed processes left in root/tmp (those of adds still running, in this
+  // or another process, are kept). Throws std::filesystem::filesystem_error or
+  // std::system_error when the directories cannot be created.
+  explicit Library(std::filesystem::path root, LibraryOptions options = {});
+
+  const std::filesystem::path& root() const { return root_; }
+  // False when adds fall back to named temporaries (no O_TMPFILE, or TEST_force_named_temp).
+  bool uses_tmpfile() const { return use_tmpfile_; }
+
+  // Starts a streamed add. `expected_sha256`, when given, must be 64 lowercase hex characters
+  // (else invalid_argument "library.invalid_sha256"); `max_size` >= 0 (kNoLimit for none).
+  Result<std::unique_ptr<Writer>> begin_add(std::optional<std::string> expected_sha256,
+                                            std::int64_t max_size);
+  // Adds the file at `src`, read in chunks of options.buffer_size. A source larger than
+  // max_size is refused (too_large) before anything is written; a missing one is not_found.
+  Result<StoredBlob> add_file(const std::filesystem::path& src,
+                              std::optional<std::string> expected_sha256, std::int64_t max_size);
+  // Adds `data` (no size limit, no expected digest).
+  Result<StoredBlob> add_bytes(std::string_view data);
+
+  // All read functions validate `sha256` (64 lowercase hex characters) first, so no argument
+  // can name a path outside the root; an invalid one is invalid_argument
+  // "library.invalid_sha256", an absent blob not_found "library.not_found".
+
+  // True when a valid `sha256` names a stored blob.
+  bool contains(std::string_view sha256) const;
+  // Where the blob `sha256` lives (or would live); an empty path when sha256 is invalid.
+  std::filesystem::path path_of(std::string_view sha256) const;
+  Result<BlobReader> open_read(std::string_view sha256) const;
+  Result<std::int64_t> size_of(std::string_view sha256) const;
+  // Recomputes the digest of the stored blob from disk (streamed).
+  Result<std::string> rehash(std::string_view sha256) const;
+
+  // Reads every blob and reports corrupted, unreadable and misplaced ones.
+  LibraryVerifyReport verify() const;
+  // Reads the listed blobs and reports corrupted, unreadable, missing and invalid ones.
+  LibraryVerifyReport verify_blobs(const std::vector<std::string>& sha256s) const;
+
+ private:
+  Result<int> open_temp(std::filesystem::path* named_temp) const;
+  void check_blob(const std::string& sha256, const std::filesystem::path& path,
+                  LibraryVerifyReport* report) const;
+
+  std::filesystem::path root_;
+  std::filesystem::path blobs_;
+  std::filesystem::path tmp_;
+  LibraryOptions options_;
+  bool use_tmpfile_ = false;
+};
+
+}  // namespace pasaprod

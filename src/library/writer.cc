@@ -1,0 +1,225 @@
+// Adding blobs: Library::Writer, begin_add and the convenience adds built on it.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "library/internal.h"
+#include "library/library.h"
+
+namespace pasaprod {
+
+using namespace library_internal;
+
+Library::Writer::Writer(std::filesystem::path blobs_dir, int fd, std::filesystem::path named_temp,
+                        std::optional<std::string> expected, std::int64_t max_size,
+                        std::int64_t writeback_every)
+    : blobs_dir_(std::move(blobs_dir)),
+      fd_(fd),
+      named_temp_(std::move(named_temp)),
+      expected_(std::move(expected)),
+      max_size_(max_size),
+      writeback_every_(writeback_every) {}
+
+Library::Writer::~Writer() { abort(); }
+
+void Library::Writer::release_temp() {
+  // Unlink before close: once the lock goes, a sweep could take the name.
+  if (!named_temp_.empty()) ::unlink(named_temp_.c_str());
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void Library::Writer::abort() {
+  if (state_ != State::open) return;
+  state_ = State::aborted;
+  release_temp();
+}
+
+Error Library::Writer::closed_error() const {
+  return make_error(Code::failed_precondition, "library.writer_closed",
+                    "Esta carga ya terminó (se confirmó o se canceló). Inicie una carga nueva.",
+                    "This upload has already ended (committed or aborted). Start a new upload.");
+}
+
+Status Library::Writer::write(const char* data, std::size_t size) {
+  if (state_ != State::open) return closed_error();
+  if (static_cast<std::uint64_t>(size) > static_cast<std::uint64_t>(max_size_ - size_)) {
+    abort();
+    return too_large(max_size_);
+  }
+  hash_.update(data, size);
+  if (int err = write_all(fd_, data, size); err != 0) {
+    abort();
+    return io_error("escribir el archivo temporal en", "write the temporary file in",
+                    blobs_dir_.parent_path() / "tmp", err);
+  }
+  size_ += static_cast<std::int64_t>(size);
+  if (writeback_every_ > 0 && size_ - written_back_ >= writeback_every_) {
+    // Advisory: start writeback now so the fsync at commit finds little to do. Errors, if
+    // any, surface at that fsync.
+    ::sync_file_range(fd_, written_back_, size_ - written_back_, SYNC_FILE_RANGE_WRITE);
+    written_back_ = size_;
+  }
+  return ok_status();
+}
+
+Result<StoredBlob> Library::Writer::commit() {
+  if (state_ != State::open) return closed_error();
+  StoredBlob blob;
+  blob.sha256 = hash_.hex_digest();
+  blob.size = size_;
+  if (expected_ && *expected_ != blob.sha256) {
+    abort();
+    Error e = make_error(
+        Code::failed_precondition, "library.digest_mismatch",
+        fmt::format("El archivo recibido no coincide con el SHA-256 esperado: se esperaba {} y "
+                    "se recibió {}. No se guardó nada; envíe el archivo correcto o corrija el "
+                    "SHA-256 indicado.",
+                    *expected_, blob.sha256),
+        fmt::format("The file received does not match the expected SHA-256: expected {}, got "
+                    "{}. Nothing was stored; send the right file or correct the SHA-256 given.",
+                    *expected_, blob.sha256));
+    e.with("expected", *expected_).with("actual", blob.sha256);
+    return e;
+  }
+
+  const std::filesystem::path dir = blobs_dir_ / blob.sha256.substr(0, 2);
+  const std::filesystem::path final_path = dir / blob.sha256;
+  struct stat st;
+  blob.already_present = ::stat(final_path.c_str(), &st) == 0;
+  if (!blob.already_present) {
+    if (::fsync(fd_) != 0) {
+      int err = errno;
+      abort();
+      return io_error("guardar en disco (fsync)", "flush to disk (fsync)", final_path, err);
+    }
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      int err = errno;
+      abort();
+      return io_error("crear la carpeta", "create the directory", dir, err);
+    }
+    // link/linkat never replace: of concurrent adds of one content exactly one links, the
+    // others see EEXIST and drop their copy.
+    int rc;
+    if (named_temp_.empty()) {
+      std::string self = "/proc/self/fd/" + std::to_string(fd_);
+      rc = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW);
+    } else {
+      rc = ::link(named_temp_.c_str(), final_path.c_str());
+    }
+    if (rc != 0) {
+      int err = errno;
+      if (err != EEXIST) {
+        abort();
+        return io_error("guardar el archivo", "store the file", final_path, err);
+      }
+      blob.already_present = true;
+    }
+  }
+  release_temp();  // the content lives on under final_path
+  state_ = State::committed;
+  // Whoever linked it, make sure the name (and a fan-out directory just created) is durable
+  // before reporting success.
+  for (const std::filesystem::path& d : {dir, blobs_dir_}) {
+    if (int err = fsync_dir(d); err != 0) {
+      return io_error("guardar en disco (fsync) la carpeta", "flush to disk (fsync) the directory",
+                      d, err);
+    }
+  }
+  return blob;
+}
+
+Result<int> Library::open_temp(std::filesystem::path* named_temp) const {
+  if (use_tmpfile_) {
+    int fd = ::open(tmp_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
+    if (fd >= 0) return fd;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, errno);
+    }
+  }
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::filesystem::path path = tmp_ / ("add-" + random_hex());
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, errno);
+    }
+    // The lock marks the temporary as live: the sweep removes only unlocked ones. A sweep
+    // may have locked and removed it before we locked it; then take another name.
+    struct stat st;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
+        st.st_nlink == 0) {
+      continue;
+    }
+    *named_temp = std::move(path);
+    return fd.release();
+  }
+  return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, EEXIST);
+}
+
+Result<std::unique_ptr<Library::Writer>> Library::begin_add(
+    std::optional<std::string> expected_sha256, std::int64_t max_size) {
+  if (expected_sha256 && !is_sha256_hex(*expected_sha256)) {
+    return invalid_sha256(*expected_sha256);
+  }
+  if (max_size < 0) {
+    return make_error(Code::invalid_argument, "library.invalid_max_size",
+                      fmt::format("El tamaño máximo {} no es válido: debe ser 0 o más.", max_size),
+                      fmt::format("The maximum size {} is not valid: it must be 0 or more.",
+                                  max_size));
+  }
+  std::filesystem::path named_temp;
+  Result<int> fd = open_temp(&named_temp);
+  if (!fd) return fd.error();
+  return std::unique_ptr<Writer>(new Writer(blobs_, *fd, std::move(named_temp),
+                                            std::move(expected_sha256), max_size,
+                                            options_.writeback_every));
+}
+
+Result<StoredBlob> Library::add_file(const std::filesystem::path& src,
+                                     std::optional<std::string> expected_sha256,
+                                     std::int64_t max_size) {
+  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) {
+    if (errno != ENOENT) return io_error("abrir", "open", src, errno);
+    Error e = make_error(Code::not_found, "library.source_not_found",
+                         fmt::format("No existe el archivo {}. Revise la ruta indicada.",
+                                     src.string()),
+                         fmt::format("The file {} does not exist. Check the path given.",
+                                     src.string()));
+    e.with("path", src.string());
+    return e;
+  }
+  Result<std::unique_ptr<Writer>> writer = begin_add(std::move(expected_sha256), max_size);
+  if (!writer) return writer.error();
+  struct stat st;
+  if (::fstat(in.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > max_size) {
+    return too_large(max_size);  // the writer aborts as it goes out of scope
+  }
+  ::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto buffer = std::make_unique_for_overwrite<char[]>(options_.buffer_size);
+  for (;;) {
+    long n = read_some(in.get(), buffer.get(), options_.buffer_size);
+    if (n < 0) return io_error("leer", "read", src, static_cast<int>(-n));
+    if (n == 0) break;
+    if (Status st = (*writer)->write(buffer.get(), static_cast<std::size_t>(n)); !st) {
+      return st.error();
+    }
+  }
+  return (*writer)->commit();
+}
+
+Result<StoredBlob> Library::add_bytes(std::string_view data) {
+  Result<std::unique_ptr<Writer>> writer = begin_add(std::nullopt, kNoLimit);
+  if (!writer) return writer.error();
+  if (Status st = (*writer)->write(data.data(), data.size()); !st) return st.error();
+  return (*writer)->commit();
+}
+
+}  // namespace pasaprod

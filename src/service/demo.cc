@@ -1,0 +1,292 @@
+#include "service/demo.h"
+
+#include <algorithm>
+
+#include "core/version.h"
+#include "util/sha256.h"
+
+namespace pasaprod {
+namespace {
+
+const Caller kSetup{"demo-setup", true};
+
+// Runs one step; on refusal returns the error with the step named.
+class Walker {
+ public:
+  Walker(Office& office, const DemoLog& log) : office_(office), log_(log) {}
+
+  Status act(const std::string& number, const std::string& user, const std::string& action, const std::string& note = "") {
+    auto r = office_.act(Caller{user}, number, ActionInput{action, note, {}});
+    if (!r) return failed(number, action, r.error());
+    say(number + ": " + action + " (" + user + ") → " + r->state);
+    return ok_status();
+  }
+  Status record(const std::string& number, const std::string& user, const std::string& type,
+                const std::map<std::string, std::string>& fields) {
+    auto r = office_.record(Caller{user}, number, type, fields);
+    if (!r) return failed(number, "record " + type, r.error());
+    say(number + ": record " + type + " (" + user + ")");
+    return ok_status();
+  }
+  Status upload(const std::string& number, const std::string& user, const std::string& slot, const std::string& name,
+                const std::string& content) {
+    auto up = office_.begin_upload(Caller{user}, number, slot, name, sha256_hex(content), Library::kNoLimit);
+    if (!up) return failed(number, "upload " + slot, up.error());
+    if (auto st = (*up)->write(content.data(), content.size()); !st) return failed(number, "upload " + slot, st.error());
+    auto f = (*up)->finish();
+    if (!f) return failed(number, "upload " + slot, f.error());
+    say(number + ": deliverable " + slot + "/" + name + " sha256=" + f->sha256.substr(0, 12) + "… (" + user + ")");
+    return ok_status();
+  }
+  Status review_all(const std::string& number, const std::string& user) {
+    auto v = office_.view(number, "");
+    if (!v) return v.error();
+    for (const auto& slot : v->proc->kind(v->release.kind)->slots) {
+      if (v->proc->slot(slot)->generated) continue;
+      auto r = office_.review(Caller{user}, number, slot, "accepted", "Conforme");
+      if (!r) return failed(number, "review " + slot, r.error());
+    }
+    say(number + ": every deliverable reviewed and accepted (" + user + ")");
+    return ok_status();
+  }
+
+ private:
+  Error failed(const std::string& number, const std::string& step, const Error& e) {
+    Error out = e;
+    out.es = number + ": " + step + ": " + e.es;
+    out.en = number + ": " + step + ": " + e.en;
+    return out;
+  }
+  void say(const std::string& line) {
+    if (log_) log_(line);
+  }
+  Office& office_;
+  const DemoLog& log_;
+};
+
+std::string sample_content(const std::string& number, const std::string& slot) {
+  return "pasaprod demo deliverable\nrequest: " + number + "\nslot: " + slot +
+         "\nContenido de ejemplo: configuración, instalación y operación del sistema.\n";
+}
+
+std::string file_name_for(const std::string& slot) {
+  if (slot == "source_code") return "fuentes.zip";
+  if (slot == "executables") return "sistema.war";
+  if (slot == "installers") return "instalador.sh";
+  if (slot == "db_scripts") return "scripts.sql";
+  return slot + ".pdf";
+}
+
+bool reached(const std::vector<std::string>& path, const std::string& current, const std::string& target) {
+  auto c = std::find(path.begin(), path.end(), current);
+  auto t = std::find(path.begin(), path.end(), target);
+  return t != path.end() && c != path.end() && c >= t;
+}
+
+}  // namespace
+
+const std::vector<DemoUser>& demo_users() {
+  static const std::vector<DemoUser> users = {
+      {"ana.funcional", "Ana Quispe Mamani", {{"functional_user", "SIAGIE"}, {"functional_user", "NEXUS"}, {"functional_user", "TUTOR"}}},
+      {"pedro.lider", "Pedro Huamán Rojas", {{"project_lead", "SIAGIE"}, {"project_lead", "NEXUS"}, {"project_lead", "TUTOR"}}},
+      {"carla.calidad", "Carla Núñez Torres", {{"qa_lead", ""}}},
+      {"diego.dba", "Diego Castañeda Ruiz", {{"dba", ""}}},
+      {"sofia.seguridad", "Sofía Ramírez León", {{"security_officer", ""}}},
+      {"oscar.operador", "Óscar Salazar Vega", {{"release_operator", ""}}},
+      {"ines.infra", "Inés Paredes Soto", {{"infra_specialist", ""}}},
+      {"pablo.produccion", "Pablo Gutiérrez Flores", {{"production_lead", ""}}},
+      {"rosa.asi", "Rosa Mendoza Chávez", {{"asi_head", ""}}},
+      {"alberto.agti", "Alberto Vargas Ríos", {{"agti_head", ""}}},
+      {"julia.jefa", "Julia Espinoza Cárdenas", {{"it_chief", ""}}},
+      {"marco.pmo", "Marco Tello Aguilar", {{"pmo_specialist", ""}}},
+      {"elena.comite", "Elena Poma Ccori", {{"emergency_committee", ""}}},
+      {"raul.comite", "Raúl Condori Apaza", {{"emergency_committee", ""}}},
+      {"lucia.comite", "Lucía Ayala Benites", {{"emergency_committee", ""}}},
+      {"admin", "Administrador de pasaprod", {{"admin", ""}}},
+  };
+  return users;
+}
+
+Status seed_demo_people_and_systems(Office& office, const DemoLog& log) {
+  auto existing = office.users();
+  if (!existing) return existing.error();
+  if (!existing->empty()) {
+    return make_error(Code::already_exists, "demo.not_empty", "La base de datos ya tiene usuarios: la demostración se carga solo en una base vacía.",
+                      "The database already has users: the demo loads only into an empty database.");
+  }
+  const std::vector<System> systems = {
+      {"SIAGIE", "Sistema de Información de Apoyo a la Gestión de la Institución Educativa",
+       "Matrícula, evaluación y certificados de estudiantes de educación básica.", "Dirección General de Calidad de la Gestión Escolar",
+       "inhouse", "Java 8, Oracle 19c, WebLogic", "in_production", "3.2", {"2015-03-10", "00123-2015/DDA", "registrado"}, 0},
+      {"NEXUS", "Sistema de Administración y Control de Plazas", "Plazas docentes y administrativas de las UGEL.",
+       "Oficina General de Recursos Humanos", "outsourcing", ".NET 4.8, SQL Server 2019", "in_production", "2.5", {}, 0},
+      {"TUTOR", "Plataforma de Tutoría Virtual", "Acompañamiento y tutoría a estudiantes en línea.",
+       "Dirección de Educación Secundaria", "inhouse", "Python 3.11, PostgreSQL 15", "in_development", "", {}, 0},
+  };
+  for (const auto& s : systems) {
+    auto r = office.add_system(kSetup, s);
+    if (!r) return r.error();
+    if (log) log("system " + s.code + " — " + s.name + (s.initial_version.empty() ? "" : " (v" + s.initial_version + ")"));
+  }
+  for (const auto& d : demo_users()) {
+    User u;
+    u.username = d.username;
+    u.name = d.name;
+    u.email = std::string(d.username) + "@minedu.gob.pe";
+    u.grants = d.grants;
+    auto r = office.add_user(kSetup, u);
+    if (!r) return r.error();
+    if (log) log("user " + u.username + " — " + u.name);
+  }
+  return ok_status();
+}
+
+Result<std::string> walk_demo_release(Office& office, const std::string& system, const std::string& kind, const std::string& title,
+                                      const std::string& target, const DemoLog& log) {
+  Walker w(office, log);
+  const Procedure& proc = office.current_procedure();
+  const KindDef* k = proc.kind(kind);
+  if (!k) return make_error(Code::invalid_argument, "kind.unknown", "Tipo desconocido.", "Unknown kind.");
+  auto sys = office.system_view(system);
+  if (!sys) return sys.error();
+  std::vector<VersionUse> uses;
+  Status st = office.store().read([&](ReadTx& tx) -> Status {
+    uses = tx.versions_of(system);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  auto version = expected_version(proc, sys->system, uses, kind, false);
+  if (!version) return version.error();
+  const std::string opener = kind == "emergency" ? "pablo.produccion" : "pedro.lider";
+  auto rel = office.open_release(Caller{opener}, system, NewReleaseInput{kind, version->str(), false, title,
+                                                                          "Cambios de la versión " + version->str() + ": " + title + "."});
+  if (!rel) return rel.error();
+  const std::string n = rel->number;
+  if (log) log(n + ": opened " + kind + " " + system + " " + version->str() + " (" + opener + ")");
+
+  const std::vector<std::string>& path = k->path;
+  const bool to_end = target == "rolled_back";
+  auto done = [&](const std::string& state) { return !to_end && (target == "cancelled" || target == "rejected" ? false : reached(path, state, target)); };
+  auto current = [&]() {
+    auto v = office.view(n, "");
+    return v ? v->release.state : std::string();
+  };
+#define STEP(expr)                          \
+  do {                                      \
+    if (Status s_ = (expr); !s_) return s_.error(); \
+  } while (0)
+
+  const std::string uploader = kind == "emergency" ? "pablo.produccion" : "pedro.lider";
+  for (const auto& slot : k->slots) {
+    if (proc.slot(slot)->generated) continue;
+    if (slot == "qa_acceptance") continue;  // QA adds it when testing is done
+    STEP(w.upload(n, uploader, slot, file_name_for(slot), sample_content(n, slot)));
+  }
+  if (target == "cancelled") {
+    STEP(w.act(n, opener, "cancel", "La Dirección usuaria retiró el requerimiento."));
+    return n;
+  }
+  if (done(current())) return n;
+  if (kind != "emergency") {
+    STEP(w.act(n, "pedro.lider", "request_qa"));
+    if (done(current())) return n;
+    STEP(w.upload(n, "carla.calidad", "qa_acceptance", "acta-conformidad-calidad.pdf", sample_content(n, "qa_acceptance")));
+    STEP(w.act(n, "carla.calidad", "qa_accept"));
+    if (done(current())) return n;
+  }
+  STEP(w.act(n, "carla.calidad", "request_production"));
+  if (done(current())) return n;
+  STEP(w.review_all(n, "oscar.operador"));
+  STEP(w.act(n, "oscar.operador", "validate"));
+  if (done(current())) return n;
+  const Timestamp now = office.now();
+  STEP(w.record(n, "oscar.operador", "window", {{"from", format_iso(now - 3600 * 1000)}, {"to", format_iso(now + 8 * 3600 * 1000)}}));
+  STEP(w.record(n, "ines.infra", "infra_readiness", {{"note", "Servidores y accesos del centro de datos listos."}}));
+  STEP(w.record(n, "sofia.seguridad", "security_conformity", {{"note", "Cumple las normas de seguridad de la institución."}}));
+  if (std::count(k->slots.begin(), k->slots.end(), "db_scripts")) {
+    STEP(w.record(n, "diego.dba", "dba_conformity", {{"note", "Scripts revisados y probados en preproducción."}}));
+  }
+  STEP(w.act(n, "oscar.operador", "prepare_report"));
+  if (done(current())) return n;
+  if (target == "rejected") {
+    if (kind == "emergency") {
+      STEP(w.record(n, "elena.comite", "vote", {{"decision", "reject"}, {"note", "Riesgo no justificado."}}));
+      STEP(w.record(n, "raul.comite", "vote", {{"decision", "reject"}, {"note", "Esperar al mantenimiento."}}));
+      STEP(w.act(n, "elena.comite", "reject", "El comité no encuentra justificada la emergencia."));
+    } else {
+      STEP(w.act(n, "rosa.asi", "reject", "No se alinea con las prioridades del trimestre."));
+    }
+    return n;
+  }
+  if (kind == "emergency") {
+    STEP(w.record(n, "elena.comite", "vote", {{"decision", "approve"}, {"note", "Corrige un error crítico en producción."}}));
+    STEP(w.record(n, "raul.comite", "vote", {{"decision", "approve"}, {"note", "Conforme."}}));
+    STEP(w.act(n, "elena.comite", "committee_approve"));
+  } else {
+    STEP(w.act(n, "rosa.asi", "pre_approve"));
+    if (done(current())) return n;
+    STEP(w.act(n, "julia.jefa", "approve"));
+  }
+  if (done(current())) return n;
+  if (kind != "project") {
+    STEP(w.record(n, "diego.dba", "backup",
+                  {{"what", "Aplicativo y base de datos " + system}, {"where", "\\\\backup01\\pases\\" + n}, {"sha256", sha256_hex(n + "-backup")}}));
+  }
+  std::string steps;
+  for (const auto& s : k->deployment_steps) steps += (steps.empty() ? "" : ",") + s;
+  STEP(w.record(n, "oscar.operador", "deployment", {{"steps", steps}}));
+  STEP(w.act(n, "oscar.operador", "deploy"));
+  if (done(current())) return n;
+  if (to_end) {
+    STEP(w.record(n, "oscar.operador", "verification", {{"result", "failed"}, {"evidence", "Error 500 al generar certificados."}}));
+    STEP(w.record(n, "oscar.operador", "rollback", {{"result", "ok"}, {"note", "Se restauró la versión anterior desde el backup."}}));
+    STEP(w.act(n, "oscar.operador", "rollback"));
+    return n;
+  }
+  STEP(w.record(n, "oscar.operador", "verification", {{"result", "ok"}, {"evidence", "Pruebas de humo conformes; captura en el acta."}}));
+  STEP(w.act(n, "oscar.operador", "verify"));
+  if (done(current())) return n;
+  if (kind == "project") {
+    STEP(w.record(n, "oscar.operador", "inventory", {{"asset_id", "INV-SI-" + system}}));
+    STEP(w.record(n, "pablo.produccion", "ip_registration", {{"filed_on", format_date(now)}, {"file_number", "0" + n.substr(8) + "-2026/DDA"}}));
+  }
+  STEP(w.record(n, "oscar.operador", "baseline", {}));
+  if (kind == "emergency") {
+    STEP(w.act(n, "pablo.produccion", "close"));
+  } else {
+    STEP(w.record(n, "carla.calidad", "cosign", {{"note", "Conforme."}}));
+    STEP(w.record(n, "pablo.produccion", "cosign", {{"note", "Conforme."}}));
+    STEP(w.act(n, "ana.funcional", "accept"));
+  }
+#undef STEP
+  return n;
+}
+
+Status seed_demo_office(Office& office, const DemoLog& log) {
+  if (auto st = seed_demo_people_and_systems(office, log); !st) return st;
+  struct Plan {
+    const char* system;
+    const char* kind;
+    const char* title;
+    const char* target;
+  };
+  const std::vector<Plan> plans = {
+      {"TUTOR", "project", "Primera versión de la plataforma de tutoría", "closed"},
+      {"SIAGIE", "maintenance", "Nuevo reporte de actas de evaluación", "closed"},
+      {"SIAGIE", "emergency", "Corrección del cálculo de promedios", "closed"},
+      {"NEXUS", "maintenance", "Reasignación de plazas por excedencia", "rolled_back"},
+      {"NEXUS", "maintenance", "Integración con el padrón de docentes", "pending_approval"},
+      {"SIAGIE", "maintenance", "Matrícula en línea para el año escolar", "in_qa"},
+      {"SIAGIE", "emergency", "Bloqueo de sesiones duplicadas", "pending_approval"},
+      {"TUTOR", "maintenance", "Foros por aula", "draft"},
+      {"NEXUS", "emergency", "Parche de seguridad en el inicio de sesión", "rejected"},
+      {"TUTOR", "maintenance", "Notificaciones por correo", "approved"},
+  };
+  for (const auto& p : plans) {
+    auto n = walk_demo_release(office, p.system, p.kind, p.title, p.target, log);
+    if (!n) return n.error();
+  }
+  return ok_status();
+}
+
+}  // namespace pasaprod

@@ -1,0 +1,25 @@
+// JSON views of the domain, shared by the CLI's --json output and the HTTP API. Shapes are
+// part of the public API: fields may be added, never renamed or removed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/engine.h"
+#include "core/model.h"
+#include "service/office.h"
+
+namespace pasaprod {
+
+nlohmann::json error_json(const Error& e, Lang lang);
+nlohmann::json user_json(const User& u);
+nlohmann::json system_json(const System& s);
+nlohmann::json system_view_json(const SystemView& v);
+nlohmann::json summary_json(const ReleaseSummary& r, const Procedure& proc, Lang lang);
+nlohmann::json release_json(const ReleaseView& v, Lang lang);
+nlohmann::json record_json(const Record& r);
+nlohmann::json review_json(const Review& r);
+nlohmann::json file_json(const DeliverableFile& f);
+nlohmann::json event_json(const AuditEvent& e);
+nlohmann::json freeze_json(const FreezeWindow& f);
+
+}  // namespace pasaprod

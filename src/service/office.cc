@@ -1,0 +1,266 @@
+#include "service/office.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/manifest.h"
+#include "service/office_internal.h"
+
+namespace pasaprod {
+
+using nlohmann::json;
+using office_internal::event;
+
+namespace office_internal {
+
+AuditEvent event(const Caller& caller, Timestamp at, std::string action, std::string subject, const json& before,
+                 const json& after) {
+  AuditEvent e;
+  e.at = at;
+  e.actor = caller.username;
+  e.action = std::move(action);
+  e.subject = std::move(subject);
+  e.before = before.is_null() ? "" : before.dump();
+  e.after = after.is_null() ? "" : after.dump();
+  return e;
+}
+
+Error not_found(const std::string& what_es, const std::string& what_en, const std::string& key) {
+  return make_error(Code::not_found, "not_found", what_es + " «" + key + "» no existe.", what_en + " \"" + key + "\" does not exist.");
+}
+
+}  // namespace office_internal
+
+Office::Office(Store& store, Library& library, const Clock& clock, const ProcedureSet& procedures)
+    : store_(store), library_(library), clock_(clock), procedures_(procedures) {}
+
+Result<Office::Snapshot> Office::load(const std::string& actor, const std::string& number) {
+  Snapshot snap;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    if (!actor.empty()) {
+      auto u = tx.user(actor);
+      if (!u) {
+        return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + actor + "» no existe.",
+                          "User \"" + actor + "\" does not exist.");
+      }
+      if (!u->active) {
+        return make_error(Code::permission_denied, "user.inactive", "El usuario «" + actor + "» está desactivado.",
+                          "User \"" + actor + "\" is deactivated.");
+      }
+      snap.actor = *u;
+    }
+    auto r = tx.release(number);
+    if (!r) return office_internal::not_found("La solicitud", "Request", number);
+    snap.release = std::move(*r);
+    snap.proc = procedures_.edition(snap.release.edition);
+    if (!snap.proc) {
+      return make_error(Code::internal, "procedure.unknown_edition",
+                        "La solicitud se abrió bajo la edición " + snap.release.edition + " del procedimiento, que no está cargada.",
+                        "The request was opened under procedure edition " + snap.release.edition + ", which is not loaded.");
+    }
+    auto sys = tx.system(snap.release.system);
+    if (!sys) return sys.error();
+    snap.system = *sys;
+    snap.freezes = tx.freezes();
+    for (const auto& u : tx.users_with_role(snap.proc->committee_role, "")) {
+      if (u.active) snap.committee.push_back(u.username);
+    }
+    snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return snap;
+}
+
+Result<std::vector<DeliverableFile>> Office::verify_files(const Release& release) {
+  std::vector<DeliverableFile> actual = release.files;
+  for (auto& f : actual) {
+    auto sha = library_.rehash(f.sha256);
+    if (!sha) {
+      return make_error(Code::data_loss, "library.file_missing",
+                        "El archivo «" + f.name + "» (" + f.slot + ") no se puede leer de la librería: " + sha.error().es,
+                        "The file \"" + f.name + "\" (" + f.slot + ") cannot be read from the library: " + sha.error().en);
+    }
+    auto size = library_.size_of(f.sha256);
+    f.sha256 = *sha;
+    if (size) f.size = *size;
+  }
+  return actual;
+}
+
+Result<std::string> Office::deployed_manifest(const Release& release) {
+  auto files = verify_files(release);
+  if (!files) return files.error();
+  return manifest_sha256(release, *files);
+}
+
+Result<Release> Office::open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input) {
+  const Procedure& proc = procedures_.current();
+  Release created;
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    auto actor = tx.user(caller.username);
+    if (!actor) {
+      return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
+                        "User \"" + caller.username + "\" does not exist.");
+    }
+    auto sys = tx.system(system);
+    if (!sys) return office_internal::not_found("El sistema", "System", system);
+    const Timestamp now = clock_.now();
+    auto planned = plan_new_release(proc, *sys, tx.versions_of(system), *actor, input, now);
+    if (!planned) return planned.error();
+    const int year = year_of(now);
+    char number[32];
+    std::snprintf(number, sizeof number, "PP-%d-%04lld", year, static_cast<long long>(tx.next_release_seq(year)));
+    planned->number = number;
+    if (auto s = tx.insert_release(*planned); !s) return s;
+    json after = {{"system", planned->system}, {"kind", planned->kind}, {"version", planned->version},
+                  {"title", planned->title}, {"state", planned->state}, {"edition", planned->edition}};
+    if (auto e = tx.append_event(event(caller, now, "release.open", planned->number, nullptr, after)); !e) return e.error();
+    created = *planned;
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return created;
+}
+
+Result<ReleasePage> Office::releases(const ReleaseFilter& filter) {
+  ReleasePage page;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    page = tx.releases(filter);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return page;
+}
+
+Result<ReleaseView> Office::view(const std::string& number, const std::string& viewer) {
+  auto snap = load(viewer, number);
+  if (!snap) return snap.error();
+  ReleaseView v;
+  v.proc = snap->proc;
+  v.manifest_sha256 = manifest_sha256(snap->release);
+  if (!viewer.empty()) {
+    Situation s = snap->situation(clock_.now());
+    s.release = &snap->release;
+    s.system = &snap->system;
+    v.options = action_options(s, snap->actor);
+  }
+  v.release = std::move(snap->release);
+  return v;
+}
+
+Result<Release> Office::act(const Caller& caller, const std::string& number, const ActionInput& input,
+                            std::optional<std::int64_t> expected_row_version) {
+  auto snap = load(caller.username, number);
+  if (!snap) return snap.error();
+  const Release& before = snap->release;
+  if (expected_row_version && *expected_row_version != before.row_version) {
+    return make_error(Code::conflict, "release.changed",
+                      "La solicitud " + number + " cambió desde que la cargó; vuelva a cargarla e intente de nuevo.",
+                      "Request " + number + " changed since you loaded it; reload it and try again.");
+  }
+  Situation s = snap->situation(clock_.now());
+  if (input.action == "deploy" && snap->proc->action("deploy", before.kind, before.state)) {
+    auto deployed = deployed_manifest(before);
+    if (!deployed) return deployed.error();
+    s.deployed_manifest = *deployed;
+  }
+  auto plan = plan_action(s, snap->actor, input);
+  if (!plan) return plan.error();
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    if (auto b = tx.bump_release(number, before.row_version, plan->transition.to, s.now); !b) return b;
+    if (auto t = tx.add_transition(number, plan->transition); !t) return t;
+    if (plan->observation) {
+      if (auto o = tx.add_observation(number, *plan->observation); !o) return o;
+    }
+    json before_j = {{"state", before.state}};
+    json after_j = {{"state", plan->transition.to}, {"action", plan->transition.action},
+                    {"manifest_sha256", plan->transition.manifest_sha256}};
+    if (!plan->transition.note.empty()) after_j["note"] = plan->transition.note;
+    if (s.deployed_manifest) after_j["deployed_manifest_sha256"] = *s.deployed_manifest;
+    auto e = tx.append_event(event(caller, s.now, "release.act", number, before_j, after_j));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  auto v = view(number, "");
+  if (!v) return v.error();
+  return std::move(v->release);
+}
+
+Result<Record> Office::record(const Caller& caller, const std::string& number, const std::string& type,
+                              const std::map<std::string, std::string>& fields, std::optional<std::int64_t> expected_row_version) {
+  auto snap = load(caller.username, number);
+  if (!snap) return snap.error();
+  const Release& rel = snap->release;
+  if (expected_row_version && *expected_row_version != rel.row_version) {
+    return make_error(Code::conflict, "release.changed",
+                      "La solicitud " + number + " cambió desde que la cargó; vuelva a cargarla e intente de nuevo.",
+                      "Request " + number + " changed since you loaded it; reload it and try again.");
+  }
+  Situation s = snap->situation(clock_.now());
+  if (type == "deployment") {
+    auto deployed = deployed_manifest(rel);
+    if (!deployed) return deployed.error();
+    s.deployed_manifest = *deployed;
+  }
+  auto rec = plan_record(s, snap->actor, type, fields);
+  if (!rec) return rec.error();
+  if (type == "baseline") {
+    // Freezing the baseline: every file must be intact in the library.
+    auto files = verify_files(rel);
+    if (!files) return files.error();
+    rec->fields["files"] = std::to_string(files->size());
+    rec->fields["manifest_sha256"] = manifest_sha256(rel, *files);
+    if (rec->fields["manifest_sha256"] != s.manifest) {
+      return make_error(Code::data_loss, "library.baseline_mismatch",
+                        "Los archivos de la librería no coinciden con los entregables registrados: ejecute «library verify».",
+                        "The library's files do not match the recorded deliverables: run \"library verify\".");
+    }
+  }
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    if (auto b = tx.bump_release(number, rel.row_version, rel.state, s.now); !b) return b;
+    auto id = tx.add_record(number, *rec);
+    if (!id) return id.error();
+    rec->id = *id;
+    json after = {{"type", type}, {"fields", rec->fields}, {"manifest_sha256", rec->manifest_sha256}};
+    auto e = tx.append_event(event(caller, s.now, "release.record", number, nullptr, after));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return *rec;
+}
+
+Result<Review> Office::review(const Caller& caller, const std::string& number, const std::string& slot, const std::string& verdict,
+                              const std::string& note, std::optional<std::int64_t> expected_row_version) {
+  auto snap = load(caller.username, number);
+  if (!snap) return snap.error();
+  const Release& rel = snap->release;
+  if (expected_row_version && *expected_row_version != rel.row_version) {
+    return make_error(Code::conflict, "release.changed",
+                      "La solicitud " + number + " cambió desde que la cargó; vuelva a cargarla e intente de nuevo.",
+                      "Request " + number + " changed since you loaded it; reload it and try again.");
+  }
+  Situation s = snap->situation(clock_.now());
+  auto rv = plan_review(s, snap->actor, slot, verdict, note);
+  if (!rv) return rv.error();
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    if (auto b = tx.bump_release(number, rel.row_version, rel.state, s.now); !b) return b;
+    if (auto a = tx.add_review(number, *rv); !a) return a;
+    json after = {{"slot", slot}, {"verdict", verdict}, {"note", rv->note}, {"slot_digest", rv->slot_digest}};
+    auto e = tx.append_event(event(caller, s.now, "release.review", number, nullptr, after));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return *rv;
+}
+
+Result<std::vector<AuditEvent>> Office::events(const std::string& subject, std::int64_t after_seq, int limit) {
+  std::vector<AuditEvent> out;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    out = tx.events(subject, after_seq, limit);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+}  // namespace pasaprod

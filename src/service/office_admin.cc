@@ -1,0 +1,330 @@
+// Users, systems, freeze windows and settings (office.h).
+#include <algorithm>
+
+#include "core/version.h"
+#include "service/office.h"
+#include "service/office_internal.h"
+
+namespace pasaprod {
+
+using nlohmann::json;
+using office_internal::event;
+
+namespace {
+
+json grants_json(const std::vector<RoleGrant>& grants) {
+  json out = json::array();
+  for (const auto& g : grants) out.push_back(g.system.empty() ? json(g.role) : json(g.role + "@" + g.system));
+  return out;
+}
+
+json user_json(const User& u) {
+  return {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"active", u.active}, {"lang", u.lang},
+          {"roles", grants_json(u.grants)}};
+}
+
+json system_json(const System& s) {
+  return {{"code", s.code}, {"name", s.name}, {"unit", s.unit}, {"origin", s.origin}, {"status", s.status},
+          {"initial_version", s.initial_version}, {"description", s.description}, {"technology", s.technology},
+          {"indecopi", {{"requested_on", s.indecopi.requested_on}, {"file_number", s.indecopi.file_number}, {"status", s.indecopi.status}}}};
+}
+
+bool valid_code(const std::string& s, std::size_t max) {
+  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+}  // namespace
+
+Status Office::require_admin(const Caller& caller, const std::vector<std::string>& roles) {
+  if (caller.local) return ok_status();
+  std::vector<std::string> allowed = roles;
+  allowed.push_back("admin");
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    auto u = tx.user(caller.username);
+    if (!u || !u->active) {
+      return make_error(Code::unauthenticated, "user.unknown", "Identifíquese con un usuario activo.", "Sign in as an active user.");
+    }
+    for (const auto& r : allowed) {
+      if (u->holds(r, "")) return ok_status();
+    }
+    Error e = make_error(Code::permission_denied, "role.required",
+                         "Esta operación requiere el rol " + roles_phrase(procedures_.current(), allowed, "", Lang::es) + ".",
+                         "This operation requires the role " + roles_phrase(procedures_.current(), allowed, "", Lang::en) + ".");
+    for (const auto& r : allowed) e.with("required_role", r);
+    return e;
+  });
+  return st;
+}
+
+Result<User> Office::add_user(const Caller& caller, User user) {
+  if (auto st = require_admin(caller); !st) return st.error();
+  if (!valid_code(user.username, 64)) {
+    return make_error(Code::invalid_argument, "user.bad_username",
+                      "El nombre de usuario debe tener de 1 a 64 letras, dígitos, «.», «-» o «_».",
+                      "The username must have 1 to 64 letters, digits, \".\", \"-\" or \"_\".")
+        .with("field", "username");
+  }
+  if (user.name.empty()) user.name = user.username;
+  const Procedure& proc = procedures_.current();
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    for (auto& g : user.grants) {
+      const RoleDef* role = proc.role(g.role);
+      if (!role) {
+        return make_error(Code::invalid_argument, "role.unknown", "Rol desconocido «" + g.role + "».", "Unknown role \"" + g.role + "\".")
+            .with("field", "roles");
+      }
+      if (role->per_system && g.system.empty()) {
+        return make_error(Code::invalid_argument, "role.needs_system",
+                          "El rol " + role->label.es + " se asigna por sistema: indique el sistema.",
+                          "The role " + role->label.en + " is held per system: name the system.")
+            .with("field", "system");
+      }
+      if (!role->per_system) g.system.clear();
+      if (!g.system.empty() && !tx.system(g.system)) return office_internal::not_found("El sistema", "System", g.system);
+    }
+    if (auto s = tx.insert_user(user); !s) return s;
+    auto e = tx.append_event(event(caller, clock_.now(), "user.add", user.username, nullptr, user_json(user)));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return user;
+}
+
+Result<User> Office::update_profile(const Caller& caller, User changed) {
+  const bool self = caller.username == changed.username;
+  if (!self) {
+    if (auto st = require_admin(caller); !st) return st.error();
+  }
+  User result;
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    auto u = tx.user(changed.username);
+    if (!u) return office_internal::not_found("El usuario", "User", changed.username);
+    User next = *u;
+    next.name = changed.name.empty() ? u->name : changed.name;
+    next.email = changed.email;
+    next.lang = changed.lang == "en" ? "en" : "es";
+    if (auto s = tx.update_user(next); !s) return s;
+    auto e = tx.append_event(event(caller, clock_.now(), "user.update", next.username, user_json(*u), user_json(next)));
+    result = next;
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return result;
+}
+
+namespace {
+
+// Applies `change` to a stored user in one transaction with its audit event.
+Result<User> change_user(Store& store, const Clock& clock, const Caller& caller, const std::string& username,
+                         const std::string& action, const std::function<Status(WriteTx&, User&)>& change) {
+  User result;
+  Status st = store.write([&](WriteTx& tx) -> Status {
+    auto u = tx.user(username);
+    if (!u) return office_internal::not_found("El usuario", "User", username);
+    User next = *u;
+    if (auto s = change(tx, next); !s) return s;
+    if (auto s = tx.update_user(next); !s) return s;
+    auto e = tx.append_event(event(caller, clock.now(), action, username, user_json(*u), user_json(next)));
+    result = next;
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return result;
+}
+
+}  // namespace
+
+Result<User> Office::grant(const Caller& caller, const std::string& username, RoleGrant grant) {
+  if (auto st = require_admin(caller); !st) return st.error();
+  const Procedure& proc = procedures_.current();
+  return change_user(store_, clock_, caller, username, "user.grant", [&](WriteTx& tx, User& u) -> Status {
+    const RoleDef* role = proc.role(grant.role);
+    if (!role) return make_error(Code::invalid_argument, "role.unknown", "Rol desconocido «" + grant.role + "».", "Unknown role \"" + grant.role + "\".");
+    if (role->per_system && grant.system.empty()) {
+      return make_error(Code::invalid_argument, "role.needs_system", "El rol " + role->label.es + " se asigna por sistema: indique --system.",
+                        "The role " + role->label.en + " is held per system: give --system.");
+    }
+    if (!role->per_system) grant.system.clear();
+    if (!grant.system.empty() && !tx.system(grant.system)) return office_internal::not_found("El sistema", "System", grant.system);
+    if (std::find(u.grants.begin(), u.grants.end(), grant) == u.grants.end()) u.grants.push_back(grant);
+    return ok_status();
+  });
+}
+
+Result<User> Office::revoke(const Caller& caller, const std::string& username, const RoleGrant& grant) {
+  if (auto st = require_admin(caller); !st) return st.error();
+  return change_user(store_, clock_, caller, username, "user.revoke", [&](WriteTx&, User& u) -> Status {
+    auto it = std::find(u.grants.begin(), u.grants.end(), grant);
+    if (it == u.grants.end()) {
+      return make_error(Code::not_found, "role.not_held", "El usuario no tiene ese rol.", "The user does not hold that role.");
+    }
+    u.grants.erase(it);
+    return ok_status();
+  });
+}
+
+Result<User> Office::set_active(const Caller& caller, const std::string& username, bool active) {
+  if (auto st = require_admin(caller); !st) return st.error();
+  return change_user(store_, clock_, caller, username, active ? "user.activate" : "user.deactivate",
+                     [&](WriteTx&, User& u) -> Status {
+                       u.active = active;
+                       return ok_status();
+                     });
+}
+
+Result<std::vector<User>> Office::users() {
+  std::vector<User> out;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    out = tx.users();
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+Result<User> Office::user(const std::string& username) {
+  Result<User> out = office_internal::not_found("El usuario", "User", username);
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    out = tx.user(username);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+Result<System> Office::add_system(const Caller& caller, System system) {
+  if (auto st = require_admin(caller); !st) return st.error();
+  if (!valid_code(system.code, 32)) {
+    return make_error(Code::invalid_argument, "system.bad_code", "El código del sistema debe tener de 1 a 32 letras, dígitos, «.», «-» o «_».",
+                      "The system code must have 1 to 32 letters, digits, \".\", \"-\" or \"_\".")
+        .with("field", "code");
+  }
+  if (system.name.empty()) {
+    return make_error(Code::invalid_argument, "system.bad_name", "Indique el nombre del sistema.", "Give the system's name.").with("field", "name");
+  }
+  if (system.origin != "inhouse" && system.origin != "outsourcing") {
+    return make_error(Code::invalid_argument, "system.bad_origin", "El origen debe ser «inhouse» u «outsourcing».",
+                      "The origin must be \"inhouse\" or \"outsourcing\".")
+        .with("field", "origin");
+  }
+  if (!system.initial_version.empty()) {
+    auto v = Version::parse(system.initial_version);
+    if (!v) return v.error();
+    if (system.status == "in_development") system.status = "in_production";
+  }
+  system.created_at = clock_.now();
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    if (auto s = tx.insert_system(system); !s) return s;
+    auto e = tx.append_event(event(caller, system.created_at, "system.add", system.code, nullptr, system_json(system)));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return system;
+}
+
+Result<System> Office::update_system(const Caller& caller, System system) {
+  if (auto st = require_admin(caller, {"production_lead"}); !st) return st.error();
+  static const std::vector<std::string> statuses = {"in_development", "in_production", "retired"};
+  if (std::find(statuses.begin(), statuses.end(), system.status) == statuses.end()) {
+    return make_error(Code::invalid_argument, "system.bad_status", "El estado debe ser in_development, in_production o retired.",
+                      "The status must be in_development, in_production or retired.")
+        .with("field", "status");
+  }
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    auto old = tx.system(system.code);
+    if (!old) return office_internal::not_found("El sistema", "System", system.code);
+    system.created_at = old->created_at;
+    system.initial_version = old->initial_version;  // versions move only through releases
+    if (auto s = tx.update_system(system); !s) return s;
+    auto e = tx.append_event(event(caller, clock_.now(), "system.update", system.code, system_json(*old), system_json(system)));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return system;
+}
+
+Result<std::vector<System>> Office::systems() {
+  std::vector<System> out;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    out = tx.systems();
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+Result<SystemView> Office::system_view(const std::string& code) {
+  SystemView v;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    auto s = tx.system(code);
+    if (!s) return office_internal::not_found("El sistema", "System", code);
+    v.system = *s;
+    auto prod = production_version(procedures_.current(), *s, tx.versions_of(code));
+    v.production_version = prod ? prod->str() : "";
+    ReleaseFilter f;
+    f.system = code;
+    f.limit = 1000;
+    v.releases = tx.releases(f).items;
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return v;
+}
+
+Result<FreezeWindow> Office::add_freeze(const Caller& caller, Timestamp from, Timestamp to, const std::string& reason) {
+  if (auto st = require_admin(caller, {"it_chief", "production_lead"}); !st) return st.error();
+  if (to <= from) {
+    return make_error(Code::invalid_argument, "freeze.bad_range", "El fin del congelamiento debe ser posterior a su inicio.",
+                      "The freeze must end after it starts.");
+  }
+  if (reason.empty()) {
+    return make_error(Code::invalid_argument, "freeze.reason_required", "Indique el motivo del congelamiento.", "Give the reason for the freeze.")
+        .with("field", "reason");
+  }
+  FreezeWindow f{0, from, to, reason, caller.username, clock_.now()};
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    auto id = tx.insert_freeze(f);
+    if (!id) return id.error();
+    f.id = *id;
+    json after = {{"id", f.id}, {"from", format_iso(from)}, {"to", format_iso(to)}, {"reason", reason}};
+    auto e = tx.append_event(event(caller, f.created_at, "freeze.add", "freeze-" + std::to_string(f.id), nullptr, after));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return f;
+}
+
+Result<std::vector<FreezeWindow>> Office::freezes() {
+  std::vector<FreezeWindow> out;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    out = tx.freezes();
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+Status Office::set_setting(const Caller& caller, const std::string& key, const std::string& value) {
+  if (auto st = require_admin(caller, {"it_chief"}); !st) return st;
+  if (key == office_internal::kQuorumSetting && value != "majority" && value != "") {
+    int n = 0;
+    try {
+      n = std::stoi(value);
+    } catch (...) {
+    }
+    if (n <= 0) {
+      return make_error(Code::invalid_argument, "setting.bad_quorum", "El quórum debe ser «majority» o un número positivo.",
+                        "The quorum must be \"majority\" or a positive number.");
+    }
+  }
+  return store_.write([&](WriteTx& tx) -> Status {
+    auto old = tx.setting(key);
+    if (auto s = tx.put_setting(key, value); !s) return s;
+    auto e = tx.append_event(event(caller, clock_.now(), "setting.put", key, old ? json(*old) : json(nullptr), json(value)));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
+}  // namespace pasaprod

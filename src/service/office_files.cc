@@ -1,0 +1,138 @@
+// Deliverable files: streamed uploads and removal (office.h).
+#include <filesystem>
+#include <fstream>
+
+#include "core/manifest.h"
+#include "service/office.h"
+#include "service/office_internal.h"
+
+namespace pasaprod {
+
+using nlohmann::json;
+using office_internal::event;
+
+namespace {
+
+// Loads actor, release and system inside a write transaction and checks the upload rules
+// against the state as it is now.
+Status check_upload_in_tx(WriteTx& tx, const ProcedureSet& procs, const Caller& caller, const std::string& number,
+                          const std::string& slot, const std::string& name, Timestamp now, Release* out_release,
+                          bool removing) {
+  auto actor = tx.user(caller.username);
+  if (!actor) {
+    return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
+                      "User \"" + caller.username + "\" does not exist.");
+  }
+  auto rel = tx.release(number);
+  if (!rel) return office_internal::not_found("La solicitud", "Request", number);
+  auto sys = tx.system(rel->system);
+  if (!sys) return sys.error();
+  const Procedure* proc = procs.edition(rel->edition);
+  if (!proc) return make_error(Code::internal, "procedure.unknown_edition", "Edición del procedimiento no cargada.", "Procedure edition not loaded.");
+  Situation s = make_situation(*proc, *rel, *sys, now);
+  Status st = removing ? plan_remove(s, *actor, slot, name) : plan_upload(s, *actor, slot, name);
+  *out_release = std::move(*rel);
+  return st;
+}
+
+class LibraryUpload final : public Upload {
+ public:
+  LibraryUpload(Office& office, Caller caller, std::string number, std::string slot, std::string name,
+                std::unique_ptr<Library::Writer> writer)
+      : office_(office), caller_(std::move(caller)), number_(std::move(number)), slot_(std::move(slot)),
+        name_(std::move(name)), writer_(std::move(writer)) {}
+
+  Status write(const char* data, std::size_t size) override { return writer_->write(data, size); }
+
+  Result<DeliverableFile> finish() override {
+    auto blob = writer_->commit();
+    if (!blob) return blob.error();
+    DeliverableFile f{slot_, name_, blob->size, blob->sha256, caller_.username, office_.now()};
+    auto committed = office_.commit_file(caller_, number_, f);
+    if (!committed && !blob->already_present) {
+      std::error_code ec;
+      std::filesystem::remove(office_.library().path_of(blob->sha256), ec);  // nothing kept
+    }
+    return committed;
+  }
+
+ private:
+  Office& office_;
+  Caller caller_;
+  std::string number_, slot_, name_;
+  std::unique_ptr<Library::Writer> writer_;
+};
+
+}  // namespace
+
+Result<DeliverableFile> Office::commit_file(const Caller& caller, const std::string& number, DeliverableFile file) {
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    Release rel;
+    const Timestamp now = clock_.now();
+    if (auto s = check_upload_in_tx(tx, procedures_, caller, number, file.slot, file.name, now, &rel, false); !s) return s;
+    json before = nullptr;
+    for (const auto& old : rel.files) {
+      if (old.slot == file.slot && old.name == file.name) before = {{"sha256", old.sha256}, {"size", old.size}};
+    }
+    file.uploaded_at = now;
+    if (auto s = tx.put_file(number, file); !s) return s;
+    if (auto s = tx.bump_release(number, rel.row_version, rel.state, now); !s) return s;
+    json after = {{"slot", file.slot}, {"name", file.name}, {"size", file.size}, {"sha256", file.sha256}};
+    auto e = tx.append_event(event(caller, now, before.is_null() ? "deliverable.add" : "deliverable.replace", number, before, after));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return file;
+}
+
+Result<std::unique_ptr<Upload>> Office::begin_upload(const Caller& caller, const std::string& number, const std::string& slot,
+                                                     const std::string& name, std::optional<std::string> expected_sha256,
+                                                     std::int64_t max_size) {
+  // Fail fast, before any byte is streamed; commit_file checks again at the end.
+  auto snap = load(caller.username, number);
+  if (!snap) return snap.error();
+  Situation s = snap->situation(clock_.now());
+  if (auto st = plan_upload(s, snap->actor, slot, name); !st) return st.error();
+  auto writer = library_.begin_add(std::move(expected_sha256), max_size);
+  if (!writer) return writer.error();
+  return std::unique_ptr<Upload>(new LibraryUpload(*this, caller, number, slot, name, std::move(*writer)));
+}
+
+Result<DeliverableFile> Office::add_deliverable_file(const Caller& caller, const std::string& number, const std::string& slot,
+                                                     const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(Code::not_found, "file.unreadable", "No se puede leer el archivo «" + path + "».", "Cannot read the file \"" + path + "\".");
+  }
+  auto upload = begin_upload(caller, number, slot, name, std::nullopt, Library::kNoLimit);
+  if (!upload) return upload.error();
+  std::vector<char> buffer(std::size_t{1} << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto n = in.gcount();
+    if (n <= 0) break;
+    if (auto st = (*upload)->write(buffer.data(), static_cast<std::size_t>(n)); !st) return st.error();
+  }
+  if (in.bad()) {
+    return make_error(Code::internal, "file.read_failed", "Falló la lectura de «" + path + "».", "Reading \"" + path + "\" failed.");
+  }
+  return (*upload)->finish();
+}
+
+Status Office::remove_deliverable(const Caller& caller, const std::string& number, const std::string& slot, const std::string& name) {
+  return store_.write([&](WriteTx& tx) -> Status {
+    Release rel;
+    const Timestamp now = clock_.now();
+    if (auto s = check_upload_in_tx(tx, procedures_, caller, number, slot, name, now, &rel, true); !s) return s;
+    json before;
+    for (const auto& f : rel.files) {
+      if (f.slot == slot && f.name == name) before = {{"slot", slot}, {"name", name}, {"sha256", f.sha256}, {"size", f.size}};
+    }
+    if (auto s = tx.remove_file(number, slot, name); !s) return s;
+    if (auto s = tx.bump_release(number, rel.row_version, rel.state, now); !s) return s;
+    auto e = tx.append_event(event(caller, now, "deliverable.remove", number, before, nullptr));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
+}  // namespace pasaprod

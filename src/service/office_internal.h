@@ -1,0 +1,42 @@
+// Shared by the office_*.cc files; not part of the service's interface.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "service/office.h"
+
+namespace pasaprod {
+
+// What a decision on one release needs, read from one snapshot.
+struct Office::Snapshot {
+  User actor;
+  Release release;
+  System system;
+  const Procedure* proc = nullptr;
+  std::vector<FreezeWindow> freezes;
+  std::vector<std::string> committee;
+  std::string quorum;
+
+  Situation situation(Timestamp now) const {
+    Situation s = make_situation(*proc, release, system, now);
+    s.freezes = freezes;
+    s.committee_members = committee;
+    s.quorum_setting = quorum;
+    return s;
+  }
+};
+
+}  // namespace pasaprod
+
+namespace pasaprod::office_internal {
+
+// An audit event for `subject`, before/after as JSON (null → "").
+AuditEvent event(const Caller& caller, Timestamp at, std::string action, std::string subject,
+                 const nlohmann::json& before, const nlohmann::json& after);
+
+Error not_found(const std::string& what_es, const std::string& what_en, const std::string& key);
+
+// The quorum setting key.
+inline constexpr const char* kQuorumSetting = "committee.quorum";
+
+}  // namespace pasaprod::office_internal

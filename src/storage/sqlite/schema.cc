@@ -1,0 +1,230 @@
+#include "storage/sqlite/schema.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string>
+
+namespace pasaprod::sqlite {
+namespace {
+
+// Version 1: everything in storage/store.h.
+//
+// Conventions: timestamps are INTEGER milliseconds since the epoch (UTC); "by" columns are
+// named by_user (BY is an SQL keyword); child rows of a release are kept in insertion order by
+// their INTEGER PRIMARY KEY id. Tables are STRICT so a wrong type is an error, not a surprise.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  name     TEXT NOT NULL,
+  email    TEXT NOT NULL,
+  active   INTEGER NOT NULL,
+  lang     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE user_roles (
+  username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  role     TEXT NOT NULL,
+  system   TEXT NOT NULL,   -- '' = office-wide
+  PRIMARY KEY (username, role, system)
+) STRICT;
+CREATE INDEX user_roles_by_role ON user_roles(role, system);
+
+CREATE TABLE systems (
+  code                  TEXT PRIMARY KEY,
+  name                  TEXT NOT NULL,
+  description           TEXT NOT NULL,
+  unit                  TEXT NOT NULL,
+  origin                TEXT NOT NULL,
+  technology            TEXT NOT NULL,
+  status                TEXT NOT NULL,
+  initial_version       TEXT NOT NULL,
+  indecopi_requested_on TEXT NOT NULL,
+  indecopi_file_number  TEXT NOT NULL,
+  indecopi_status       TEXT NOT NULL,
+  created_at            INTEGER NOT NULL
+) STRICT;
+
+-- Last release number issued per year (PP-<year>-<seq>).
+CREATE TABLE release_seq (
+  year INTEGER PRIMARY KEY,
+  last INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE releases (
+  number         TEXT PRIMARY KEY,
+  system         TEXT NOT NULL,
+  kind           TEXT NOT NULL,
+  version        TEXT NOT NULL,
+  declared_major INTEGER NOT NULL,
+  title          TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  requester      TEXT NOT NULL,
+  state          TEXT NOT NULL,
+  edition        TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  row_version    INTEGER NOT NULL,
+  search_text    TEXT NOT NULL   -- folded number/title/summary for the text filter
+) STRICT;
+-- The listing is newest first; each filter has an index that also yields that order.
+CREATE INDEX releases_by_created   ON releases(created_at, number);
+CREATE INDEX releases_by_state     ON releases(state, created_at, number);
+CREATE INDEX releases_by_system    ON releases(system, created_at, number);
+CREATE INDEX releases_by_kind      ON releases(kind, created_at, number);
+CREATE INDEX releases_by_requester ON releases(requester, created_at, number);
+
+CREATE TABLE release_files (
+  id          INTEGER PRIMARY KEY,
+  release     TEXT NOT NULL REFERENCES releases(number),
+  slot        TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  size        INTEGER NOT NULL,
+  sha256      TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  uploaded_at INTEGER NOT NULL,
+  UNIQUE (release, slot, name)
+) STRICT;
+
+CREATE TABLE reviews (
+  id          INTEGER PRIMARY KEY,
+  release     TEXT NOT NULL REFERENCES releases(number),
+  slot        TEXT NOT NULL,
+  verdict     TEXT NOT NULL,
+  note        TEXT NOT NULL,
+  by_user     TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  slot_digest TEXT NOT NULL
+) STRICT;
+CREATE INDEX reviews_by_release ON reviews(release, id);
+
+CREATE TABLE records (
+  id              INTEGER PRIMARY KEY,
+  release         TEXT NOT NULL REFERENCES releases(number),
+  type            TEXT NOT NULL,
+  fields_json     TEXT NOT NULL,   -- JSON object of string values
+  by_user         TEXT NOT NULL,
+  at              INTEGER NOT NULL,
+  manifest_sha256 TEXT NOT NULL
+) STRICT;
+CREATE INDEX records_by_release ON records(release, id);
+
+CREATE TABLE transitions (
+  id              INTEGER PRIMARY KEY,
+  release         TEXT NOT NULL REFERENCES releases(number),
+  action          TEXT NOT NULL,
+  from_state      TEXT NOT NULL,
+  to_state        TEXT NOT NULL,
+  by_user         TEXT NOT NULL,
+  note            TEXT NOT NULL,
+  at              INTEGER NOT NULL,
+  manifest_sha256 TEXT NOT NULL
+) STRICT;
+CREATE INDEX transitions_by_release ON transitions(release, id);
+
+CREATE TABLE observations (
+  id         INTEGER PRIMARY KEY,
+  release    TEXT NOT NULL REFERENCES releases(number),
+  text       TEXT NOT NULL,
+  by_user    TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  action     TEXT NOT NULL
+) STRICT;
+CREATE INDEX observations_by_release ON observations(release, id);
+
+CREATE TABLE freezes (
+  id         INTEGER PRIMARY KEY,
+  from_ts    INTEGER NOT NULL,
+  to_ts      INTEGER NOT NULL,
+  reason     TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX freezes_by_from ON freezes(from_ts, id);
+
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+-- The append-only audit trail (SPEC §8), hash-chained by audit::event_hash.
+CREATE TABLE audit_events (
+  seq         INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  before_json TEXT NOT NULL,
+  after_json  TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_events_by_subject ON audit_events(subject, seq);
+-- Defence in depth only: verification (audit::verify_chain) never relies on these.
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, "initial schema: users, systems, releases and their records, settings, audit trail",
+     kV1},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+int schema_version(Connection& db) {
+  Stmt exists = db.query(
+      "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
+  if (!exists.step()) return 0;
+  Stmt st = db.query("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  st.step();
+  return static_cast<int>(st.integer(0));
+}
+
+Status migrate(Connection& db) {
+  for (const Migration& m : migrations()) {
+    if (schema_version(db) >= m.version) continue;
+    // BEGIN IMMEDIATE takes the write lock, so a concurrent migrator waits and then sees the
+    // step applied (re-checked below) instead of applying it twice.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(
+          "CREATE TABLE IF NOT EXISTS schema_version ("
+          "  version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+          "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+          ") STRICT");
+      if (schema_version(db) < m.version) {
+        db.exec(m.sql);
+        db.query("INSERT INTO schema_version(version, description) VALUES (?, ?)", m.version,
+                 m.description)
+            .run();
+      }
+      db.exec("COMMIT");
+    } catch (...) {
+      db.rollback_quietly();
+      throw;
+    }
+  }
+  int found = schema_version(db);
+  if (found > latest_schema_version()) {
+    return make_error(
+               Code::failed_precondition, "store.schema_newer",
+               fmt::format("La base de datos está en la versión de esquema {}, más nueva que la "
+                           "que conoce este programa ({}); actualice pasaprod.",
+                           found, latest_schema_version()),
+               fmt::format("The database is at schema version {}, newer than this program "
+                           "knows ({}); upgrade pasaprod.",
+                           found, latest_schema_version()))
+        .with("found", std::to_string(found));
+  }
+  return ok_status();
+}
+
+}  // namespace pasaprod::sqlite

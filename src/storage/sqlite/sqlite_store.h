@@ -1,0 +1,100 @@
+// The SQLite backend of Store (storage/store.h).
+//
+//   AuditAnchor* anchor = ...;  // e.g. audit::FileAnchor, owned by the caller
+//   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::open("/var/lib/pasaprod.db", anchor);
+//   if (!store) return store.error();
+//   Status s = (*store)->write([&](WriteTx& tx) -> Status { ... });
+//
+// The database file is in WAL mode with synchronous=FULL (a write() that returns ok is on
+// disk), foreign_keys=ON, and a busy timeout, so several processes can share it: writers
+// queue for SQLite's write lock (BEGIN IMMEDIATE), readers never block nor are blocked.
+//
+// Threads: one SqliteStore may be used from any number of threads. write() calls are
+// serialised by a mutex over one writer connection; read() calls each borrow a connection
+// from a pool (read-only, query_only), so reads run concurrently with each other and with the
+// writer. A read()/write() function must not call read()/write() on the same store (the
+// nested write would deadlock; a nested read would see a different snapshot).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "audit/anchor.h"
+#include "audit/chain.h"
+#include "storage/store.h"
+
+namespace pasaprod::sqlite {
+class Connection;
+}
+
+namespace pasaprod {
+
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    int busy_timeout_ms = 10000;     // how long to wait for another process's lock
+    std::size_t max_idle_readers = 8;  // read connections kept open between reads
+  };
+
+  // Opens (creating it if needed) the database at `path` and brings its schema up to date.
+  // `anchor` (not owned, may be null) must outlive the store; it is advanced after every
+  // write that appended events. Errors: internal when the file cannot be opened or migrated,
+  // failed_precondition when its schema is newer than this program.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   AuditAnchor* anchor = nullptr);
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, AuditAnchor* anchor,
+                                                   Options options);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // One snapshot (a deferred read transaction). Exceptions from fn propagate.
+  Status read(const std::function<Status(ReadTx&)>& fn) override;
+  // BEGIN IMMEDIATE; fn; COMMIT only when fn returns ok, otherwise ROLLBACK (also when fn
+  // throws; the exception propagates). After a commit that appended events, advances the
+  // anchor; if that fails the change stays committed and an internal error
+  // ("audit.anchor_failed") says so. internal ("store.busy") when the write lock was not
+  // obtained within the busy timeout.
+  Status write(const std::function<Status(WriteTx&)>& fn) override;
+  std::string describe() const override { return "sqlite:" + path_; }
+
+  // Calls fn with every event with seq > after_seq, in seq order, from one snapshot, reading
+  // `chunk` events at a time (memory does not grow with the trail). Stops early when fn
+  // returns false.
+  void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn,
+                   int chunk = 1000);
+
+  // Verifies the whole trail (audit::verify_chain) against the anchor given at open(): the
+  // anchor is read before the snapshot is taken, so concurrent writers cause no false alarm.
+  // An anchor that cannot be read or fails its check is reported as a problem
+  // ("audit.anchor_invalid"); with an anchor that records nothing, a non-empty trail is a
+  // problem ("audit.no_anchor"). Throws only on database I/O failure.
+  audit::AuditVerifyReport verify_audit();
+
+  // The schema version of the open database.
+  int schema_version();
+
+ private:
+  class ReaderLease;
+  SqliteStore(std::string path, AuditAnchor* anchor, Options options);
+  std::unique_ptr<sqlite::Connection> open_reader();
+
+  const std::string path_;
+  AuditAnchor* const anchor_;  // not owned; may be null
+  const Options options_;
+
+  std::mutex write_mu_;
+  std::unique_ptr<sqlite::Connection> writer_;  // GUARDED_BY(write_mu_)
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;  // GUARDED_BY(pool_mu_)
+
+  std::mutex anchor_mu_;  // serialises calls to anchor_->advance() (anchors need not be
+                          // thread-safe)
+};
+
+}  // namespace pasaprod

@@ -1,0 +1,78 @@
+// SQLite implementation of ReadTx/WriteTx over one connection with an open transaction.
+// Internal to the sqlite backend; SqliteStore creates one per read()/write() call.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "audit/anchor.h"
+#include "storage/sqlite/db.h"
+#include "storage/store.h"
+
+namespace pasaprod::sqlite {
+
+// Folds text for the release text filter: ASCII and Latin-1 letters to lower case, and the
+// Spanish accented vowels (á é í ó ú ü, any case) to plain vowels; ñ stays ñ. Both the stored
+// search_text column and the query go through it, so matching is a plain substring test.
+std::string fold_search(std::string_view text);
+
+// REQUIRES: db has an open transaction for the object's whole life (BEGIN for reads, BEGIN
+// IMMEDIATE for writes); write methods are only called when it is a write transaction.
+class SqliteTx final : public WriteTx {
+ public:
+  explicit SqliteTx(Connection& db) : db_(db) {}
+
+  // ReadTx
+  Result<User> user(const std::string& username) override;
+  std::vector<User> users() override;
+  std::vector<User> users_with_role(const std::string& role, const std::string& system) override;
+  Result<System> system(const std::string& code) override;
+  std::vector<System> systems() override;
+  Result<Release> release(const std::string& number) override;
+  ReleasePage releases(const ReleaseFilter& filter) override;
+  std::vector<VersionUse> versions_of(const std::string& system) override;
+  std::vector<FreezeWindow> freezes() override;
+  std::optional<std::string> setting(const std::string& key) override;
+  std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
+                                 int limit) override;
+  std::optional<AuditEvent> last_event() override;
+
+  // WriteTx
+  Status insert_user(const User& user) override;
+  Status update_user(const User& user) override;
+  Status insert_system(const System& system) override;
+  Status update_system(const System& system) override;
+  std::int64_t next_release_seq(int year) override;
+  Status insert_release(const Release& release) override;
+  Status bump_release(const std::string& number, std::int64_t expected_row_version,
+                      const std::string& state, Timestamp now) override;
+  Status put_file(const std::string& number, const DeliverableFile& file) override;
+  Status remove_file(const std::string& number, const std::string& slot,
+                     const std::string& name) override;
+  Status add_review(const std::string& number, const Review& review) override;
+  Result<std::int64_t> add_record(const std::string& number, const Record& record) override;
+  Status add_transition(const std::string& number, const Transition& t) override;
+  Status add_observation(const std::string& number, const Observation& o) override;
+  Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
+  Status put_setting(const std::string& key, const std::string& value) override;
+  Result<AuditEvent> append_event(AuditEvent event) override;
+
+  // The newest event appended through this transaction, if any (to advance the anchor after
+  // the commit).
+  const std::optional<AnchorHead>& appended_head() const { return appended_head_; }
+
+ private:
+  bool release_exists(const std::string& number);
+  std::vector<RoleGrant> grants_of(const std::string& username);
+  void write_grants(const User& user);
+
+  Connection& db_;
+  std::optional<AnchorHead> appended_head_;
+};
+
+// Events with seq > after_seq, oldest first, at most limit; subject "" = all.
+std::vector<AuditEvent> read_events(Connection& db, const std::string& subject,
+                                    std::int64_t after_seq, int limit);
+
+}  // namespace pasaprod::sqlite

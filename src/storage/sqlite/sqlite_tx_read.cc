@@ -1,0 +1,365 @@
+// SqliteTx: the read side (ReadTx) and shared helpers.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/sqlite/sqlite_tx.h"
+
+namespace pasaprod::sqlite {
+namespace {
+
+Error not_found(const char* what_es, const char* what_en, const std::string& key) {
+  return make_error(Code::not_found, "store.not_found",
+                    fmt::format("No existe {} «{}».", what_es, key),
+                    fmt::format("There is no {} '{}'.", what_en, key))
+      .with("key", key);
+}
+
+constexpr const char* kUserColumns = "username, name, email, active, lang";
+
+User read_user(const Stmt& st) {
+  User u;
+  u.username = st.text(0);
+  u.name = st.text(1);
+  u.email = st.text(2);
+  u.active = st.integer(3) != 0;
+  u.lang = st.text(4);
+  return u;
+}
+
+constexpr const char* kSystemColumns =
+    "code, name, description, unit, origin, technology, status, initial_version, "
+    "indecopi_requested_on, indecopi_file_number, indecopi_status, created_at";
+
+System read_system(const Stmt& st) {
+  System s;
+  s.code = st.text(0);
+  s.name = st.text(1);
+  s.description = st.text(2);
+  s.unit = st.text(3);
+  s.origin = st.text(4);
+  s.technology = st.text(5);
+  s.status = st.text(6);
+  s.initial_version = st.text(7);
+  s.indecopi.requested_on = st.text(8);
+  s.indecopi.file_number = st.text(9);
+  s.indecopi.status = st.text(10);
+  s.created_at = st.integer(11);
+  return s;
+}
+
+constexpr const char* kSummaryColumns =
+    "number, system, kind, version, title, state, requester, created_at, updated_at";
+
+ReleaseSummary read_summary(const Stmt& st) {
+  ReleaseSummary r;
+  r.number = st.text(0);
+  r.system = st.text(1);
+  r.kind = st.text(2);
+  r.version = st.text(3);
+  r.title = st.text(4);
+  r.state = st.text(5);
+  r.requester = st.text(6);
+  r.created_at = st.integer(7);
+  r.updated_at = st.integer(8);
+  return r;
+}
+
+constexpr const char* kEventColumns =
+    "seq, at, actor, action, subject, before_json, after_json, prev_hash, hash";
+
+AuditEvent read_event(const Stmt& st) {
+  AuditEvent e;
+  e.seq = st.integer(0);
+  e.at = st.integer(1);
+  e.actor = st.text(2);
+  e.action = st.text(3);
+  e.subject = st.text(4);
+  e.before = st.text(5);
+  e.after = st.text(6);
+  e.prev_hash = st.text(7);
+  e.hash = st.text(8);
+  return e;
+}
+
+// Appends `utf8` for one code point in U+0080..U+00FF.
+void put_latin1(std::string& out, unsigned code) {
+  out += static_cast<char>(0xC0 | (code >> 6));
+  out += static_cast<char>(0x80 | (code & 0x3F));
+}
+
+}  // namespace
+
+std::string fold_search(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if (c == 0xC3 && i + 1 < text.size() &&
+               (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+      unsigned code = 0xC0 + (static_cast<unsigned char>(text[++i]) - 0x80);
+      if (code >= 0xC0 && code <= 0xDE && code != 0xD7) code += 0x20;  // to lower case
+      if (code >= 0xE0 && code <= 0xE5) {
+        out += 'a';
+      } else if (code >= 0xE8 && code <= 0xEB) {
+        out += 'e';
+      } else if (code >= 0xEC && code <= 0xEF) {
+        out += 'i';
+      } else if (code >= 0xF2 && code <= 0xF6) {
+        out += 'o';
+      } else if (code >= 0xF9 && code <= 0xFC) {
+        out += 'u';
+      } else {
+        put_latin1(out, code);
+      }
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::vector<AuditEvent> read_events(Connection& db, const std::string& subject,
+                                    std::int64_t after_seq, int limit) {
+  std::vector<AuditEvent> out;
+  if (limit <= 0) return out;
+  std::string sql = fmt::format("SELECT {} FROM audit_events WHERE seq > ?1 {} ORDER BY seq "
+                                "LIMIT ?2",
+                                kEventColumns, subject.empty() ? "" : "AND subject = ?3");
+  Stmt st = db.query(sql, after_seq, limit);
+  if (!subject.empty()) st.bind(3, subject);
+  while (st.step()) out.push_back(read_event(st));
+  return out;
+}
+
+bool SqliteTx::release_exists(const std::string& number) {
+  return db_.query("SELECT 1 FROM releases WHERE number = ?", number).step();
+}
+
+std::vector<RoleGrant> SqliteTx::grants_of(const std::string& username) {
+  std::vector<RoleGrant> out;
+  Stmt st = db_.query("SELECT role, system FROM user_roles WHERE username = ? ORDER BY rowid",
+                      username);
+  while (st.step()) out.push_back({st.text(0), st.text(1)});
+  return out;
+}
+
+Result<User> SqliteTx::user(const std::string& username) {
+  User u;
+  {
+    Stmt st = db_.query(fmt::format("SELECT {} FROM users WHERE username = ?", kUserColumns),
+                        username);
+    if (!st.step()) return not_found("el usuario", "user", username);
+    u = read_user(st);
+  }
+  u.grants = grants_of(u.username);
+  return u;
+}
+
+std::vector<User> SqliteTx::users() {
+  std::vector<User> out;
+  {
+    Stmt st = db_.query(fmt::format("SELECT {} FROM users ORDER BY username", kUserColumns));
+    while (st.step()) out.push_back(read_user(st));
+  }
+  for (User& u : out) u.grants = grants_of(u.username);
+  return out;
+}
+
+std::vector<User> SqliteTx::users_with_role(const std::string& role, const std::string& system) {
+  std::vector<User> out;
+  {
+    // Same rule as User::holds: an office-wide grant, or a grant for the named system.
+    Stmt st = db_.query(
+        fmt::format("SELECT {} FROM users WHERE username IN (SELECT username FROM user_roles "
+                    "WHERE role = ?1 AND (system = '' OR (?2 <> '' AND system = ?2))) "
+                    "ORDER BY username",
+                    kUserColumns),
+        role, system);
+    while (st.step()) out.push_back(read_user(st));
+  }
+  for (User& u : out) u.grants = grants_of(u.username);
+  return out;
+}
+
+Result<System> SqliteTx::system(const std::string& code) {
+  Stmt st = db_.query(fmt::format("SELECT {} FROM systems WHERE code = ?", kSystemColumns), code);
+  if (!st.step()) return not_found("el sistema", "system", code);
+  return read_system(st);
+}
+
+std::vector<System> SqliteTx::systems() {
+  std::vector<System> out;
+  Stmt st = db_.query(fmt::format("SELECT {} FROM systems ORDER BY code", kSystemColumns));
+  while (st.step()) out.push_back(read_system(st));
+  return out;
+}
+
+Result<Release> SqliteTx::release(const std::string& number) {
+  Release r;
+  {
+    Stmt st = db_.query(
+        "SELECT number, system, kind, version, declared_major, title, summary, requester, "
+        "state, edition, created_at, updated_at, row_version FROM releases WHERE number = ?",
+        number);
+    if (!st.step()) return not_found("la solicitud", "request", number);
+    r.number = st.text(0);
+    r.system = st.text(1);
+    r.kind = st.text(2);
+    r.version = st.text(3);
+    r.declared_major = st.integer(4) != 0;
+    r.title = st.text(5);
+    r.summary = st.text(6);
+    r.requester = st.text(7);
+    r.state = st.text(8);
+    r.edition = st.text(9);
+    r.created_at = st.integer(10);
+    r.updated_at = st.integer(11);
+    r.row_version = st.integer(12);
+  }
+  {
+    Stmt st = db_.query(
+        "SELECT slot, name, size, sha256, uploaded_by, uploaded_at FROM release_files "
+        "WHERE release = ? ORDER BY id",
+        number);
+    while (st.step()) {
+      r.files.push_back({st.text(0), st.text(1), st.integer(2), st.text(3), st.text(4),
+                         st.integer(5)});
+    }
+  }
+  {
+    Stmt st = db_.query(
+        "SELECT slot, verdict, note, by_user, at, slot_digest FROM reviews WHERE release = ? "
+        "ORDER BY id",
+        number);
+    while (st.step()) {
+      r.reviews.push_back(
+          {st.text(0), st.text(1), st.text(2), st.text(3), st.integer(4), st.text(5)});
+    }
+  }
+  {
+    Stmt st = db_.query(
+        "SELECT id, type, fields_json, by_user, at, manifest_sha256 FROM records "
+        "WHERE release = ? ORDER BY id",
+        number);
+    while (st.step()) {
+      Record rec;
+      rec.id = st.integer(0);
+      rec.type = st.text(1);
+      rec.fields = nlohmann::json::parse(st.text(2)).get<std::map<std::string, std::string>>();
+      rec.by = st.text(3);
+      rec.at = st.integer(4);
+      rec.manifest_sha256 = st.text(5);
+      r.records.push_back(std::move(rec));
+    }
+  }
+  {
+    Stmt st = db_.query(
+        "SELECT action, from_state, to_state, by_user, note, at, manifest_sha256 "
+        "FROM transitions WHERE release = ? ORDER BY id",
+        number);
+    while (st.step()) {
+      r.transitions.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
+                               st.integer(5), st.text(6)});
+    }
+  }
+  {
+    Stmt st = db_.query(
+        "SELECT text, by_user, at, from_state, action FROM observations WHERE release = ? "
+        "ORDER BY id",
+        number);
+    while (st.step()) {
+      r.observations.push_back({st.text(0), st.text(1), st.integer(2), st.text(3), st.text(4)});
+    }
+  }
+  return r;
+}
+
+ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
+  // The WHERE clause is assembled from fixed fragments; every value is a bound parameter
+  // (numbered, so the COUNT and the page share the clause and the bindings).
+  std::string where = "WHERE 1 = 1";
+  if (!f.state.empty()) where += " AND state = ?1";
+  if (!f.system.empty()) where += " AND system = ?2";
+  if (!f.kind.empty()) where += " AND kind = ?3";
+  if (!f.requester.empty()) where += " AND requester = ?4";
+  if (f.created_from != 0) where += " AND created_at >= ?5";
+  if (f.created_to != 0) where += " AND created_at < ?6";
+  const std::string needle = fold_search(f.text);
+  // instr() on the folded column: a plain substring test, so '%' and '_' in the text are
+  // ordinary characters and need no LIKE escaping.
+  if (!needle.empty()) where += " AND instr(search_text, ?7) > 0";
+  const auto bind_filter = [&](Stmt& st) {
+    if (!f.state.empty()) st.bind(1, f.state);
+    if (!f.system.empty()) st.bind(2, f.system);
+    if (!f.kind.empty()) st.bind(3, f.kind);
+    if (!f.requester.empty()) st.bind(4, f.requester);
+    if (f.created_from != 0) st.bind(5, f.created_from);
+    if (f.created_to != 0) st.bind(6, f.created_to);
+    if (!needle.empty()) st.bind(7, needle);
+  };
+
+  ReleasePage page;
+  {
+    Stmt st = db_.prepare("SELECT COUNT(*) FROM releases " + where);
+    bind_filter(st);
+    st.step();
+    page.total = st.integer(0);
+  }
+  const int limit = std::max(f.limit, 0);
+  const int offset = std::max(f.offset, 0);
+  if (limit == 0 || offset >= page.total) return page;
+  Stmt st = db_.prepare(fmt::format(
+      "SELECT {} FROM releases {} ORDER BY created_at DESC, number DESC LIMIT ?8 OFFSET ?9",
+      kSummaryColumns, where));
+  bind_filter(st);
+  st.bind(8, limit).bind(9, offset);
+  while (st.step()) page.items.push_back(read_summary(st));
+  return page;
+}
+
+std::vector<VersionUse> SqliteTx::versions_of(const std::string& system) {
+  std::vector<VersionUse> out;
+  Stmt st = db_.query(
+      "SELECT version, state, number FROM releases WHERE system = ? "
+      "ORDER BY created_at, number",
+      system);
+  while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2)});
+  return out;
+}
+
+std::vector<FreezeWindow> SqliteTx::freezes() {
+  std::vector<FreezeWindow> out;
+  Stmt st = db_.query(
+      "SELECT id, from_ts, to_ts, reason, created_by, created_at FROM freezes "
+      "ORDER BY from_ts, id");
+  while (st.step()) {
+    out.push_back(
+        {st.integer(0), st.integer(1), st.integer(2), st.text(3), st.text(4), st.integer(5)});
+  }
+  return out;
+}
+
+std::optional<std::string> SqliteTx::setting(const std::string& key) {
+  Stmt st = db_.query("SELECT value FROM settings WHERE key = ?", key);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
+}
+
+std::vector<AuditEvent> SqliteTx::events(const std::string& subject, std::int64_t after_seq,
+                                         int limit) {
+  return read_events(db_, subject, after_seq, limit);
+}
+
+std::optional<AuditEvent> SqliteTx::last_event() {
+  Stmt st = db_.query(
+      fmt::format("SELECT {} FROM audit_events ORDER BY seq DESC LIMIT 1", kEventColumns));
+  if (!st.step()) return std::nullopt;
+  return read_event(st);
+}
+
+}  // namespace pasaprod::sqlite

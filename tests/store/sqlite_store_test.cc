@@ -1,0 +1,184 @@
+// The SQLite backend: the shared suite, plus what only a file database has (reopen,
+// several processes, schema versions).
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "tests/store/store_suite.h"
+
+namespace pasaprod::testing_store {
+namespace {
+
+std::unique_ptr<Store> make_sqlite_store(const std::string& dir) {
+  auto store = SqliteStore::open(dir + "/pasaprod.db");
+  if (!store) ADD_FAILURE() << store.error().en;
+  return store ? std::move(*store) : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreSuite,
+                         ::testing::Values(StoreFactory{"sqlite", make_sqlite_store}),
+                         StoreFactory::name_of);
+
+std::unique_ptr<SqliteStore> open_or_die(const std::string& path) {
+  auto store = SqliteStore::open(path);
+  if (!store) {
+    ADD_FAILURE() << store.error().en;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+TEST(SqliteStore, DurableAcrossReopenAndSchemaVersioned) {
+  TempDir dir;
+  const std::string path = dir.file("p.db");
+  {
+    auto store = open_or_die(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+    EXPECT_EQ(store->describe(), "sqlite:" + path);
+    Status st = store->write([](WriteTx& tx) -> Status {
+      if (auto s = tx.insert_user(sample_user("ana")); !s) return s;
+      if (auto s = tx.insert_release(sample_release("PP-2026-0001", 5)); !s) return s;
+      EXPECT_EQ(tx.next_release_seq(2026), 1);
+      auto e = tx.append_event(sample_event("PP-2026-0001", 1));
+      return e ? ok_status() : Status(e.error());
+    });
+    ASSERT_TRUE(st.ok());
+  }
+  auto store = open_or_die(path);  // migrations are not applied twice
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+  Status st = store->write([](WriteTx& tx) {
+    EXPECT_TRUE(tx.user("ana").ok());
+    EXPECT_EQ(tx.release("PP-2026-0001")->created_at, 5);
+    EXPECT_EQ(tx.last_event()->seq, 1);
+    EXPECT_EQ(tx.next_release_seq(2026), 2);
+    return ok_status();
+  });
+  EXPECT_TRUE(st.ok());
+  EXPECT_TRUE(store->verify_audit().ok);
+}
+
+TEST(SqliteStore, RefusesNewerSchemaAndUnopenablePath) {
+  TempDir dir;
+  const std::string path = dir.file("p.db");
+  { ASSERT_NE(open_or_die(path), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version(version, description) VALUES (999, 'x')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto newer = SqliteStore::open(path);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.error().code, Code::failed_precondition);
+  auto bad = SqliteStore::open(dir.file("no/such/dir/p.db"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Code::internal);
+  EXPECT_FALSE(bad.error().es.empty());
+}
+
+TEST(SqliteStore, TriggersRefuseUpdateAndDeleteOfEvents) {
+  TempDir dir;
+  const std::string path = dir.file("p.db");
+  {
+    auto store = open_or_die(path);
+    Status st = store->write([](WriteTx& tx) {
+      auto e = tx.append_event(sample_event("x", 1));
+      return e ? ok_status() : Status(e.error());
+    });
+    ASSERT_TRUE(st.ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE audit_events SET actor = 'eve'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_NE(std::string(sqlite3_errmsg(db)).find("append-only"), std::string::npos);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit_events", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_TRUE(open_or_die(path)->verify_audit().ok);
+}
+
+// Two processes bump the same release with the same expected row_version at the same moment
+// (both read it before either writes): exactly one wins, the other gets a conflict.
+TEST(SqliteStore, TwoProcessesBumpSameVersionOneConflicts) {
+  TempDir dir;
+  const std::string path = dir.file("p.db");
+  constexpr int kRounds = 5;
+  {
+    auto store = open_or_die(path);
+    Status st = store->write([&](WriteTx& tx) -> Status {
+      for (int r = 0; r < kRounds; ++r) {
+        if (auto s = tx.insert_release(sample_release("PP-2026-000" + std::to_string(r), r));
+            !s) {
+          return s;
+        }
+      }
+      return ok_status();
+    });
+    ASSERT_TRUE(st.ok());
+  }  // closed before fork(): children open their own connections
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string number = "PP-2026-000" + std::to_string(round);
+    int ready[2];
+    int go[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    ASSERT_EQ(::pipe(go), 0);
+    pid_t kids[2];
+    for (pid_t& kid : kids) {
+      kid = ::fork();
+      ASSERT_GE(kid, 0);
+      if (kid == 0) {
+        int rc = 3;
+        {
+          auto opened = SqliteStore::open(path);
+          if (opened) {
+            std::int64_t version = -1;
+            (void)(*opened)->read([&](ReadTx& tx) {
+              version = tx.release(number)->row_version;
+              return ok_status();
+            });
+            char c = 'r';
+            char g = 0;
+            if (::write(ready[1], &c, 1) == 1 && ::read(go[0], &g, 1) == 1) {
+              Status st = (*opened)->write([&](WriteTx& tx) -> Status {
+                if (auto s = tx.bump_release(number, version, "in_qa", 99); !s) return s;
+                return tx.add_transition(number, {"request_qa", "draft", "in_qa",
+                                                  "p" + std::to_string(::getpid()), "", 99, ""});
+              });
+              rc = st.ok() ? 0 : (st.error().code == Code::conflict ? 1 : 2);
+            }
+          }
+        }
+        ::_exit(rc);
+      }
+    }
+    char c;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ASSERT_EQ(::write(go[1], "gg", 2), 2);
+    int codes[2];
+    for (int i = 0; i < 2; ++i) {
+      int status = 0;
+      ASSERT_EQ(::waitpid(kids[i], &status, 0), kids[i]);
+      ASSERT_TRUE(WIFEXITED(status));
+      codes[i] = WEXITSTATUS(status);
+    }
+    for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+    EXPECT_EQ(codes[0] + codes[1], 1) << "round " << round << ": " << codes[0] << ", " << codes[1];
+    EXPECT_TRUE(codes[0] == 0 || codes[1] == 0);
+    auto store = open_or_die(path);
+    Status st = store->read([&](ReadTx& tx) {
+      auto r = tx.release(number);
+      EXPECT_EQ(r->row_version, 1);
+      EXPECT_EQ(r->transitions.size(), 1u);
+      return ok_status();
+    });
+    EXPECT_TRUE(st.ok());
+  }
+}
+
+}  // namespace
+}  // namespace pasaprod::testing_store

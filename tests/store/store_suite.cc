@@ -1,0 +1,343 @@
+// Shared Store suite, part 1: the entities (users, systems, releases and their records,
+// listings, settings, freezes). Part 2 (store_suite_tx.cc): transactions, concurrency, events.
+#include "tests/store/store_suite.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace pasaprod::testing_store {
+namespace {
+
+bool same_user(const User& a, const User& b) {
+  return a.username == b.username && a.name == b.name && a.email == b.email &&
+         a.active == b.active && a.lang == b.lang && a.grants == b.grants;
+}
+
+TEST_P(StoreSuite, UsersRoundtripWithGrants) {
+  User ana = sample_user("ana");
+  User bob = sample_user("bob");
+  bob.grants = {{"it_chief", ""}};
+  bob.active = false;
+  bob.lang = "en";
+  write_ok([&](WriteTx& tx) -> Status {
+    if (auto st = tx.insert_user(bob); !st) return st;
+    return tx.insert_user(ana);
+  });
+  read([&](ReadTx& tx) {
+    auto got = tx.user("ana");
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(same_user(*got, ana));
+    auto all = tx.users();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].username, "ana");  // ordered by username
+    EXPECT_TRUE(same_user(all[1], bob));
+    EXPECT_EQ(tx.user("nadie").error().code, Code::not_found);
+  });
+
+  // Duplicate username; update replaces fields and grants; unknown user.
+  Status dup = store_->write([&](WriteTx& tx) { return tx.insert_user(ana); });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, Code::already_exists);
+  EXPECT_FALSE(dup.error().es.empty());
+  EXPECT_FALSE(dup.error().en.empty());
+  ana.name = "Ana María";
+  ana.email = "ana.maria@example.pe";
+  ana.grants = {{"project_lead", "SIGA"}};
+  write_ok([&](WriteTx& tx) { return tx.update_user(ana); });
+  Status missing = store_->write([&](WriteTx& tx) { return tx.update_user(sample_user("zoe")); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Code::not_found);
+  read([&](ReadTx& tx) { EXPECT_TRUE(same_user(*tx.user("ana"), ana)); });
+}
+
+TEST_P(StoreSuite, UsersWithRoleOfficeWideOrPerSystem) {
+  User office = sample_user("olga");
+  office.grants = {{"functional_user", ""}};
+  User siga = sample_user("sara");
+  siga.grants = {{"functional_user", "SIGA"}};
+  User other = sample_user("omar");
+  other.grants = {{"functional_user", "SIAF"}, {"dba", ""}};
+  write_ok([&](WriteTx& tx) -> Status {
+    for (const User* u : {&office, &siga, &other}) {
+      if (auto st = tx.insert_user(*u); !st) return st;
+    }
+    return ok_status();
+  });
+  const auto names = [](const std::vector<User>& users) {
+    std::vector<std::string> out;
+    for (const auto& u : users) out.push_back(u.username);
+    return out;
+  };
+  read([&](ReadTx& tx) {
+    EXPECT_EQ(names(tx.users_with_role("functional_user", "")), std::vector<std::string>{"olga"});
+    EXPECT_EQ(names(tx.users_with_role("functional_user", "SIGA")),
+              (std::vector<std::string>{"olga", "sara"}));
+    EXPECT_EQ(names(tx.users_with_role("dba", "SIGA")), std::vector<std::string>{"omar"});
+    EXPECT_TRUE(tx.users_with_role("it_chief", "").empty());
+    // Returned users carry their grants.
+    EXPECT_EQ(tx.users_with_role("dba", "")[0].grants, other.grants);
+  });
+}
+
+TEST_P(StoreSuite, SystemsRoundtrip) {
+  System siga = sample_system("SIGA");
+  System siaf = sample_system("SIAF");
+  siaf.indecopi = {};
+  write_ok([&](WriteTx& tx) -> Status {
+    if (auto st = tx.insert_system(siga); !st) return st;
+    return tx.insert_system(siaf);
+  });
+  Status dup = store_->write([&](WriteTx& tx) { return tx.insert_system(siga); });
+  EXPECT_EQ(dup.error().code, Code::already_exists);
+  siga.status = "retired";
+  siga.indecopi.status = "registered";
+  siga.technology = "Java 21";
+  write_ok([&](WriteTx& tx) { return tx.update_system(siga); });
+  Status missing =
+      store_->write([&](WriteTx& tx) { return tx.update_system(sample_system("NOPE")); });
+  EXPECT_EQ(missing.error().code, Code::not_found);
+  read([&](ReadTx& tx) {
+    auto got = tx.system("SIGA");
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->status, "retired");
+    EXPECT_EQ(got->technology, "Java 21");
+    EXPECT_EQ(got->indecopi.status, "registered");
+    EXPECT_EQ(got->indecopi.file_number, "EXP-001");
+    EXPECT_EQ(got->description, siga.description);
+    EXPECT_EQ(got->created_at, siga.created_at);
+    auto all = tx.systems();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].code, "SIAF");
+    EXPECT_EQ(all[0].indecopi.requested_on, "");
+    EXPECT_EQ(tx.system("NOPE").error().code, Code::not_found);
+  });
+}
+
+TEST_P(StoreSuite, ReleaseAggregateRoundtrip) {
+  const std::string n = "PP-2026-0001";
+  Release rel = sample_release(n, 1000);
+  rel.declared_major = true;
+  rel.row_version = 7;
+  rel.files.push_back({"ignored", "x", 1, "y", "z", 2});  // collections are ignored on insert
+  std::int64_t record_id = 0;
+  write_ok([&](WriteTx& tx) -> Status {
+    if (auto st = tx.insert_release(rel); !st) return st;
+    if (auto st = tx.put_file(n, {"source_code", "app.zip", 10, "aa", "ana", 1}); !st) return st;
+    if (auto st = tx.put_file(n, {"user_manual", "manual.pdf", 20, "bb", "ana", 2}); !st) return st;
+    if (auto st = tx.put_file(n, {"source_code", "app.zip", 11, "cc", "bob", 3}); !st) return st;
+    if (auto st = tx.put_file(n, {"db_scripts", "v1.sql", 5, "dd", "ana", 4}); !st) return st;
+    if (auto st = tx.remove_file(n, "db_scripts", "v1.sql"); !st) return st;
+    if (auto st = tx.add_review(n, {"source_code", "accepted", "ok", "rita", 5, "sd1"}); !st) {
+      return st;
+    }
+    if (auto st = tx.add_review(n, {"user_manual", "observed", "faltan", "rita", 6, "sd2"}); !st) {
+      return st;
+    }
+    Record window{0, "window", {{"from", "2026-03-01T22:00"}, {"to", "2026-03-02T02:00"}},
+                  "olga", 7, "m1"};
+    auto id = tx.add_record(n, window);
+    if (!id) return id.error();
+    record_id = *id;
+    auto id2 = tx.add_record(n, {0, "baseline", {}, "olga", 8, "m2"});
+    if (!id2) return id2.error();
+    EXPECT_NE(*id, *id2);
+    if (auto st = tx.add_transition(n, {"request_qa", "draft", "in_qa", "ana", "n", 9, ""}); !st) {
+      return st;
+    }
+    return tx.add_observation(n, {"Falta el manual", "quinn", 10, "in_qa", "qa_observe"});
+  });
+  read([&](ReadTx& tx) {
+    auto got = tx.release(n);
+    ASSERT_TRUE(got.ok());
+    const Release& r = *got;
+    EXPECT_EQ(r.system, "SIGA");
+    EXPECT_EQ(r.kind, "maintenance");
+    EXPECT_EQ(r.version, "2.4");
+    EXPECT_TRUE(r.declared_major);
+    EXPECT_EQ(r.title, rel.title);
+    EXPECT_EQ(r.summary, rel.summary);
+    EXPECT_EQ(r.requester, "ana");
+    EXPECT_EQ(r.state, "draft");
+    EXPECT_EQ(r.edition, "02");
+    EXPECT_EQ(r.created_at, 1000);
+    EXPECT_EQ(r.row_version, 7);
+    ASSERT_EQ(r.files.size(), 2u);
+    EXPECT_EQ(r.files[0].slot, "source_code");  // replaced in place, same slot and name
+    EXPECT_EQ(r.files[0].size, 11);
+    EXPECT_EQ(r.files[0].sha256, "cc");
+    EXPECT_EQ(r.files[0].uploaded_by, "bob");
+    EXPECT_EQ(r.files[1].name, "manual.pdf");
+    ASSERT_EQ(r.reviews.size(), 2u);
+    EXPECT_EQ(r.reviews[1].verdict, "observed");
+    EXPECT_EQ(r.reviews[1].slot_digest, "sd2");
+    ASSERT_EQ(r.records.size(), 2u);
+    EXPECT_EQ(r.records[0].id, record_id);
+    EXPECT_EQ(r.records[0].fields.at("to"), "2026-03-02T02:00");
+    EXPECT_EQ(r.records[0].manifest_sha256, "m1");
+    EXPECT_TRUE(r.records[1].fields.empty());
+    ASSERT_EQ(r.transitions.size(), 1u);
+    EXPECT_EQ(r.transitions[0].to, "in_qa");
+    ASSERT_EQ(r.observations.size(), 1u);
+    EXPECT_EQ(r.observations[0].from_state, "in_qa");
+    EXPECT_EQ(r.observations[0].action, "qa_observe");
+    EXPECT_EQ(tx.release("PP-2026-0099").error().code, Code::not_found);
+  });
+
+  // Errors, each leaving everything as it was.
+  const auto code_of = [&](const std::function<Status(WriteTx&)>& fn) {
+    Status st = store_->write(fn);
+    return st.ok() ? Code::ok : st.error().code;
+  };
+  EXPECT_EQ(code_of([&](WriteTx& tx) { return tx.insert_release(rel); }), Code::already_exists);
+  EXPECT_EQ(code_of([&](WriteTx& tx) { return tx.remove_file(n, "source_code", "nope"); }),
+            Code::not_found);
+  const std::string ghost = "PP-2026-0404";
+  EXPECT_EQ(code_of([&](WriteTx& tx) { return tx.put_file(ghost, {"s", "f", 1, "h", "a", 1}); }),
+            Code::not_found);
+  EXPECT_EQ(code_of([&](WriteTx& tx) { return tx.add_review(ghost, {}); }), Code::not_found);
+  EXPECT_EQ(code_of([&](WriteTx& tx) -> Status {
+              auto id = tx.add_record(ghost, {});
+              return id ? ok_status() : Status(id.error());
+            }),
+            Code::not_found);
+  EXPECT_EQ(code_of([&](WriteTx& tx) { return tx.add_transition(ghost, {}); }), Code::not_found);
+  EXPECT_EQ(code_of([&](WriteTx& tx) { return tx.add_observation(ghost, {}); }), Code::not_found);
+  read([&](ReadTx& tx) { EXPECT_EQ(tx.release(n)->files.size(), 2u); });
+}
+
+// 30 releases over 3 systems, 3 kinds, 3 states; created_at = 1000 * i.
+void insert_listing_fixture(Store& store) {
+  Status st = store.write([&](WriteTx& tx) -> Status {
+    for (int i = 1; i <= 30; ++i) {
+      char num[32];
+      std::snprintf(num, sizeof num, "PP-2026-%04d", i);
+      Release r = sample_release(num, 1000 * i);
+      r.system = i % 3 == 0 ? "SIGA" : (i % 3 == 1 ? "SIAF" : "SISPER");
+      r.kind = i % 2 == 0 ? "maintenance" : "project";
+      if (i % 5 == 0) r.kind = "emergency";
+      r.state = i <= 10 ? "draft" : (i <= 20 ? "in_qa" : "closed");
+      r.requester = i % 4 == 0 ? "bob" : "ana";
+      r.title = i == 7 ? "Migración de PLANILLAS al 100%_nuevo" : "Cambio " + std::to_string(i);
+      r.summary = i == 12 ? "Corrige el cálculo de ÑANDÚ" : "";
+      if (auto s = tx.insert_release(r); !s) return s;
+    }
+    return ok_status();
+  });
+  ASSERT_TRUE(st.ok());
+}
+
+std::vector<std::string> numbers(const ReleasePage& page) {
+  std::vector<std::string> out;
+  for (const auto& s : page.items) out.push_back(s.number);
+  return out;
+}
+
+TEST_P(StoreSuite, ReleaseListingFiltersPagingAndTotal) {
+  insert_listing_fixture(*store_);
+  read([&](ReadTx& tx) {
+    ReleaseFilter all;
+    all.limit = 5;
+    ReleasePage p = tx.releases(all);
+    EXPECT_EQ(p.total, 30);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0030", "PP-2026-0029",
+                                                    "PP-2026-0028", "PP-2026-0027",
+                                                    "PP-2026-0026"}));
+    EXPECT_EQ(p.items[0].state, "closed");
+    EXPECT_EQ(p.items[0].created_at, 30000);
+    all.offset = 28;
+    p = tx.releases(all);
+    EXPECT_EQ(p.total, 30);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0002", "PP-2026-0001"}));
+    all.offset = 40;
+    EXPECT_TRUE(tx.releases(all).items.empty());
+    EXPECT_EQ(tx.releases(all).total, 30);
+
+    ReleaseFilter f;
+    f.state = "in_qa";
+    f.system = "SIGA";
+    p = tx.releases(f);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0018", "PP-2026-0015",
+                                                    "PP-2026-0012"}));
+    EXPECT_EQ(p.total, 3);
+    f = {};
+    f.kind = "emergency";
+    EXPECT_EQ(tx.releases(f).total, 6);
+    f = {};
+    f.requester = "bob";
+    EXPECT_EQ(tx.releases(f).total, 7);
+    f = {};
+    f.created_from = 5000;
+    f.created_to = 8000;
+    EXPECT_EQ(numbers(tx.releases(f)), (std::vector<std::string>{"PP-2026-0007", "PP-2026-0006",
+                                                                 "PP-2026-0005"}));
+  });
+}
+
+TEST_P(StoreSuite, ReleaseTextFilterIsCaseInsensitiveSubstring) {
+  insert_listing_fixture(*store_);
+  read([&](ReadTx& tx) {
+    const auto find = [&](const std::string& text) {
+      ReleaseFilter f;
+      f.text = text;
+      return numbers(tx.releases(f));
+    };
+    EXPECT_EQ(find("planillas"), std::vector<std::string>{"PP-2026-0007"});
+    EXPECT_EQ(find("MIGRACIÓN"), std::vector<std::string>{"PP-2026-0007"});
+    EXPECT_EQ(find("100%_n"), std::vector<std::string>{"PP-2026-0007"});  // literal % and _
+    EXPECT_TRUE(find("100%x").empty());
+    EXPECT_TRUE(find("_").size() == 1);
+    EXPECT_EQ(find("ñandú"), std::vector<std::string>{"PP-2026-0012"});   // in the summary
+    EXPECT_EQ(find("pp-2026-0003"), std::vector<std::string>{"PP-2026-0003"});  // the number
+    EXPECT_EQ(find("2026-002").size(), 10u);
+    ReleaseFilter f;
+    f.text = "cambio";
+    f.state = "closed";
+    EXPECT_EQ(tx.releases(f).total, 10);
+  });
+}
+
+TEST_P(StoreSuite, VersionsOfSystem) {
+  insert_listing_fixture(*store_);
+  read([&](ReadTx& tx) {
+    auto uses = tx.versions_of("SIGA");
+    ASSERT_EQ(uses.size(), 10u);
+    for (const auto& u : uses) EXPECT_EQ(u.version, "2.4");
+    EXPECT_EQ(uses[0].number, "PP-2026-0003");
+    EXPECT_EQ(uses[0].state, "draft");
+    EXPECT_TRUE(tx.versions_of("NOPE").empty());
+  });
+}
+
+TEST_P(StoreSuite, Settings) {
+  read([&](ReadTx& tx) { EXPECT_EQ(tx.setting("committee.quorum"), std::nullopt); });
+  write_ok([&](WriteTx& tx) { return tx.put_setting("committee.quorum", "3"); });
+  write_ok([&](WriteTx& tx) { return tx.put_setting("committee.quorum", "4"); });
+  read([&](ReadTx& tx) { EXPECT_EQ(tx.setting("committee.quorum"), "4"); });
+}
+
+TEST_P(StoreSuite, FreezesOrderedByFrom) {
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+  write_ok([&](WriteTx& tx) -> Status {
+    auto ra = tx.insert_freeze({0, 5000, 6000, "cierre anual", "olga", 1});
+    auto rb = tx.insert_freeze({0, 1000, 2000, "elecciones", "olga", 2});
+    if (!ra || !rb) return make_error(Code::internal, "t", "t", "t");
+    a = *ra;
+    b = *rb;
+    return ok_status();
+  });
+  EXPECT_NE(a, b);
+  read([&](ReadTx& tx) {
+    auto fs = tx.freezes();
+    ASSERT_EQ(fs.size(), 2u);
+    EXPECT_EQ(fs[0].id, b);
+    EXPECT_EQ(fs[0].reason, "elecciones");
+    EXPECT_EQ(fs[1].from, 5000);
+    EXPECT_EQ(fs[1].to, 6000);
+    EXPECT_EQ(fs[1].created_by, "olga");
+    EXPECT_EQ(fs[1].created_at, 1);
+  });
+}
+
+}  // namespace
+}  // namespace pasaprod::testing_store

@@ -1,0 +1,89 @@
+// Helpers for the store and audit tests: a temporary directory and sample domain values.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "core/model.h"
+
+namespace pasaprod::testing_store {
+
+// A fresh directory, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string base = ::testing::TempDir();
+    if (base.empty() || base.back() != '/') base += '/';
+    std::string tmpl = base + "pasaprod-store-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline User sample_user(const std::string& username) {
+  User u;
+  u.username = username;
+  u.name = "Nombre " + username;
+  u.email = username + "@example.pe";
+  u.lang = "es";
+  u.grants = {{"qa_lead", ""}, {"functional_user", "SIGA"}};
+  return u;
+}
+
+inline System sample_system(const std::string& code) {
+  System s;
+  s.code = code;
+  s.name = "Sistema " + code;
+  s.description = "Descripción de " + code;
+  s.unit = "Oficina de Tecnologías";
+  s.origin = "inhouse";
+  s.technology = "Java 17";
+  s.status = "in_production";
+  s.initial_version = "2.3";
+  s.indecopi = {"2025-01-15", "EXP-001", "requested"};
+  s.created_at = 1'700'000'000'000;
+  return s;
+}
+
+inline Release sample_release(const std::string& number, Timestamp created_at) {
+  Release r;
+  r.number = number;
+  r.system = "SIGA";
+  r.kind = "maintenance";
+  r.version = "2.4";
+  r.title = "Mejora del módulo de planillas";
+  r.summary = "Cambios en el cálculo";
+  r.requester = "ana";
+  r.state = "draft";
+  r.edition = "02";
+  r.created_at = created_at;
+  r.updated_at = created_at;
+  return r;
+}
+
+inline AuditEvent sample_event(const std::string& subject, int i) {
+  AuditEvent e;
+  e.at = 1'700'000'000'000 + i;
+  e.actor = "ana";
+  e.action = "release.act";
+  e.subject = subject;
+  e.before = R"({"state":"draft"})";
+  e.after = R"({"state":"in_qa","i":)" + std::to_string(i) + "}";
+  return e;
+}
+
+}  // namespace pasaprod::testing_store
