@@ -50,8 +50,10 @@ struct Column {
 // A table with a header row that repeats at the top of every page the table continues on.
 // Cells wrap (long words such as digests break anywhere); a row never splits across pages.
 // A cell too tall for a whole page is cut with "…".
+// Widths: columns with width 0 share what the others leave; when no width is 0 the widths are
+// scaled to fill the body.
 // REQUIRES (checked, invalid_argument): at least one column, every row has exactly one cell per
-// column, widths are >= 0 and sum to at most 1.
+// column, widths are >= 0 and sum to at most 1, leaving >= 0.02 per column of width 0.
 struct Table {
   std::vector<Column> columns;
   std::vector<std::vector<std::string>> rows;

@@ -4,7 +4,7 @@
 //   if (!pdf) return pdf.error();
 //   library.put(*pdf);
 //
-// Page: A4 portrait. Every page carries a running header (institution, title) and a footer
+// Page: A4 portrait. Page 1 opens with the title and subtitle, centred. Every page carries a running header (institution, title) and a footer
 // (footer note, "Código de verificación: XXXX-XXXX", "Página N de M"). Blocks flow over pages;
 // headings stay with what follows, table rows and signature rows never split, table headers
 // repeat. Fonts: "DejaVu Sans" and "DejaVu Sans Mono" (Debian: fonts-dejavu-core); fontconfig

@@ -111,8 +111,17 @@ Frame make_frame(const Chart& c) {
   f.right = c.width - 16.0;
   f.top = 36 + (c.series.size() > 1 ? 20 : 0);
   f.slot = (f.right - f.left) / static_cast<double>(c.categories.size());
-  f.rotate_labels = kFont * 0.6 * static_cast<double>(label_chars) > f.slot - 4;
-  const double label_h = f.rotate_labels ? kFont * 0.6 * static_cast<double>(label_chars) * 0.6 + 12 : 18;
+  const double label_w = kFont * 0.6 * static_cast<double>(label_chars);
+  f.rotate_labels = label_w > f.slot - 4;
+  if (f.rotate_labels) {
+    // Labels rotated by -35° reach cos(35°)·width left of their slot's centre: make room.
+    const double overhang = label_w * 0.82 - f.slot / 2 + 4;
+    if (overhang > f.left) {
+      f.left = overhang;
+      f.slot = (f.right - f.left) / static_cast<double>(c.categories.size());
+    }
+  }
+  const double label_h = f.rotate_labels ? label_w * 0.58 + 14 : 18;
   f.bottom = c.height - 8 - label_h - (c.x_label.empty() ? 0 : 18);
   return f;
 }

@@ -16,7 +16,7 @@ namespace pasaprod::http {
 struct OpenApiInfo {
   std::string title = "pasaprod API";
   std::string version = "0.1.0";
-  std::string description;
+  std::string description{};
   std::string session_cookie = "pasaprod_session";  // cookie the "session" scheme names
 };
 

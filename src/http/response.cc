@@ -212,7 +212,7 @@ Response Response::empty(int status) {
 Response Response::file(FileSource source, std::string content_type, std::string etag) {
   Response r;
   r.status_ = 200;
-  r.file_.emplace(std::move(source));
+  r.file_ = std::make_shared<FileSource>(std::move(source));
   if (!etag.empty() && etag.front() != '"') etag = "\"" + etag + "\"";
   r.etag_ = std::move(etag);
   r.headers_.emplace_back("Content-Type", std::move(content_type));

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,15 +107,15 @@ class Response {
   // Value of the first header named `name` (case-insensitive), nullopt when absent.
   std::optional<std::string_view> header(std::string_view name) const;
 
-  bool is_file() const { return file_.has_value(); }
-  FileSource* file() { return file_ ? &*file_ : nullptr; }
+  bool is_file() const { return file_ != nullptr; }
+  FileSource* file() { return file_.get(); }
   const std::string& etag() const { return etag_; }  // quoted, file responses only
 
  private:
   int status_ = 200;
   std::string body_;
   std::vector<std::pair<std::string, std::string>> headers_;
-  std::optional<FileSource> file_;
+  std::shared_ptr<FileSource> file_;  // shared so that Response stays copyable
   std::string etag_;
 };
 

@@ -389,8 +389,9 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
           co_return;
         }
         if (ec) {
-          Error e = ec == beast::error::timeout ? err_body_timeout(cfg_.body_timeout)
-                                                : err_body_incomplete();
+          Error e = core_.stopping                  ? err_server_stopping()
+                    : ec == beast::error::timeout ? err_body_timeout(cfg_.body_timeout)
+                                                  : err_body_incomplete();
           sink.abort(e);
           ex.abandon = true;
           ex.log.note = "upload aborted: " + ec.message();

@@ -49,7 +49,7 @@ struct StoredBlob {
 };
 
 struct LibraryOptions {
-  // Chunk size (bytes, > 0) of add_file, rehash and verify; also their memory use.
+  // Chunk size (bytes) of add_file, rehash and verify; also their memory use. 0 = default.
   std::size_t buffer_size = std::size_t{4} << 20;
   // Writers ask the kernel to start writing data back every this many bytes
   // (sync_file_range), so the fsync at commit has little left to do. 0 = never.
@@ -89,6 +89,7 @@ struct LibraryVerifyReport {
 // A blob opened for reading. Move-only; closes its descriptor on destruction.
 class BlobReader {
  public:
+  // Takes ownership of `fd`, open for reading on a blob of `size` bytes.
   BlobReader(int fd, std::int64_t size) : fd_(fd), size_(size) {}
   BlobReader(BlobReader&& other) noexcept;
   BlobReader& operator=(BlobReader&& other) noexcept;

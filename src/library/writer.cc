@@ -177,9 +177,12 @@ Result<std::unique_ptr<Library::Writer>> Library::begin_add(
   std::filesystem::path named_temp;
   Result<int> fd = open_temp(&named_temp);
   if (!fd) return fd.error();
-  return std::unique_ptr<Writer>(new Writer(blobs_, *fd, std::move(named_temp),
+  UniqueFd owned(*fd);  // closed if constructing the Writer throws
+  std::unique_ptr<Writer> writer(new Writer(blobs_, owned.get(), std::move(named_temp),
                                             std::move(expected_sha256), max_size,
                                             options_.writeback_every));
+  owned.release();
+  return writer;
 }
 
 Result<StoredBlob> Library::add_file(const std::filesystem::path& src,

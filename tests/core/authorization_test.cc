@@ -173,7 +173,9 @@ TEST(Authorization, EveryRoleOutsideRIsDenied) {
   for (const User* u : {&c.pl, &c.qa, &c.op, &c.prod, &c.dba, &c.sec, &c.infra, &c.asi, &c.fu, &c.c1, &c.pmo, &c.admin, &c.nobody}) {
     auto r = f.try_act(*u, "approve");
     EXPECT_TRUE(Refused(r, Code::permission_denied, "role.required")) << u->username;
-    if (!r) EXPECT_TRUE(has_detail(r.error(), "required_role", "it_chief"));
+    if (!r) {
+      EXPECT_TRUE(has_detail(r.error(), "required_role", "it_chief"));
+    }
   }
   EXPECT_TRUE(Allowed(f.try_act(c.chief, "approve")));
 }

@@ -93,14 +93,14 @@ TEST(PlanRemove, RemovesAnExistingFileOnly) {
 // --- file names --------------------------------------------------------------------------------------
 
 TEST(FileName, AcceptsOrdinaryNames) {
-  for (const std::string name : {std::string("manual.pdf"), std::string("Acta de conformidad – Calidad (v2).pdf"),
+  for (const std::string& name : {std::string("manual.pdf"), std::string("Acta de conformidad – Calidad (v2).pdf"),
                                  std::string("ñandú.sql"), std::string(".hidden"), std::string("a"), std::string(200, 'x')}) {
     EXPECT_TRUE(Allowed(check_file_name(name))) << name;
   }
 }
 
 TEST(FileName, RefusesUnsafeNames) {
-  for (const std::string name : {std::string(""), std::string("."), std::string(".."), std::string("a/b.pdf"),
+  for (const std::string& name : {std::string(""), std::string("."), std::string(".."), std::string("a/b.pdf"),
                                  std::string("..\\evil.exe"), std::string("/etc/passwd"), std::string("line\nbreak.pdf"),
                                  std::string("tab\t.pdf"), std::string("nul\0.pdf", 8), std::string("del\x7f.pdf"),
                                  std::string(201, 'x')}) {

@@ -85,7 +85,7 @@ TEST_F(NewRelease, SystemInDevelopmentStartsWithProject1_0) {
 }
 
 TEST_F(NewRelease, TitleIsRequiredAndAtMost200Characters) {
-  for (const std::string title : {std::string(""), std::string("   \t"), std::string(201, 't')}) {
+  for (const std::string& title : {std::string(""), std::string("   \t"), std::string(201, 't')}) {
     auto r = plan_new_release(p, sys, {}, c.pl, input("maintenance", "2.4", title), now);
     ASSERT_TRUE(Refused(r, Code::invalid_argument, "release.bad_title")) << title.size();
     EXPECT_EQ(r.error().detail("field"), "title");

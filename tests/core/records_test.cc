@@ -172,7 +172,7 @@ TEST(RecordBackup, Sha256MustBe64HexCharacters) {
   Flow f("maintenance");
   ASSERT_TRUE(f.advance_to("approved"));
   const Fields base = {{"what", "app + db"}, {"where", "//nas/backups"}};
-  for (const std::string bad : {std::string("abc"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'g'),
+  for (const std::string& bad : {std::string("abc"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'g'),
                                 "sha256:" + sha256_hex("x")}) {
     Fields fields = base;
     fields["sha256"] = bad;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 #include <vector>
@@ -325,6 +326,21 @@ TEST_P(LibraryTest, OpeningTheLibraryKeepsTemporariesOfLiveAdds) {
   Result<StoredBlob> b = (*w)->commit();
   ASSERT_TRUE(b.ok()) << b.error().en;
   EXPECT_TRUE(again.contains(b->sha256));
+}
+
+TEST_P(LibraryTest, AddsSurviveLibrariesBeingOpenedMeanwhile) {
+  // Every open sweeps tmp/; it must never take the temporary of an add in progress.
+  std::atomic<bool> done{false};
+  std::thread opener([&] {
+    while (!done) Library(lib().root(), testing_library::options_for(GetParam()));
+  });
+  int ok = 0;
+  for (unsigned i = 0; i < 200; ++i) ok += lib().add_bytes(pattern(20000, 1000 + i)).ok();
+  done = true;
+  opener.join();
+  EXPECT_EQ(ok, 200);
+  EXPECT_EQ(blob_count(), 200);
+  EXPECT_EQ(temp_count(), 0);
 }
 
 TEST_P(LibraryTest, OpeningTheLibraryRemovesStaleTemporaries) {

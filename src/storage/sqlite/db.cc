@@ -43,6 +43,11 @@ void Stmt::run() {
   }
 }
 
+void Stmt::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
 std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 std::string Stmt::text(int col) const {

@@ -64,6 +64,8 @@ class Stmt {
   bool step();
   // Steps to completion, expecting no rows (INSERT/UPDATE/DELETE).
   void run();
+  // Makes the statement ready to run again: resets it and clears its bindings.
+  void reset();
 
   // Columns are 0-based. NULL reads as 0 / "".
   std::int64_t integer(int col) const;

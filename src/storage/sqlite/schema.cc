@@ -51,8 +51,11 @@ CREATE TABLE release_seq (
   last INTEGER NOT NULL
 ) STRICT;
 
+-- id is an internal, stable row id (the text search's rowid); number is the key everything
+-- else uses.
 CREATE TABLE releases (
-  number         TEXT PRIMARY KEY,
+  id             INTEGER PRIMARY KEY,
+  number         TEXT NOT NULL UNIQUE,
   system         TEXT NOT NULL,
   kind           TEXT NOT NULL,
   version        TEXT NOT NULL,
@@ -65,14 +68,21 @@ CREATE TABLE releases (
   created_at     INTEGER NOT NULL,
   updated_at     INTEGER NOT NULL,
   row_version    INTEGER NOT NULL,
-  search_text    TEXT NOT NULL   -- folded number/title/summary for the text filter
+  search_text    TEXT NOT NULL   -- fold_search(number, title, summary): the text filter
 ) STRICT;
--- The listing is newest first; each filter has an index that also yields that order.
-CREATE INDEX releases_by_created   ON releases(created_at, number);
-CREATE INDEX releases_by_state     ON releases(state, created_at, number);
-CREATE INDEX releases_by_system    ON releases(system, created_at, number);
-CREATE INDEX releases_by_kind      ON releases(kind, created_at, number);
-CREATE INDEX releases_by_requester ON releases(requester, created_at, number);
+-- The listing is newest first. Each filter column leads an index that yields that order
+-- (created_at, number) and then carries the other filter columns, so combined filters and
+-- their COUNT are answered from the index alone, without reading table rows.
+CREATE INDEX releases_by_created   ON releases(created_at, number, state, system, kind, requester);
+CREATE INDEX releases_by_state     ON releases(state, created_at, number, system, kind, requester);
+CREATE INDEX releases_by_system    ON releases(system, created_at, number, state, kind, requester);
+CREATE INDEX releases_by_kind      ON releases(kind, created_at, number, state, system, requester);
+CREATE INDEX releases_by_requester ON releases(requester, created_at, number, state, system, kind);
+-- Text filter index: trigram tokens of releases.search_text (rowid = releases.id), so any
+-- substring of 3+ characters is an index lookup. Contentless: the text itself stays in
+-- releases. Title, summary and number never change after insert_release, and releases are
+-- never deleted, so rows are only ever inserted here.
+CREATE VIRTUAL TABLE release_search USING fts5(text, content = '', tokenize = 'trigram');
 
 CREATE TABLE release_files (
   id          INTEGER PRIMARY KEY,

@@ -50,23 +50,6 @@ System read_system(const Stmt& st) {
   return s;
 }
 
-constexpr const char* kSummaryColumns =
-    "number, system, kind, version, title, state, requester, created_at, updated_at";
-
-ReleaseSummary read_summary(const Stmt& st) {
-  ReleaseSummary r;
-  r.number = st.text(0);
-  r.system = st.text(1);
-  r.kind = st.text(2);
-  r.version = st.text(3);
-  r.title = st.text(4);
-  r.state = st.text(5);
-  r.requester = st.text(6);
-  r.created_at = st.integer(7);
-  r.updated_at = st.integer(8);
-  return r;
-}
-
 constexpr const char* kEventColumns =
     "seq, at, actor, action, subject, before_json, after_json, prev_hash, hash";
 
@@ -277,49 +260,6 @@ Result<Release> SqliteTx::release(const std::string& number) {
     }
   }
   return r;
-}
-
-ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
-  // The WHERE clause is assembled from fixed fragments; every value is a bound parameter
-  // (numbered, so the COUNT and the page share the clause and the bindings).
-  std::string where = "WHERE 1 = 1";
-  if (!f.state.empty()) where += " AND state = ?1";
-  if (!f.system.empty()) where += " AND system = ?2";
-  if (!f.kind.empty()) where += " AND kind = ?3";
-  if (!f.requester.empty()) where += " AND requester = ?4";
-  if (f.created_from != 0) where += " AND created_at >= ?5";
-  if (f.created_to != 0) where += " AND created_at < ?6";
-  const std::string needle = fold_search(f.text);
-  // instr() on the folded column: a plain substring test, so '%' and '_' in the text are
-  // ordinary characters and need no LIKE escaping.
-  if (!needle.empty()) where += " AND instr(search_text, ?7) > 0";
-  const auto bind_filter = [&](Stmt& st) {
-    if (!f.state.empty()) st.bind(1, f.state);
-    if (!f.system.empty()) st.bind(2, f.system);
-    if (!f.kind.empty()) st.bind(3, f.kind);
-    if (!f.requester.empty()) st.bind(4, f.requester);
-    if (f.created_from != 0) st.bind(5, f.created_from);
-    if (f.created_to != 0) st.bind(6, f.created_to);
-    if (!needle.empty()) st.bind(7, needle);
-  };
-
-  ReleasePage page;
-  {
-    Stmt st = db_.prepare("SELECT COUNT(*) FROM releases " + where);
-    bind_filter(st);
-    st.step();
-    page.total = st.integer(0);
-  }
-  const int limit = std::max(f.limit, 0);
-  const int offset = std::max(f.offset, 0);
-  if (limit == 0 || offset >= page.total) return page;
-  Stmt st = db_.prepare(fmt::format(
-      "SELECT {} FROM releases {} ORDER BY created_at DESC, number DESC LIMIT ?8 OFFSET ?9",
-      kSummaryColumns, where));
-  bind_filter(st);
-  st.bind(8, limit).bind(9, offset);
-  while (st.step()) page.items.push_back(read_summary(st));
-  return page;
 }
 
 std::vector<VersionUse> SqliteTx::versions_of(const std::string& system) {

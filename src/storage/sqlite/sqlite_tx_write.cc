@@ -108,6 +108,9 @@ Status SqliteTx::insert_release(const Release& r) {
          r.number, r.system, r.kind, r.version, r.declared_major, r.title, r.summary,
          r.requester, r.state, r.edition, r.created_at, r.updated_at, r.row_version, search)
       .run();
+  db_.query("INSERT INTO release_search(rowid, text) VALUES (?, ?)", db_.last_insert_rowid(),
+            search)
+      .run();
   return ok_status();
 }
 

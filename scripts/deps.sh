@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pasaprod needs to build, test and run, when missing.
+# Usage: scripts/deps.sh [--browser]   (--browser: also Chromium and Node.js for browser tests)
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config
+  libboost-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libsodium-dev libssl-dev
+  libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
+  libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
+  sqlite3 poppler-utils curl fonts-dejavu-core)
+if [[ "${1:-}" == "--browser" ]]; then
+  packages+=(chromium nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "pasaprod: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds everything twice — a normal build and an AddressSanitizer+UndefinedBehaviorSanitizer
+# build — and runs every test in both with CTest. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=$(nproc)
+
+echo "== normal build =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
+
+echo "== sanitizer build (ASan+UBSan) =="
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPASAPROD_SANITIZE=ON -DPASAPROD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j"$jobs" --timeout 900)

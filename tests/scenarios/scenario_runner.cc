@@ -1,0 +1,318 @@
+// Runs every tests/scenarios/*.scenario file as one test (see README.md in this folder).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "audit/file_anchor.h"
+#include "core/manifest.h"
+#include "core/version.h"
+#include "library/library.h"
+#include "scenario_parse.h"
+#include "service/demo.h"
+#include "service/office.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "util/sha256.h"
+#include "util/system_clock.h"
+
+namespace pasaprod::scenario {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A digest of every row of every table: equal digests mean equal database content.
+std::string database_digest(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) throw std::runtime_error("open");
+  Sha256 h;
+  std::vector<std::string> tables;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  for (const auto& t : tables) {
+    h.update("table:" + t + "\n");
+    const std::string sql = "SELECT * FROM \"" + t + "\" ORDER BY 1";
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) continue;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      for (int i = 0; i < sqlite3_column_count(st); ++i) {
+        const unsigned char* v = sqlite3_column_text(st, i);
+        const std::string cell = v ? reinterpret_cast<const char*>(v) : "<null>";
+        h.update(std::to_string(cell.size()) + ":" + cell + "|");
+      }
+      h.update("\n");
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return h.hex_digest();
+}
+
+std::string library_listing(const fs::path& root) {
+  std::vector<std::string> entries;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    entries.push_back(e.path().string() + (e.is_regular_file() ? ":" + std::to_string(e.file_size()) : ""));
+  }
+  std::sort(entries.begin(), entries.end());
+  std::string out;
+  for (const auto& e : entries) out += e + "\n";
+  return out;
+}
+
+class Runner {
+ public:
+  explicit Runner(const fs::path& dir)
+      : dir_(dir),
+        clock_(parse_iso("2026-11-02T09:00:00Z").value()),
+        procedures_(ProcedureSet::builtin()),
+        anchor_((dir / "p.db.anchor").string()),
+        store_(std::move(SqliteStore::open((dir / "p.db").string(), &anchor_).value())),
+        library_(dir / "library"),
+        office_(*store_, library_, clock_, procedures_) {}
+
+  // Runs one step; returns "" or a failure description.
+  std::string run(const Step& step) {
+    const bool refusable = !step.actor.empty();
+    std::string before_db, before_lib;
+    if (refusable) {
+      before_db = database_digest((dir_ / "p.db").string());
+      before_lib = library_listing(dir_ / "library");
+    }
+    Status st = execute(step);
+    if (step.expect_code.empty()) {
+      if (!st) return "refused: [" + std::string(code_name(st.error().code)) + " " + st.error().id + "] " + st.error().es;
+      return "";
+    }
+    if (st) return "succeeded, but a refusal " + step.expect_code + " was expected";
+    if (code_name(st.error().code) != step.expect_code || (!step.expect_id.empty() && st.error().id != step.expect_id)) {
+      return "refused with " + std::string(code_name(st.error().code)) + " " + st.error().id + " (" + st.error().es + "), expected " +
+             step.expect_code + " " + step.expect_id;
+    }
+    if (st.error().es.empty() || st.error().en.empty()) return "refusal without a message in both languages";
+    if (refusable) {
+      if (database_digest((dir_ / "p.db").string()) != before_db) return "the refusal changed the database";
+      if (library_listing(dir_ / "library") != before_lib) return "the refusal changed the library";
+    }
+    return "";
+  }
+
+ private:
+  std::string expand(const std::string& v) const {
+    if (v.rfind("$now", 0) != 0) return v;
+    Timestamp t = clock_.now();
+    if (v.size() > 4) t += offset_ms(v.substr(4));
+    return format_iso(t);
+  }
+
+  static Timestamp offset_ms(const std::string& s) {
+    const int sign = s[0] == '-' ? -1 : 1;
+    const std::string num = s.substr(s[0] == '+' || s[0] == '-' ? 1 : 0);
+    const char unit = num.back();
+    const long long n = std::stoll(num.substr(0, num.size() - 1));
+    const long long per = unit == 'd' ? 86400000LL : unit == 'h' ? 3600000LL : unit == 'm' ? 60000LL : 1000LL;
+    return sign * n * per;
+  }
+
+  static Status fail(const std::string& what) { return make_error(Code::internal, "scenario.check", what, what); }
+
+  const DeliverableFile* find_file(const Release& r, const std::string& slot, const std::string& name) {
+    for (const auto& f : r.files) {
+      if (f.slot == slot && f.name == name) return &f;
+    }
+    return nullptr;
+  }
+
+  Status execute(const Step& s) {
+    const auto& w = s.words;
+    const std::string& cmd = w[0];
+    auto arg = [&](std::size_t i) -> std::string { return i < w.size() ? w[i] : std::string(); };
+    const Caller who{s.actor};
+    if (s.actor.empty()) {
+      if (cmd == "setup" && arg(1) == "demo") return seed_demo_people_and_systems(office_, nullptr);
+      if (cmd == "clock") {
+        clock_.set(parse_iso(arg(1)).value());
+        return ok_status();
+      }
+      if (cmd == "advance") {
+        clock_.advance_ms(offset_ms(arg(1)));
+        return ok_status();
+      }
+      if (cmd == "use") {
+        current_ = arg(1);
+        return ok_status();
+      }
+      if (cmd == "setting") return office_.set_setting(Caller{"scenario", true}, arg(1), arg(2));
+      if (cmd == "adduser") {
+        User u;
+        u.username = arg(1);
+        for (std::size_t i = 2; i < w.size(); ++i) {
+          const auto at = w[i].find('@');
+          u.grants.push_back({w[i].substr(0, at), at == std::string::npos ? "" : w[i].substr(at + 1)});
+        }
+        auto r = office_.add_user(Caller{"scenario", true}, u);
+        return r ? ok_status() : Status(r.error());
+      }
+      if (cmd == "corrupt") {
+        auto v = office_.view(current_, "");
+        if (!v) return v.error();
+        const DeliverableFile* f = find_file(v->release, arg(1), arg(2));
+        if (!f) return fail("no such file to corrupt");
+        const fs::path p = library_.path_of(f->sha256);
+        fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+        std::fstream io(p, std::ios::in | std::ios::out | std::ios::binary);
+        char c = 0;
+        io.read(&c, 1);
+        io.seekp(0);
+        c ^= 0x20;
+        io.write(&c, 1);
+        return ok_status();
+      }
+      if (cmd == "expect") return expect(s);
+      return fail("unknown directive " + cmd);
+    }
+    if (cmd == "open") {
+      auto r = office_.open_release(who, arg(1), NewReleaseInput{arg(2), arg(3), arg(5) == "major", arg(4), "Resumen de " + arg(4)});
+      if (!r) return r.error();
+      current_ = r->number;
+      return ok_status();
+    }
+    if (cmd == "upload") {
+      const std::string content = w.size() > 3 ? arg(3) : "contenido de " + arg(2);
+      auto up = office_.begin_upload(who, current_, arg(1), arg(2), std::nullopt, Library::kNoLimit);
+      if (!up) return up.error();
+      if (auto st = (*up)->write(content.data(), content.size()); !st) return st;
+      auto f = (*up)->finish();
+      return f ? ok_status() : Status(f.error());
+    }
+    if (cmd == "remove") return office_.remove_deliverable(who, current_, arg(1), arg(2));
+    if (cmd == "review") {
+      auto r = office_.review(who, current_, arg(1), arg(2), arg(3));
+      return r ? ok_status() : Status(r.error());
+    }
+    if (cmd == "review-all") {
+      auto v = office_.view(current_, "");
+      if (!v) return v.error();
+      for (const auto& slot : v->proc->kind(v->release.kind)->slots) {
+        if (v->proc->slot(slot)->generated) continue;
+        auto r = office_.review(who, current_, slot, "accepted", "");
+        if (!r) return r.error();
+      }
+      return ok_status();
+    }
+    if (cmd == "record") {
+      std::map<std::string, std::string> fields;
+      for (std::size_t i = 2; i < w.size(); ++i) {
+        const auto eq = w[i].find('=');
+        if (eq == std::string::npos) return fail("record fields are key=value");
+        fields[w[i].substr(0, eq)] = expand(w[i].substr(eq + 1));
+      }
+      auto r = office_.record(who, current_, arg(1), fields);
+      return r ? ok_status() : Status(r.error());
+    }
+    if (cmd == "act") {
+      auto r = office_.act(who, current_, ActionInput{arg(1), arg(2), {}});
+      return r ? ok_status() : Status(r.error());
+    }
+    if (cmd == "freeze") {
+      auto r = office_.add_freeze(who, parse_iso(expand(arg(1))).value(), parse_iso(expand(arg(2))).value(), arg(3));
+      return r ? ok_status() : Status(r.error());
+    }
+    return fail("unknown command " + cmd);
+  }
+
+  Status expect(const Step& s) {
+    const auto& w = s.words;
+    auto arg = [&](std::size_t i) -> std::string { return i < w.size() ? w[i] : std::string(); };
+    const std::string what = arg(1);
+    if (what == "production") {
+      auto v = office_.system_view(arg(2));
+      if (!v) return v.error();
+      if (v->production_version != arg(3)) return fail("production version of " + arg(2) + " is " + v->production_version + ", expected " + arg(3));
+      return ok_status();
+    }
+    if (what == "audit") {
+      auto report = store_->verify_audit();
+      return report.ok ? ok_status() : fail("audit trail does not verify");
+    }
+    if (what == "library") {
+      return library_.verify().ok() ? ok_status() : fail("library does not verify");
+    }
+    auto v = office_.view(current_, "");
+    if (!v) return v.error();
+    const Release& r = v->release;
+    if (what == "state") return r.state == arg(2) ? ok_status() : fail("state is " + r.state + ", expected " + arg(2));
+    if (what == "observations") {
+      return std::to_string(r.observations.size()) == arg(2) ? ok_status() : fail("observations: " + std::to_string(r.observations.size()));
+    }
+    if (what == "transitions") {
+      const auto n = std::count_if(r.transitions.begin(), r.transitions.end(), [&](const Transition& t) { return t.action == arg(2); });
+      return std::to_string(n) == arg(3) ? ok_status() : fail(arg(2) + " taken " + std::to_string(n) + " times");
+    }
+    if (what == "file") return find_file(r, arg(2), arg(3)) ? ok_status() : fail("file missing");
+    if (what == "no-file") return find_file(r, arg(2), arg(3)) ? fail("file present") : ok_status();
+    if (what == "signoff") {
+      const std::string manifest = manifest_sha256(r);
+      std::string recorded;
+      if (const Transition* t = r.latest_transition(arg(2))) recorded = t->manifest_sha256;
+      if (const Record* rec = r.latest_record(arg(2))) recorded = rec->manifest_sha256;
+      if (recorded.empty()) return fail("no sign-off " + arg(2));
+      const bool fresh = recorded == manifest;
+      return (fresh ? "fresh" : "stale") == arg(3) ? ok_status() : fail("sign-off " + arg(2) + " is " + (fresh ? "fresh" : "stale"));
+    }
+    if (what == "edition") return r.edition == arg(2) ? ok_status() : fail("edition is " + r.edition);
+    if (what == "version") return r.version == arg(2) ? ok_status() : fail("version is " + r.version);
+    return fail("unknown expectation " + what);
+  }
+
+  fs::path dir_;
+  FixedClock clock_;
+  ProcedureSet procedures_;
+  audit::FileAnchor anchor_;
+  std::unique_ptr<SqliteStore> store_;
+  Library library_;
+  Office office_;
+  std::string current_;
+};
+
+std::vector<std::string> scenario_files() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(SCENARIO_DIR)) {
+    if (e.path().extension() == ".scenario") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class ScenarioTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioTest, Runs) {
+  const Scenario sc = parse_scenario(GetParam());
+  const fs::path dir = fs::temp_directory_path() / ("pasaprod-scenario-" + std::to_string(::getpid()) + "-" + fs::path(GetParam()).stem().string());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    Runner runner(dir);
+    for (const auto& step : sc.steps) {
+      const std::string problem = runner.run(step);
+      ASSERT_TRUE(problem.empty()) << sc.file << ":" << step.line << ": " << problem;
+    }
+    // Every story ends with an intact audit trail.
+    Step audit;
+    audit.words = {"expect", "audit"};
+    EXPECT_EQ(runner.run(audit), "");
+  }
+  fs::remove_all(dir);
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = fs::path(info.param).stem().string();
+  std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioTest, ::testing::ValuesIn(scenario_files()), test_name);
+
+}  // namespace
+}  // namespace pasaprod::scenario
