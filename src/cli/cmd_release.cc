@@ -2,6 +2,10 @@
 #include <filesystem>
 
 #include "cli/context.h"
+#include "cli/remote.h"
+#include "util/sha256.h"
+
+#include <fstream>
 #include "service/json_view.h"
 
 namespace pasaprod {
@@ -65,6 +69,51 @@ std::map<std::string, std::string> parse_fields(const std::vector<std::string>& 
   return out;
 }
 
+// The acting user for a local command: --as is required without --server.
+std::string acting_user(const CliContext& ctx, const std::string& as) {
+  if (as.empty() && ctx.server.empty()) {
+    throw CliFailure{make_error(Code::invalid_argument, "cli.as_required", "Indique el usuario que actúa con --as USUARIO.",
+                                "Name the acting user with --as USER.")};
+  }
+  return as;
+}
+
+RemoteClient remote(const CliContext& ctx) {
+  if (ctx.token.empty()) {
+    throw CliFailure{make_error(Code::unauthenticated, "cli.token_required",
+                                "Con --server indique un token de API con --token o PASAPROD_TOKEN.",
+                                "With --server, give an API token with --token or PASAPROD_TOKEN.")};
+  }
+  return RemoteClient(ctx.server, ctx.token, ctx.language());
+}
+
+std::string file_sha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw CliFailure{make_error(Code::not_found, "file.unreadable", "No se puede leer el archivo «" + path + "».",
+                                "Cannot read the file \"" + path + "\".")};
+  }
+  Sha256 h;
+  std::vector<char> buf(1 << 20);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  return h.hex_digest();
+}
+
+std::string remote_release_text(const nlohmann::json& r) {
+  std::string t = r.value("number", "") + " — " + r.value("title", "") + "\n";
+  t += r.value("system", "") + " " + r.value("kind", "") + " " + r.value("version", "") + " — " + r.value("state_name", "") + " (" +
+       r.value("state", "") + ")\n";
+  for (const auto& d : r.value("deliverables", nlohmann::json::array())) {
+    t += "  " + std::string(d["files"].empty() ? "[ ] " : "[x] ") + d.value("name", "") + " (" + d.value("slot", "") + ")\n";
+  }
+  for (const auto& a : r.value("available_actions", nlohmann::json::array())) {
+    t += "  " + std::string(a.value("allowed", false) ? "✔ " : "✘ ") + a.value("action", "");
+    if (a.contains("reason")) t += ": " + a["reason"].value("message", "");
+    t += "\n";
+  }
+  return t;
+}
+
 }  // namespace
 
 void register_release(CLI::App& app, CliContext& ctx) {
@@ -83,8 +132,18 @@ void register_release(CLI::App& app, CliContext& ctx) {
   add->add_option("--title", n->title, "Título / title")->required();
   add->add_option("--summary", n->summary, "Resumen de cambios / change summary");
   add->add_flag("--major", n->major, "Mantenimiento declarado mayor / maintenance declared major");
-  add->add_option("--as", n->as, "Usuario que actúa / acting user")->required();
+  add->add_option("--as", n->as, "Usuario que actúa / acting user (local)");
   add->callback([&ctx, n] {
+    if (!ctx.server.empty()) {
+      auto j = ctx.take(remote(ctx).call("POST", "/api/v1/releases",
+                                         {{"system", n->system}, {"kind", n->kind}, {"version", n->version}, {"title", n->title},
+                                          {"summary", n->summary}, {"major", n->major}}));
+      ctx.print({{"number", j.value("number", "")}, {"state", j.value("state", "")}, {"version", j.value("version", "")},
+                 {"system", j.value("system", "")}, {"kind", j.value("kind", "")}},
+                j.value("number", ""));
+      return;
+    }
+    acting_user(ctx, n->as);
     Release r = ctx.take(ctx.office().open_release(Caller{n->as}, n->system, {n->kind, n->version, n->major, n->title, n->summary}));
     ctx.print({{"number", r.number}, {"state", r.state}, {"version", r.version}, {"system", r.system}, {"kind", r.kind}}, r.number);
   });
@@ -98,6 +157,20 @@ void register_release(CLI::App& app, CliContext& ctx) {
   list->add_option("--limit", f->limit, "Máximo de filas / max rows")->check(CLI::Range(1, 10000));
   list->add_option("--offset", f->offset, "Desde la fila / skip rows")->check(CLI::NonNegativeNumber);
   list->callback([&ctx, f] {
+    if (!ctx.server.empty()) {
+      std::string q = "?offset=" + std::to_string(f->offset) + "&limit=" + std::to_string(std::min(f->limit, 200));
+      for (auto [k, v] : {std::pair{"state", f->state}, {"system", f->system}, {"kind", f->kind}, {"text", f->text}}) {
+        if (!v.empty()) q += std::string("&") + k + "=" + url_segment(v);
+      }
+      auto j = ctx.take(remote(ctx).call("GET", "/api/v1/releases" + q));
+      std::string text;
+      for (const auto& r : j["items"]) {
+        text += r.value("number", "") + "\t" + r.value("system", "") + "\t" + r.value("kind", "") + "\t" + r.value("version", "") + "\t" +
+                r.value("state", "") + "\t" + r.value("title", "") + "\n";
+      }
+      ctx.print(j, text);
+      return;
+    }
     ReleasePage page = ctx.take(ctx.office().releases(*f));
     const Procedure& p = ctx.office().current_procedure();
     nlohmann::json items = nlohmann::json::array();
@@ -117,6 +190,11 @@ void register_release(CLI::App& app, CliContext& ctx) {
   show->add_option("NUMBER", s->number, "Número / number")->required();
   show->add_option("--as", s->as, "Mostrar las acciones posibles para este usuario / show this user's possible actions");
   show->callback([&ctx, s] {
+    if (!ctx.server.empty()) {
+      auto j = ctx.take(remote(ctx).call("GET", "/api/v1/releases/" + url_segment(s->number)));
+      ctx.print(j, remote_release_text(j));
+      return;
+    }
     ReleaseView v = ctx.take(ctx.office().view(s->number, s->as));
     ctx.print(release_json(v, ctx.language()), release_text(v, ctx));
   });
@@ -134,12 +212,22 @@ void register_deliverable(CLI::App& app, CliContext& ctx) {
   add->add_option("NUMBER", a->number, "Número / number")->required();
   add->add_option("SLOT", a->slot, "Entregable / slot")->required();
   add->add_option("FILE", a->files, "Archivos / files")->required();
-  add->add_option("--as", a->as, "Usuario que actúa / acting user")->required();
+  add->add_option("--as", a->as, "Usuario que actúa / acting user (local)");
   add->callback([&ctx, a] {
     nlohmann::json out = nlohmann::json::array();
     std::string text;
+    if (ctx.server.empty()) acting_user(ctx, a->as);
     for (const auto& path : a->files) {
       const std::string name = std::filesystem::path(path).filename().string();
+      if (!ctx.server.empty()) {
+        const std::string sha = file_sha256(path);
+        auto j = ctx.take(remote(ctx).put_file("/api/v1/releases/" + url_segment(a->number) + "/deliverables/" + url_segment(a->slot) + "/" +
+                                                   url_segment(name),
+                                               path, sha));
+        out.push_back(j);
+        text += a->slot + "/" + name + "  sha256:" + j.value("sha256", "") + "\n";
+        continue;
+      }
       DeliverableFile f = ctx.take(ctx.office().add_deliverable_file(Caller{a->as}, a->number, a->slot, path, name));
       out.push_back(file_json(f));
       text += f.slot + "/" + f.name + "  " + std::to_string(f.size) + " B  sha256:" + f.sha256 + "\n";
@@ -196,8 +284,17 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
   act->add_option("--note", ac->note, "Nota (motivo) / note (reason)");
   act->add_option("FIELDS", ac->fields, "clave=valor / key=value");
   act->add_option("--expect-version", ac->expect, "Falla si la solicitud cambió / fail if the request changed (row_version)");
-  act->add_option("--as", ac->as, "Usuario que actúa / acting user")->required();
+  act->add_option("--as", ac->as, "Usuario que actúa / acting user (local)");
   act->callback([&ctx, ac] {
+    if (!ctx.server.empty()) {
+      nlohmann::json fields = nlohmann::json::object();
+      for (const auto& [k, v] : parse_fields(ac->fields)) fields[k] = v;
+      auto j = ctx.take(remote(ctx).call("POST", "/api/v1/releases/" + url_segment(ac->number) + "/actions/" + url_segment(ac->action),
+                                         {{"note", ac->note}, {"fields", fields}}));
+      ctx.print(j, j.value("number", "") + ": " + ac->action + " → " + j.value("state_name", "") + " (" + j.value("state", "") + ")");
+      return;
+    }
+    acting_user(ctx, ac->as);
     std::optional<std::int64_t> expect;
     if (ac->expect >= 0) expect = ac->expect;
     Release r = ctx.take(ctx.office().act(Caller{ac->as}, ac->number, ActionInput{ac->action, ac->note, parse_fields(ac->fields)}, expect));

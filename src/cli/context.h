@@ -65,5 +65,6 @@ void register_review_record_act(CLI::App& app, CliContext& ctx);
 void register_freeze(CLI::App& app, CliContext& ctx);
 void register_verify(CLI::App& app, CliContext& ctx);
 void register_demo(CLI::App& app, CliContext& ctx);
+void register_serve(CLI::App& app, CliContext& ctx);  // after register_user
 
 }  // namespace pasaprod

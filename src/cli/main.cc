@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   register_freeze(app, ctx);
   register_verify(app, ctx);
   register_demo(app, ctx);
+  register_serve(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -279,13 +279,22 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
   }
   if (g.name == "record") return need_record(s, g.arg);
   if (g.name == "cosigned") {
+    // Each co-signing role by a different person, on the current manifest.
     std::vector<std::string> missing;
+    std::vector<std::string> signers;
     for (const std::string role : {"qa_lead", "production_lead"}) {
-      bool ok = false;
+      const Record* found = nullptr;
       for (const auto& rec : r.records) {
-        if (rec.type == "cosign" && rec.fields.count("role") && rec.fields.at("role") == role && record_fresh(s, rec)) ok = true;
+        if (rec.type == "cosign" && rec.fields.count("role") && rec.fields.at("role") == role && record_fresh(s, rec) &&
+            std::find(signers.begin(), signers.end(), rec.by) == signers.end()) {
+          found = &rec;
+        }
       }
-      if (!ok) missing.push_back(role);
+      if (found) {
+        signers.push_back(found->by);
+      } else {
+        missing.push_back(role);
+      }
     }
     if (missing.empty()) return std::nullopt;
     std::vector<std::string> es, en;

@@ -171,4 +171,38 @@ struct AuditEvent {
   std::string hash;
 };
 
+// A browser session. The id given to the browser is secret; only its digest is stored.
+struct SessionRecord {
+  std::string id_digest;
+  std::string username;
+  std::string csrf_token;  // sent back in a header or form field on every state change
+  std::string address;     // client address at sign-in
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;
+};
+
+// A personal API token. The token itself is shown once; only its digest is stored.
+struct ApiToken {
+  std::int64_t id = 0;
+  std::string username;
+  std::string name;
+  std::string digest;
+  std::string prefix;  // first characters, to recognise it in a list
+  Timestamp created_at = 0;
+  Timestamp last_used_at = 0;  // 0 = never
+  bool revoked = false;
+};
+
+// Something a user was informed of (the I of RACI), linked to the audit event.
+struct Notification {
+  std::int64_t id = 0;
+  std::string username;
+  std::string release;
+  std::int64_t event_seq = 0;
+  std::string action;  // the action or record type that caused it
+  std::string actor;
+  Timestamp at = 0;
+  bool read = false;
+};
+
 }  // namespace pasaprod

@@ -18,7 +18,10 @@ struct LoadError {
   std::string en;
 };
 
-int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int line_of(const YAML::Node& n) {
+  if (!n.IsDefined()) return 0;
+  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
 
 [[noreturn]] void fail(const YAML::Node& at, std::string es, std::string en) {
   throw LoadError{line_of(at), std::move(es), std::move(en)};
@@ -61,12 +64,13 @@ std::vector<std::string> list(const YAML::Node& parent, const char* key) {
 
 Label label(const YAML::Node& n) { return Label{str(n, "es"), str(n, "en")}; }
 
-const YAML::Node& seq(const YAML::Node& root, const char* key, YAML::Node& holder) {
-  holder = root[key];
-  if (!holder || !holder.IsSequence()) {
+// The sequence under `key` (by value: assigning yaml-cpp nodes would alias them).
+YAML::Node seq(const YAML::Node& root, const char* key) {
+  YAML::Node n = root[key];
+  if (!n || !n.IsSequence()) {
     fail(root, std::string("falta la lista «") + key + "»", std::string("missing list \"") + key + "\"");
   }
-  return holder;
+  return n;
 }
 
 template <class T>
@@ -161,25 +165,24 @@ void check_guard(const GuardRef& g, const Checker& check) {
 
 Procedure parse(const YAML::Node& root) {
   Procedure p;
-  YAML::Node h;
   p.edition = str(root, "edition");
   p.title = label(root["title"] ? root["title"] : root);
   p.approved_on = str(root, "approved_on", false);
 
   std::vector<int> lines;
-  for (const auto& n : seq(root, "roles", h)) {
+  for (const auto& n : seq(root, "roles")) {
     p.roles.push_back({str(n, "code"), label(n), flag(n, "per_system")});
     lines.push_back(line_of(n));
   }
   check_unique(p.roles, lines, "roles");
   lines.clear();
-  for (const auto& n : seq(root, "states", h)) {
+  for (const auto& n : seq(root, "states")) {
     p.states.push_back({str(n, "code"), label(n), flag(n, "final")});
     lines.push_back(line_of(n));
   }
   check_unique(p.states, lines, "states");
   lines.clear();
-  for (const auto& n : seq(root, "slots", h)) {
+  for (const auto& n : seq(root, "slots")) {
     p.slots.push_back({str(n, "code"), label(n), flag(n, "generated")});
     lines.push_back(line_of(n));
   }
@@ -192,9 +195,7 @@ Procedure parse(const YAML::Node& root) {
   check.states(p.production_states, line_of(root["production_states"]));
 
   lines.clear();
-  std::vector<const YAML::Node*> kind_nodes;
-  YAML::Node kinds_node = root["kinds"];
-  for (const auto& n : seq(root, "kinds", h)) {
+  for (const auto& n : seq(root, "kinds")) {
     KindDef k{str(n, "code"), label(n), str(n, "version_rule"), list(n, "opened_by"), list(n, "uploaders"),
               list(n, "slots"), list(n, "deployment_steps"), list(n, "path")};
     const int line = line_of(n);
@@ -231,7 +232,7 @@ Procedure parse(const YAML::Node& root) {
   }
 
   lines.clear();
-  for (const auto& n : seq(root, "record_types", h)) {
+  for (const auto& n : seq(root, "record_types")) {
     RecordTypeDef r{str(n, "code"), label(n), list(n, "by"), list(n, "keys"), list(n, "states"),
                     list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff")};
     const int line = line_of(n);
@@ -255,7 +256,7 @@ Procedure parse(const YAML::Node& root) {
     }
   }
 
-  for (const auto& n : seq(root, "actions", h)) {
+  for (const auto& n : seq(root, "actions")) {
     ActionDef a;
     a.line = line_of(n);
     a.code = str(n, "code");
@@ -330,7 +331,7 @@ Procedure parse(const YAML::Node& root) {
       }
     }
   }
-  YAML::Node states_node = root["states"];
+  const YAML::Node states_node = seq(root, "states");
   for (std::size_t i = 0; i < p.states.size(); ++i) {
     if (!reached.count(p.states[i].code)) {
       throw LoadError{line_of(states_node[i]), "el estado «" + p.states[i].code + "» es inalcanzable",

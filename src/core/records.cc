@@ -97,6 +97,9 @@ Status check_fields(const Situation& s, const User& actor, const RecordTypeDef& 
         f[k] = format_iso(*t);
       }
     }
+    if (parse_iso(f["ended"]).value() < parse_iso(f["started"]).value()) {
+      return bad_field("ended", "el fin del despliegue no puede ser anterior a su inicio.", "the deployment cannot end before it started.");
+    }
     if (s.deployed_manifest) f["deployed_manifest_sha256"] = *s.deployed_manifest;
   } else if (type == "verification") {
     if (f["result"] != "ok" && f["result"] != "failed") {

@@ -181,7 +181,7 @@ RouteMatch RouteTable::match(std::optional<Method> method, std::string_view path
     if (segs.size() != raw.size()) continue;
     bool ok = true;
     for (std::size_t k = 0; k < segs.size() && ok; ++k) {
-      if (!segs[k].capture) ok = segs[k].text == decoded[k];
+      ok = segs[k].capture ? !raw[k].empty() : segs[k].text == decoded[k];
     }
     if (!ok) continue;
     if (best_shape == nullptr || better(segs, *best_shape)) best_shape = &segs;

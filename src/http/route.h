@@ -83,7 +83,9 @@ struct ResponseDoc {
 };
 
 // Handler of a none/json/form route. Runs on a server thread after authentication; must not
-// block for long (it holds one of the server's threads). Exceptions become 500 problems.
+// block for long (it holds one of the server's threads). Handlers of concurrent requests run
+// at the same time on different threads: they must be thread-safe. Exceptions become 500
+// problems (logged; the message is not sent to the client).
 using Handler = std::function<Response(Request& req)>;
 
 // Handler of a stream route. Runs once the headers are in (before the body is read, before
@@ -109,7 +111,8 @@ struct Route {
 // Called for every matched route before its body is read (hence before "100 Continue"): it
 // identifies the caller (Request::set_user, Request::context) and enforces route.auth. An
 // error is answered as problem+json (use Code::unauthenticated → 401,
-// Code::permission_denied → 403) and the handler does not run.
+// Code::permission_denied → 403) and the handler does not run. Called concurrently from the
+// server's threads. Not called for unmatched paths (404/405).
 using Authenticator = std::function<Status(Request& req, const Route& route)>;
 
 // Result of matching a request line against the table.

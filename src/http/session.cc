@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,6 +19,7 @@
 
 #include "http/file_range.h"
 #include "http/errors.h"
+#include "http/session_parts.h"
 
 namespace pasaprod::http::detail {
 
@@ -43,64 +43,11 @@ auto ec_token(beast::error_code& ec) { return net::redirect_error(net::use_await
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
-std::string http_date() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
-}
-
 // Language of a (possibly partially parsed) request, for the server's own errors.
 Lang lang_of(const bhttp::request<bhttp::empty_body>& h) {
   auto it = h.find(bhttp::field::accept_language);
   return it == h.end() ? Lang::es : parse_accept_language(sv(it->value()));
 }
-
-// Keeps the sink's contract: exactly one of finish()/abort(), even when the coroutine is
-// destroyed mid-upload (forced stop).
-class SinkGuard {
- public:
-  SinkGuard(std::unique_ptr<BodySink> sink, spdlog::logger& log) : sink_(std::move(sink)), log_(log) {}
-  SinkGuard(const SinkGuard&) = delete;
-  SinkGuard& operator=(const SinkGuard&) = delete;
-  ~SinkGuard() {
-    if (!done_) abort(err_server_stopping());
-  }
-  BodySink& operator*() { return *sink_; }
-  void abort(const Error& why) {
-    if (done_) return;
-    done_ = true;
-    try {
-      sink_->abort(why);
-    } catch (const std::exception& e) {
-      log_.error("http: BodySink::abort threw: {}", e.what());
-    } catch (...) {
-      log_.error("http: BodySink::abort threw");
-    }
-  }
-  void mark_finished() { done_ = true; }
-
- private:
-  std::unique_ptr<BodySink> sink_;
-  spdlog::logger& log_;
-  bool done_ = false;
-};
-
-// One request/response exchange.
-struct Exchange {
-  Request req;
-  std::optional<Response> resp;
-  unsigned version = 11;
-  bool keep_alive = false;    // as the client asked
-  bool head = false;
-  bool has_body = false;      // the request declares a body
-  bool body_consumed = false; // ... and it was read to the end
-  bool expect_continue = false;
-  bool abandon = false;       // no response can be sent: close at once
-  RequestLogEntry log;
-};
 
 class Session final : public SessionHandle, public std::enable_shared_from_this<Session> {
  public:
@@ -415,7 +362,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     if (r.is_file()) co_return co_await write_file(ex, keep);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status()), ex.version};
     res.set(bhttp::field::server, "pasaprod");
-    res.set(bhttp::field::date, http_date());
+    res.set(bhttp::field::date, date_.now());
     for (const auto& [name, value] : r.headers()) res.insert(name, value);
     const int st = r.status();
     const bool bodiless = st < 200 || st == 204 || st == 304;
@@ -449,7 +396,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     }
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(plan.status), ex.version};
     res.set(bhttp::field::server, "pasaprod");
-    res.set(bhttp::field::date, http_date());
+    res.set(bhttp::field::date, date_.now());
     for (const auto& [name, value] : r.headers()) res.insert(name, value);
     if (!r.etag().empty()) res.set(bhttp::field::etag, r.etag());
     res.set(bhttp::field::accept_ranges, "bytes");
@@ -521,6 +468,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   beast::flat_buffer buffer_;
   std::string client_;
   bool idle_ = true;  // waiting for a request or its headers; strand-only
+  HttpDate date_;     // strand-only
 };
 
 }  // namespace

@@ -127,7 +127,9 @@ class Library {
     Status write(const char* data, std::size_t size);
     // Ends the add: checks the digest against the expected one (failed_precondition
     // "library.digest_mismatch", nothing kept), makes the file durable and links it into
-    // place. Succeeds with already_present when the blob existed (the new copy is dropped).
+    // place. Succeeds with already_present when the blob existed (the new copy is dropped;
+    // an existing blob is trusted, not re-read: verify() finds a damaged one). An io_error
+    // from the final directory fsync may leave the blob in place, complete and correct.
     Result<StoredBlob> commit();
     // Drops everything written so far. Idempotent; a no-op after commit.
     void abort();

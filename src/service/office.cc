@@ -178,7 +178,8 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
     if (!plan->transition.note.empty()) after_j["note"] = plan->transition.note;
     if (s.deployed_manifest) after_j["deployed_manifest_sha256"] = *s.deployed_manifest;
     auto e = tx.append_event(event(caller, s.now, "release.act", number, before_j, after_j));
-    return e ? ok_status() : Status(e.error());
+    if (!e) return e.error();
+    return notify(tx, *snap, plan->def->I, plan->def->code, *e);
   });
   if (!st) return st.error();
   auto v = view(number, "");
@@ -223,7 +224,8 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
     rec->id = *id;
     json after = {{"type", type}, {"fields", rec->fields}, {"manifest_sha256", rec->manifest_sha256}};
     auto e = tx.append_event(event(caller, s.now, "release.record", number, nullptr, after));
-    return e ? ok_status() : Status(e.error());
+    if (!e) return e.error();
+    return notify(tx, *snap, snap->proc->record_type(type)->inform, type, *e);
   });
   if (!st) return st.error();
   return *rec;

@@ -48,6 +48,23 @@ struct SystemView {
   std::vector<ReleaseSummary> releases;  // newest first
 };
 
+// One thing for a user to do or follow on a request (the inbox).
+struct InboxItem {
+  ReleaseSummary release;
+  std::string action;  // an action code, or "record:TYPE" for a record the user should add
+  std::string role;    // the role that puts it in the user's inbox
+  bool allowed = false;
+  std::optional<Error> reason;  // why not yet (a guard), when not allowed
+};
+
+struct Inbox {
+  std::vector<InboxItem> todo;         // R: the user may or must act now
+  std::vector<InboxItem> accountable;  // A: the user answers for it
+  std::vector<InboxItem> consulted;    // C: the user is asked about it
+  std::vector<Notification> notifications;  // I: newest first
+  std::int64_t unread = 0;
+};
+
 // A deliverable upload in progress: feed chunks, then finish (or drop it to abort).
 class Upload {
  public:
@@ -113,6 +130,10 @@ class Office {
   Status remove_deliverable(const Caller& caller, const std::string& number, const std::string& slot,
                             const std::string& name);
 
+  // What `username` must do now, answers for, is asked about, and was informed of.
+  Result<Inbox> inbox(const std::string& username);
+  Status mark_read(const std::string& username, const std::vector<std::int64_t>& ids);
+
   // Audit events of one subject ("" = all), oldest first.
   Result<std::vector<AuditEvent>> events(const std::string& subject, std::int64_t after_seq, int limit);
 
@@ -127,6 +148,10 @@ class Office {
   // The manifest of the bytes actually stored in the library for the release's files.
   Result<std::string> deployed_manifest(const Release& release);
   Result<std::vector<DeliverableFile>> verify_files(const Release& release);
+  // Adds a notification of event `seq` for every user holding one of `roles` (pseudo-role
+  // "everyone": whoever took part in the request), except the actor.
+  Status notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, const std::string& action,
+                const AuditEvent& event);
 
   Store& store_;
   Library& library_;

@@ -79,6 +79,18 @@ class ReadTx {
                                          int limit) = 0;
   // The newest event, or nullopt when the trail is empty.
   virtual std::optional<AuditEvent> last_event() = 0;
+
+  // --- Sign-in (issue 3). ---
+  // The argon2id hash of the user's password; nullopt when none is set.
+  virtual std::optional<std::string> password_hash(const std::string& username) = 0;
+  // The session with this id digest, expired or not; nullopt when absent.
+  virtual std::optional<SessionRecord> session(const std::string& id_digest) = 0;
+  // The user's tokens, revoked included, newest first.
+  virtual std::vector<ApiToken> tokens(const std::string& username) = 0;
+  virtual std::optional<ApiToken> token_by_digest(const std::string& digest) = 0;
+  // The user's notifications, newest first, at most `limit`.
+  virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) = 0;
+  virtual std::int64_t unread_notifications(const std::string& username) = 0;
 };
 
 // Write access; every method changes nothing when it returns an error.
@@ -116,6 +128,21 @@ class WriteTx : public ReadTx {
 
   virtual Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) = 0;
   virtual Status put_setting(const std::string& key, const std::string& value) = 0;
+
+  // --- Sign-in (issue 3). ---
+  virtual Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) = 0;
+  virtual Status insert_session(const SessionRecord& session) = 0;
+  virtual Status delete_session(const std::string& id_digest) = 0;
+  // Removes every session of the user (password reset, deactivation).
+  virtual Status delete_sessions_of(const std::string& username) = 0;
+  // Returns the new token's id.
+  virtual Result<std::int64_t> insert_token(const ApiToken& token) = 0;
+  // not_found unless the token exists and belongs to `username`.
+  virtual Status revoke_token(const std::string& username, std::int64_t id) = 0;
+  virtual Status touch_token(std::int64_t id, Timestamp at) = 0;
+  virtual Status add_notification(const Notification& notification) = 0;
+  // Marks the given notifications of the user as read (all of them when ids is empty).
+  virtual Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) = 0;
 
   // Appends an event: fills seq (last seq + 1), prev_hash (the last event's hash, "" for the
   // first) and hash (audit::event_hash), and returns the completed event. Events are never

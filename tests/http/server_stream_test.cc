@@ -57,6 +57,7 @@ class HashSink : public BodySink {
     std::lock_guard lock(probe_.mu);
     probe_.max_chunk = std::max(probe_.max_chunk, size);
     if (bytes_ / (4 << 20) != (bytes_ - size) / (4 << 20)) probe_.max_rss_kb = std::max(probe_.max_rss_kb, rss_kb());
+    probe_.cv.notify_all();
     return ok_status();
   }
   Response finish() override {
@@ -171,6 +172,7 @@ TEST_F(StreamTest, FiftyMegabytesHashedOnTheFlyWithConstantMemory) {
   EXPECT_EQ(probe_.finished, 1);
   EXPECT_EQ(probe_.aborted, 0);
   EXPECT_LE(probe_.max_chunk, 256u * 1024u);
+  ASSERT_GT(probe_.max_rss_kb, 0) << "RSS was never sampled";
   long growth_mb = (probe_.max_rss_kb - rss_before) / 1024;
   EXPECT_LT(growth_mb, 24) << "the body must not be buffered";
   std::printf("[ figures  ] 50 MiB upload over loopback: %.0f MB/s (client in-process), RSS growth %ld MB, "

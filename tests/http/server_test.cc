@@ -250,7 +250,7 @@ TEST_F(ServerTest, AuthenticatorAndLogWithoutSecrets) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->json()["user"], "ana");
-  ASSERT_TRUE(log_.wait_for("/private"));
+  ASSERT_TRUE(log_.wait_until([](const RequestLogEntry& e) { return e.user == "ana"; }));
   bool saw_ana = false;
   for (const RequestLogEntry& e : log_.entries()) {
     std::string line = format_request_log(e);

@@ -195,11 +195,16 @@ std::vector<RequestLogEntry> LogCapture::entries() const {
 
 std::optional<RequestLogEntry> LogCapture::wait_for(std::string_view path,
                                                     std::chrono::milliseconds timeout) const {
+  return wait_until([&](const RequestLogEntry& e) { return e.path == path; }, timeout);
+}
+
+std::optional<RequestLogEntry> LogCapture::wait_until(
+    const std::function<bool(const RequestLogEntry&)>& pred, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   std::optional<RequestLogEntry> found;
   cv_.wait_for(lock, timeout, [&] {
     for (const auto& e : entries_) {
-      if (e.path == path) {
+      if (pred(e)) {
         found = e;
         return true;
       }

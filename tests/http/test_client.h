@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,9 @@ class LogCapture {
   // Waits until an entry for `path` is there; returns it.
   std::optional<RequestLogEntry> wait_for(std::string_view path,
                                           std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  // Waits until an entry satisfies `pred`; returns it.
+  std::optional<RequestLogEntry> wait_until(const std::function<bool(const RequestLogEntry&)>& pred,
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
  private:
   mutable std::mutex mu_;

@@ -296,6 +296,63 @@ TEST_P(StoreSuite, ReleaseTextFilterIsCaseInsensitiveSubstring) {
   });
 }
 
+// Enough matches that a backend may switch strategy (the SQLite one does above 2000), with
+// creation order unlike insertion order; checked against a brute-force listing.
+TEST_P(StoreSuite, ReleaseTextFilterWithManyMatches) {
+  constexpr int kCount = 2600;
+  std::vector<ReleaseSummary> expected_all;
+  Status st = store_->write([&](WriteTx& tx) -> Status {
+    for (int i = 1; i <= kCount; ++i) {
+      char num[32];
+      std::snprintf(num, sizeof num, "PP-2026-%05d", i);
+      Release r = sample_release(num, static_cast<Timestamp>((i * 7919) % kCount) * 1000);
+      r.title = (i % 10 != 0 ? "Proceso común " : "Otro ") + std::to_string(i);
+      r.summary = "";
+      r.state = i % 3 == 0 ? "closed" : "draft";
+      if (auto s = tx.insert_release(r); !s) return s;
+      ReleaseSummary e;
+      e.number = r.number;
+      e.created_at = r.created_at;
+      e.state = r.state;
+      e.title = r.title;
+      expected_all.push_back(e);
+    }
+    return ok_status();
+  });
+  ASSERT_TRUE(st.ok());
+  std::sort(expected_all.begin(), expected_all.end(), [](const auto& a, const auto& b) {
+    return a.created_at != b.created_at ? a.created_at > b.created_at : a.number > b.number;
+  });
+  const auto expect_page = [&](const ReleaseFilter& f) {
+    std::vector<std::string> matching;
+    for (const auto& e : expected_all) {
+      if (e.title.find("común") == std::string::npos) continue;
+      if (!f.state.empty() && e.state != f.state) continue;
+      matching.push_back(e.number);
+    }
+    std::vector<std::string> want;
+    for (std::size_t i = static_cast<std::size_t>(f.offset);
+         i < matching.size() && want.size() < static_cast<std::size_t>(f.limit); ++i) {
+      want.push_back(matching[i]);
+    }
+    read([&](ReadTx& tx) {
+      ReleasePage p = tx.releases(f);
+      EXPECT_EQ(p.total, static_cast<std::int64_t>(matching.size()));
+      EXPECT_EQ(numbers(p), want) << "offset " << f.offset << " state " << f.state;
+    });
+  };
+  for (const char* state : {"", "closed"}) {
+    for (int offset : {0, 7, 1500, 2330, 5000}) {
+      ReleaseFilter f;
+      f.text = "COMÚN";
+      f.state = state;
+      f.offset = offset;
+      f.limit = 25;
+      expect_page(f);
+    }
+  }
+}
+
 TEST_P(StoreSuite, VersionsOfSystem) {
   insert_listing_fixture(*store_);
   read([&](ReadTx& tx) {

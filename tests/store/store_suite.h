@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "storage/store.h"
@@ -29,6 +30,9 @@ struct StoreFactory {
     return info.param.name;
   }
 };
+
+// Test names and CTest show the backend's name, not the factory's bytes.
+inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
 class StoreSuite : public ::testing::TestWithParam<StoreFactory> {
  protected:

@@ -82,8 +82,8 @@ class Connection {
   enum class Mode { read_write, read_only };
 
   // Opens (creating when read_write) the database at path and applies the connection
-  // settings: busy_timeout, foreign_keys=ON, synchronous=FULL; read_only connections are
-  // also query_only. Throws SqliteError when the file cannot be opened.
+  // settings: busy_timeout, foreign_keys=ON, synchronous=FULL, mmap_size=256 MiB (reads);
+  // read_only connections are also query_only. Throws SqliteError when the file cannot be opened.
   Connection(const std::string& path, Mode mode, int busy_timeout_ms);
   ~Connection();
   Connection(const Connection&) = delete;

@@ -178,9 +178,54 @@ CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 2: sign-in (passwords, sessions, API tokens) and notifications (issue 3). Secrets
+// are stored only as digests.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE credentials (
+  username      TEXT PRIMARY KEY REFERENCES users(username) ON DELETE CASCADE,
+  password_hash TEXT NOT NULL,
+  changed_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+  id_digest  TEXT PRIMARY KEY,
+  username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  address    TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions(username);
+
+CREATE TABLE api_tokens (
+  id           INTEGER PRIMARY KEY,
+  username     TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  digest       TEXT NOT NULL UNIQUE,
+  prefix       TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  revoked      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX api_tokens_by_user ON api_tokens(username, id);
+
+CREATE TABLE notifications (
+  id        INTEGER PRIMARY KEY,
+  username  TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  release   TEXT NOT NULL,
+  event_seq INTEGER NOT NULL,
+  action    TEXT NOT NULL,
+  actor     TEXT NOT NULL,
+  at        INTEGER NOT NULL,
+  read      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX notifications_by_user ON notifications(username, read, id);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
+    {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
 }};
 
 }  // namespace

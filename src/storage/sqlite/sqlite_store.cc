@@ -124,21 +124,35 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
     }
     head = tx.appended_head();
   }
-  if (head && anchor_ != nullptr) {
-    try {
-      std::lock_guard<std::mutex> lock(anchor_mu_);
-      anchor_->advance(*head);
-    } catch (const std::exception& e) {
-      return make_error(Code::internal, "audit.anchor_failed",
-                        fmt::format("El cambio se guardó, pero no se pudo actualizar el ancla "
-                                    "de auditoría: {}",
-                                    e.what()),
-                        fmt::format("The change was saved, but the audit anchor could not be "
-                                    "updated: {}",
-                                    e.what()))
-          .with("seq", std::to_string(head->seq));
-    }
+  if (head && anchor_ != nullptr) return advance_anchor(*head);
+  return ok_status();
+}
+
+Status SqliteStore::advance_anchor(const AnchorHead& committed) {
+  {
+    std::lock_guard<std::mutex> lock(head_mu_);
+    if (committed.seq > latest_head_.seq) latest_head_ = committed;
   }
+  std::lock_guard<std::mutex> lock(anchor_mu_);
+  if (anchored_seq_ >= committed.seq) return ok_status();  // covered by a newer head
+  AnchorHead target;
+  {
+    std::lock_guard<std::mutex> head_lock(head_mu_);
+    target = latest_head_;
+  }
+  try {
+    anchor_->advance(target);
+  } catch (const std::exception& e) {
+    return make_error(Code::internal, "audit.anchor_failed",
+                      fmt::format("El cambio se guardó, pero no se pudo actualizar el ancla "
+                                  "de auditoría: {}",
+                                  e.what()),
+                      fmt::format("The change was saved, but the audit anchor could not be "
+                                  "updated: {}",
+                                  e.what()))
+        .with("seq", std::to_string(committed.seq));
+  }
+  anchored_seq_ = target.seq;
   return ok_status();
 }
 

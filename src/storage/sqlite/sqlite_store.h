@@ -93,8 +93,17 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;  // GUARDED_BY(pool_mu_)
 
-  std::mutex anchor_mu_;  // serialises calls to anchor_->advance() (anchors need not be
-                          // thread-safe)
+  // Anchoring is coalesced: a thread that gets anchor_mu_ advances the anchor to the newest
+  // head committed by this store so far, and threads whose head is already covered return
+  // at once, so concurrent writers share one anchor update.
+  std::mutex head_mu_;
+  AnchorHead latest_head_;  // GUARDED_BY(head_mu_): newest event committed via this store
+
+  std::mutex anchor_mu_;          // serialises calls to anchor_ (anchors need not be
+                                  // thread-safe)
+  std::int64_t anchored_seq_ = 0;  // GUARDED_BY(anchor_mu_): newest seq this store anchored
+  // Makes the anchor cover `committed` (see above). REQUIRES: anchor_ != nullptr.
+  Status advance_anchor(const AnchorHead& committed);
 };
 
 }  // namespace pasaprod

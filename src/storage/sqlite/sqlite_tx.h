@@ -37,6 +37,12 @@ class SqliteTx final : public WriteTx {
   std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
                                  int limit) override;
   std::optional<AuditEvent> last_event() override;
+  std::optional<std::string> password_hash(const std::string& username) override;
+  std::optional<SessionRecord> session(const std::string& id_digest) override;
+  std::vector<ApiToken> tokens(const std::string& username) override;
+  std::optional<ApiToken> token_by_digest(const std::string& digest) override;
+  std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) override;
+  std::int64_t unread_notifications(const std::string& username) override;
 
   // WriteTx
   Status insert_user(const User& user) override;
@@ -57,6 +63,15 @@ class SqliteTx final : public WriteTx {
   Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
   Status put_setting(const std::string& key, const std::string& value) override;
   Result<AuditEvent> append_event(AuditEvent event) override;
+  Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) override;
+  Status insert_session(const SessionRecord& session) override;
+  Status delete_session(const std::string& id_digest) override;
+  Status delete_sessions_of(const std::string& username) override;
+  Result<std::int64_t> insert_token(const ApiToken& token) override;
+  Status revoke_token(const std::string& username, std::int64_t id) override;
+  Status touch_token(std::int64_t id, Timestamp at) override;
+  Status add_notification(const Notification& notification) override;
+  Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) override;
 
   // The newest event appended through this transaction, if any (to advance the anchor after
   // the commit).

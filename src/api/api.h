@@ -1,0 +1,43 @@
+// The JSON API under /api/v1: every operation of the office over HTTP, declared once in a
+// route table from which the router and the OpenAPI document are both derived.
+//
+//   ApiContext ctx{office, access, options};
+//   http::RouteTable routes = build_api_routes(ctx);
+//   http::HttpServer server(config, std::move(routes));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "http/route.h"
+#include "service/access.h"
+#include "service/office.h"
+
+namespace pasaprod::api {
+
+struct ApiOptions {
+  std::uint64_t max_upload_bytes = 4ull << 30;
+  bool secure_cookies = false;  // set behind TLS: cookies get the Secure attribute
+  std::string session_cookie = "pasaprod_session";
+};
+
+struct ApiContext {
+  Office& office;
+  Access& access;
+  ApiOptions options;
+  // Verifies the audit trail of the backend in use: {ok, events_checked, problems[...]}.
+  std::function<nlohmann::json(Lang)> audit_verify;
+};
+
+// Declares every /api/v1 route, /healthz and /api/openapi.json, and installs the
+// authenticator (session cookie + CSRF header, or bearer token).
+void add_api_routes(http::RouteTable& routes, ApiContext& ctx);
+
+// The signed-in caller of a request the authenticator accepted (nullptr for Auth::none).
+const Principal* principal(const http::Request& req);
+Caller caller(const http::Request& req);
+
+}  // namespace pasaprod::api

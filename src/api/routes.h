@@ -1,0 +1,28 @@
+// Route groups of the API (one file each) and helpers they share. Internal to src/api.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace pasaprod::api {
+
+void add_session_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_admin_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_release_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_file_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_meta_routes(http::RouteTable& routes, ApiContext& ctx);
+
+// A problem response for `e` in the request's language.
+inline http::Response problem(const http::Request& req, const Error& e) { return http::Response::problem(e, req.lang()); }
+
+// String member of the JSON body, or "" (also when not a string).
+std::string jstr(const nlohmann::json& body, const char* key);
+// invalid_argument naming a missing or malformed field.
+Error bad_field(const std::string& field, const std::string& es, const std::string& en);
+// The row_version from an If-Match header ("\"7\"" or "7"), if any.
+std::optional<std::int64_t> if_match(const http::Request& req);
+
+}  // namespace pasaprod::api

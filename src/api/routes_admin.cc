@@ -1,0 +1,269 @@
+// /api/v1/users, /systems, /freezes, /settings.
+#include "api/routes.h"
+#include "service/json_view.h"
+
+namespace pasaprod::api {
+
+using http::Auth;
+using http::BodyKind;
+using http::Method;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+std::vector<RoleGrant> grants_from(const json& roles) {
+  std::vector<RoleGrant> out;
+  if (!roles.is_array()) return out;
+  for (const auto& r : roles) {
+    if (r.is_string()) out.push_back({r.get<std::string>(), ""});
+    if (r.is_object()) out.push_back({jstr(r, "role"), jstr(r, "system")});
+  }
+  return out;
+}
+
+// Applies the fields present in `body` to `s`.
+void merge_system(System& s, const json& body) {
+  for (auto [key, field] : {std::pair{"name", &s.name}, {"description", &s.description}, {"unit", &s.unit}, {"origin", &s.origin},
+                            {"technology", &s.technology}, {"status", &s.status}}) {
+    if (body.contains(key) && body[key].is_string()) *field = body[key].get<std::string>();
+  }
+  if (body.contains("indecopi") && body["indecopi"].is_object()) {
+    const json& i = body["indecopi"];
+    s.indecopi.requested_on = jstr(i, "requested_on");
+    s.indecopi.file_number = jstr(i, "file_number");
+    s.indecopi.status = jstr(i, "status");
+  }
+}
+
+}  // namespace
+
+void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/users",
+              .summary = "List users",
+              .description = "Every user with their roles (office-wide and per system).",
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                auto users = ctx.office.users();
+                if (!users) return problem(req, users.error());
+                json items = json::array();
+                for (const auto& u : *users) items.push_back(user_json(u));
+                return Response::json({{"items", items}});
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/users",
+              .auth = Auth::admin,
+              .summary = "Create a user",
+              .description = "Body `{username, name, email, lang, roles: [{role, system?}], password?}`.",
+              .body = BodyKind::json,
+              .responses = {{201, "Created"}, {409, "Username taken"}},
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                const json& b = req.json();
+                User u;
+                u.username = jstr(b, "username");
+                u.name = jstr(b, "name");
+                u.email = jstr(b, "email");
+                u.lang = jstr(b, "lang") == "en" ? "en" : "es";
+                u.grants = grants_from(b.value("roles", json::array()));
+                const std::string password = jstr(b, "password");
+                if (!password.empty()) {
+                  // Check the policy before creating anything.
+                  if (password.size() < 10) {
+                    return problem(req, bad_field("password", "La contraseña debe tener al menos 10 caracteres.",
+                                                  "The password must have at least 10 characters."));
+                  }
+                }
+                auto created = ctx.office.add_user(caller(req), u);
+                if (!created) return problem(req, created.error());
+                if (!password.empty()) {
+                  if (auto st = ctx.access.set_password(caller(req), u.username, password); !st) return problem(req, st.error());
+                }
+                return Response::json(user_json(*created), 201);
+              }});
+  routes.add({.method = Method::patch,
+              .pattern = "/api/v1/users/{username}",
+              .auth = Auth::admin,
+              .summary = "Update a user",
+              .description = "Body with any of `{name, email, lang, active}`; `active: false` deactivates the user.",
+              .body = BodyKind::json,
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                const json& b = req.json();
+                const std::string username = req.param("username");
+                auto current = ctx.office.user(username);
+                if (!current) return problem(req, current.error());
+                User u = *current;
+                if (b.contains("name")) u.name = jstr(b, "name");
+                if (b.contains("email")) u.email = jstr(b, "email");
+                if (b.contains("lang")) u.lang = jstr(b, "lang");
+                auto updated = ctx.office.update_profile(caller(req), u);
+                if (!updated) return problem(req, updated.error());
+                if (b.contains("active") && b["active"].is_boolean() && b["active"].get<bool>() != updated->active) {
+                  updated = ctx.office.set_active(caller(req), username, b["active"].get<bool>());
+                  if (!updated) return problem(req, updated.error());
+                }
+                return Response::json(user_json(*updated));
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/users/{username}/roles",
+              .auth = Auth::admin,
+              .summary = "Grant a role",
+              .description = "Body `{role, system?}`; per-system roles (functional_user, project_lead) need `system`.",
+              .body = BodyKind::json,
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                auto u = ctx.office.grant(caller(req), req.param("username"), {jstr(req.json(), "role"), jstr(req.json(), "system")});
+                return u ? Response::json(user_json(*u)) : problem(req, u.error());
+              }});
+  routes.add({.method = Method::del,
+              .pattern = "/api/v1/users/{username}/roles/{role}",
+              .auth = Auth::admin,
+              .summary = "Revoke a role",
+              .description = "Query `system` for a per-system role.",
+              .query = {{"system", "System code of a per-system role"}},
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                auto u = ctx.office.revoke(caller(req), req.param("username"), {req.param("role"), req.query("system").value_or("")});
+                return u ? Response::json(user_json(*u)) : problem(req, u.error());
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/users/{username}/password",
+              .auth = Auth::admin,
+              .summary = "Reset a user's password",
+              .description = "Body `{password}`. Ends the user's sessions.",
+              .body = BodyKind::json,
+              .responses = {{204, "Reset"}},
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                auto st = ctx.access.set_password(caller(req), req.param("username"), jstr(req.json(), "password"));
+                return st ? Response::empty() : problem(req, st.error());
+              }});
+
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/systems",
+              .summary = "List information systems",
+              .description = "The inventory, each with its current production version.",
+              .tags = {"systems"},
+              .handler = [&ctx](Request& req) {
+                auto systems = ctx.office.systems();
+                if (!systems) return problem(req, systems.error());
+                json items = json::array();
+                for (const auto& s : *systems) {
+                  auto v = ctx.office.system_view(s.code);
+                  if (!v) return problem(req, v.error());
+                  json j = system_view_json(*v);
+                  j.erase("releases");
+                  items.push_back(j);
+                }
+                return Response::json({{"items", items}});
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/systems",
+              .auth = Auth::admin,
+              .summary = "Register an information system",
+              .description = "Body `{code, name, description, unit, origin: inhouse|outsourcing, technology, version?}`.",
+              .body = BodyKind::json,
+              .responses = {{201, "Registered"}},
+              .tags = {"systems"},
+              .handler = [&ctx](Request& req) {
+                System s;
+                s.code = jstr(req.json(), "code");
+                s.origin = "inhouse";
+                merge_system(s, req.json());
+                s.initial_version = jstr(req.json(), "version");
+                if (s.status.empty()) s.status = "in_development";
+                auto created = ctx.office.add_system(caller(req), s);
+                return created ? Response::json(system_json(*created), 201) : problem(req, created.error());
+              }});
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/systems/{code}",
+              .summary = "An information system",
+              .description = "Its data, current production version, INDECOPI registration and release history.",
+              .tags = {"systems"},
+              .handler = [&ctx](Request& req) {
+                auto v = ctx.office.system_view(req.param("code"));
+                return v ? Response::json(system_view_json(*v)) : problem(req, v.error());
+              }});
+  routes.add({.method = Method::patch,
+              .pattern = "/api/v1/systems/{code}",
+              .summary = "Update an information system",
+              .description = "Admin or production lead. Any of `{name, description, unit, origin, technology, status, indecopi}`. "
+                             "The version changes only through releases.",
+              .body = BodyKind::json,
+              .tags = {"systems"},
+              .handler = [&ctx](Request& req) {
+                auto v = ctx.office.system_view(req.param("code"));
+                if (!v) return problem(req, v.error());
+                System s = v->system;
+                merge_system(s, req.json());
+                auto updated = ctx.office.update_system(caller(req), s);
+                return updated ? Response::json(system_json(*updated)) : problem(req, updated.error());
+              }});
+
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/freezes",
+              .summary = "Freeze windows",
+              .description = "Periods in which only emergency releases may deploy.",
+              .tags = {"configuration"},
+              .handler = [&ctx](Request& req) {
+                auto fs = ctx.office.freezes();
+                if (!fs) return problem(req, fs.error());
+                json items = json::array();
+                for (const auto& f : *fs) items.push_back(freeze_json(f));
+                return Response::json({{"items", items}});
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/freezes",
+              .summary = "Add a freeze window",
+              .description = "Admin, IT chief or production lead. Body `{from, to, reason}` (ISO 8601).",
+              .body = BodyKind::json,
+              .responses = {{201, "Added"}},
+              .tags = {"configuration"},
+              .handler = [&ctx](Request& req) {
+                auto from = parse_iso(jstr(req.json(), "from"));
+                if (!from) return problem(req, Error(from.error()).with("field", "from"));
+                auto to = parse_iso(jstr(req.json(), "to"));
+                if (!to) return problem(req, Error(to.error()).with("field", "to"));
+                auto f = ctx.office.add_freeze(caller(req), *from, *to, jstr(req.json(), "reason"));
+                return f ? Response::json(freeze_json(*f), 201) : problem(req, f.error());
+              }});
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/committee",
+              .summary = "Emergency committee",
+              .description = "Its members (users holding emergency_committee) and the quorum in force.",
+              .tags = {"configuration"},
+              .handler = [&ctx](Request& req) {
+                auto users = ctx.office.users();
+                if (!users) return problem(req, users.error());
+                json members = json::array();
+                for (const auto& u : *users) {
+                  if (u.active && u.holds("emergency_committee", "")) members.push_back({{"username", u.username}, {"name", u.name}});
+                }
+                std::optional<std::string> q;
+                (void)ctx.office.store().read([&](ReadTx& tx) -> Status {
+                  q = tx.setting("committee.quorum");
+                  return ok_status();
+                });
+                const std::string quorum = q.value_or(ctx.office.current_procedure().committee_quorum);
+                const int effective = quorum == "majority" || quorum.empty() ? static_cast<int>(members.size()) / 2 + 1 : std::stoi(quorum);
+                return Response::json({{"members", members}, {"quorum", quorum}, {"votes_needed", effective}});
+              }});
+  routes.add({.method = Method::put,
+              .pattern = "/api/v1/committee/quorum",
+              .summary = "Set the committee quorum",
+              .description = "Admin or IT chief. Body `{quorum}`: \"majority\" or a positive number.",
+              .body = BodyKind::json,
+              .responses = {{204, "Set"}},
+              .tags = {"configuration"},
+              .handler = [&ctx](Request& req) {
+                const json& q = req.json().is_object() ? req.json().value("quorum", json()) : json();
+                const std::string value = q.is_number_integer() ? std::to_string(q.get<int>()) : (q.is_string() ? q.get<std::string>() : "");
+                auto st = ctx.office.set_setting(caller(req), "committee.quorum", value.empty() ? "invalid" : value);
+                return st ? Response::empty() : problem(req, st.error());
+              }});
+}
+
+}  // namespace pasaprod::api

@@ -1,0 +1,156 @@
+// /api/v1/session, /me, /tokens.
+#include <chrono>
+
+#include "api/routes.h"
+#include "service/json_view.h"
+
+namespace pasaprod::api {
+
+using http::Auth;
+using http::BodyKind;
+using http::Method;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+std::string jstr(const json& body, const char* key) {
+  if (!body.is_object()) return {};
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Error bad_field(const std::string& field, const std::string& es, const std::string& en) {
+  return make_error(Code::invalid_argument, "request.bad_field", es, en).with("field", field);
+}
+
+std::optional<std::int64_t> if_match(const Request& req) {
+  auto h = req.header("If-Match");
+  if (!h) return std::nullopt;
+  std::string v(*h);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  try {
+    return std::stoll(v);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+json token_json(const ApiToken& t) {
+  return {{"id", t.id}, {"name", t.name}, {"prefix", t.prefix}, {"created_at", format_iso(t.created_at)},
+          {"last_used_at", t.last_used_at ? json(format_iso(t.last_used_at)) : json(nullptr)}, {"revoked", t.revoked}};
+}
+
+json me_json(const Principal& p) {
+  json j = user_json(p.user);
+  j["via"] = p.via;
+  if (!p.csrf_token.empty()) j["csrf_token"] = p.csrf_token;
+  return j;
+}
+
+}  // namespace
+
+void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
+  const json credentials_schema = {{"type", "object"},
+                                   {"required", {"username", "password"}},
+                                   {"properties", {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}}}}}};
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/session",
+              .auth = Auth::none,
+              .summary = "Sign in",
+              .description = "Checks the password and opens a browser session: sets the HttpOnly session cookie and returns the "
+                             "CSRF token to send as `X-CSRF-Token` on every state-changing request. Attempts are throttled per "
+                             "account and per address.",
+              .body = BodyKind::json,
+              .request_schema = credentials_schema,
+              .responses = {{200, "Signed in; the user and the CSRF token"}, {401, "Wrong username or password"}, {403, "Throttled"}},
+              .tags = {"session"},
+              .handler = [&ctx](Request& req) {
+                auto s = ctx.access.sign_in(jstr(req.json(), "username"), jstr(req.json(), "password"), req.client_address());
+                if (!s) return problem(req, s.error());
+                auto p = ctx.access.from_session(s->id);
+                if (!p) return problem(req, p.error());
+                Response res = Response::json(me_json(*p));
+                const auto ttl = std::chrono::seconds((s->record.expires_at - s->record.created_at) / 1000);
+                res.set_cookie({.name = ctx.options.session_cookie, .value = s->id, .max_age = ttl, .secure = ctx.options.secure_cookies,
+                                .same_site = "Lax"});
+                return res;
+              }});
+  routes.add({.method = Method::del,
+              .pattern = "/api/v1/session",
+              .auth = Auth::session_or_token,
+              .summary = "Sign out",
+              .description = "Ends the browser session and clears its cookie.",
+              .responses = {{204, "Signed out"}},
+              .tags = {"session"},
+              .handler = [&ctx](Request& req) {
+                if (auto sid = req.cookie(ctx.options.session_cookie)) (void)ctx.access.sign_out(*sid);
+                Response res = Response::empty();
+                res.set_cookie({.name = ctx.options.session_cookie, .value = "", .max_age = std::chrono::seconds(0),
+                                .secure = ctx.options.secure_cookies, .same_site = "Lax"});
+                return res;
+              }});
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/me",
+              .summary = "Who am I",
+              .description = "The signed-in user, their roles, and (for browser sessions) the CSRF token.",
+              .tags = {"session"},
+              .handler = [](Request& req) { return Response::json(me_json(*principal(req))); }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/me/password",
+              .summary = "Change my password",
+              .description = "Body `{current_password, password}`; at least 10 characters.",
+              .body = BodyKind::json,
+              .responses = {{204, "Changed"}, {403, "Current password wrong"}},
+              .tags = {"session"},
+              .handler = [&ctx](Request& req) {
+                auto st = ctx.access.set_password(caller(req), principal(req)->user.username, jstr(req.json(), "password"),
+                                                  jstr(req.json(), "current_password"));
+                return st ? Response::empty() : problem(req, st.error());
+              }});
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/tokens",
+              .summary = "My API tokens",
+              .description = "Personal API tokens, with their last use; the secrets themselves are never shown again.",
+              .tags = {"tokens"},
+              .handler = [&ctx](Request& req) {
+                auto ts = ctx.access.tokens(principal(req)->user.username);
+                if (!ts) return problem(req, ts.error());
+                json items = json::array();
+                for (const auto& t : *ts) items.push_back(token_json(t));
+                return Response::json({{"items", items}});
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/tokens",
+              .summary = "Create an API token",
+              .description = "Body `{name}`. The answer holds the token (`token`) — shown only this once; use it as "
+                             "`Authorization: Bearer TOKEN`.",
+              .body = BodyKind::json,
+              .responses = {{201, "Created; the token is in `token`"}},
+              .tags = {"tokens"},
+              .handler = [&ctx](Request& req) {
+                auto t = ctx.access.create_token(caller(req), principal(req)->user.username, jstr(req.json(), "name"));
+                if (!t) return problem(req, t.error());
+                json j = token_json(t->record);
+                j["token"] = t->token;
+                return Response::json(j, 201);
+              }});
+  routes.add({.method = Method::del,
+              .pattern = "/api/v1/tokens/{id}",
+              .summary = "Revoke an API token",
+              .responses = {{204, "Revoked"}, {404, "No such token of yours"}},
+              .tags = {"tokens"},
+              .handler = [&ctx](Request& req) {
+                std::int64_t id = 0;
+                try {
+                  id = std::stoll(req.param("id"));
+                } catch (...) {
+                  return problem(req, bad_field("id", "El identificador del token no es un número.", "The token id is not a number."));
+                }
+                auto st = ctx.access.revoke_token(caller(req), principal(req)->user.username, id);
+                return st ? Response::empty() : problem(req, st.error());
+              }});
+}
+
+}  // namespace pasaprod::api

@@ -1,0 +1,126 @@
+// serve, user passwd, token create.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "api/api.h"
+#include "auth/credentials.h"
+#include "cli/context.h"
+#include "http/server.h"
+#include "service/access.h"
+#include "service/demo.h"
+#include "service/json_view.h"
+
+namespace pasaprod {
+namespace {
+
+nlohmann::json audit_report_json(SqliteStore& store, Lang lang) {
+  auto report = store.verify_audit();
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& p : report.problems) problems.push_back({{"seq", p.seq}, {"id", p.id}, {"message", p.message(lang)}});
+  return {{"ok", report.ok}, {"events_checked", report.events_checked}, {"last_seq", report.last_seq}, {"problems", problems},
+          {"problems_total", report.problems_total}};
+}
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  bool demo = false;
+  int threads = 4;
+  std::uint64_t max_upload_mb = 4096;
+  bool secure_cookies = false;
+  bool fast_hashing = false;
+};
+
+void serve(CliContext& ctx, const ServeArgs& a) {
+  auto listen = http::parse_listen(a.listen);
+  if (!listen) throw CliFailure{listen.error()};
+  LocalOffice& lo = ctx.local();
+  Office& office = lo.office();
+  AccessOptions access_options;
+  access_options.interactive_hashing = !a.fast_hashing;
+  Access access(office, access_options);
+
+  if (a.demo) {
+    auto users = ctx.take(office.users());
+    if (users.empty()) {
+      spdlog::info("Cargando la oficina de demostración / loading the demo office…");
+      ctx.check(seed_demo_office(office, nullptr));
+      for (const auto& u : demo_users()) ctx.check(access.set_password(Caller{"demo-setup", true}, u.username, kDemoPassword));
+    }
+    std::cout << ctx.t("Usuarios de demostración, todos con la contraseña «", "Demo users, all with the password \"") << kDemoPassword
+              << ctx.t("»:\n", "\":\n");
+    for (const auto& u : demo_users()) {
+      std::string roles;
+      for (const auto& g : u.grants) roles += (roles.empty() ? "" : ", ") + g.role + (g.system.empty() ? "" : "@" + g.system);
+      std::cout << "  " << u.username << "  (" << roles << ")\n";
+    }
+  }
+
+  http::RouteTable routes;
+  api::ApiContext api{office, access, {a.max_upload_mb << 20, a.secure_cookies, "pasaprod_session"},
+                      [&lo](Lang lang) { return audit_report_json(lo.store(), lang); }};
+  api::add_api_routes(routes, api);
+
+  http::ServerConfig config;
+  config.host = listen->first;
+  config.port = listen->second;
+  config.threads = a.threads;
+  config.max_upload_bytes = a.max_upload_mb << 20;
+  config.stop_on_signals = true;
+  http::HttpServer server(config, std::move(routes));
+  ctx.check(server.start());
+  std::cout << ctx.t("pasaprod escuchando en http://", "pasaprod listening on http://") << listen->first << ":" << server.port()
+            << " (db " << lo.db_path() << ")" << std::endl;
+  server.wait();
+  std::cout << ctx.t("pasaprod detenido.", "pasaprod stopped.") << std::endl;
+}
+
+std::string read_password_from_stdin() {
+  std::string line;
+  std::getline(std::cin, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, CliContext& ctx) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* serve_cmd = app.add_subcommand("serve", "Inicia el servidor HTTP / start the HTTP server");
+  serve_cmd->add_option("--listen", a->listen, "HOST:PORT (por defecto / default 127.0.0.1:8080)");
+  serve_cmd->add_flag("--demo", a->demo, "Llena una base vacía con una oficina de demostración / fill an empty database with a demo office");
+  serve_cmd->add_option("--threads", a->threads, "Hilos de trabajo / worker threads")->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--max-upload-mb", a->max_upload_mb, "Tamaño máximo de un archivo subido (MiB) / upload limit (MiB)");
+  serve_cmd->add_flag("--secure-cookies", a->secure_cookies, "Cookies con Secure (detrás de TLS) / Secure cookies (behind TLS)");
+  serve_cmd->add_flag("--fast-password-hashing", a->fast_hashing,
+                      "Costo mínimo de argon2id (solo pruebas) / minimum argon2id cost (tests only)");
+  serve_cmd->callback([&ctx, a] { serve(ctx, *a); });
+
+  auto user = app.get_subcommand("user");
+  auto username = std::make_shared<std::string>();
+  auto* passwd = user->add_subcommand("passwd", "Fija la contraseña de un usuario, leída de la entrada estándar / set a password read from stdin");
+  passwd->add_option("USERNAME", *username, "Usuario")->required();
+  passwd->callback([&ctx, username] {
+    Access access(ctx.office());
+    ctx.check(access.set_password(local_caller(), *username, read_password_from_stdin()));
+    ctx.print({{"username", *username}, {"password", "set"}}, ctx.t("Contraseña fijada para ", "Password set for ") + *username);
+  });
+
+  struct TokenArgs {
+    std::string username, name;
+  };
+  auto t = std::make_shared<TokenArgs>();
+  auto* token = app.add_subcommand("token", "Tokens de API / API tokens");
+  token->require_subcommand(1);
+  auto* create = token->add_subcommand("create", "Crea un token e imprímelo (solo esta vez) / create a token and print it (once)");
+  create->add_option("USERNAME", t->username, "Usuario")->required();
+  create->add_option("--name", t->name, "Nombre del token / token name");
+  create->callback([&ctx, t] {
+    Access access(ctx.office());
+    NewToken nt = ctx.take(access.create_token(local_caller(), t->username, t->name));
+    ctx.print({{"token", nt.token}, {"id", nt.record.id}, {"name", nt.record.name}}, nt.token);
+  });
+}
+
+}  // namespace pasaprod

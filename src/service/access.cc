@@ -1,0 +1,212 @@
+#include "service/access.h"
+
+#include "auth/credentials.h"
+#include "service/office_internal.h"
+
+namespace pasaprod {
+
+using nlohmann::json;
+using office_internal::event;
+
+namespace {
+
+Error bad_credentials() {
+  return make_error(Code::unauthenticated, "signin.failed", "Usuario o contraseña incorrectos.", "Wrong username or password.");
+}
+
+Error not_signed_in() {
+  return make_error(Code::unauthenticated, "signin.required", "Inicie sesión para continuar (su sesión expiró o no es válida).",
+                    "Sign in to continue (your session expired or is not valid).");
+}
+
+}  // namespace
+
+Access::Access(Office& office, AccessOptions options) : office_(office), options_(options), throttle_(options.throttle) {
+  auth::init();
+}
+
+Result<Principal> Access::principal_for(const std::string& username) {
+  auto u = office_.user(username);
+  if (!u || !u->active) return not_signed_in();
+  Principal p;
+  p.user = *u;
+  return p;
+}
+
+Result<NewSession> Access::sign_in(const std::string& username, const std::string& password, const std::string& address) {
+  const Timestamp now = office_.now();
+  if (const Timestamp wait = throttle_.retry_after(username, address, now); wait > 0) {
+    const std::string secs = std::to_string((wait + 999) / 1000);
+    return make_error(Code::permission_denied, "signin.throttled",
+                      "Demasiados intentos fallidos. Espere " + secs + " segundos antes de volver a intentar.",
+                      "Too many failed attempts. Wait " + secs + " seconds before trying again.")
+        .with("retry_after_s", secs);
+  }
+  std::optional<std::string> hash;
+  std::optional<User> user;
+  Status st = office_.store().read([&](ReadTx& tx) -> Status {
+    auto u = tx.user(username);
+    if (u) user = *u;
+    hash = tx.password_hash(username);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  const bool ok = user && user->active && hash && auth::verify_password(password, *hash);
+  const Caller who{user ? username : "anonymous", false};
+  if (!ok) {
+    throttle_.record_failure(username, address, now);
+    Status logged = office_.store().write([&](WriteTx& tx) -> Status {
+      auto e = tx.append_event(event(who, now, "session.login_failed", username, nullptr, json{{"address", address}}));
+      return e ? ok_status() : Status(e.error());
+    });
+    (void)logged;  // the refusal stands even if the event could not be written
+    return bad_credentials();
+  }
+  throttle_.record_success(username);
+  NewSession s;
+  s.id = auth::random_secret(32);
+  s.record = SessionRecord{auth::secret_digest(s.id), username, auth::random_secret(24), address, now, now + options_.session_ttl_ms};
+  st = office_.store().write([&](WriteTx& tx) -> Status {
+    if (auto i = tx.insert_session(s.record); !i) return i;
+    auto e = tx.append_event(event(who, now, "session.login", username, nullptr, json{{"address", address}}));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return s;
+}
+
+Status Access::sign_out(const std::string& session_id) {
+  const std::string digest = auth::secret_digest(session_id);
+  return office_.store().write([&](WriteTx& tx) -> Status {
+    auto s = tx.session(digest);
+    if (!s) return ok_status();
+    if (auto d = tx.delete_session(digest); !d) return d;
+    auto e = tx.append_event(event(Caller{s->username}, office_.now(), "session.logout", s->username, nullptr, nullptr));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
+Result<Principal> Access::from_session(const std::string& session_id) {
+  std::optional<SessionRecord> s;
+  Status st = office_.store().read([&](ReadTx& tx) -> Status {
+    s = tx.session(auth::secret_digest(session_id));
+    return ok_status();
+  });
+  if (!st) return st.error();
+  if (!s || s->expires_at <= office_.now()) return not_signed_in();
+  auto p = principal_for(s->username);
+  if (!p) return p.error();
+  p->via = "session";
+  p->session_digest = s->id_digest;
+  p->csrf_token = s->csrf_token;
+  return p;
+}
+
+Result<Principal> Access::from_token(const std::string& token) {
+  std::optional<ApiToken> t;
+  const std::string digest = auth::secret_digest(token);
+  Status st = office_.store().read([&](ReadTx& tx) -> Status {
+    t = tx.token_by_digest(digest);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  if (!t || t->revoked) {
+    return make_error(Code::unauthenticated, "token.invalid", "El token de API no es válido o fue revocado.",
+                      "The API token is not valid or was revoked.");
+  }
+  auto p = principal_for(t->username);
+  if (!p) return p.error();
+  p->via = "token";
+  p->token_id = t->id;
+  const Timestamp now = office_.now();
+  if (now - t->last_used_at > 60 * 1000) {  // record use at most once a minute
+    (void)office_.store().write([&](WriteTx& tx) -> Status { return tx.touch_token(t->id, now); });
+  }
+  return p;
+}
+
+Result<NewToken> Access::create_token(const Caller& caller, const std::string& username, const std::string& name) {
+  if (caller.username != username && !caller.local) {
+    return make_error(Code::permission_denied, "token.not_yours", "Solo puede crear tokens para su propio usuario.",
+                      "You can only create tokens for your own user.");
+  }
+  if (name.size() > 100) {
+    return make_error(Code::invalid_argument, "token.bad_name", "El nombre del token admite hasta 100 caracteres.",
+                      "The token name takes at most 100 characters.")
+        .with("field", "name");
+  }
+  NewToken t;
+  t.token = auth::new_api_token();
+  const Timestamp now = office_.now();
+  t.record = ApiToken{0, username, name.empty() ? "token" : name, auth::secret_digest(t.token), t.token.substr(0, 12), now, 0, false};
+  Status st = office_.store().write([&](WriteTx& tx) -> Status {
+    auto u = tx.user(username);
+    if (!u) return office_internal::not_found("El usuario", "User", username);
+    auto id = tx.insert_token(t.record);
+    if (!id) return id.error();
+    t.record.id = *id;
+    auto e = tx.append_event(event(caller, now, "token.create", username, nullptr,
+                                   json{{"id", *id}, {"name", t.record.name}, {"prefix", t.record.prefix}}));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return t;
+}
+
+Result<std::vector<ApiToken>> Access::tokens(const std::string& username) {
+  std::vector<ApiToken> out;
+  Status st = office_.store().read([&](ReadTx& tx) -> Status {
+    out = tx.tokens(username);
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+Status Access::revoke_token(const Caller& caller, const std::string& username, std::int64_t id) {
+  return office_.store().write([&](WriteTx& tx) -> Status {
+    if (auto r = tx.revoke_token(username, id); !r) return r;
+    auto e = tx.append_event(event(caller, office_.now(), "token.revoke", username, nullptr, json{{"id", id}}));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
+Status Access::set_password(const Caller& caller, const std::string& username, const std::string& password,
+                            const std::optional<std::string>& current) {
+  const bool self = caller.username == username && !caller.local;
+  if (!self && !caller.local) {
+    auto actor = office_.user(caller.username);
+    if (!actor || !actor->active || !actor->holds("admin", "")) {
+      return make_error(Code::permission_denied, "role.required", "Cambiar la contraseña de otro usuario requiere el rol Administrador del sistema.",
+                        "Changing another user's password requires the role System administrator.")
+          .with("required_role", "admin");
+    }
+  }
+  if (auto p = auth::check_password_policy(password); !p) return p;
+  if (self) {
+    std::optional<std::string> hash;
+    (void)office_.store().read([&](ReadTx& tx) -> Status {
+      hash = tx.password_hash(username);
+      return ok_status();
+    });
+    if (!current || !hash || !auth::verify_password(*current, *hash)) {
+      return make_error(Code::permission_denied, "password.current_wrong", "La contraseña actual no es correcta.",
+                        "The current password is not right.")
+          .with("field", "current_password");
+    }
+  }
+  auto hashed = auth::hash_password(password, options_.interactive_hashing);
+  if (!hashed) return hashed.error();
+  return office_.store().write([&](WriteTx& tx) -> Status {
+    auto u = tx.user(username);
+    if (!u) return office_internal::not_found("El usuario", "User", username);
+    if (auto s = tx.set_password_hash(username, *hashed, office_.now()); !s) return s;
+    if (!self) {
+      if (auto s = tx.delete_sessions_of(username); !s) return s;
+    }
+    auto e = tx.append_event(event(caller, office_.now(), "user.password", username, nullptr, json{{"self", self}}));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
+}  // namespace pasaprod

@@ -1,0 +1,71 @@
+// Who is calling: sign-in with a password, browser sessions, personal API tokens.
+//
+// Passwords are stored as argon2id hashes; session ids and API tokens are random secrets
+// given out once and stored only as SHA-256 digests. Sign-in attempts are throttled per
+// account and per address. Every sign-in, sign-out, failed attempt, token change and password
+// change is an audit event.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "auth/throttle.h"
+#include "service/office.h"
+
+namespace pasaprod {
+
+struct Principal {
+  User user;
+  std::string via;             // "session" or "token"
+  std::string session_digest;  // via session
+  std::string csrf_token;      // via session: must accompany every state change
+  std::int64_t token_id = 0;   // via token
+};
+
+struct NewSession {
+  std::string id;  // the secret for the cookie; not stored
+  SessionRecord record;
+};
+
+struct NewToken {
+  std::string token;  // shown once; not stored
+  ApiToken record;
+};
+
+struct AccessOptions {
+  Timestamp session_ttl_ms = 12LL * 3600 * 1000;
+  bool interactive_hashing = true;  // false: libsodium's minimum argon2id cost (tests, demo)
+  auth::ThrottlePolicy throttle{};
+};
+
+class Access {
+ public:
+  Access(Office& office, AccessOptions options = {});
+
+  // unauthenticated (same message whether the user or the password is wrong),
+  // too many attempts → permission_denied "signin.throttled" with detail retry_after_s.
+  Result<NewSession> sign_in(const std::string& username, const std::string& password, const std::string& address);
+  Status sign_out(const std::string& session_id);
+  // unauthenticated when the session is unknown, expired, or its user inactive.
+  Result<Principal> from_session(const std::string& session_id);
+  // unauthenticated when the token is unknown, revoked, or its user inactive. Records its use.
+  Result<Principal> from_token(const std::string& token);
+
+  Result<NewToken> create_token(const Caller& caller, const std::string& username, const std::string& name);
+  Result<std::vector<ApiToken>> tokens(const std::string& username);
+  Status revoke_token(const Caller& caller, const std::string& username, std::int64_t id);
+
+  // Sets a password: the user themself (with `current` right), an admin, or a local caller.
+  // Ends the user's other sessions.
+  Status set_password(const Caller& caller, const std::string& username, const std::string& password,
+                      const std::optional<std::string>& current = std::nullopt);
+
+ private:
+  Result<Principal> principal_for(const std::string& username);
+  Office& office_;
+  const AccessOptions options_;
+  auth::SignInThrottle throttle_;
+};
+
+}  // namespace pasaprod

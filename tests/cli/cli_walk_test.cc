@@ -1,0 +1,58 @@
+// A whole maintenance release driven only through CLI commands, from an empty database to
+// `closed`; the system then reports the new production version.
+#include "cli_office.h"
+
+namespace clitest {
+namespace {
+
+TEST(CliWalk, MaintenanceReleaseFromEmptyDatabaseToClosed) {
+  Workspace ws;
+  setup_office(ws);
+  EXPECT_EQ(ws.json({"system", "show", kSystem}).value("current_version", ""), "2.3");
+
+  const std::string n = new_release(ws, "maintenance", "2.4", "lead");
+  ASSERT_FALSE(n.empty());
+  drive_to_pending_approval(ws, n);
+  ASSERT_EQ(state_of(ws, n), "pending_approval");
+  ws.ok({"act", n, "pre_approve", "--as", "asi"});
+  ws.ok({"act", n, "approve", "--as", "chief"});
+  ASSERT_EQ(state_of(ws, n), "approved");
+  EXPECT_EQ(ws.json({"system", "show", kSystem}).value("current_version", ""), "2.3") << "not in production before deploy";
+  drive_approved_to_closed(ws, n);
+
+  nlohmann::json r = show(ws, n);
+  EXPECT_EQ(r.value("state", ""), "closed") << r.dump(2);
+  std::vector<std::string> actions;
+  for (const auto& t : r["transitions"]) actions.push_back(t.value("action", ""));
+  EXPECT_EQ(actions, (std::vector<std::string>{"request_qa", "qa_accept", "request_production", "validate", "prepare_report", "pre_approve",
+                                               "approve", "deploy", "verify", "accept"}));
+  for (const auto& slot : maintenance_slots()) EXPECT_EQ(files_in_slot(r, slot).size(), 1u) << slot;
+
+  // The system reports the new version, in text and JSON.
+  Outcome sys = ws.ok({"system", "show", kSystem});
+  EXPECT_NE(sys.out.find("Versión en producción: 2.4"), std::string::npos) << sys.describe();
+  EXPECT_NE(sys.out.find(n), std::string::npos) << "the system lists its releases\n" << sys.describe();
+  EXPECT_EQ(ws.json({"system", "show", kSystem}).value("current_version", ""), "2.4");
+  Outcome list = ws.ok({"system", "list"});
+  EXPECT_EQ(list.out.rfind(std::string(kSystem) + "\t2.4\t", 0), 0u) << list.describe();
+
+  // The version policy now counts from 2.4.
+  Outcome next = ws.fails(5, {"--lang", "en", "release", "new", "--system", kSystem, "--kind", "maintenance", "--version", "2.4", "--title", "Otra",
+                              "--as", "lead"});
+  EXPECT_NE(next.err.find("2.5"), std::string::npos) << next.describe();
+  EXPECT_FALSE(new_release(ws, "maintenance", "2.5", "lead").empty());
+
+  nlohmann::json closed = ws.json({"release", "list", "--state", "closed"});
+  ASSERT_EQ(closed["items"].size(), 1u) << closed.dump(2);
+  EXPECT_EQ(closed["items"][0].value("number", ""), n);
+
+  nlohmann::json audit = ws.json({"audit", "verify"});
+  EXPECT_TRUE(audit.value("ok", false)) << audit.dump(2);
+  EXPECT_GT(audit.value("events_checked", 0), 40);
+  nlohmann::json lib = ws.json({"library", "verify"});
+  EXPECT_TRUE(lib.value("ok", false)) << lib.dump(2);
+  EXPECT_GE(lib.value("checked", 0), 9);
+}
+
+}  // namespace
+}  // namespace clitest
