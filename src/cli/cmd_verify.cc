@@ -55,7 +55,8 @@ void register_verify(CLI::App& app, CliContext& ctx) {
     }
     ctx.print(j, ctx.t("LA PISTA DE AUDITORÍA FUE ALTERADA:\n", "THE AUDIT TRAIL WAS TAMPERED WITH:\n") + text);
     throw CliFailure{verification_failed(std::to_string(report.problems_total) + " problema(s) en la pista de auditoría.",
-                                         std::to_string(report.problems_total) + " problem(s) in the audit trail.")};
+                                         std::to_string(report.problems_total) + " problem(s) in the audit trail."),
+                     ctx.json};
   });
 
   auto* lib = app.add_subcommand("library", "Librería de programas fuentes y documentación / the library");
@@ -85,7 +86,8 @@ void register_verify(CLI::App& app, CliContext& ctx) {
     }
     ctx.print(j, ctx.t("LA LIBRERÍA TIENE PROBLEMAS:\n", "THE LIBRARY HAS PROBLEMS:\n") + text);
     throw CliFailure{verification_failed(std::to_string(problems.size()) + " problema(s) en la librería.",
-                                         std::to_string(problems.size()) + " problem(s) in the library.")};
+                                         std::to_string(problems.size()) + " problem(s) in the library."),
+                     ctx.json};
   });
 }
 

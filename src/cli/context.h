@@ -15,6 +15,7 @@ namespace pasaprod {
 // Thrown by a command to end with an Error; main prints it and exits with exit_code_for().
 struct CliFailure {
   Error error;
+  bool reported = false;  // the command already printed its JSON answer (e.g. a failed verify)
 };
 
 // Exit codes: 0 ok, 1 internal, 2 invalid argument, 3 not found, 4 not allowed (role or

@@ -40,9 +40,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help is not an error; every usage error exits 2 (invalid argument), as documented.
+    return app.exit(e) == 0 ? 0 : exit_code_for(Code::invalid_argument);
   } catch (const CliFailure& f) {
-    if (ctx.json) std::cout << nlohmann::json{{"error", error_json(f.error, ctx.language())}}.dump(2) << "\n";
+    if (ctx.json && !f.reported) std::cout << nlohmann::json{{"error", error_json(f.error, ctx.language())}}.dump(2) << "\n";
     std::cerr << "pasaprod: " << f.error.message(ctx.language()) << "\n";
     return exit_code_for(f.error.code);
   } catch (const std::exception& e) {

@@ -145,6 +145,15 @@ void prune_stale_caches(const std::string& keep) {
   }
 }
 
+// Failed assertions so far in the running test.
+int failed_parts() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (!info) return 0;
+  int n = 0;
+  for (int i = 0; i < info->result()->total_part_count(); ++i) n += info->result()->GetTestPartResult(i).failed();
+  return n;
+}
+
 // The folder of template `name`, built by `build` in a fresh workspace unless already cached.
 fs::path cached_template(const std::string& name, const std::function<void(const Workspace&)>& build) {
   static std::map<std::string, fs::path> memo;
@@ -159,9 +168,9 @@ fs::path cached_template(const std::string& name, const std::function<void(const
     FileLock lock(keydir / (name + ".lock"));
     if (!fs::exists(dir / "template-ready")) {
       auto ws = std::make_unique<Workspace>();
-      const bool failed_before = ::testing::Test::HasFailure();
+      const int failures_before = failed_parts();
       build(*ws);
-      if (!failed_before && ::testing::Test::HasFailure()) {
+      if (failed_parts() != failures_before) {
         ADD_FAILURE() << "building the template \"" << name << "\" failed (not cached)";
         memo[name] = ws->dir();
         unpublished.push_back(std::move(ws));

@@ -126,9 +126,9 @@ TEST(GuardRequiredSlotsFilled, ResubmitNeedsThemToo) {
   auto st = plan_remove(f.sit(), f.who.pl, "backout_plan", "backout_plan.pdf");
   ASSERT_TRUE(Allowed(st));
   f.clear_slot("backout_plan");
-  EXPECT_TRUE(Refused(f.try_act(f.who.prod, "resubmit"), Code::failed_precondition, "guard.deliverables_missing"));
+  EXPECT_TRUE(Refused(f.try_act(f.who.qa, "resubmit"), Code::failed_precondition, "guard.deliverables_missing"));
   ASSERT_TRUE(f.upload("backout_plan", "plan.pdf", "right plan"));
-  EXPECT_TRUE(Allowed(f.try_act(f.who.prod, "resubmit")));
+  EXPECT_TRUE(Allowed(f.try_act(f.who.qa, "resubmit")));
 }
 
 // --- required_slots_accepted -----------------------------------------------------------------------

@@ -83,7 +83,7 @@ TEST_F(Quorum, StaleVotesDoNotCount) {
   // old manifest.
   ASSERT_TRUE(f.act(f.who.prod, "return_to_qa", "the technical report misses the root cause"));
   ASSERT_TRUE(f.upload("technical_report", "technical_report.pdf", "with root cause"));
-  ASSERT_TRUE(f.act(f.who.prod, "resubmit"));
+  ASSERT_TRUE(f.act(f.who.qa, "resubmit"));
   ASSERT_TRUE(f.review("technical_report", "accepted"));
   ASSERT_TRUE(f.act(f.who.op, "validate"));
   ASSERT_TRUE(f.record(f.who.infra, "infra_readiness", {{"note", "ok"}}));

@@ -13,7 +13,9 @@ TEST(Segregation, BuiltinHasExactlyThePairsOfSpec) {
   std::set<std::pair<std::string, std::string>> got;
   for (const auto& r : builtin().segregation) got.insert({r.first, r.then});
   EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{
-                     {"request_qa", "qa_accept"}, {"qa_accept", "approve"}, {"pre_approve", "approve"}, {"approve", "deploy"}}));
+                     {"request_qa", "qa_accept"}, {"qa_accept", "approve"}, {"pre_approve", "approve"}, {"approve", "deploy"},
+                     // The committee's approval of an emergency is its approval: same rule.
+                     {"committee_approve", "deploy"}}));
 }
 
 void expect_segregation_refusal(const Result<ActionPlan>& r, const std::string& first, const std::string& then) {

@@ -1,6 +1,9 @@
 // Timeouts, many idle connections and graceful stop, against the real server.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <future>
 #include <thread>
@@ -58,7 +61,7 @@ std::unique_ptr<HttpServer> start(ServerConfig cfg, Gate* gate = nullptr) {
 
 TEST(LimitsTest, SlowHeaderClientsAreClosedWhileOthersAreServed) {
   ServerConfig cfg = testing::test_config();
-  cfg.header_timeout = milliseconds(300);
+  cfg.header_timeout = milliseconds(800);
   auto server = start(cfg);
   std::vector<std::unique_ptr<TestConnection>> slow;
   for (int i = 0; i < 50; ++i) {
@@ -69,9 +72,9 @@ TEST(LimitsTest, SlowHeaderClientsAreClosedWhileOthersAreServed) {
   auto r = fetch(server->port(), "GET", "/hello");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_LT(ms_since(t0), 250.0);
+  EXPECT_LT(ms_since(t0), 500.0);  // served while every slow client still holds its connection
   for (auto& c : slow) EXPECT_TRUE(c->wait_closed(milliseconds(3000)));
-  EXPECT_GE(ms_since(t0), 200.0);
+  EXPECT_GE(ms_since(t0), 600.0);   // ... which the header deadline then closed
   server->stop();
 }
 
@@ -188,6 +191,21 @@ TEST(LimitsTest, StopAfterGraceClosesStragglers) {
   EXPECT_LT(ms_since(t0), 2000.0);
   std::lock_guard lock(mu);
   EXPECT_EQ(abort_id, "http.server_stopping");
+}
+
+TEST(LimitsTest, SigtermStopsGracefully) {
+  Gate gate;
+  ServerConfig cfg = testing::test_config();
+  cfg.stop_on_signals = true;
+  auto server = start(cfg, &gate);
+  TestConnection busy(server->port());
+  ASSERT_TRUE(busy.send(make_request("GET", "/slow")));
+  ASSERT_TRUE(gate.wait(milliseconds(5000)));
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);  // handled by the server, not fatal
+  server->wait();                              // returns once the stop is complete
+  auto r = busy.read_response(false, milliseconds(100));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "done");
 }
 
 TEST(LimitsTest, StopWithoutStartAndTwiceIsFine) {

@@ -1,8 +1,6 @@
 // SqliteTx: the read side (ReadTx) and shared helpers.
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "storage/sqlite/sqlite_tx.h"
