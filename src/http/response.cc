@@ -104,7 +104,13 @@ nlohmann::json problem_json(const Error& error, Lang lang, int status) {
   if (!error.id.empty()) body["id"] = error.id;
   nlohmann::json details = nlohmann::json::object();
   for (const Detail& d : error.details) {
-    if (!details.contains(d.key)) details[d.key] = d.value;
+    // A repeated key (e.g. several missing deliverables) becomes an array of its values.
+    if (!details.contains(d.key)) {
+      details[d.key] = d.value;
+    } else {
+      if (!details[d.key].is_array()) details[d.key] = nlohmann::json::array({details[d.key]});
+      details[d.key].push_back(d.value);
+    }
   }
   body["details"] = std::move(details);
   return body;

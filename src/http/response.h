@@ -35,8 +35,8 @@ int http_status(Code code);
 const char* reason_phrase(int status);
 
 // The RFC 9457 body: {type, title, status, detail, code, id?, details{...}} with title and
-// detail in `lang`. `status` 0 means http_status(error.code). For a repeated detail key the
-// first value wins.
+// detail in `lang`. `status` 0 means http_status(error.code). A detail key given several times
+// becomes an array of its values (e.g. every missing deliverable).
 nlohmann::json problem_json(const Error& error, Lang lang, int status = 0);
 
 struct Cookie {
