@@ -100,6 +100,11 @@ Result<std::unique_ptr<Upload>> Office::begin_upload(const Caller& caller, const
 
 Result<DeliverableFile> Office::add_deliverable_file(const Caller& caller, const std::string& number, const std::string& slot,
                                                      const std::string& path, const std::string& name) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {  // FIFOs and devices stream fine
+    return make_error(Code::invalid_argument, "file.not_regular", "«" + path + "» no es un archivo (¿es una carpeta?). Indique la ruta de un archivo.",
+                      "\"" + path + "\" is not a file (a folder?). Give the path of a file.");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return make_error(Code::not_found, "file.unreadable", "No se puede leer el archivo «" + path + "».", "Cannot read the file \"" + path + "\".");
@@ -114,7 +119,8 @@ Result<DeliverableFile> Office::add_deliverable_file(const Caller& caller, const
     if (auto st = (*upload)->write(buffer.data(), static_cast<std::size_t>(n)); !st) return st.error();
   }
   if (in.bad()) {
-    return make_error(Code::internal, "file.read_failed", "Falló la lectura de «" + path + "».", "Reading \"" + path + "\" failed.");
+    return make_error(Code::invalid_argument, "file.read_failed", "No se pudo leer «" + path + "» hasta el final; revise el archivo y vuelva a intentar.",
+                      "Reading \"" + path + "\" failed before its end; check the file and try again.");
   }
   return (*upload)->finish();
 }

@@ -125,13 +125,10 @@ TEST_F(MetaTest, GuardRefusalNamesEveryMissingDeliverable) {
   ASSERT_EQ(r.status, 422) << r.describe();
   const std::vector<std::string> slots = {"source_code", "db_scripts", "backout_plan", "technical_report"};
   const std::string detail = r.json().value("detail", "");
-  const std::vector<std::string> missing = detail_list(r.json(), "missing");
-  ASSERT_FALSE(missing.empty()) << r.describe();
-  if (missing.size() == 1) {
-    GTEST_SKIP() << "BUG: details.missing is only \"" << missing[0] << "\" of the " << slots.size()
-                 << " missing deliverables: problem+json keeps only the first value of a repeated detail key "
-                    "(src/http/response.cc problem_json). Message: " << detail;
+  for (const auto& slot : {"Source code", "Database scripts", "Back-out plan", "Technical report"}) {
+    EXPECT_NE(detail.find(slot), std::string::npos) << "the message names " << slot << ": " << detail;
   }
+  const std::vector<std::string> missing = detail_list(r.json(), "missing");
   EXPECT_EQ(std::set<std::string>(missing.begin(), missing.end()), std::set<std::string>(slots.begin(), slots.end())) << r.describe();
 }
 

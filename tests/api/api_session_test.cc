@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "api_harness.h"
 
@@ -60,7 +59,8 @@ TEST_F(SessionTest, SignInSetsAnHttpOnlySameSiteCookieAndMeAnswers) {
   }
   ASSERT_FALSE(set_cookie.empty()) << r.describe();
   EXPECT_NE(set_cookie.find("; HttpOnly"), std::string::npos) << set_cookie;
-  EXPECT_TRUE(std::regex_search(set_cookie, std::regex("; SameSite=(Lax|Strict)"))) << set_cookie;
+  EXPECT_TRUE(set_cookie.find("; SameSite=Lax") != std::string::npos || set_cookie.find("; SameSite=Strict") != std::string::npos)
+      << set_cookie;
   EXPECT_NE(set_cookie.find("; Path=/"), std::string::npos) << set_cookie;
   EXPECT_EQ(set_cookie.find("; Secure"), std::string::npos) << "no Secure without --secure-cookies: " << set_cookie;
   EXPECT_GE(api.cookie.size(), 32u);
@@ -119,7 +119,7 @@ TEST_F(SessionTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
   const double unknown = median_ms("nobody-at-all");
   std::cerr << "sign-in refused in " << wrong << " ms (wrong password), " << unknown << " ms (unknown user)\n";
   if (unknown * 4 < wrong) {
-    GTEST_SKIP() << "BUG: an unknown username is refused " << static_cast<long>(wrong / std::max(unknown, 0.001))
+    ADD_FAILURE() << "an unknown username is refused " << static_cast<long>(wrong / std::max(unknown, 0.001))
                  << "x faster than a wrong password (" << static_cast<long>(unknown * 1000) << " µs vs " << static_cast<long>(wrong)
                  << " ms): Access::sign_in (src/service/access.cc) verifies no hash when the user does not exist, so "
                     "the timing reveals which usernames exist. Verify against a dummy hash of the same cost.";

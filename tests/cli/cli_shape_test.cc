@@ -2,8 +2,6 @@
 // text and JSON, refusals in Spanish and English, and the documented exit codes
 // (0 ok, 2 invalid argument, 3 not found, 4 not allowed, 5 guard refusal, 6 conflict,
 // 7 verification failed).
-#include <regex>
-
 #include "cli_office.h"
 
 namespace clitest {
@@ -27,6 +25,15 @@ std::vector<std::string> numbers_of(const json& list) {
   for (const auto& r : list["items"]) out.push_back(r.value("number", ""));
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// PP-YYYY-NNNN.
+bool is_release_number(const std::string& s) {
+  if (s.size() != 12 || s.rfind("PP-", 0) != 0 || s[7] != '-') return false;
+  for (std::size_t i : {3u, 4u, 5u, 6u, 8u, 9u, 10u, 11u}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
 }
 
 std::string sha256sum(const std::string& path) {
@@ -135,7 +142,7 @@ TEST(CliShape, ReleaseNewPrintsOnlyTheNumber) {
   Workspace ws;
   ws.copy_office_from(office_template());
   Outcome o = ws.ok({"release", "new", "--system", "SIS", "--kind", "maintenance", "--version", "2.4", "--title", "Nuevo reporte", "--as", "lead"});
-  EXPECT_TRUE(std::regex_match(o.out, std::regex("PP-[0-9]{4}-[0-9]{4}\n"))) << o.describe();
+  EXPECT_TRUE(o.out.size() == 13 && is_release_number(o.out.substr(0, 12)) && o.out.back() == '\n') << o.describe();
   EXPECT_EQ(o.err, "");
   const std::string first = o.out.substr(0, o.out.size() - 1);
 
@@ -143,7 +150,7 @@ TEST(CliShape, ReleaseNewPrintsOnlyTheNumber) {
   ASSERT_TRUE(j.is_object()) << j.dump();
   ASSERT_TRUE(j.contains("number") && j["number"].is_string()) << j.dump();
   const std::string second = j["number"];
-  EXPECT_TRUE(std::regex_match(second, std::regex("PP-[0-9]{4}-[0-9]{4}"))) << second;
+  EXPECT_TRUE(is_release_number(second)) << second;
   EXPECT_NE(second, first);
   EXPECT_EQ(j.value("state", ""), "draft");
 
@@ -411,7 +418,7 @@ TEST(CliShape, UsageErrorsExitWithInvalidArgument) {
   EXPECT_EQ(state_of(ws, n), "draft");
   if (!bugs.empty()) {
     FAIL() << "command-line usage errors exit with CLI11's own codes (105 ValidationError, 106 RequiredError, ...) "
-                    "instead of the documented 2 (invalid argument), and with --json print no JSON:"
+                    "instead of the documented 2 (invalid argument):"
                  << bugs;
   }
 }

@@ -96,7 +96,8 @@ TEST(ResponseTest, ProblemInBothLanguages) {
   EXPECT_EQ(es["detail"], "Falta el entregable.");
   EXPECT_EQ(es["title"], "Acción rechazada por el procedimiento");
   EXPECT_EQ(es["type"], "urn:pasaprod:problem:guard.slot_empty");
-  EXPECT_EQ(es["details"]["slot"], "code");
+  // A repeated detail key keeps every value, in order.
+  EXPECT_EQ(es["details"]["slot"], nlohmann::json::array({"code", "ignored"}));
   Response r = Response::problem(e, Lang::en);
   EXPECT_EQ(r.status(), 422);
   EXPECT_EQ(r.header("content-type"), "application/problem+json");
