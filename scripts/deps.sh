@@ -9,7 +9,11 @@ packages=(build-essential cmake pkg-config
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 poppler-utils curl fonts-dejavu-core)
 if [[ "${1:-}" == "--browser" ]]; then
-  packages+=(chromium nodejs npm)
+  packages+=(chromium)
+  # Node.js from another source (e.g. NodeSource) bundles npm and conflicts with Debian's npm:
+  # ask for the Debian packages only when the commands are missing.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Builds everything twice — a normal build and an AddressSanitizer+UndefinedBehaviorSanitizer
 # build — and runs every test in both with CTest. Exits non-zero if anything fails.
+# The browser tests (CTest label "browser") run in the normal build only; their screenshots go
+# to build/tests/web/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --browser
+# Browser tests (tests/web): playwright-core from npm drives Debian's chromium (no download).
+if [[ ! -d tests/web/node_modules/playwright-core ]]; then
+  (cd tests/web && npm ci --no-audit --no-fund)
+fi
 jobs=$(nproc)
 
 echo "== normal build =="

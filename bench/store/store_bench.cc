@@ -2,10 +2,11 @@
 //   (a) raw SQLite durable commits/s: WAL, synchronous=FULL, one small INSERT per transaction;
 //   (b) actions/s through SqliteStore::write doing what an action does (bump_release +
 //       add_transition + append_event), without and with a FileAnchor, and the ratio to (a);
-//   (c) releases(filter) latency with --releases rows (median and p99 per filter kind).
+//   (c) releases(filter) latency with --releases rows (median and p99 per filter kind);
+//   (d) (a) and (b) again with --writers threads at once (default 4), as a server runs them.
 //
 // Usage: pasaprod_store_bench [--dir DIR] [--seconds S] [--rounds R] [--releases N]
-//                             [--queries Q]
+//                             [--queries Q] [--writers W]
 // The databases go in a new subdirectory of DIR (default: the current directory), which
 // decides the filesystem measured; it is removed at the end unless --keep is given.
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +23,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audit/file_anchor.h"
@@ -37,6 +40,7 @@ struct Args {
   int rounds = 3;
   int releases = 100000;
   int queries = 50;
+  int writers = 4;
   bool keep = false;
 };
 
@@ -68,7 +72,7 @@ class RawSqlite {
   explicit RawSqlite(const std::string& path) {
     check(sqlite3_open(path.c_str(), &db_), db_, "open");
     check(sqlite3_exec(db_,
-                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                       "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                        "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)",
                        nullptr, nullptr, nullptr),
           db_, "setup");
@@ -92,54 +96,80 @@ class RawSqlite {
   sqlite3_stmt* insert_ = nullptr;
 };
 
-// (b) the writes of one procedure action on one release.
+// (b) the writes of one procedure action, on one of `releases` requests (one per writer
+// thread, so concurrent writers never conflict on a row_version).
 class Actions {
  public:
-  Actions(const std::string& path, AuditAnchor* anchor) {
+  Actions(const std::string& path, AuditAnchor* anchor, int releases = 1) : versions_(releases, 0) {
     auto opened = SqliteStore::open(path, anchor);
     check(opened.ok() ? ok_status() : Status(opened.error()));
     store_ = std::move(*opened);
     check(store_->write([&](WriteTx& tx) -> Status {
-      Release r;
-      r.number = "PP-2026-0001";
-      r.system = "SIGA";
-      r.kind = "maintenance";
-      r.version = "2.4";
-      r.title = "Benchmark";
-      r.requester = "ana";
-      r.state = "draft";
-      r.edition = "02";
-      return tx.insert_release(r);
+      for (int i = 0; i < releases; ++i) {
+        Release r;
+        r.number = number(i);
+        r.system = "SIGA";
+        r.kind = "maintenance";
+        r.version = "2.4";
+        r.title = "Benchmark";
+        r.requester = "ana";
+        r.state = "draft";
+        r.edition = "02";
+        if (auto st = tx.insert_release(r); !st) return st;
+      }
+      return ok_status();
     }));
   }
-  void act() {
-    const std::int64_t v = version_;
+  // REQUIRES: one thread at a time per `release`.
+  void act(int release = 0) {
+    const std::int64_t v = versions_[static_cast<std::size_t>(release)];
     const char* from = v % 2 == 0 ? "draft" : "in_qa";
     const char* to = v % 2 == 0 ? "in_qa" : "draft";
+    const std::string n = number(release);
     check(store_->write([&](WriteTx& tx) -> Status {
-      if (auto st = tx.bump_release("PP-2026-0001", v, to, 1000 + v); !st) return st;
-      if (auto st = tx.add_transition("PP-2026-0001",
-                                      {"request_qa", from, to, "ana", "", 1000 + v, ""});
-          !st) {
+      if (auto st = tx.bump_release(n, v, to, 1000 + v); !st) return st;
+      if (auto st = tx.add_transition(n, {"request_qa", from, to, "ana", "", 1000 + v, ""}); !st) {
         return st;
       }
       AuditEvent e;
       e.at = 1000 + v;
       e.actor = "ana";
       e.action = "release.act";
-      e.subject = "PP-2026-0001";
+      e.subject = n;
       e.before = fmt::format(R"({{"state":"{}","row_version":{}}})", from, v);
       e.after = fmt::format(R"({{"state":"{}","row_version":{}}})", to, v + 1);
       auto done = tx.append_event(std::move(e));
       return done ? ok_status() : Status(done.error());
     }));
-    ++version_;
+    ++versions_[static_cast<std::size_t>(release)];
   }
 
  private:
+  static std::string number(int i) { return fmt::format("PP-2026-{:04}", i + 1); }
   std::unique_ptr<SqliteStore> store_;
-  std::int64_t version_ = 0;
+  std::vector<std::int64_t> versions_;
 };
+
+// Runs op(thread) on `threads` threads for `seconds`; returns operations per second (all
+// threads together).
+double rate_threads(double seconds, int threads, const std::function<void(int)>& op) {
+  std::atomic<long> total{0};
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      long n = 0;
+      while (Clock::now() < until) {
+        op(t);
+        ++n;
+      }
+      total += n;
+    });
+  }
+  for (auto& th : pool) th.join();
+  return static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 // CPU time consumed by the calling thread, in ms.
 double thread_cpu_ms() {
@@ -256,6 +286,32 @@ int run(const Args& args) {
   fmt::print("    (median of {} rounds of {} s each; load average now {})\n\n", args.rounds,
              args.seconds, load_average());
 
+  if (args.writers > 1) {
+    // (d) as a server runs them: several writer threads at once, each on its own request.
+    // Raw SQLite gets the same number of threads, each with its own connection.
+    std::vector<std::unique_ptr<RawSqlite>> raws;
+    for (int t = 0; t < args.writers; ++t) raws.push_back(std::make_unique<RawSqlite>(args.dir + "/raw-mt.db"));
+    audit::FileAnchor anchor_mt(args.dir + "/audit-mt.anchor");
+    Actions plain_mt(args.dir + "/actions-mt.db", nullptr, args.writers);
+    Actions anchored_mt(args.dir + "/actions-anchored-mt.db", &anchor_mt, args.writers);
+    std::vector<double> m_raw, m_plain, m_anchored;
+    for (int i = 0; i < args.rounds; ++i) {
+      m_raw.push_back(rate_threads(args.seconds, args.writers, [&](int t) { raws[static_cast<std::size_t>(t)]->commit_one(); }));
+      m_plain.push_back(rate_threads(args.seconds, args.writers, [&](int t) { plain_mt.act(t); }));
+      m_anchored.push_back(rate_threads(args.seconds, args.writers, [&](int t) { anchored_mt.act(t); }));
+    }
+    const double ma = percentile(m_raw, 0.5);
+    const double mb = percentile(m_plain, 0.5);
+    const double mc = percentile(m_anchored, 0.5);
+    fmt::print("(d) {} writer threads at once\n", args.writers);
+    fmt::print("    raw SQLite durable commits/s      {:8.1f}   ({:.0f}% of a)\n", ma, 100 * ma / a);
+    fmt::print("    actions/s via SqliteStore::write  {:8.1f}   ratio {:5.1f}% of raw with as many threads\n", mb,
+               100 * mb / ma);
+    fmt::print("    same, with FileAnchor             {:8.1f}   ratio {:5.1f}% (target >= 50%)\n", mc, 100 * mc / ma);
+    fmt::print("    (median of {} rounds of {} s each; load average now {})\n\n", args.rounds, args.seconds,
+               load_average());
+  }
+
   if (args.releases <= 0) return 0;
   // (c)
   auto opened = SqliteStore::open(args.dir + "/releases.db");
@@ -319,11 +375,12 @@ int main(int argc, char** argv) {
     else if (a == "--rounds") args.rounds = std::stoi(value());
     else if (a == "--releases") args.releases = std::stoi(value());
     else if (a == "--queries") args.queries = std::stoi(value());
+    else if (a == "--writers") args.writers = std::stoi(value());
     else if (a == "--keep") args.keep = true;
     else {
       fmt::print(stderr,
                  "usage: {} [--dir DIR] [--seconds S] [--rounds R] [--releases N] "
-                 "[--queries Q] [--keep]\n",
+                 "[--queries Q] [--writers W] [--keep]\n",
                  argv[0]);
       return 2;
     }

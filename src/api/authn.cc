@@ -57,7 +57,9 @@ void add_api_routes(http::RouteTable& routes, ApiContext& ctx) {
   add_admin_routes(routes, ctx);
   add_release_routes(routes, ctx);
   add_file_routes(routes, ctx);
+  add_document_routes(routes, ctx);
   add_meta_routes(routes, ctx);
+  add_report_routes(routes, ctx);
 }
 
 }  // namespace pasaprod::api

@@ -14,6 +14,8 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_release_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_file_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_meta_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_document_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_report_routes(http::RouteTable& routes, ApiContext& ctx);
 
 // A problem response for `e` in the request's language.
 inline http::Response problem(const http::Request& req, const Error& e) { return http::Response::problem(e, req.lang()); }

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <functional>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -97,13 +99,17 @@ void replace_file(const std::string& path, std::string_view data) {
   fsync_dir_of(path);
 }
 
-// Holds an exclusive flock on path for its lifetime.
+// Holds a flock on path for its lifetime. A shared lock on a missing file is no lock: nobody
+// has advanced the anchor yet.
 class FileLock {
  public:
-  explicit FileLock(const std::string& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_.get() < 0) throw_errno("open " + path);
-    while (::flock(fd_.get(), LOCK_EX) != 0) {
+  FileLock(const std::string& path, bool exclusive)
+      : fd_(::open(path.c_str(), exclusive ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0600)) {
+    if (fd_.get() < 0) {
+      if (!exclusive && errno == ENOENT) return;
+      throw_errno("open " + path);
+    }
+    while (::flock(fd_.get(), exclusive ? LOCK_EX : LOCK_SH) != 0) {
       if (errno != EINTR) throw_errno("flock " + path);
     }
   }  // the lock is released when fd_ closes
@@ -111,6 +117,9 @@ class FileLock {
  private:
   Fd fd_;
 };
+
+constexpr std::size_t kSlotSize = 512;
+constexpr std::size_t kFileSize = 2 * kSlotSize;
 
 std::string signed_text(std::int64_t seq, const std::string& hash) {
   return std::to_string(seq) + " " + hash + "\n";
@@ -120,7 +129,57 @@ std::string mac(const std::string& key, const std::string& text) {
   return hmac_sha256_hex(key, "pasaprod-anchor-v1\n" + text);
 }
 
+std::string slot_bytes(const std::string& key, const AnchorHead& head) {
+  const std::string line = signed_text(head.seq, head.hash);
+  std::string slot = line + "hmac " + mac(key, line) + "\n";
+  slot.resize(kSlotSize, '\0');
+  return slot;
+}
+
+// The head in one slot; nullopt for an empty slot. Throws AnchorInvalid otherwise.
+std::optional<AnchorHead> parse_slot(std::string_view slot, const std::function<std::string()>& key,
+                                     const std::string& path) {
+  const std::size_t used = slot.find('\0');
+  const std::string_view text = slot.substr(0, used);
+  if (used != std::string_view::npos && slot.find_first_not_of('\0', used) != std::string_view::npos) {
+    throw AnchorInvalid("anchor slot is malformed: " + path);
+  }
+  if (text.empty()) return std::nullopt;
+  const auto bad = [&](const char* why) { return AnchorInvalid(std::string(why) + ": " + path); };
+  const std::size_t nl = text.find('\n');
+  if (nl == std::string_view::npos) throw bad("anchor file is malformed");
+  const std::string head_line(text.substr(0, nl + 1));
+  const std::string_view rest = text.substr(nl + 1);
+  const std::size_t sp = head_line.find(' ');
+  if (sp == std::string::npos) throw bad("anchor file is malformed");
+  AnchorHead head;
+  const char* first = head_line.data();
+  auto [ptr, ec] = std::from_chars(first, first + sp, head.seq);
+  if (ec != std::errc() || ptr != first + sp || head.seq <= 0) throw bad("anchor seq is malformed");
+  head.hash = head_line.substr(sp + 1, head_line.size() - sp - 2);
+  if (!is_sha256_hex(head.hash)) throw bad("anchor hash is malformed");
+  if (rest.size() != 5 + 64 + 1 || rest.substr(0, 5) != "hmac " || rest.back() != '\n') {
+    throw bad("anchor HMAC line is malformed");
+  }
+  // Constant time is not needed: the attacker can read the file anyway; only the key is secret.
+  if (rest.substr(5, 64) != mac(key(), head_line)) {
+    throw bad("anchor HMAC does not match: the anchor file was forged or edited");
+  }
+  return head;
+}
+
 }  // namespace
+
+struct FileAnchor::Slots {
+  std::optional<AnchorHead> slot[2];
+  // The slot with the anchored head (the highest), or -1 when both are empty.
+  int newest() const {
+    if (!slot[0] && !slot[1]) return -1;
+    if (!slot[1]) return 0;
+    if (!slot[0]) return 1;
+    return slot[1]->seq > slot[0]->seq ? 1 : 0;
+  }
+};
 
 FileAnchor::FileAnchor(std::string path) : path_(std::move(path)) {}
 
@@ -140,44 +199,64 @@ std::string FileAnchor::read_key(bool create) const {
   return fresh;
 }
 
-std::optional<AnchorHead> FileAnchor::load() const { return load_with_key(); }
+std::optional<FileAnchor::Slots> FileAnchor::read_slots() const {
+  std::optional<std::string> bytes = read_file(path_);
+  if (!bytes) return std::nullopt;
+  if (bytes->size() != kFileSize) {
+    throw AnchorInvalid("anchor file is malformed (" + std::to_string(bytes->size()) + " bytes, not " +
+                        std::to_string(kFileSize) + "): " + path_);
+  }
+  std::optional<std::string> key;
+  const auto key_once = [&] {
+    if (!key) key = read_key(false);
+    return *key;
+  };
+  Slots s;
+  for (int i = 0; i < 2; ++i) {
+    s.slot[i] = parse_slot(std::string_view(*bytes).substr(i * kSlotSize, kSlotSize), key_once, path_);
+  }
+  if (s.newest() < 0) throw AnchorInvalid("anchor file has no head: " + path_);
+  return s;
+}
 
-std::optional<AnchorHead> FileAnchor::load_with_key() const {
-  std::optional<std::string> text = read_file(path_);
-  if (!text) return std::nullopt;
-  const auto bad = [&](const char* why) { return AnchorInvalid(std::string(why) + ": " + path_); };
-  std::size_t nl = text->find('\n');
-  if (nl == std::string::npos) throw bad("anchor file is malformed");
-  std::string head_line = text->substr(0, nl + 1);
-  std::string rest = text->substr(nl + 1);
-  std::size_t sp = head_line.find(' ');
-  if (sp == std::string::npos) throw bad("anchor file is malformed");
-  AnchorHead head;
-  const char* first = head_line.data();
-  auto [ptr, ec] = std::from_chars(first, first + sp, head.seq);
-  if (ec != std::errc() || ptr != first + sp || head.seq <= 0) throw bad("anchor seq is malformed");
-  head.hash = head_line.substr(sp + 1, head_line.size() - sp - 2);
-  if (!is_sha256_hex(head.hash)) throw bad("anchor hash is malformed");
-  if (rest.size() != 5 + 64 + 1 || rest.compare(0, 5, "hmac ") != 0 || rest.back() != '\n') {
-    throw bad("anchor HMAC line is malformed");
-  }
-  // Constant time is not needed: the attacker can read the file anyway; only the key is secret.
-  if (rest.substr(5, 64) != mac(read_key(false), head_line)) {
-    throw bad("anchor HMAC does not match: the anchor file was forged or edited");
-  }
-  return head;
+std::optional<AnchorHead> FileAnchor::load() const {
+  FileLock lock(path_ + ".lock", /*exclusive=*/false);
+  std::optional<Slots> slots = read_slots();
+  if (!slots) return std::nullopt;
+  return slots->slot[slots->newest()];
 }
 
 void FileAnchor::advance(const AnchorHead& head) {
   if (head.seq <= 0 || !is_sha256_hex(head.hash)) {
     throw std::runtime_error("FileAnchor::advance: invalid head for " + path_);
   }
-  FileLock lock(path_ + ".lock");
-  std::optional<AnchorHead> current = load_with_key();
-  if (current && current->seq >= head.seq) return;
-  const std::string key = read_key(/*create=*/true);
-  const std::string line = signed_text(head.seq, head.hash);
-  replace_file(path_, line + "hmac " + mac(key, line) + "\n");
+  FileLock lock(path_ + ".lock", /*exclusive=*/true);
+  std::optional<Slots> slots = read_slots();
+  const std::string key = read_key(/*create=*/!slots);
+  if (!slots) {
+    std::string bytes = slot_bytes(key, head);
+    bytes.resize(kFileSize, '\0');
+    replace_file(path_, bytes);
+    return;
+  }
+  const int newest = slots->newest();
+  if (slots->slot[newest]->seq >= head.seq) return;
+  const int target = 1 - newest;
+  Fd fd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC));
+  if (fd.get() < 0) throw_errno("open " + path_);
+  const std::string bytes = slot_bytes(key, head);
+  const off_t offset = static_cast<off_t>(target * kSlotSize);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(fd.get(), bytes.data() + done, bytes.size() - done, offset + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("write " + path_);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fdatasync(fd.get()) != 0) throw_errno("fdatasync " + path_);
+  fd.close_or_throw("close " + path_);
 }
 
 }  // namespace pasaprod::audit

@@ -5,13 +5,18 @@
 //   std::optional<AnchorHead> h = anchor.load();
 //
 // Files, for path P:
-//   P       "<seq> <hash>\nhmac <hex>\n": the head and its HMAC-SHA256 under the key. Replaced
-//           atomically (written to P.tmp, fsync, rename, fsync of the directory).
+//   P       exactly 1024 bytes: two 512-byte slots, each empty (all NUL) or
+//           "<seq> <hash>\nhmac <hex>\n" NUL-padded — a head and its HMAC-SHA256 under the key.
+//           The anchored head is the highest of the valid slots. advance() overwrites the
+//           other slot in place (pwrite + fdatasync: one flush per advance); a slot is one
+//           disk sector, so the slot holding the current head is never torn. The file is
+//           created once atomically (P.tmp, fsync, rename, fsync of the directory). A slot
+//           that is neither empty nor valid makes the whole anchor invalid.
 //   P.key   32 random bytes (mode 0600), created on the first advance(). A hand-edited anchor
 //           file fails its HMAC and is detected; keep the key where the database's editors
 //           cannot read it for this to mean anything.
-//   P.lock  flock()ed exclusively during advance(), so several processes (and several
-//           FileAnchor objects in one process) can share the anchor safely.
+//   P.lock  flock()ed exclusively during advance() and shared during load(), so several
+//           processes (and several FileAnchor objects in one process) can share the anchor.
 #pragma once
 
 #include <optional>
@@ -45,9 +50,11 @@ class FileAnchor : public AuditAnchor {
   const std::string& path() const { return path_; }
 
  private:
+  struct Slots;
   // REQUIRES: the lock file is held (or the key is known to exist).
   std::string read_key(bool create) const;
-  std::optional<AnchorHead> load_with_key() const;
+  // nullopt when the file does not exist. REQUIRES: the lock file is held.
+  std::optional<Slots> read_slots() const;
 
   const std::string path_;
 };

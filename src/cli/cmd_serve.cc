@@ -11,6 +11,7 @@
 #include "service/access.h"
 #include "service/demo.h"
 #include "service/json_view.h"
+#include "web/web.h"
 
 namespace pasaprod {
 namespace {
@@ -30,6 +31,7 @@ struct ServeArgs {
   std::uint64_t max_upload_mb = 4096;
   bool secure_cookies = false;
   bool fast_hashing = false;
+  std::string web_dir;  // "" = the web interface compiled into the binary
 };
 
 void serve(CliContext& ctx, const ServeArgs& a) {
@@ -61,6 +63,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   api::ApiContext api{office, access, {a.max_upload_mb << 20, a.secure_cookies, "pasaprod_session"},
                       [&lo](Lang lang) { return audit_report_json(lo.store(), lang); }};
   api::add_api_routes(routes, api);
+  web::add_web_routes(routes, api, {.dev_dir = a.web_dir});
 
   http::ServerConfig config;
   config.host = listen->first;
@@ -95,6 +98,8 @@ void register_serve(CLI::App& app, CliContext& ctx) {
   serve_cmd->add_flag("--secure-cookies", a->secure_cookies, "Cookies con Secure (detrás de TLS) / Secure cookies (behind TLS)");
   serve_cmd->add_flag("--fast-password-hashing", a->fast_hashing,
                       "Costo mínimo de argon2id (solo pruebas) / minimum argon2id cost (tests only)");
+  serve_cmd->add_option("--web-dir", a->web_dir,
+                        "Lee plantillas y recursos web de esta carpeta (desarrollo) / read web templates and assets from this folder (development)");
   serve_cmd->callback([&ctx, a] { serve(ctx, *a); });
 
   auto user = app.get_subcommand("user");

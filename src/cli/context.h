@@ -67,5 +67,7 @@ void register_freeze(CLI::App& app, CliContext& ctx);
 void register_verify(CLI::App& app, CliContext& ctx);
 void register_demo(CLI::App& app, CliContext& ctx);
 void register_serve(CLI::App& app, CliContext& ctx);  // after register_user
+void register_document(CLI::App& app, CliContext& ctx);  // after register_verify ("library")
+void register_report(CLI::App& app, CliContext& ctx);
 
 }  // namespace pasaprod

@@ -1,13 +1,61 @@
 #include "cli/local_office.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "auth/credentials.h"
 
 namespace pasaprod {
 
 std::string default_db_path() {
   const char* env = std::getenv("PASAPROD_DB");
   return env && *env ? env : "data/pasaprod.db";
+}
+
+Result<std::string> load_or_create_key(const std::string& path) {
+  auto io_error = [&](const std::string& what) {
+    return make_error(Code::internal, "document_key.io", "No se pudo " + what + " la clave de documentos " + path + ": " + std::strerror(errno),
+                      "Could not " + (what == "leer" ? std::string("read") : std::string("create")) + " the document key " + path + ": " +
+                          std::strerror(errno));
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::ifstream in(path);
+    if (in) {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string key = ss.str();
+      while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+      if (key.size() < 16) {
+        return make_error(Code::data_loss, "document_key.invalid", "La clave de documentos " + path + " está dañada.",
+                          "The document key " + path + " is damaged.");
+      }
+      return key;
+    }
+    // Create it: write a temporary, then link it into place (fails if another process won).
+    auth::init();
+    const std::string key = auth::random_secret(32) + "\n";
+    const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return io_error("crear");
+    const bool written = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) {
+      ::unlink(tmp.c_str());
+      return io_error("crear");
+    }
+    const int linked = ::link(tmp.c_str(), path.c_str());
+    const int link_errno = errno;
+    ::unlink(tmp.c_str());
+    if (linked != 0 && link_errno != EEXIST) return io_error("crear");
+  }
+  return io_error("leer");
 }
 
 Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_path) {
@@ -33,6 +81,9 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
                       std::string("Could not open the library: ") + e.what());
   }
   lo->office_ = std::make_unique<Office>(*lo->store_, *lo->library_, lo->clock_, lo->procedures_);
+  auto key = load_or_create_key(db_path + ".dockey");
+  if (!key) return key.error();
+  lo->office_->set_document_key(std::move(*key));
   return lo;
 }
 

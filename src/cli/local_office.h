@@ -3,6 +3,8 @@
 //
 //   data/pasaprod.db          the database (WAL: also -wal and -shm files)
 //   data/pasaprod.db.anchor   the audit trail's head (and .key: its HMAC key)
+//   data/pasaprod.db.dockey   the key of the generated documents' verification codes (mode
+//                             0600, created on first open; keep it with the anchor key)
 //   data/library/             the content-addressed library
 #pragma once
 
@@ -38,6 +40,10 @@ class LocalOffice {
   std::unique_ptr<Library> library_;
   std::unique_ptr<Office> office_;
 };
+
+// The secret in the file at `path`, created (32 random bytes as base64, mode 0600, written
+// atomically) when absent; concurrent first opens agree on one key.
+Result<std::string> load_or_create_key(const std::string& path);
 
 // Default database path: $PASAPROD_DB, else ./data/pasaprod.db.
 std::string default_db_path();

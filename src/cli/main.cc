@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   register_verify(app, ctx);
   register_demo(app, ctx);
   register_serve(app, ctx);
+  register_document(app, ctx);
+  register_report(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/status.h"  // Lang
+
 namespace pasaprod::docs {
 
 // A section title. Level 1 is a main section (larger, with a rule under it); level 2 and above
@@ -91,6 +93,9 @@ struct PdfDocument {
   // PDF creation date, "YYYY-MM-DDThh:mm:ss" with optional "Z" or "±hh:mm". Set it to make the
   // output byte-for-byte reproducible; "" = the time of rendering.
   std::string created_at;
+  // Language of the page furniture render_pdf() adds (footer labels "Código de verificación" /
+  // "Verification code", "Página N de M" / "Page N of M", PDF keywords). Blocks are literal.
+  Lang lang = Lang::es;
   std::vector<Block> blocks;
 };
 

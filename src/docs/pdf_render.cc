@@ -123,11 +123,14 @@ void draw_furniture(cairo_t* cr, PangoContext* ctx, const Furniture& f, const Pd
   const double y = f.footer_rule_y + 5;
   if (!doc.verification_code.empty()) {
     TextOptions o{.font = flow::kFontFooter, .width = kBodyW * 0.7, .single_line = true};
-    flow::draw_layout(cr, flow::make_layout(ctx, "Código de verificación: " + doc.verification_code, o),
+    const char* label = doc.lang == Lang::en ? "Verification code: " : "Código de verificación: ";
+    flow::draw_layout(cr, flow::make_layout(ctx, label + doc.verification_code, o),
                       kLeft, y, flow::kMuted);
   }
   LayoutPtr number = flow::make_layout(
-      ctx, "Página " + std::to_string(page) + " de " + std::to_string(pages), {.font = flow::kFontFooter});
+      ctx, (doc.lang == Lang::en ? "Page " : "Página ") + std::to_string(page) + (doc.lang == Lang::en ? " of " : " de ") +
+               std::to_string(pages),
+      {.font = flow::kFontFooter});
   flow::draw_layout(cr, number, kLeft + kBodyW - flow::width_of(number), y, flow::kMuted);
   if (f.note) flow::draw_layout(cr, f.note, kLeft, y + f.footer_line_h + 3, flow::kMuted);
 }
@@ -233,7 +236,7 @@ Result<std::string> render_pdf(const PdfDocument& doc) {
 
   const std::string keywords =
       doc.verification_code.empty() ? "pasaprod"
-                                    : "pasaprod; código de verificación " + doc.verification_code;
+      : (doc.lang == Lang::en ? "pasaprod; verification code " : "pasaprod; código de verificación ") + doc.verification_code;
   cairo_surface_t* s = surface.get();
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, doc.title.c_str());
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, doc.institution.c_str());

@@ -5,7 +5,8 @@
 //   library.put(*pdf);
 //
 // Page: A4 portrait. Page 1 opens with the title and subtitle, centred. Every page carries a running header (institution, title) and a footer
-// (footer note, "Código de verificación: XXXX-XXXX", "Página N de M"). Blocks flow over pages;
+// (footer note, "Código de verificación: XXXX-XXXX", "Página N de M" — in English when
+// doc.lang is English). Blocks flow over pages;
 // headings stay with what follows, table rows and signature rows never split, table headers
 // repeat. Fonts: "DejaVu Sans" and "DejaVu Sans Mono" (Debian: fonts-dejavu-core); fontconfig
 // substitutes another family when they are missing.
@@ -22,7 +23,8 @@
 namespace pasaprod::docs {
 
 // The PDF of `doc`. Metadata: Title = title, Author = institution, Subject = subtitle,
-// Creator = "pasaprod", Keywords = "pasaprod; código de verificación <code>", CreationDate =
+// Creator = "pasaprod", Keywords = "pasaprod; código de verificación <code>"
+// ("pasaprod; verification code <code>" in English), CreationDate =
 // doc.created_at when set.
 // Errors: invalid_argument ("docs.*") when a block breaks its REQUIRES (see pdf_document.h) or
 // created_at is malformed; internal ("docs.render_failed") when Cairo fails.

@@ -225,6 +225,16 @@ Response Response::file(FileSource source, std::string content_type, std::string
   return r;
 }
 
+Response Response::stream(std::shared_ptr<BodySource> source, std::string content_type, std::string etag) {
+  Response r;
+  r.status_ = 200;
+  r.stream_ = std::move(source);
+  if (!etag.empty() && etag.front() != '"') etag = "\"" + etag + "\"";
+  r.etag_ = std::move(etag);
+  r.headers_.emplace_back("Content-Type", std::move(content_type));
+  return r;
+}
+
 Response& Response::set_header(std::string name, std::string value) {
   std::erase_if(headers_, [&](const auto& h) { return iequals(h.first, name); });
   headers_.emplace_back(std::move(name), std::move(value));

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "http/body_source.h"
 
 namespace pasaprod::http {
 
@@ -90,6 +91,10 @@ class Response {
   // The file's content. `etag` is the strong validator (e.g. the SHA-256 hex); quotes are
   // added when missing; "" = none (then no 304 and If-Range never matches).
   static Response file(FileSource source, std::string content_type, std::string etag);
+  // A generated body pulled from `source` with constant memory (see body_source.h): 200 with
+  // Content-Length = source->size(); If-None-Match matching `etag` (quoted when needed; "" =
+  // none) gives 304. No Range.
+  static Response stream(std::shared_ptr<BodySource> source, std::string content_type, std::string etag);
 
   // Replaces every header named `name` (case-insensitive) with one.
   Response& set_header(std::string name, std::string value);
@@ -109,13 +114,16 @@ class Response {
 
   bool is_file() const { return file_ != nullptr; }
   FileSource* file() { return file_.get(); }
-  const std::string& etag() const { return etag_; }  // quoted, file responses only
+  const std::string& etag() const { return etag_; }  // quoted, file and stream responses only
+  bool is_stream() const { return stream_ != nullptr; }
+  BodySource* stream_source() { return stream_.get(); }
 
  private:
   int status_ = 200;
   std::string body_;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::shared_ptr<FileSource> file_;  // shared so that Response stays copyable
+  std::shared_ptr<BodySource> stream_;
   std::string etag_;
 };
 

@@ -360,6 +360,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   net::awaitable<bool> write_response(Exchange& ex, bool keep) {
     Response& r = *ex.resp;
     if (r.is_file()) co_return co_await write_file(ex, keep);
+    if (r.is_stream()) co_return co_await write_stream(ex, keep);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status()), ex.version};
     res.set(bhttp::field::server, "pasaprod");
     res.set(bhttp::field::date, date_.now());
@@ -430,6 +431,60 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
       ex.log.bytes_out += static_cast<std::uint64_t>(n);
       offset += static_cast<std::uint64_t>(n);
       left -= static_cast<std::uint64_t>(n);
+    }
+    co_return keep;
+  }
+
+  // A generated body (BodySource): headers with its exact length, then chunks as produced.
+  net::awaitable<bool> write_stream(Exchange& ex, bool keep) {
+    Response& r = *ex.resp;
+    BodySource& source = *r.stream_source();
+    const std::uint64_t total = source.size();
+    int status = r.status();
+    if (status == 200 && !r.etag().empty()) {
+      if (auto inm = ex.req.header("if-none-match"); inm && (*inm == r.etag() || *inm == "*")) status = 304;
+    }
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), ex.version};
+    res.set(bhttp::field::server, "pasaprod");
+    res.set(bhttp::field::date, date_.now());
+    for (const auto& [name, value] : r.headers()) res.insert(name, value);
+    if (!r.etag().empty()) res.set(bhttp::field::etag, r.etag());
+    res.set(bhttp::field::accept_ranges, "none");
+    if (status != 304) res.content_length(total);
+    res.keep_alive(keep);
+    ex.log.status = status;
+    beast::error_code ec;
+    stream_.expires_after(cfg_.write_timeout);
+    co_await bhttp::async_write(stream_, res, ec_token(ec));
+    if (ec) co_return false;
+    if (ex.head || status == 304 || total == 0) co_return keep;
+    auto buf = std::make_unique_for_overwrite<char[]>(kFileChunk);
+    std::uint64_t left = total;
+    while (left > 0) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, kFileChunk));
+      std::size_t n = 0;
+      std::string why;
+      try {
+        Result<std::size_t> got = source.read(buf.get(), want);
+        if (got) n = *got;
+        else why = got.error().en;
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+      if (n == 0 || n > want) {  // cannot honour the promised length: cut the connection
+        core_.log->error("http: generating the body of {} failed with {} bytes left: {}", ex.req.path(), left,
+                         why.empty() ? "short body" : why);
+        ex.log.note = "stream body failed";
+        co_return false;
+      }
+      stream_.expires_after(cfg_.write_timeout);
+      co_await net::async_write(stream_, net::buffer(buf.get(), n), ec_token(ec));
+      if (ec) {
+        ex.log.note = "write: " + ec.message();
+        co_return false;
+      }
+      ex.log.bytes_out += n;
+      left -= n;
     }
     co_return keep;
   }

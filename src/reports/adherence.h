@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,33 @@ ReleaseAdherence evaluate_release(const Procedure& proc, const Release& release,
 // Evaluates and aggregates the releases created in [options.from, options.to).
 AdherenceReport compute_adherence(const Procedure& proc, const std::vector<Release>& releases,
                                   const std::vector<System>& systems, const AdherenceOptions& options);
+
+// compute_adherence one release at a time, for releases streamed from a store: memory holds
+// one ReleaseAdherence per included release, never the releases themselves.
+//
+//   AdherenceBuilder b(proc, systems, options);
+//   store_cursor.for_each([&](const Release& r) { b.add(r); });
+//   AdherenceReport report = std::move(b).finish();
+//
+// Adding the same releases in the same order gives exactly compute_adherence's report.
+// `proc` and `systems` must outlive the builder. Not thread-safe.
+class AdherenceBuilder {
+ public:
+  AdherenceBuilder(const Procedure& proc, const std::vector<System>& systems, const AdherenceOptions& options);
+  ~AdherenceBuilder();
+  AdherenceBuilder(const AdherenceBuilder&) = delete;
+  AdherenceBuilder& operator=(const AdherenceBuilder&) = delete;
+
+  // Evaluates and tallies `release` when it was created in [options.from, options.to);
+  // returns whether it was included.
+  bool add(const Release& release);
+  // The report. REQUIRES: called once; the builder is spent afterwards.
+  AdherenceReport finish() &&;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // --- Exports (adherence_export.cc). ---
 

@@ -174,66 +174,89 @@ double AdherenceStats::share_fully_adherent() const { return ratio(fully_adheren
 double AdherenceStats::change_failure_rate() const { return ratio(rolled_back, deployed); }
 double AdherenceStats::share_emergencies() const { return ratio(emergencies, requests); }
 
-AdherenceReport compute_adherence(const Procedure& proc, const std::vector<Release>& releases,
-                                  const std::vector<System>& systems, const AdherenceOptions& options) {
+struct AdherenceBuilder::State {
+  const Procedure& proc;
   AdherenceReport report;
-  report.options = options;
   std::unordered_map<std::string, const System*> by_code;
-  by_code.reserve(systems.size());
-  for (const System& s : systems) by_code.emplace(s.code, &s);
-
   Group total;
   std::map<std::int64_t, Group> periods;  // by month index
   std::map<std::string, Group> by_system, by_unit, by_kind;
   std::map<std::int64_t, std::int64_t> deploy_months;
   std::int64_t min_month = 0, max_month = 0;
   bool any = false;
-  auto see_month = [&](std::int64_t m) {
+
+  void see_month(std::int64_t m) {
     min_month = any ? std::min(min_month, m) : m;
     max_month = any ? std::max(max_month, m) : m;
     any = true;
-  };
-  report.releases.reserve(releases.size());
-  for (const Release& r : releases) {
-    if (options.from != 0 && r.created_at < options.from) continue;
-    if (options.to != 0 && r.created_at >= options.to) continue;
-    auto sys = by_code.find(r.system);
-    ReleaseAdherence a = evaluate_release(proc, r, sys == by_code.end() ? nullptr : sys->second, options);
-    const std::int64_t created = month_index(a.created_at);
-    total.add(a);
-    periods[created].add(a);
-    by_system[a.system].add(a);
-    by_unit[a.unit].add(a);
-    by_kind[a.kind].add(a);
-    see_month(created);
-    if (a.deployed_at != 0) {
-      const std::int64_t deployed = month_index(a.deployed_at);
-      ++deploy_months[deployed];
-      see_month(deployed);
-    }
-    report.releases.push_back(std::move(a));
   }
-  // The span: the bounds given, else the data's first / last month.
-  if (options.from != 0) min_month = month_index(options.from);
-  if (options.to != 0) max_month = month_index(options.to - 1);
-  report.span_months = (any || (options.from != 0 && options.to != 0)) ? std::max<std::int64_t>(0, max_month - min_month + 1) : 0;
+};
 
-  for (const auto& [month, n] : deploy_months) {
-    report.deployments_per_month.emplace_back(month_key(month), n);
-    periods[month];  // a month with deployments but no requests still gets a row
+AdherenceBuilder::AdherenceBuilder(const Procedure& proc, const std::vector<System>& systems, const AdherenceOptions& options)
+    : state_(new State{proc, {}, {}, {}, {}, {}, {}, {}, {}, 0, 0, false}) {
+  state_->report.options = options;
+  state_->by_code.reserve(systems.size());
+  for (const System& s : systems) state_->by_code.emplace(s.code, &s);
+}
+
+AdherenceBuilder::~AdherenceBuilder() = default;
+
+bool AdherenceBuilder::add(const Release& r) {
+  State& st = *state_;
+  const AdherenceOptions& options = st.report.options;
+  if (options.from != 0 && r.created_at < options.from) return false;
+  if (options.to != 0 && r.created_at >= options.to) return false;
+  auto sys = st.by_code.find(r.system);
+  ReleaseAdherence a = evaluate_release(st.proc, r, sys == st.by_code.end() ? nullptr : sys->second, options);
+  const std::int64_t created = month_index(a.created_at);
+  st.total.add(a);
+  st.periods[created].add(a);
+  st.by_system[a.system].add(a);
+  st.by_unit[a.unit].add(a);
+  st.by_kind[a.kind].add(a);
+  st.see_month(created);
+  if (a.deployed_at != 0) {
+    const std::int64_t deployed = month_index(a.deployed_at);
+    ++st.deploy_months[deployed];
+    st.see_month(deployed);
   }
-  report.total = total.finish("", report.span_months);
-  report.by_period.reserve(periods.size());
-  for (auto& [month, g] : periods) {
+  st.report.releases.push_back(std::move(a));
+  return true;
+}
+
+AdherenceReport AdherenceBuilder::finish() && {
+  State& st = *state_;
+  AdherenceReport& report = st.report;
+  const AdherenceOptions& options = report.options;
+  // The span: the bounds given, else the data's first / last month.
+  if (options.from != 0) st.min_month = month_index(options.from);
+  if (options.to != 0) st.max_month = month_index(options.to - 1);
+  report.span_months =
+      (st.any || (options.from != 0 && options.to != 0)) ? std::max<std::int64_t>(0, st.max_month - st.min_month + 1) : 0;
+
+  for (const auto& [month, n] : st.deploy_months) {
+    report.deployments_per_month.emplace_back(month_key(month), n);
+    st.periods[month];  // a month with deployments but no requests still gets a row
+  }
+  report.total = st.total.finish("", report.span_months);
+  report.by_period.reserve(st.periods.size());
+  for (auto& [month, g] : st.periods) {
     AdherenceStats p = g.finish(month_key(month), 1);
-    auto it = deploy_months.find(month);
-    p.deployments_per_month = it == deploy_months.end() ? 0.0 : static_cast<double>(it->second);
+    auto it = st.deploy_months.find(month);
+    p.deployments_per_month = it == st.deploy_months.end() ? 0.0 : static_cast<double>(it->second);
     report.by_period.push_back(std::move(p));
   }
-  report.by_system = finish_all(by_system, report.span_months);
-  report.by_unit = finish_all(by_unit, report.span_months);
-  report.by_kind = finish_all(by_kind, report.span_months);
-  return report;
+  report.by_system = finish_all(st.by_system, report.span_months);
+  report.by_unit = finish_all(st.by_unit, report.span_months);
+  report.by_kind = finish_all(st.by_kind, report.span_months);
+  return std::move(report);
+}
+
+AdherenceReport compute_adherence(const Procedure& proc, const std::vector<Release>& releases,
+                                  const std::vector<System>& systems, const AdherenceOptions& options) {
+  AdherenceBuilder builder(proc, systems, options);
+  for (const Release& r : releases) builder.add(r);
+  return std::move(builder).finish();
 }
 
 }  // namespace pasaprod::reports

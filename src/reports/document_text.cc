@@ -113,6 +113,7 @@ void start_document(docs::PdfDocument& doc, const std::string& title, DocumentKi
                     const System& system, const std::string& manifest, const DocumentContext& ctx) {
   const Lang l = ctx.lang;
   doc.institution = ctx.institution;
+  doc.lang = l;
   doc.title = title;
   doc.subtitle = tr(l, "N° ", "No. ") + release.number + " — " + (system.name.empty() ? release.system : system.name) +
                  " " + release.version;

@@ -66,8 +66,6 @@ class Access {
   Office& office_;
   const AccessOptions options_;
   auth::SignInThrottle throttle_;
-  // Checked when the username is unknown, so that refusal costs as much as a wrong password.
-  std::string dummy_hash_;
 };
 
 }  // namespace pasaprod

@@ -87,6 +87,37 @@ json freeze_json(const FreezeWindow& f) {
           {"created_at", format_iso(f.created_at)}};
 }
 
+json document_json(const IssuedDocument& d) {
+  return {{"id", d.id},
+          {"kind", d.kind},
+          {"step", d.step},
+          {"name", d.name},
+          {"sha256", d.sha256},
+          {"size", d.size},
+          {"verification_code", d.verification_code},
+          {"issued_at", format_iso(d.issued_at)},
+          {"issued_by", d.issued_by},
+          {"lang", d.lang},
+          {"manifest_sha256", d.manifest_sha256},
+          {"url", "/api/v1/releases/" + d.release + "/documents/" + std::to_string(d.id)}};
+}
+
+json baseline_json(const Baseline& b, bool with_files) {
+  std::int64_t total = 0;
+  json files = json::array();
+  for (const auto& f : b.files) {
+    total += f.size;
+    if (with_files) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}});
+  }
+  json j = {{"system", b.system},         {"version", b.version},           {"release", b.release},
+            {"state", b.state},           {"manifest_sha256", b.manifest_sha256}, {"frozen_at", format_iso(b.frozen_at)},
+            {"frozen_by", b.frozen_by},   {"file_count", b.files.size()},   {"total_size", total},
+            {"url", "/api/v1/systems/" + b.system + "/baselines/" + b.version},
+            {"archive_url", "/api/v1/systems/" + b.system + "/baselines/" + b.version + "/archive"}};
+  if (with_files) j["files"] = files;
+  return j;
+}
+
 json release_json(const ReleaseView& v, Lang lang) {
   const Release& r = v.release;
   const Procedure& p = *v.proc;
@@ -145,6 +176,8 @@ json release_json(const ReleaseView& v, Lang lang) {
     if (o.reason) a["reason"] = error_json(*o.reason, lang);
     actions.push_back(a);
   }
+  json documents = json::array();
+  for (const auto& d : v.documents) documents.push_back(document_json(d));
   json path = json::array();
   for (const auto& st : p.kind(r.kind)->path) path.push_back({{"state", st}, {"name", p.state_name(st, lang)}});
   return {{"number", r.number},
@@ -169,6 +202,7 @@ json release_json(const ReleaseView& v, Lang lang) {
           {"signoffs", signoffs},
           {"transitions", transitions},
           {"observations", observations},
+          {"documents", documents},
           {"available_actions", actions}};
 }
 

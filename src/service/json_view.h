@@ -21,5 +21,11 @@ nlohmann::json review_json(const Review& r);
 nlohmann::json file_json(const DeliverableFile& f);
 nlohmann::json event_json(const AuditEvent& e);
 nlohmann::json freeze_json(const FreezeWindow& f);
+// A generated document: id, kind, step, name, sha256, size, verification_code, issued_at,
+// issued_by, lang, manifest_sha256, url (the API download path).
+nlohmann::json document_json(const IssuedDocument& d);
+// A baseline: system, version, release, state, manifest_sha256, frozen_at, frozen_by, files
+// (path, sha256, size) when `with_files`, file_count, total_size, archive_url.
+nlohmann::json baseline_json(const Baseline& b, bool with_files);
 
 }  // namespace pasaprod

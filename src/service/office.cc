@@ -65,6 +65,7 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
       if (u.active) snap.committee.push_back(u.username);
     }
     snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
+    snap.documents = tx.documents_of(number);
     return ok_status();
   });
   if (!st) return st.error();
@@ -142,9 +143,13 @@ Result<ReleaseView> Office::view(const std::string& number, const std::string& v
     Situation s = snap->situation(clock_.now());
     s.release = &snap->release;
     s.system = &snap->system;
+    // What would be deployed, from the stored digests: re-reading every file of the library
+    // is left to act(), which does it before a deploy is allowed.
+    s.deployed_manifest = v.manifest_sha256;
     v.options = action_options(s, snap->actor);
   }
   v.release = std::move(snap->release);
+  v.documents = std::move(snap->documents);
   return v;
 }
 
@@ -166,6 +171,10 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
   }
   auto plan = plan_action(s, snap->actor, input);
   if (!plan) return plan.error();
+  // The document of the step (SPEC §5) is made before the write: if it cannot be, the action
+  // is refused and nothing changes (a PDF already in the library stays unreferenced).
+  auto doc = issue_document(*snap, *plan->def, plan->transition, caller.username);
+  if (!doc) return doc.error();
   Status st = store_.write([&](WriteTx& tx) -> Status {
     if (auto b = tx.bump_release(number, before.row_version, plan->transition.to, s.now); !b) return b;
     if (auto t = tx.add_transition(number, plan->transition); !t) return t;
@@ -179,6 +188,13 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
     if (s.deployed_manifest) after_j["deployed_manifest_sha256"] = *s.deployed_manifest;
     auto e = tx.append_event(event(caller, s.now, "release.act", number, before_j, after_j));
     if (!e) return e.error();
+    if (*doc) {
+      auto id = tx.insert_document(**doc);
+      if (!id) return id.error();
+      json d = {{"id", *id}, {"kind", (*doc)->kind}, {"name", (*doc)->name}, {"sha256", (*doc)->sha256},
+                {"verification_code", (*doc)->verification_code}, {"payload", (*doc)->payload}};
+      if (auto de = tx.append_event(event(caller, s.now, "document.issue", number, nullptr, d)); !de) return de.error();
+    }
     return notify(tx, *snap, plan->def->I, plan->def->code, *e);
   });
   if (!st) return st.error();

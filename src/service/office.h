@@ -11,17 +11,21 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/engine.h"
 #include "core/model.h"
 #include "core/procedure.h"
+#include "library/archive.h"
 #include "library/library.h"
 #include "service/procedures.h"
+#include "service/office_reports.h"
 #include "storage/store.h"
 
 namespace pasaprod {
@@ -40,6 +44,7 @@ struct ReleaseView {
   const Procedure* proc = nullptr;
   std::string manifest_sha256;
   std::vector<ActionOption> options;  // empty when no viewer was given
+  std::vector<IssuedDocument> documents;  // generated PDFs, oldest first
 };
 
 struct SystemView {
@@ -74,6 +79,56 @@ class Upload {
   virtual Result<DeliverableFile> finish() = 0;
 };
 
+// One file of a library baseline (SPEC §6): a deliverable or a generated document.
+struct BaselineFile {
+  std::string path;    // inside the baseline: "deliverables/<slot>/<name>" or "documents/<name>"
+  std::string sha256;  // as recorded in the database
+  std::int64_t size = 0;
+};
+
+// The frozen baseline of one system version: the release that reached `verified` (and maybe
+// `closed`) with a `baseline` record, its deliverables and its generated documents.
+struct Baseline {
+  std::string system;
+  std::string version;
+  std::string release;          // number
+  std::string state;            // "verified" | "closed"
+  std::string manifest_sha256;  // the approval manifest frozen by the `baseline` record
+  Timestamp frozen_at = 0;
+  std::string frozen_by;
+  std::vector<BaselineFile> files;  // deliverables in slot/name order, then documents by id
+};
+
+// What `document verify` found about a PDF.
+struct DocumentCheck {
+  bool ok = false;                       // issued by this office and unaltered
+  std::optional<IssuedDocument> document;  // the matching record (when the digest matched)
+  std::string sha256;                    // of the checked bytes
+  std::vector<Error> problems;           // why not ok (data_loss errors), empty when ok
+};
+
+// A baseline as one tar archive: "<SYSTEM>-<version>/" holding MANIFEST (release, version,
+// approval manifest digest and every file's SHA-256 and size), SHA256SUMS (for `sha256sum -c`),
+// deliverables/<slot>/<name> and documents/<name>.
+struct BaselineArchive {
+  std::string file_name;  // "ALFA-1.1-linea-base.tar"
+  std::string etag;       // SHA-256 of the MANIFEST (the archive's identity)
+  std::unique_ptr<TarStream> stream;
+};
+
+// What verifying a downloaded baseline archive found.
+struct ArchiveCheck {
+  bool ok = false;
+  std::string system, version, release;  // as its MANIFEST says ("" when unreadable)
+  std::int64_t files_checked = 0;
+  std::vector<Error> problems;  // each mismatch (data_loss), in the order found
+};
+
+// Settings of generated documents (SPEC §5).
+inline constexpr const char* kInstitutionSetting = "documents.institution";
+inline constexpr const char* kDocumentLangSetting = "documents.lang";
+inline constexpr const char* kDefaultInstitution = "Ministerio de Educación — Oficina de Informática";
+
 class Office {
  public:
   Office(Store& store, Library& library, const Clock& clock, const ProcedureSet& procedures);
@@ -83,6 +138,12 @@ class Office {
   Store& store() { return store_; }
   Library& library() { return library_; }
   Timestamp now() const { return clock_.now(); }
+
+  // The server secret verification codes of generated documents are computed with (kept
+  // outside the database, like the audit anchor's key). Empty, the default, means no
+  // documents are generated (workflow-only uses, e.g. scenario tests). Set it once, before use.
+  void set_document_key(std::string key) { document_key_ = std::move(key); }
+  bool issues_documents() const { return !document_key_.empty(); }
 
   // --- Users, systems, configuration (admin or local caller). ---
   Result<User> add_user(const Caller& caller, User user);
@@ -134,8 +195,34 @@ class Office {
   Result<Inbox> inbox(const std::string& username);
   Status mark_read(const std::string& username, const std::vector<std::int64_t>& ids);
 
+  // --- PMO adherence and metrics (SPEC §7; office_reports.cc, office_reports.h). ---
+  // The report over the releases `query` selects, evaluated as of now. Only the roles of
+  // adherence_viewer_roles() (or a local caller): permission_denied "role.required" otherwise.
+  Result<reports::AdherenceReport> adherence_report(const Caller& caller, const AdherenceQuery& query);
+  // The same report exported as `format` (see adherence_formats()), in `lang`.
+  // invalid_argument "report.bad_format" for another format.
+  Result<ReportFile> adherence_file(const Caller& caller, const AdherenceQuery& query, const std::string& format, Lang lang);
+
   // Audit events of one subject ("" = all), oldest first.
   Result<std::vector<AuditEvent>> events(const std::string& subject, std::int64_t after_seq, int limit);
+
+  // --- Generated documents and the library baseline (office_documents.cc, office_baseline.cc). ---
+  // A release's document by id (decimal) or file name; not_found otherwise.
+  Result<IssuedDocument> document(const std::string& number, const std::string& id_or_name);
+  // Whether `pdf` (the bytes of a file) is a document this office issued: its SHA-256 must
+  // match a recorded document whose verification code recomputes from its stored payload under
+  // the document key. Errors only for I/O; a foreign or altered file is ok=false with problems.
+  Result<DocumentCheck> verify_document(std::string_view pdf);
+  // Baselines of a system (not_found for an unknown system), newest version first.
+  Result<std::vector<Baseline>> baselines(const std::string& system);
+  // not_found when the system has no baseline of that version.
+  Result<Baseline> baseline(const std::string& system, const std::string& version);
+  // The baseline as a tar archive, produced on demand with constant memory.
+  Result<BaselineArchive> baseline_archive(const std::string& system, const std::string& version);
+  // Checks a baseline archive: every member against its MANIFEST, and the MANIFEST against the
+  // database (release, approval manifest, every file's path and SHA-256). Errors only when the
+  // file cannot be read at all; tampering is ok=false with one problem per mismatch.
+  Result<ArchiveCheck> verify_baseline_archive(const std::filesystem::path& path);
 
   // --- Used by upload and tests. ---
   // Records a file already in the library on the request, in one transaction.
@@ -148,6 +235,12 @@ class Office {
   // The manifest of the bytes actually stored in the library for the release's files.
   Result<std::string> deployed_manifest(const Release& release);
   Result<std::vector<DeliverableFile>> verify_files(const Release& release);
+  // Renders the document `action` generates (none: nullopt) for the release as it is after
+  // `transition`, and stores the PDF in the library. The row is not written. Any failure is an
+  // error: the action must then be refused.
+  Result<std::optional<IssuedDocument>> issue_document(const Snapshot& snap, const ActionDef& action,
+                                                       const Transition& transition, const std::string& actor);
+  Result<Baseline> baseline_of(ReadTx& tx, const Release& release);
   // Adds a notification of event `seq` for every user holding one of `roles` (pseudo-role
   // "everyone": whoever took part in the request), except the actor.
   Status notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, const std::string& action,
@@ -157,6 +250,7 @@ class Office {
   Library& library_;
   const Clock& clock_;
   const ProcedureSet& procedures_;
+  std::string document_key_;  // set once before use (set_document_key)
 };
 
 }  // namespace pasaprod

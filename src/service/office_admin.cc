@@ -319,6 +319,14 @@ Status Office::set_setting(const Caller& caller, const std::string& key, const s
                         "The quorum must be \"majority\" or a positive number.");
     }
   }
+  if (key == kDocumentLangSetting && value != "es" && value != "en") {
+    return make_error(Code::invalid_argument, "setting.bad_lang", "El idioma de los documentos debe ser «es» o «en».",
+                      "The documents' language must be \"es\" or \"en\".");
+  }
+  if (key == kInstitutionSetting && value.size() > 200) {
+    return make_error(Code::invalid_argument, "setting.bad_institution", "El nombre de la institución admite hasta 200 caracteres.",
+                      "The institution's name takes at most 200 characters.");
+  }
   return store_.write([&](WriteTx& tx) -> Status {
     auto old = tx.setting(key);
     if (auto s = tx.put_setting(key, value); !s) return s;

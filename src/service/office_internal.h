@@ -16,6 +16,7 @@ struct Office::Snapshot {
   std::vector<FreezeWindow> freezes;
   std::vector<std::string> committee;
   std::string quorum;
+  std::vector<IssuedDocument> documents;  // the release's generated documents
 
   Situation situation(Timestamp now) const {
     Situation s = make_situation(*proc, release, system, now);

@@ -50,6 +50,25 @@ struct ReleasePage {
   std::int64_t total = 0;             // rows matching the filter, ignoring offset/limit
 };
 
+// A PDF that pasaprod generated for a release (SPEC §5). The bytes live in the library under
+// sha256; `payload` is the text its verification code was computed over
+// (reports::document_payload), so the code can be recomputed with the server's key.
+struct IssuedDocument {
+  std::int64_t id = 0;         // assigned by insert_document
+  std::string release;         // release number
+  std::string kind;            // "release_report" | "acceptance_record" | "committee_record"
+  std::string step;            // the action it was generated at ("prepare_report", ...)
+  std::string name;            // file name, e.g. "informe-pase-PP-2026-0001.pdf"
+  std::string sha256;
+  std::int64_t size = 0;
+  std::string verification_code;  // "XXXX-XXXX"
+  std::string payload;
+  std::string manifest_sha256;    // the approval manifest it was issued for
+  std::string lang;               // "es" | "en"
+  Timestamp issued_at = 0;
+  std::string issued_by;
+};
+
 // Read access. Returned values are copies; they stay valid after the transaction ends.
 class ReadTx {
  public:
@@ -68,6 +87,16 @@ class ReadTx {
   virtual ReleasePage releases(const ReleaseFilter& filter) = 0;
   // Every request of a system with its version and state (for the version policy).
   virtual std::vector<VersionUse> versions_of(const std::string& system) = 0;
+  // For reports (SPEC §7): calls `fn` once per release matching the filter's state, system,
+  // kind, requester and created range (text, offset and limit are ignored), in ascending
+  // number order, each with its files, reviews, records and transitions (files in no
+  // particular order, the rest oldest first). Left empty, as reports do not need them:
+  // observations and the digests (files' sha256, reviews' slot_digest, records' and
+  // transitions' manifest_sha256) — release() gives the whole aggregate. Reads a fixed number
+  // of queries, not one per release, and holds one release at a time. `fn` must not use the
+  // transaction.
+  virtual void for_each_release_history(const ReleaseFilter& filter,
+                                        const std::function<void(const Release&)>& fn) = 0;
 
   virtual std::vector<FreezeWindow> freezes() = 0;  // ordered by from
 
@@ -91,6 +120,12 @@ class ReadTx {
   // The user's notifications, newest first, at most `limit`.
   virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) = 0;
   virtual std::int64_t unread_notifications(const std::string& username) = 0;
+
+  // --- Generated documents (issue 5). ---
+  // The release's documents, oldest first.
+  virtual std::vector<IssuedDocument> documents_of(const std::string& number) = 0;
+  // Documents whose PDF has this SHA-256, or whose verification code is `code` ("" = none).
+  virtual std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) = 0;
 };
 
 // Write access; every method changes nothing when it returns an error.
@@ -143,6 +178,8 @@ class WriteTx : public ReadTx {
   virtual Status add_notification(const Notification& notification) = 0;
   // Marks the given notifications of the user as read (all of them when ids is empty).
   virtual Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) = 0;
+  // Records a generated document (its release must exist: not_found otherwise); returns its id.
+  virtual Result<std::int64_t> insert_document(const IssuedDocument& doc) = 0;
 
   // Appends an event: fills seq (last seq + 1), prev_hash (the last event's hash, "" for the
   // first) and hash (audit::event_hash), and returns the completed event. Events are never

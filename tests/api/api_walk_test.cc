@@ -26,6 +26,12 @@ class DemoWalkTest : public ::testing::Test {
   json step(const std::string& number, const std::string& action, const std::string& as, const std::string& state,
             const std::string& note = "Paso del recorrido.") {
     walker_->prepare(number, action);
+    // The release's view offers the action to this person before they take it (the view and
+    // the action agree, deploy's manifest check included).
+    const json seen = office_->as(as).get("/api/v1/releases/" + number).expect(200).json();
+    bool offered = false;
+    for (const auto& a : seen.at("available_actions")) offered = offered || (a.value("action", "") == action && a.value("allowed", false));
+    EXPECT_TRUE(offered) << as << " is not offered " << action << ": " << seen.at("available_actions").dump();
     Response r = walker_->try_act(number, action, as, note);
     EXPECT_EQ(r.status, 200) << r.describe();
     if (r.status != 200) throw std::runtime_error(action + " refused");

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "audit/chain.h"
 #include "audit/file_anchor.h"
@@ -173,13 +174,19 @@ TEST_F(AuditTamper, CutTailThenNewEventsStillDetected) {
 TEST_F(AuditTamper, ForgedAnchorFileDetected) {
   tamper("DELETE FROM audit_events WHERE seq > 8");
   // The forger moves the anchor back to 8 to match; without the key the HMAC is wrong.
-  std::string text;
+  // Both slots (the newest head and the one before) get the rolled-back head and an old HMAC.
+  std::string file;
   {
-    std::ifstream in(anchor_.path());
-    std::getline(in, text);
-    std::getline(in, text);  // the hmac line
+    std::ifstream in(anchor_.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    file = ss.str();
   }
-  std::ofstream(anchor_.path(), std::ios::trunc) << "8 " << hash_at(8) << "\n" << text << "\n";
+  ASSERT_EQ(file.size(), 1024u);
+  const std::string old_hmac = file.substr(file.find("hmac "), 5 + 64);
+  std::string slot = "8 " + hash_at(8) + "\n" + old_hmac + "\n";
+  slot.resize(512, '\0');
+  std::ofstream(anchor_.path(), std::ios::binary | std::ios::trunc) << slot << slot;
   auto found = problems();
   EXPECT_EQ(found, std::vector<std::string>{"audit.anchor_invalid@0"});
   // Further writes cannot launder it: the store reports the anchor failure.

@@ -29,6 +29,15 @@ void spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
+// The anchor file's two 512-byte slots.
+std::string slot(const std::string& file, int i) { return file.substr(static_cast<std::size_t>(i) * 512, 512); }
+std::string padded(std::string text) {
+  text.resize(512, '\0');
+  return text;
+}
+// The text of a slot, without its padding.
+std::string text_of(const std::string& slot_bytes) { return slot_bytes.substr(0, slot_bytes.find('\0')); }
+
 TEST(FileAnchor, StartsEmptyAdvancesAndNeverMovesBack) {
   TempDir dir;
   FileAnchor anchor(dir.file("audit.anchor"));
@@ -46,9 +55,17 @@ TEST(FileAnchor, StartsEmptyAdvancesAndNeverMovesBack) {
   // A second object on the same path sees the same head.
   EXPECT_EQ(FileAnchor(anchor.path()).load()->seq, 10);
 
-  std::string text = slurp(anchor.path());
-  EXPECT_EQ(text.substr(0, text.find('\n') + 1), "10 " + hash_of(10) + "\n");
-  EXPECT_NE(text.find("\nhmac "), std::string::npos);
+  // Two slots: the newest head in one, the one before in the other.
+  std::string file = slurp(anchor.path());
+  ASSERT_EQ(file.size(), 1024u);
+  const std::string a = text_of(slot(file, 0)), b = text_of(slot(file, 1));
+  EXPECT_EQ(b.substr(0, b.find('\n') + 1), "10 " + hash_of(10) + "\n") << "advance writes the slot not holding the head";
+  EXPECT_EQ(a.substr(0, a.find('\n') + 1), "3 " + hash_of(3) + "\n");
+  EXPECT_NE(b.find("\nhmac "), std::string::npos);
+  anchor.advance({12, hash_of(12)});
+  file = slurp(anchor.path());
+  EXPECT_EQ(text_of(slot(file, 0)).substr(0, 3), "12 ");
+  EXPECT_EQ(text_of(slot(file, 1)).substr(0, 3), "10 ");
   struct stat st {};
   ASSERT_EQ(::stat((anchor.path() + ".key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -62,20 +79,26 @@ TEST(FileAnchor, ForgedOrBrokenFilesAreDetected) {
   FileAnchor anchor(dir.file("a"));
   anchor.advance({10, hash_of(10)});
   const std::string good = slurp(anchor.path());
+  ASSERT_EQ(text_of(slot(good, 1)), "");  // one head so far
 
   // A forger moves the anchor back to hide a cut tail, keeping the old HMAC line.
-  std::string forged = "8 " + hash_of(8) + good.substr(good.find('\n'));
-  spit(anchor.path(), forged);
+  const std::string head_slot = text_of(slot(good, 0));
+  const std::string forged = padded("8 " + hash_of(8) + head_slot.substr(head_slot.find('\n')));
+  spit(anchor.path(), forged + slot(good, 1));
   EXPECT_THROW((void)anchor.load(), AnchorInvalid);
   // ... and advance() refuses to overwrite a forged anchor.
   EXPECT_THROW(anchor.advance({11, hash_of(11)}), AnchorInvalid);
-
-  // A forger with no key cannot compute a valid HMAC.
-  spit(anchor.path(), "8 " + hash_of(8) + "\nhmac " + hmac_sha256_hex("guess", "8") + "\n");
+  // Nor can a forged slot hide beside a good one: every used slot must verify.
+  spit(anchor.path(), slot(good, 0) + forged);
   EXPECT_THROW((void)anchor.load(), AnchorInvalid);
 
-  for (std::string junk : {std::string(""), std::string("garbage"), std::string("x y\nhmac z\n"),
-                           good.substr(0, good.size() - 1)}) {
+  // A forger with no key cannot compute a valid HMAC.
+  spit(anchor.path(), padded("8 " + hash_of(8) + "\nhmac " + hmac_sha256_hex("guess", "8") + "\n") + slot(good, 1));
+  EXPECT_THROW((void)anchor.load(), AnchorInvalid);
+
+  for (std::string junk : {std::string(""), std::string("garbage"), padded("x y\nhmac z\n") + padded(""),
+                           good.substr(0, good.size() - 1), padded("") + padded(""),
+                           slot(good, 0) + padded("").replace(100, 1, "x")}) {
     spit(anchor.path(), junk);
     EXPECT_THROW((void)anchor.load(), AnchorInvalid) << junk;
   }
@@ -84,6 +107,21 @@ TEST(FileAnchor, ForgedOrBrokenFilesAreDetected) {
   EXPECT_EQ(anchor.load()->seq, 10);
   ASSERT_EQ(::unlink((anchor.path() + ".key").c_str()), 0);
   EXPECT_THROW((void)anchor.load(), AnchorInvalid);  // an anchor without its key
+}
+
+// An emptied older slot (say, a write that never reached the disk) costs nothing: the head
+// is in the other slot, and the next advance fills the empty one.
+TEST(FileAnchor, AnEmptyOlderSlotIsHarmless) {
+  TempDir dir;
+  FileAnchor anchor(dir.file("a"));
+  anchor.advance({4, hash_of(4)});
+  anchor.advance({5, hash_of(5)});
+  const std::string file = slurp(anchor.path());
+  spit(anchor.path(), padded("") + slot(file, 1));
+  EXPECT_EQ(anchor.load()->seq, 5);
+  anchor.advance({6, hash_of(6)});
+  EXPECT_EQ(text_of(slot(slurp(anchor.path()), 0)).substr(0, 2), "6 ");
+  EXPECT_EQ(anchor.load()->seq, 6);
 }
 
 // Several processes advance the same anchor concurrently; it ends at the highest head and

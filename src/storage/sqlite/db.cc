@@ -50,6 +50,12 @@ void Stmt::reset() {
 
 std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
 
+std::string_view Stmt::text_view(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
 std::string Stmt::text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   if (p == nullptr) return {};

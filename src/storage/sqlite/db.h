@@ -70,6 +70,8 @@ class Stmt {
   // Columns are 0-based. NULL reads as 0 / "".
   std::int64_t integer(int col) const;
   std::string text(int col) const;
+  // The text of a column without a copy; valid until the next step(), reset() or destruction.
+  std::string_view text_view(int col) const;
   bool is_null(int col) const;
 
  private:

@@ -32,6 +32,8 @@ class SqliteTx final : public WriteTx {
   Result<Release> release(const std::string& number) override;
   ReleasePage releases(const ReleaseFilter& filter) override;
   std::vector<VersionUse> versions_of(const std::string& system) override;
+  void for_each_release_history(const ReleaseFilter& filter,
+                                const std::function<void(const Release&)>& fn) override;
   std::vector<FreezeWindow> freezes() override;
   std::optional<std::string> setting(const std::string& key) override;
   std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
@@ -43,6 +45,8 @@ class SqliteTx final : public WriteTx {
   std::optional<ApiToken> token_by_digest(const std::string& digest) override;
   std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) override;
   std::int64_t unread_notifications(const std::string& username) override;
+  std::vector<IssuedDocument> documents_of(const std::string& number) override;
+  std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) override;
 
   // WriteTx
   Status insert_user(const User& user) override;
@@ -72,6 +76,7 @@ class SqliteTx final : public WriteTx {
   Status touch_token(std::int64_t id, Timestamp at) override;
   Status add_notification(const Notification& notification) override;
   Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) override;
+  Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
 
   // The newest event appended through this transaction, if any (to advance the anchor after
   // the commit).

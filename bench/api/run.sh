@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The API benchmark (bench/README.md, "API"): the real `pasaprod serve` on a database with a
+# large history, loaded with wrk over loopback; every figure is printed beside GET /healthz
+# (the cheapest route: the HTTP layer alone) measured in the same run.
+#
+# Usage: bench/api/run.sh [BUILD_DIR]      (default: build; needs pasaprod and pasaprod_api_seed)
+# Environment: RELEASES (100000), EVENTS (1000000), DURATION (10 s per run), CONNECTIONS (32),
+#              THREADS (server threads, 2), WRITERS (wrk threads for the write test, 4),
+#              KEEP=1 (keep the database directory).
+set -euo pipefail
+build=${1:-build}
+bin=$build/src/cli/pasaprod
+seed=$build/bench/api/pasaprod_api_seed
+releases=${RELEASES:-100000}
+events=${EVENTS:-1000000}
+seconds=${DURATION:-10}
+connections=${CONNECTIONS:-32}
+threads=${THREADS:-2}
+writers=${WRITERS:-4}
+for f in "$bin" "$seed"; do
+  [[ -x $f ]] || { echo "missing $f: cmake --build $build --target pasaprod pasaprod_api_seed" >&2; exit 2; }
+done
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+
+dir=$(mktemp -d /tmp/pasaprod-api-bench.XXXXXX)
+db=$dir/pasaprod.db
+server=
+cleanup() {
+  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  [[ ${KEEP:-0} == 1 ]] || rm -rf "$dir"
+}
+trap cleanup EXIT
+
+echo "== database: $releases releases, $events events ($dir)"
+"$bin" --db "$db" init >/dev/null
+systems=()
+for i in $(seq -w 1 20); do
+  "$bin" --db "$db" system add "SYS$i" --name "Sistema $i" --version 1.0 >/dev/null
+  systems+=("SYS$i")
+done
+for w in $(seq 1 "$writers"); do
+  "$bin" --db "$db" system add "W$w" --name "Escritura $w" --version 1.0 >/dev/null
+done
+"$bin" --db "$db" user add benchlead --name "Líder de prueba" --role project_lead --system W1 >/dev/null
+for w in $(seq 2 "$writers"); do
+  "$bin" --db "$db" user grant benchlead project_lead --system "W$w" >/dev/null
+done
+"$seed" --db "$db" --systems "$(IFS=,; echo "${systems[*]}")" --requester benchlead --releases "$releases" --events "$events"
+token=$("$bin" --db "$db" token create benchlead --name bench)
+export PASAPROD_BENCH_TOKEN=$token
+
+port=$((20000 + RANDOM % 20000))
+"$bin" --db "$db" serve --listen "127.0.0.1:$port" --threads "$threads" >"$dir/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+base=http://127.0.0.1:$port
+auth="Authorization: Bearer $token"
+one=$(curl -fs -H "$auth" "$base/api/v1/releases?limit=1&system=SYS07" | sed -n 's/.*"number":"\(PP-[0-9]*-[0-9]*\)".*/\1/p' | head -1)
+[[ -n $one ]] || { echo "could not list releases; server log:" >&2; cat "$dir/serve.log" >&2; exit 1; }
+
+cat >"$dir/create.lua" <<'LUA'
+-- Each wrk thread opens maintenance releases on its own system (W1, W2, ...) with the
+-- version the policy expects next (1.1, 1.2, ...), one request at a time. wrk may build a
+-- request it does not send, so the next version follows the answers, not the calls.
+local count = 0
+function setup(thread)
+  count = count + 1
+  thread:set("system", "W" .. count)
+end
+local minor = 1
+local token = os.getenv("PASAPROD_BENCH_TOKEN")
+request = function()
+  local body = string.format('{"system":"%s","kind":"maintenance","version":"1.%d","title":"Cambio %d"}', system, minor, minor)
+  return wrk.format("POST", "/api/v1/releases",
+                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+response = function(status, headers, body)
+  if status == 201 then
+    minor = minor + 1
+  else
+    local expected = body:match('"expected_version":"1%.(%d+)"')
+    if expected then minor = tonumber(expected) end
+  end
+end
+LUA
+
+rps=()
+cpus=()
+tick=$(getconf CLK_TCK)
+# The server's CPU time so far (user + system), in clock ticks.
+server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# run NAME CONNECTIONS WRK_THREADS URL [wrk options...]: prints a row, remembers req/s and the
+# server's CPU time per request (steadier than req/s when the machine is shared).
+run() {
+  local name=$1 c=$2 t=$3 url=$4
+  shift 4
+  local out before after
+  before=$(server_ticks)
+  out=$(wrk -t"$t" -c"$c" -d"${seconds}s" --latency "$@" "$url")
+  after=$(server_ticks)
+  local r p50 p99 bad n cpu
+  r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  cpu=$(awk -v t=$((after - before)) -v hz="$tick" -v n="$n" 'BEGIN {printf "%.0f", 1e6 * t / hz / n}')
+  rps+=("$r")
+  cpus+=("$cpu")
+  printf '%-46s %9s %9s %9s %7s %9s %10s %9s\n' "$name" "$r" "$p50" "$p99" "${bad:-0}" \
+    "$(awk -v a="$r" -v b="${rps[0]}" 'BEGIN {printf "%.1f%%", 100 * a / b}')" "$cpu" \
+    "$(awk -v a="$cpu" -v b="${cpus[0]}" 'BEGIN {printf "%.1fx", a / b}')"
+}
+
+echo "== wrk, ${seconds}s each, server threads $threads, load average $(cut -d' ' -f1 /proc/loadavg)"
+printf '%-46s %9s %9s %9s %7s %9s %10s %9s\n' "request" "req/s" "p50" "p99" "non-2xx" "req/s vs" "CPU µs/req" "CPU vs"
+run "GET /healthz (baseline)" "$connections" 2 "$base/healthz"
+run "GET /api/v1/releases (newest 50 of $releases)" "$connections" 2 "$base/api/v1/releases" -H "$auth"
+run "GET /api/v1/releases?system=SYS07&state=closed" "$connections" 2 "$base/api/v1/releases?system=SYS07&state=closed" -H "$auth"
+run "GET /api/v1/releases?text=migración" "$connections" 2 "$base/api/v1/releases?text=migraci%C3%B3n" -H "$auth"
+run "GET /api/v1/releases/$one" "$connections" 2 "$base/api/v1/releases/$one" -H "$auth"
+run "GET /api/v1/releases/$one/events" "$connections" 2 "$base/api/v1/releases/$one/events" -H "$auth"
+run "POST /api/v1/releases ($writers writers)" "$writers" "$writers" "$base/api/v1/releases" -s "$dir/create.lua"
+# The ceiling for writes: raw SQLite durable commits (WAL, synchronous=FULL, one INSERT per
+# transaction) on the same file system, in the same run.
+raw=$dir/raw.db
+sqlite3 "$raw" "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);" >/dev/null
+commits=2000
+start=$(date +%s.%N)
+{ echo "PRAGMA synchronous=FULL;"; for _ in $(seq 1 $commits); do echo "INSERT INTO t(v) VALUES ('a small row of about forty bytes of text');"; done; } | sqlite3 "$raw"
+raw_rate=$(awk -v n=$commits -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.0f", n / (e - s)}')
+echo "raw SQLite durable commits/s on this file system: $raw_rate;" \
+  "POST /api/v1/releases reached $(awk -v a="${rps[-1]}" -v b="$raw_rate" 'BEGIN {printf "%.1f%%", 100 * a / b}') of it"
+echo "== server: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' ')"
+"$bin" --db "$db" --json audit verify | head -c 300; echo

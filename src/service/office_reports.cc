@@ -1,0 +1,162 @@
+// Office: the PMO adherence report (SPEC §7) — loads the releases of a period from the store in
+// one streamed read and runs reports::AdherenceBuilder over them; exports it as JSON, CSV, PDF
+// and SVG charts.
+#include <algorithm>
+#include <cctype>
+#include <unordered_set>
+
+#include "docs/pdf_render.h"
+#include "service/office.h"
+#include "service/office_reports.h"
+
+namespace pasaprod {
+namespace {
+
+constexpr Timestamp kDayMs = 24LL * 3600 * 1000;
+
+Error bad_date(const char* field, const std::string& text) {
+  return make_error(Code::invalid_argument, "report.bad_date",
+                    std::string("Fecha no válida en «") + field + "»: «" + text +
+                        "». Use el formato AAAA-MM-DD (por ejemplo 2026-03-01).",
+                    std::string("Invalid date in \"") + field + "\": \"" + text +
+                        "\". Use the format YYYY-MM-DD (e.g. 2026-03-01).")
+      .with("field", field)
+      .with("expected", "YYYY-MM-DD");
+}
+
+// A day "YYYY-MM-DD" (exactly that form) at 00:00 UTC.
+Result<Timestamp> parse_day(const char* field, const std::string& text) {
+  const bool shape = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                     std::all_of(text.begin(), text.end(), [](char c) { return c == '-' || std::isdigit(static_cast<unsigned char>(c)); });
+  if (!shape) return bad_date(field, text);
+  auto t = parse_iso(text);
+  if (!t || format_date(*t) != text) return bad_date(field, text);  // also refuses 2026-02-30
+  return *t;
+}
+
+// "2026-03-01_2026-03-31", "desde-2026-03-01", "hasta-2026-03-31" or "todo".
+std::string period_slug(const AdherenceQuery& q) {
+  const std::string from = q.from ? format_date(q.from) : "";
+  const std::string to = q.to ? format_date(q.to - 1) : "";
+  if (!from.empty() && !to.empty()) return from + "_" + to;
+  if (!from.empty()) return "desde-" + from;
+  if (!to.empty()) return "hasta-" + to;
+  return "todo";
+}
+
+}  // namespace
+
+Result<AdherenceQuery> parse_adherence_query(const std::string& from, const std::string& to, std::string system,
+                                             std::string unit, std::string kind) {
+  AdherenceQuery q;
+  if (!from.empty()) {
+    auto t = parse_day("from", from);
+    if (!t) return t.error();
+    q.from = *t;
+  }
+  if (!to.empty()) {
+    auto t = parse_day("to", to);
+    if (!t) return t.error();
+    q.to = *t + kDayMs;  // the last day is included
+  }
+  if (q.from != 0 && q.to != 0 && q.from >= q.to) {
+    return make_error(Code::invalid_argument, "report.bad_period",
+                      "El periodo no es válido: «from» (" + from + ") es posterior a «to» (" + to + ").",
+                      "The period is not valid: \"from\" (" + from + ") is after \"to\" (" + to + ").")
+        .with("field", "from");
+  }
+  if (!kind.empty() && kind != "project" && kind != "maintenance" && kind != "emergency") {
+    return make_error(Code::invalid_argument, "report.bad_kind",
+                      "Tipo de pase desconocido «" + kind + "»: use project, maintenance o emergency.",
+                      "Unknown release kind \"" + kind + "\": use project, maintenance or emergency.")
+        .with("field", "kind");
+  }
+  q.system = std::move(system);
+  q.unit = std::move(unit);
+  q.kind = std::move(kind);
+  return q;
+}
+
+const std::vector<std::string>& adherence_viewer_roles() {
+  static const std::vector<std::string> roles = {"pmo_specialist", "it_chief", "asi_head", "agti_head"};
+  return roles;
+}
+
+const std::vector<std::string>& adherence_formats() {
+  static const std::vector<std::string> formats = {"json", "csv", "stats.csv", "pdf", "adherence.svg", "deployments.svg"};
+  return formats;
+}
+
+Result<reports::AdherenceReport> Office::adherence_report(const Caller& caller, const AdherenceQuery& query) {
+  if (auto st = require_admin(caller, adherence_viewer_roles()); !st) return st.error();
+  reports::AdherenceOptions options;
+  options.from = query.from;
+  options.to = query.to;
+  options.as_of = clock_.now();
+  ReleaseFilter filter;
+  filter.system = query.system;
+  filter.kind = query.kind;
+  filter.created_from = query.from;
+  filter.created_to = query.to;
+
+  std::vector<System> systems;
+  std::optional<reports::AdherenceReport> report;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    systems = tx.systems();
+    reports::AdherenceBuilder builder(procedures_.current(), systems, options);
+    std::unordered_set<std::string> in_unit;  // codes of the systems of query.unit
+    for (const System& s : systems) {
+      if (s.unit == query.unit) in_unit.insert(s.code);
+    }
+    tx.for_each_release_history(filter, [&](const Release& r) {
+      if (query.unit.empty() || in_unit.count(r.system) != 0) builder.add(r);
+    });
+    report = std::move(builder).finish();
+    return ok_status();
+  });
+  if (!st) return st.error();
+  // Oldest first, as people read a period. The store streams in number order, which is
+  // creation order unless a year's sequence outgrew its digits (PP-2026-10000 < PP-2026-2000).
+  auto by_creation = [](const reports::ReleaseAdherence& a, const reports::ReleaseAdherence& b) { return a.created_at < b.created_at; };
+  auto& rows = report->releases;
+  if (!std::is_sorted(rows.begin(), rows.end(), by_creation)) std::stable_sort(rows.begin(), rows.end(), by_creation);
+  return std::move(*report);
+}
+
+Result<ReportFile> Office::adherence_file(const Caller& caller, const AdherenceQuery& query, const std::string& format, Lang lang) {
+  if (std::find(adherence_formats().begin(), adherence_formats().end(), format) == adherence_formats().end()) {
+    return make_error(Code::invalid_argument, "report.bad_format",
+                      "Formato desconocido «" + format + "»: use json, csv, stats.csv, pdf, adherence.svg o deployments.svg.",
+                      "Unknown format \"" + format + "\": use json, csv, stats.csv, pdf, adherence.svg or deployments.svg.")
+        .with("field", "format");
+  }
+  auto report = adherence_report(caller, query);
+  if (!report) return report.error();
+  const std::string base = "adherencia-" + period_slug(query);
+  if (format == "json") return ReportFile{"application/json", base + ".json", reports::adherence_json(*report, lang).dump()};
+  if (format == "csv") return ReportFile{"text/csv; charset=utf-8", base + ".csv", reports::adherence_csv(*report, lang)};
+  if (format == "stats.csv") {
+    return ReportFile{"text/csv; charset=utf-8", base + "-indicadores.csv", reports::adherence_stats_csv(*report, lang)};
+  }
+  if (format == "adherence.svg") return ReportFile{"image/svg+xml", base + ".svg", reports::adherence_chart_svg(*report, lang)};
+  if (format == "deployments.svg") {
+    return ReportFile{"image/svg+xml", "despliegues-" + period_slug(query) + ".svg", reports::deployments_chart_svg(*report, lang)};
+  }
+  // The monthly PDF report.
+  reports::DocumentContext ctx;
+  ctx.verification_key = document_key_;
+  ctx.issued_at = clock_.now();
+  ctx.issued_by = caller.local ? "" : caller.username;
+  ctx.lang = lang;
+  ctx.institution = kDefaultInstitution;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    if (auto inst = tx.setting(kInstitutionSetting); inst && !inst->empty()) ctx.institution = *inst;
+    return ok_status();
+  });
+  if (!st) return st.error();
+  auto pdf = docs::render_pdf(reports::adherence_pdf_document(*report, ctx));
+  if (!pdf) return pdf.error();
+  return ReportFile{"application/pdf", base + ".pdf", std::move(*pdf)};
+}
+
+}  // namespace pasaprod

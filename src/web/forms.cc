@@ -1,0 +1,147 @@
+#include "web/forms.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace pasaprod::web {
+
+using nlohmann::json;
+
+namespace {
+
+bool is_datetime_key(const std::string& key) { return key == "from" || key == "to" || key == "started" || key == "ended"; }
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto comma = s.find(',', start);
+    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The record's keys, plus optional ones worth offering (a vote's reason).
+std::vector<std::string> keys_for(const RecordTypeDef& def) {
+  std::vector<std::string> keys = def.keys;
+  if (def.code == "vote" && std::find(keys.begin(), keys.end(), "note") == keys.end()) keys.push_back("note");
+  return keys;
+}
+
+}  // namespace
+
+json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind, const std::map<std::string, std::string>& values) {
+  json fields = json::array();
+  auto value_of = [&](const std::string& key) {
+    auto it = values.find(key);
+    return it == values.end() ? std::string() : it->second;
+  };
+  for (const auto& key : keys_for(def)) {
+    json f = {{"key", key}, {"id", "f-" + def.code + "-" + key}, {"name", "f_" + key}, {"label", page.t("field." + key)},
+              {"value", value_of(key)}};
+    if (key == "decision" || (key == "result" && def.code == "verification")) {
+      json opts = json::array();
+      const std::vector<std::string> codes = key == "decision" ? std::vector<std::string>{"approve", "reject"}
+                                                               : std::vector<std::string>{"ok", "failed"};
+      for (const auto& c : codes) {
+        opts.push_back({{"value", c}, {"label", page.t("value." + key + "." + c)}, {"selected", value_of(key) == c}});
+      }
+      f["select"] = true;
+      f["options"] = opts;
+    } else if (key == "steps") {
+      json checks = json::array();
+      const auto chosen = split(value_of(key));
+      for (const auto& s : kind.deployment_steps) {
+        const bool on = values.count(key) ? std::count(chosen.begin(), chosen.end(), s) > 0 : true;
+        checks.push_back({{"value", s}, {"label", page.t("value.steps." + s)}, {"checked", on}, {"id", "f-steps-" + s}});
+      }
+      f["checks"] = checks;
+      f["has_checks"] = true;
+    } else if (is_datetime_key(key)) {
+      f["datetime"] = true;
+    } else if (key == "filed_on") {
+      f["date"] = true;
+    } else if (key == "note" || key == "evidence") {
+      f["textarea"] = true;
+    } else {
+      f["text"] = true;
+      if (key == "sha256") f["mono"] = true;
+    }
+    fields.push_back(f);
+  }
+  return {{"type", def.code}, {"name", def.label.get(page.lang)}, {"fields", fields}, {"no_fields", fields.empty()},
+          {"help", page.cat->has(page.lang, "record_help." + def.code) ? page.t("record_help." + def.code) : ""}};
+}
+
+std::map<std::string, std::string> record_fields(const Page& page, const RecordTypeDef& def, std::map<std::string, std::string>& typed) {
+  std::map<std::string, std::string> out;
+  for (const auto& key : keys_for(def)) {
+    if (key == "steps") {
+      std::string joined;
+      for (const auto& v : page.form_all("f_steps")) joined += (joined.empty() ? "" : ",") + v;
+      typed[key] = joined;
+      out[key] = joined;
+      continue;
+    }
+    const std::string v = page.form("f_" + key);
+    typed[key] = v;
+    out[key] = is_datetime_key(key) ? local_to_iso(page, v) : v;
+  }
+  return out;
+}
+
+std::string field_display(const Page& page, const std::string& type, const std::string& key, const std::string& value) {
+  if (is_datetime_key(key)) return page.when_iso(value);
+  if (key == "decision" || (key == "result" && type == "verification")) {
+    const std::string k = "value." + key + "." + value;
+    return page.cat->has(page.lang, k) ? page.t(k) : value;
+  }
+  if (key == "steps") {
+    std::string out;
+    for (const auto& s : split(value)) out += (out.empty() ? "" : ", ") + page.t("value.steps." + s);
+    return out;
+  }
+  return value;
+}
+
+std::string local_to_iso(const Page& page, const std::string& local) {
+  if (local.empty()) return "";
+  const int off = page.web.options().utc_offset_min;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%c%02d:%02d", off < 0 ? '-' : '+', std::abs(off) / 60, std::abs(off) % 60);
+  auto t = parse_iso(local + suffix);
+  return t ? format_iso(*t) : local;
+}
+
+std::string iso_to_local(const Page& page, Timestamp t) {
+  std::string iso = format_iso(t + static_cast<Timestamp>(page.web.options().utc_offset_min) * 60000);
+  return iso.substr(0, 16);
+}
+
+int committee_votes_needed(Office& office) {
+  const std::string role = office.current_procedure().committee_role;
+  int members = 0;
+  if (auto users = office.users()) {
+    for (const auto& u : *users) {
+      if (u.active && u.holds(role, "")) ++members;
+    }
+  }
+  std::optional<std::string> q;
+  (void)office.store().read([&](ReadTx& tx) -> Status {
+    q = tx.setting("committee.quorum");
+    return ok_status();
+  });
+  const std::string quorum = q.value_or(office.current_procedure().committee_quorum);
+  if (quorum.empty() || quorum == "majority") return members / 2 + 1;
+  try {
+    return std::stoi(quorum);
+  } catch (...) {
+    return members / 2 + 1;
+  }
+}
+
+}  // namespace pasaprod::web

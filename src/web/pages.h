@@ -1,0 +1,25 @@
+// Page groups of the web interface (one file each). Internal to src/web.
+#pragma once
+
+#include <memory>
+
+#include "http/route.h"
+#include "web/page.h"
+
+namespace pasaprod::web {
+
+using WebPtr = std::shared_ptr<const Web>;
+
+void add_session_pages(http::RouteTable& routes, const WebPtr& web);   // /login, /logout, /lang, /account
+void add_inbox_pages(http::RouteTable& routes, const WebPtr& web);     // /, /inbox
+void add_release_list_pages(http::RouteTable& routes, const WebPtr& web);  // /releases, /releases/new
+void add_release_pages(http::RouteTable& routes, const WebPtr& web);   // /releases/{number}
+void add_release_post_pages(http::RouteTable& routes, const WebPtr& web);  // POSTs on a release
+void add_system_pages(http::RouteTable& routes, const WebPtr& web);    // /systems
+void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
+
+// The release detail page with `extra` merged into its data (a refused form's error and
+// values), answered with `status`.
+http::Response release_page(Page& page, const std::string& number, const nlohmann::json& extra, int status);
+
+}  // namespace pasaprod::web

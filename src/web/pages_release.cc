@@ -1,0 +1,292 @@
+// The release detail page: header, stepper, deliverables (upload, review), records as forms,
+// sign-offs and committee votes, observations, actions (with reasons when refused), timeline.
+#include <algorithm>
+#include <set>
+
+#include "core/engine.h"
+#include "core/manifest.h"
+#include "web/forms.h"
+#include "web/pages.h"
+
+namespace pasaprod::web {
+
+using http::Method;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// The failed form named `form` in `extra` ({"failed": {"form", "error", "values", "note"}}), or null.
+const json* failed(const json& extra, const std::string& form) {
+  auto it = extra.find("failed");
+  if (it == extra.end() || !it->is_object() || it->value("form", "") != form) return nullptr;
+  return &*it;
+}
+
+json stepper(const Page& page, const Release& r, const KindDef& kind) {
+  std::set<std::string> visited = {page.proc().initial_state};
+  for (const auto& t : r.transitions) visited.insert(t.to);
+  json steps = json::array();
+  bool on_path = contains(kind.path, r.state);
+  int n = 0;
+  for (const auto& st : kind.path) {
+    const bool current = st == r.state;
+    const bool done = !current && visited.count(st) && (!on_path || std::find(kind.path.begin(), kind.path.end(), r.state) >
+                                                                         std::find(kind.path.begin(), kind.path.end(), st));
+    steps.push_back({{"name", page.proc().state_name(st, page.lang)}, {"current", current}, {"done", done}, {"n", std::to_string(++n)},
+                     {"status", current ? page.t("release.step_current") : done ? page.t("release.step_done") : page.t("release.step_todo")}});
+  }
+  return steps;
+}
+
+json deliverables(const Page& page, const ReleaseView& v, const json& extra) {
+  const Release& r = v.release;
+  const Procedure& p = *v.proc;
+  const KindDef& kind = *p.kind(r.kind);
+  const bool editable = contains(p.editable_in, r.state);
+  const bool uploader = holds_any(p, page.user(), r, kind.uploaders);
+  const bool reviewer = contains(p.review_states, r.state) && holds_any(p, page.user(), r, p.review_by);
+  json out = json::array();
+  for (const auto& slot : kind.slots) {
+    const SlotDef* def = p.slot(slot);
+    json files = json::array();
+    std::vector<DeliverableFile> in_slot;
+    for (const auto* f : r.files_in(slot)) in_slot.push_back(*f);
+    for (const auto& f : in_slot) {
+      files.push_back({{"name", f.name},
+                       {"size", page.cat->size(page.lang, f.size)},
+                       {"sha256", f.sha256},
+                       {"by", f.uploaded_by},
+                       {"when", page.when(f.uploaded_at)},
+                       {"url", "/api/v1/releases/" + url_part(r.number) + "/deliverables/" + url_part(slot) + "/" + url_part(f.name)}});
+    }
+    json d = {{"slot", slot},
+              {"name", def->label.get(page.lang)},
+              {"generated", def->generated},
+              {"files", files},
+              {"empty", files.empty()},
+              {"can_upload", editable && uploader && !def->generated},
+              {"can_review", reviewer && !files.empty()},
+              {"upload_url", "/api/v1/releases/" + url_part(r.number) + "/deliverables/" + url_part(slot) + "/"}};
+    const std::string digest = slot_digest(r, slot);
+    for (auto it = r.reviews.rbegin(); it != r.reviews.rend(); ++it) {
+      if (it->slot != slot) continue;
+      // A review counts only for the slot content it saw.
+      d["review"] = {{"verdict", page.t("review." + it->verdict)}, {"accepted", it->verdict == "accepted"},
+                     {"observed", it->verdict == "observed"}, {"note", it->note}, {"by", it->by}, {"when", page.when(it->at)},
+                     {"stale", it->slot_digest != digest}};
+      break;
+    }
+    if (const json* f = failed(extra, "review:" + slot)) {
+      d["review_error"] = (*f)["error"];
+      d["review_note"] = f->value("note", "");
+    }
+    if (const json* f = failed(extra, "file:" + slot)) d["file_error"] = (*f)["error"];
+    out.push_back(d);
+  }
+  return out;
+}
+
+json records(const Page& page, const ReleaseView& v) {
+  json out = json::array();
+  for (const auto& rec : v.release.records) {
+    const RecordTypeDef* def = v.proc->record_type(rec.type);
+    json fields = json::array();
+    for (const auto& [k, val] : rec.fields) {
+      fields.push_back({{"label", page.t("field." + k)}, {"value", field_display(page, rec.type, k, val)}});
+    }
+    const bool stale = def && def->signoff && rec.manifest_sha256 != v.manifest_sha256;
+    out.push_back({{"name", v.proc->record_name(rec.type, page.lang)}, {"by", rec.by}, {"when", page.when(rec.at)}, {"fields", fields},
+                   {"stale", stale}});
+  }
+  return out;
+}
+
+json record_forms(const Page& page, const ReleaseView& v, const json& extra) {
+  const Release& r = v.release;
+  const Procedure& p = *v.proc;
+  json out = json::array();
+  for (const auto& def : p.record_types) {
+    if (!def.kinds.empty() && !contains(def.kinds, r.kind)) continue;
+    if (!contains(def.states, r.state)) continue;
+    if (!holds_any(p, page.user(), r, def.by)) continue;
+    std::map<std::string, std::string> values;
+    const json* f = failed(extra, "record:" + def.code);
+    if (f && f->contains("values")) values = (*f)["values"].get<std::map<std::string, std::string>>();
+    if (!f && def.code == "window") {
+      values["from"] = iso_to_local(page, page.office().now() + 3600 * 1000);
+      values["to"] = iso_to_local(page, page.office().now() + 5 * 3600 * 1000);
+    }
+    json form = record_form(page, def, *p.kind(r.kind), values);
+    form["action_url"] = "/releases/" + url_part(r.number) + "/records/" + url_part(def.code);
+    if (f) form["error"] = (*f)["error"];
+    out.push_back(form);
+  }
+  return out;
+}
+
+json signoffs(const Page& page, const ReleaseView& v) {
+  const Release& r = v.release;
+  json out = json::array();
+  for (const auto& t : r.transitions) {
+    const ActionDef* def = v.proc->any_action(t.action, r.kind);
+    if (!def || !def->signoff) continue;
+    out.push_back({{"label", v.proc->action_name(t.action, page.lang)}, {"by", t.by}, {"when", page.when(t.at)},
+                   {"stale", t.manifest_sha256 != v.manifest_sha256}});
+  }
+  for (const auto& rec : r.records) {
+    const RecordTypeDef* def = v.proc->record_type(rec.type);
+    if (!def || !def->signoff || rec.type == "vote") continue;
+    out.push_back({{"label", def->label.get(page.lang)}, {"by", rec.by}, {"when", page.when(rec.at)},
+                   {"stale", rec.manifest_sha256 != v.manifest_sha256}});
+  }
+  return out;
+}
+
+json votes(const Page& page, const ReleaseView& v) {
+  std::map<std::string, const Record*> latest;  // fresh votes, latest per member
+  for (const auto& rec : v.release.records) {
+    if (rec.type == "vote" && rec.manifest_sha256 == v.manifest_sha256) latest[rec.by] = &rec;
+  }
+  int approve = 0, reject = 0;
+  json list = json::array();
+  for (const auto& [by, rec] : latest) {
+    const std::string d = rec->fields.count("decision") ? rec->fields.at("decision") : "";
+    (d == "approve" ? approve : reject) += d == "approve" || d == "reject" ? 1 : 0;
+    list.push_back({{"by", by}, {"decision", field_display(page, "vote", "decision", d)}, {"approve", d == "approve"},
+                    {"note", rec->fields.count("note") ? rec->fields.at("note") : ""}, {"when", page.when(rec->at)}});
+  }
+  const int needed = committee_votes_needed(page.office());
+  return {{"list", list},
+          {"summary", page.fmt("release.votes_summary", {{"approve", std::to_string(approve)}, {"reject", std::to_string(reject)},
+                                                         {"needed", std::to_string(needed)}})}};
+}
+
+json actions(const Page& page, const ReleaseView& v, const json& extra) {
+  json out = json::array();
+  for (const ActionOption& o : v.options) {
+    json a = {{"action", o.action},
+              {"label", v.proc->action_name(o.action, page.lang)},
+              {"to_name", page.fmt("release.action_to", {{"state", v.proc->state_name(o.to, page.lang)}})},
+              {"allowed", o.allowed},
+              {"needs_note", o.needs_note && o.allowed},
+              {"irreversible", o.irreversible},
+              {"id", "act-" + o.action}};
+    if (o.reason) a["reason"] = o.reason->message(page.lang);
+    if (const json* f = failed(extra, "action:" + o.action)) {
+      a["error"] = (*f)["error"];
+      a["note"] = f->value("note", "");
+      a["needs_note"] = o.needs_note || !a["note"].get<std::string>().empty();
+    }
+    out.push_back(a);
+  }
+  // Allowed first, so what the user can do now comes first.
+  std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["allowed"].get<bool>() && !b["allowed"].get<bool>(); });
+  return out;
+}
+
+std::string event_detail(const Page& page, const ReleaseView& v, const AuditEvent& e) {
+  json after = e.after.empty() ? json() : json::parse(e.after, nullptr, false);
+  if (!after.is_object()) return "";
+  if (after.contains("action") && after["action"].is_string()) {
+    std::string s = v.proc->action_name(after["action"].get<std::string>(), page.lang);
+    if (after.contains("state") && after["state"].is_string()) s += " → " + v.proc->state_name(after["state"].get<std::string>(), page.lang);
+    return s;
+  }
+  if (after.contains("type") && after["type"].is_string()) return v.proc->record_name(after["type"].get<std::string>(), page.lang);
+  if (after.contains("verdict") && after["verdict"].is_string()) {
+    return v.proc->slot_name(after.value("slot", ""), page.lang) + ": " + page.t("review." + after["verdict"].get<std::string>());
+  }
+  if (after.contains("slot") && after.contains("name") && after["name"].is_string()) {
+    return v.proc->slot_name(after.value("slot", ""), page.lang) + ": " + after["name"].get<std::string>();
+  }
+  if (after.contains("version") && after["version"].is_string()) return after["version"].get<std::string>();
+  return "";
+}
+
+json timeline(const Page& page, const ReleaseView& v) {
+  json out = json::array();
+  auto events = page.office().events(v.release.number, 0, 1000);
+  if (!events) return out;
+  for (const auto& e : *events) {
+    const std::string key = "event." + e.action;
+    out.push_back({{"when", page.when(e.at)}, {"actor", e.actor}, {"what", page.cat->has(page.lang, key) ? page.t(key) : e.action},
+                   {"detail", event_detail(page, v, e)}});
+  }
+  std::reverse(out.begin(), out.end());  // newest first
+  return out;
+}
+
+}  // namespace
+
+Response release_page(Page& page, const std::string& number, const json& extra, int status) {
+  auto v = page.office().view(number, page.user().username);
+  if (!v) return page.error_page(v.error());
+  const Release& r = v->release;
+  const Procedure& p = *v->proc;
+  const KindDef& kind = *p.kind(r.kind);
+  std::string system_name;
+  if (auto ss = page.office().systems()) {
+    for (const auto& s : *ss) {
+      if (s.code == r.system) system_name = s.name;
+    }
+  }
+  json obs = json::array();
+  for (const auto& o : r.observations) {
+    obs.push_back({{"text", o.text}, {"by", o.by}, {"when", page.when(o.at)}, {"from", p.state_name(o.from_state, page.lang)},
+                   {"action", p.action_name(o.action, page.lang)}});
+  }
+  json data = {{"heading", r.number + " — " + r.title},
+               {"nav_releases", true},
+               {"release",
+                {{"number", r.number},
+                 {"title", r.title},
+                 {"summary", r.summary},
+                 {"system", r.system},
+                 {"system_url", "/systems/" + url_part(r.system)},
+                 {"system_name", system_name},
+                 {"kind", r.kind},
+                 {"kind_name", kind.label.get(page.lang)},
+                 {"version", r.version},
+                 {"state", r.state},
+                 {"state_name", p.state_name(r.state, page.lang)},
+                 {"requester", r.requester},
+                 {"edition", r.edition},
+                 {"created", page.when(r.created_at)},
+                 {"updated", page.when(r.updated_at)},
+                 {"row_version", std::to_string(r.row_version)},
+                 {"manifest", v->manifest_sha256},
+                 {"url", "/releases/" + url_part(r.number)}}},
+               {"steps", stepper(page, r, kind)},
+               {"off_path", contains(kind.path, r.state) ? "" : p.state_name(r.state, page.lang)},
+               {"deliverables", deliverables(page, *v, extra)},
+               {"editable", contains(p.editable_in, r.state)},
+               {"records", records(page, *v)},
+               {"record_forms", record_forms(page, *v, extra)},
+               {"signoffs", signoffs(page, *v)},
+               {"observations", obs},
+               {"actions", actions(page, *v, extra)},
+               {"timeline", timeline(page, *v)},
+               {"emergency", r.kind == "emergency"}};
+  if (r.kind == "emergency") data["votes"] = votes(page, *v);
+  if (auto f = extra.find("failed"); f != extra.end()) data["failed_message"] = (*f)["error"]["message"];
+  if (auto up = page.req.query("uploaded")) {
+    for (const auto& f : r.files) {
+      if (f.slot + "/" + f.name == *up) {
+        data["flash"] = page.fmt("flash.uploaded", {{"name", f.name}, {"sha256", f.sha256}});
+        data["flash_digest"] = f.sha256;
+      }
+    }
+  }
+  return page.render("release", data, status);
+}
+
+void add_release_pages(http::RouteTable& routes, const WebPtr& web) {
+  add_page(routes, web, Method::get, "/releases/{number}",
+           "Release detail: stepper, deliverables, reviews, records, sign-offs, actions, timeline", PageAccess::signed_in,
+           [](Page& page) { return release_page(page, page.req.param("number"), json::object(), 200); });
+}
+
+}  // namespace pasaprod::web

@@ -1,0 +1,106 @@
+// Forms posted on a release: actions (with a confirmation step for irreversible ones),
+// records, reviews, file removal. A refusal re-renders the release page with the reason next
+// to the form and what the user typed kept; nothing is changed.
+#include "web/forms.h"
+#include "web/pages.h"
+
+namespace pasaprod::web {
+
+using http::Method;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+std::string release_url(const std::string& number) { return "/releases/" + url_part(number); }
+
+Response refused(Page& page, const std::string& number, const std::string& form, const Error& e, json more = json::object()) {
+  json failed = {{"form", form}, {"error", page.error_view(e)}};
+  failed.update(more);
+  return release_page(page, number, {{"failed", failed}}, http::http_status(e.code));
+}
+
+std::optional<std::int64_t> row_version(const Page& page) {
+  try {
+    const std::string v = page.form("row_version");
+    if (!v.empty()) return std::stoll(v);
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
+Response act(Page& page) {
+  const std::string number = page.req.param("number");
+  const std::string action = page.form("action");
+  const std::string note = page.form("note");
+  auto v = page.office().view(number, page.user().username);
+  if (!v) return page.error_page(v.error());
+  const ActionOption* option = nullptr;
+  for (const auto& o : v->options) {
+    if (o.action == action) option = &o;
+  }
+  // Irreversible actions ask first; those that will be refused (no note where one is needed)
+  // go straight to the refusal.
+  if (option && option->irreversible && option->allowed && !(option->needs_note && note.empty()) && page.form("confirm") != "1") {
+    json data = {{"title", "confirm"},
+                 {"nav_releases", true},
+                 {"number", number},
+                 {"release_url", release_url(number)},
+                 {"action", action},
+                 {"note", note},
+                 {"row_version", page.form("row_version")},
+                 {"question", page.fmt("confirm.question", {{"action", v->proc->action_name(action, page.lang)},
+                                                            {"number", number},
+                                                            {"state", v->proc->state_name(option->to, page.lang)}})}};
+    return page.render("confirm", data);
+  }
+  auto r = page.office().act(page.caller(), number, {action, note, {}}, row_version(page));
+  if (!r) return refused(page, number, "action:" + action, r.error(), {{"note", note}});
+  return page.redirect(release_url(number) + "?ok=acted");
+}
+
+Response record(Page& page) {
+  const std::string number = page.req.param("number");
+  const std::string type = page.req.param("type");
+  const RecordTypeDef* def = page.proc().record_type(type);
+  if (!def) {
+    return page.error_page(make_error(Code::not_found, "record.unknown", "Tipo de registro desconocido.", "Unknown record type."));
+  }
+  std::map<std::string, std::string> typed;
+  auto fields = record_fields(page, *def, typed);
+  auto r = page.office().record(page.caller(), number, type, fields);
+  if (!r) return refused(page, number, "record:" + type, r.error(), {{"values", typed}});
+  return page.redirect(release_url(number) + "?ok=recorded");
+}
+
+Response review(Page& page) {
+  const std::string number = page.req.param("number");
+  const std::string slot = page.form("slot");
+  const std::string note = page.form("note");
+  auto r = page.office().review(page.caller(), number, slot, page.form("verdict"), note);
+  if (!r) return refused(page, number, "review:" + slot, r.error(), {{"note", note}});
+  return page.redirect(release_url(number) + "?ok=reviewed#slot-" + slot);
+}
+
+Response remove_file(Page& page) {
+  const std::string number = page.req.param("number");
+  const std::string slot = page.form("slot");
+  auto st = page.office().remove_deliverable(page.caller(), number, slot, page.form("name"));
+  if (!st) return refused(page, number, "file:" + slot, st.error());
+  return page.redirect(release_url(number) + "?ok=removed#slot-" + slot);
+}
+
+}  // namespace
+
+void add_release_post_pages(http::RouteTable& routes, const WebPtr& web) {
+  add_page(routes, web, Method::post, "/releases/{number}/act",
+           "Take an action (form: action, note, row_version; confirm=1 for irreversible ones)", PageAccess::signed_in, act);
+  add_page(routes, web, Method::post, "/releases/{number}/records/{type}", "Add a record of SPEC §4.4 (form: f_KEY fields)",
+           PageAccess::signed_in, record);
+  add_page(routes, web, Method::post, "/releases/{number}/review", "Review a deliverable (form: slot, verdict, note)",
+           PageAccess::signed_in, review);
+  add_page(routes, web, Method::post, "/releases/{number}/files/remove", "Remove a deliverable file (form: slot, name)",
+           PageAccess::signed_in, remove_file);
+}
+
+}  // namespace pasaprod::web

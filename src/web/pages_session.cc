@@ -1,0 +1,125 @@
+// Sign-in, sign-out, the language switch and the account page (password, API tokens).
+#include <chrono>
+
+#include "web/pages.h"
+
+namespace pasaprod::web {
+
+using http::Method;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+http::Cookie session_cookie(const Page& page, std::string value, std::chrono::seconds max_age) {
+  return {.name = page.web.api_options().session_cookie, .value = std::move(value), .max_age = max_age,
+          .secure = page.web.api_options().secure_cookies, .same_site = "Lax"};
+}
+
+std::string next_or_inbox(const Page& page) {
+  const std::string next = page.form("next");
+  return is_local_path(next) && next.rfind("/login", 0) != 0 ? next : "/inbox";
+}
+
+Response login_form(Page& page, const std::string& username, const std::optional<Error>& error, int status) {
+  json data = {{"title", "login"}, {"username", username}, {"next", page.query("next")}};
+  if (!page.form("next").empty()) data["next"] = page.form("next");
+  if (error) data["error"] = page.error_view(*error);
+  return page.render("login", data, status);
+}
+
+// The account page; `extra` adds a new token or a form's error.
+Response account_page(Page& page, json extra, int status = 200) {
+  json data = {{"title", "account"}};
+  const User& u = page.user();
+  json roles = json::array();
+  for (const auto& g : u.grants) {
+    roles.push_back({{"role", page.proc().role_name(g.role, page.lang)}, {"system", g.system}});
+  }
+  data["account"] = {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"roles", roles}};
+  json tokens = json::array();
+  if (auto ts = page.web.access().tokens(u.username)) {
+    for (const auto& t : *ts) {
+      tokens.push_back({{"id", std::to_string(t.id)}, {"name", t.name}, {"prefix", t.prefix}, {"created", page.when(t.created_at)},
+                        {"last_used", t.last_used_at ? page.when(t.last_used_at) : page.t("account.never_used")},
+                        {"revoked", t.revoked}});
+    }
+  }
+  data["tokens"] = tokens;
+  data.update(extra);
+  return page.render("account", data, status);
+}
+
+}  // namespace
+
+void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
+  add_page(routes, web, Method::get, "/login", "Sign-in page", PageAccess::anyone, [](Page& page) {
+    if (page.who) return page.redirect("/inbox");
+    return login_form(page, "", std::nullopt, 200);
+  });
+  add_page(routes, web, Method::post, "/login", "Sign in (form)", PageAccess::anyone, [](Page& page) {
+    const std::string username = page.form("username");
+    auto s = page.web.access().sign_in(username, page.form("password"), page.req.client_address());
+    if (!s) return login_form(page, username, s.error(), http::http_status(s.error().code));
+    const auto ttl = std::chrono::seconds((s->record.expires_at - s->record.created_at) / 1000);
+    Response res = page.redirect(next_or_inbox(page));
+    res.set_cookie(session_cookie(page, s->id, ttl));
+    return res;
+  });
+  add_page(routes, web, Method::post, "/logout", "Sign out (form)", PageAccess::signed_in, [](Page& page) {
+    if (auto sid = page.req.cookie(page.web.api_options().session_cookie)) (void)page.web.access().sign_out(*sid);
+    Response res = page.redirect("/login?ok=signed_out");
+    res.set_cookie(session_cookie(page, "", std::chrono::seconds(0)));
+    return res;
+  });
+  add_page(routes, web, Method::post, "/lang", "Switch the language (kept in the user's profile)", PageAccess::anyone, [](Page& page) {
+    const std::string lang = page.form("lang") == "en" ? "en" : "es";
+    if (page.who) {
+      User u = page.user();
+      u.lang = lang;
+      if (auto st = page.office().update_profile(page.caller(), u); !st) return page.error_page(st.error());
+    }
+    const std::string next = page.form("next");
+    Response res = page.redirect(is_local_path(next) ? next : "/");
+    res.set_cookie({.name = "pasaprod_lang", .value = lang, .max_age = std::chrono::seconds(365 * 24 * 3600), .http_only = false,
+                    .secure = page.web.api_options().secure_cookies, .same_site = "Lax"});
+    return res;
+  });
+  add_page(routes, web, Method::get, "/account", "My account: language, password, API tokens", PageAccess::signed_in,
+           [](Page& page) { return account_page(page, json::object()); });
+  add_page(routes, web, Method::post, "/account/password", "Change my password (form)", PageAccess::signed_in, [](Page& page) {
+    const std::string password = page.form("password");
+    if (password != page.form("confirm")) {
+      json err = {{"message", page.t("account.password_mismatch")}, {"field", "confirm"}};
+      return account_page(page, {{"password_error", err}}, 422);
+    }
+    auto st = page.web.access().set_password(page.caller(), page.user().username, password, page.form("current"));
+    if (!st) {
+      json err = page.error_view(st.error());
+      err["field"] = st.error().id == "password.current_wrong" ? "current" : "password";
+      return account_page(page, {{"password_error", err}}, http::http_status(st.error().code));
+    }
+    return page.redirect("/account?ok=password_changed");
+  });
+  add_page(routes, web, Method::post, "/account/tokens", "Create an API token (form; shown once)", PageAccess::signed_in, [](Page& page) {
+    auto t = page.web.access().create_token(page.caller(), page.user().username, page.form("name"));
+    if (!t) {
+      return account_page(page, {{"token_error", page.error_view(t.error())}, {"token_name", page.form("name")}},
+                          http::http_status(t.error().code));
+    }
+    return account_page(page, {{"new_token", {{"token", t->token}, {"name", t->record.name}}}}, 201);
+  });
+  add_page(routes, web, Method::post, "/account/tokens/{id}/revoke", "Revoke an API token (form)", PageAccess::signed_in, [](Page& page) {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(page.req.param("id"));
+    } catch (...) {
+      return page.redirect("/account");
+    }
+    auto st = page.web.access().revoke_token(page.caller(), page.user().username, id);
+    if (!st) return page.error_page(st.error());
+    return page.redirect("/account?ok=token_revoked");
+  });
+}
+
+}  // namespace pasaprod::web

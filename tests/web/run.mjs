@@ -1,0 +1,200 @@
+// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|screenshots|all
+// Each test gets its own server (fresh database) and browser. Exit status 0 = all passed.
+import assert from 'node:assert/strict';
+import { startServer, launch, Person, openRelease, limaLocal, file } from './harness.mjs';
+import { screenshots } from './screenshots.mjs';
+
+// Maintenance release from draft to closed, each step by the person whose role it is.
+async function walk_maintenance(browser, url) {
+  const as = async (u) => new Person(browser, url, u).open();
+  const pedro = await as('pedro.lider');
+  const { number } = await openRelease(pedro, 'SIAGIE', 'maintenance', 'Constancias de matrícula en PDF');
+  assert.equal(await pedro.state(), 'Borrador');
+  // Uploads: one large file through the picker (progress observed), one dropped, the rest picked.
+  const digest = await pedro.upload(number, 'executables', [file('siagie.war', 24 << 20)]);
+  assert.ok(pedro.progress.length >= 1 && pedro.progress.includes(100), 'progress bar reported: ' + pedro.progress.join(','));
+  assert.ok(await pedro.page.locator(`#slot-executables code:text("${digest}")`).count(), 'digest listed in the checklist');
+  await pedro.upload(number, 'backout_plan', [file('plan-marcha-atras.pdf')], { drop: true });
+  for (const slot of ['install_manual', 'user_manual', 'system_manual', 'source_code', 'installers', 'db_scripts']) {
+    await pedro.upload(number, slot, [file(slot + '.zip')]);
+  }
+  // Replace a file (same name) and remove one while editable.
+  await pedro.upload(number, 'installers', [file('extra.zip')]);
+  await pedro.goto('/releases/' + number);
+  await Promise.all([pedro.page.waitForNavigation(),
+    pedro.page.locator('#slot-installers li.file', { hasText: 'extra.zip' }).locator('button').click()]);
+  assert.match(pedro.page.url(), /ok=removed/);
+  await pedro.act(number, 'request_qa');
+  assert.equal(await pedro.state(), 'En Control de Calidad');
+
+  const carla = await as('carla.calidad');
+  await carla.upload(number, 'qa_acceptance', [file('acta-calidad.pdf')]);
+  await carla.act(number, 'qa_accept');
+  await carla.act(number, 'request_production');
+
+  const oscar = await as('oscar.operador');
+  await oscar.goto('/releases/' + number);
+  const slots = await oscar.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
+  assert.ok(slots.length >= 9, 'every slot can be reviewed: ' + slots);
+  for (const slot of slots) await oscar.review(number, slot, 'accepted');
+  await oscar.act(number, 'validate');
+  await oscar.record(number, 'window', { from: limaLocal(-1), to: limaLocal(8) });
+  const ines = await as('ines.infra');
+  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' });
+  const sofia = await as('sofia.seguridad');
+  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' });
+  const diego = await as('diego.dba');
+  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' });
+  await oscar.act(number, 'prepare_report');
+  const rosa = await as('rosa.asi');
+  await rosa.act(number, 'pre_approve');
+  const julia = await as('julia.jefa');
+  await julia.act(number, 'approve');
+  assert.equal(await julia.state(), 'Aprobado');
+  await diego.record(number, 'backup', { what: 'Aplicativo y base SIAGIE', where: '\\\\backup01\\pases', sha256: 'a'.repeat(64) });
+  await oscar.record(number, 'deployment');
+  await oscar.act(number, 'deploy');
+  await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' });
+  await oscar.act(number, 'verify');
+  await oscar.record(number, 'baseline');
+  await carla.record(number, 'cosign', { note: 'Conforme.' });
+  const pablo = await as('pablo.produccion');
+  await pablo.record(number, 'cosign', { note: 'Conforme.' });
+  const ana = await as('ana.funcional');
+  await ana.act(number, 'accept');
+  assert.equal(await ana.state(), 'Cerrado');
+  const timeline = await ana.page.locator('#timeline li').count();
+  assert.ok(timeline > 30, 'timeline lists the events: ' + timeline);
+  await ana.shot('release-closed');
+  for (const p of [pedro, carla, oscar, ines, sofia, diego, rosa, julia, pablo, ana]) await p.close();
+}
+
+// Emergency release: no QA pass; the committee votes and approves.
+async function emergency_committee(browser, url) {
+  const as = async (u) => new Person(browser, url, u).open();
+  const pablo = await as('pablo.produccion');
+  const { number, version } = await openRelease(pablo, 'NEXUS', 'emergency', 'Corrige el cálculo de plazas');
+  assert.match(version, /^\d+\.\d+\.\d+$/, 'an emergency is a patch version');
+  for (const slot of ['source_code', 'db_scripts', 'backout_plan', 'technical_report']) {
+    await pablo.upload(number, slot, [file(slot + '.zip')]);
+  }
+  await pablo.act(number, 'request_production');
+  const oscar = await as('oscar.operador');
+  for (const slot of ['source_code', 'db_scripts', 'backout_plan', 'technical_report']) await oscar.review(number, slot, 'accepted');
+  await oscar.act(number, 'validate');
+  await oscar.record(number, 'window', { from: limaLocal(-1), to: limaLocal(4) });
+  await (await as('ines.infra')).record(number, 'infra_readiness', { note: 'Listo.' });
+  await (await as('sofia.seguridad')).record(number, 'security_conformity', { note: 'Conforme.' });
+  await (await as('diego.dba')).record(number, 'dba_conformity', { note: 'Conforme.' });
+  await oscar.act(number, 'prepare_report');
+
+  const elena = await as('elena.comite');
+  await elena.goto('/releases/' + number);
+  assert.ok(await elena.page.locator('#act-committee_approve button').isDisabled(), 'no quorum yet: disabled');
+  const reason = await elena.page.textContent('#act-committee_approve-reason');
+  assert.ok(reason.length > 10, 'the reason is shown: ' + reason);
+  await elena.record(number, 'vote', { decision: 'approve', note: 'Error crítico en producción.' });
+  const raul = await as('raul.comite');
+  await raul.record(number, 'vote', { decision: 'approve', note: 'Conforme.' });
+  assert.match(await raul.page.textContent('#votes-summary'), /2 a favor/);
+  await raul.shot('emergency-votes');
+  await elena.act(number, 'committee_approve');
+  assert.equal(await elena.state(), 'Aprobado');
+}
+
+// A refused action shows why and changes nothing; a refused form keeps what was typed.
+async function refusal(browser, url) {
+  const carla = await new Person(browser, url, 'carla.calidad').open();
+  await carla.goto('/releases?q=' + encodeURIComponent('Matrícula en línea'));
+  await Promise.all([carla.page.waitForNavigation(), carla.page.locator('table.releases tbody a').first().click()]);
+  const number = carla.page.url().match(/PP-\d{4}-\d{4}/)[0];
+  assert.equal(await carla.state(), 'En Control de Calidad');
+  // qa_accept without the QA acceptance record: disabled, with the missing deliverable named.
+  assert.ok(await carla.page.locator('#act-qa_accept button').isDisabled());
+  assert.match(await carla.page.textContent('#act-qa_accept-reason'), /Acta de conformidad de Calidad/);
+  const before = await carla.page.locator('#timeline li').count();
+  // qa_observe without a note: the server refuses, says why next to the field, changes nothing.
+  await Promise.all([carla.page.waitForNavigation(), carla.page.click('#act-qa_observe button')]);
+  if (await carla.page.locator('#confirm-yes').count()) {  // the confirmation step
+    await Promise.all([carla.page.waitForNavigation(), carla.page.click('#confirm-yes')]);
+  }
+  assert.doesNotMatch(carla.page.url(), /ok=acted/);
+  const err = await carla.page.textContent('#act-qa_observe-error');
+  assert.ok(err.length > 5, 'reason beside the action: ' + err);
+  assert.ok(await carla.page.locator('#failed-message').isVisible());
+  assert.equal(await carla.state(), 'En Control de Calidad');
+  assert.equal(await carla.page.locator('#timeline li').count(), before, 'no event added');
+  await carla.shot('refused-action');
+  // Another user's role: pedro sees qa_accept disabled with the role required.
+  const pedro = await new Person(browser, url, 'pedro.lider').open();
+  await pedro.goto('/releases/' + number);
+  assert.match(await pedro.page.textContent('#act-qa_accept-reason'), /Responsable de Control de Calidad/);
+  // A refused new release form keeps what was typed, with the error next to the version.
+  await pedro.goto('/releases/new');
+  await pedro.page.selectOption('#system', 'SIAGIE');
+  await pedro.page.check('#kind-maintenance');
+  await pedro.page.fill('#version', '9.9');
+  await pedro.page.fill('#title', 'Título que no se pierde');
+  await pedro.page.fill('#summary', 'Resumen que no se pierde');
+  await Promise.all([pedro.page.waitForNavigation(), pedro.page.click('#new-release button[type=submit]')]);
+  assert.match(await pedro.page.textContent('#version-error'), /\d+\.\d+/);
+  assert.equal(await pedro.page.inputValue('#title'), 'Título que no se pierde');
+  assert.equal(await pedro.page.inputValue('#summary'), 'Resumen que no se pierde');
+  assert.equal(await pedro.page.inputValue('#version'), '9.9');
+  await pedro.shot('refused-form');
+}
+
+// The language switch changes every visible string of the page, and is kept in the profile.
+async function language(browser, url) {
+  const pedro = await new Person(browser, url, 'pedro.lider').open();
+  const pages = ['/releases', '/inbox', '/releases/new', '/systems', '/account'];
+  const ui = 'h1, h2, h3, label, legend, th, button, nav a, .help, .count, .pager span, footer, option[value=""], p.none, li.none';
+  const texts = async () => pedro.page.locator(ui).evaluateAll((els) => els
+    .filter((e) => e.offsetParent !== null && !e.closest('.brand') && !e.closest('td'))
+    .map((e) => e.innerText.trim()).filter((t) => t.length > 0));
+  const es = {};
+  for (const p of pages) { await pedro.goto(p); es[p] = await texts(); }
+  assert.equal(await pedro.page.getAttribute('html', 'lang'), 'es');
+  await pedro.goto('/releases');
+  await Promise.all([pedro.page.waitForNavigation(), pedro.page.selectOption('#lang-select', 'en')]);
+  assert.equal(await pedro.page.getAttribute('html', 'lang'), 'en');
+  await pedro.shot('releases-en');
+  for (const p of pages) {
+    await pedro.goto(p);
+    const en = await texts();
+    assert.equal(en.length, es[p].length, p + ': same elements in both languages');
+    const same = en.filter((t, i) => t === es[p][i] && !/^(Email|E-mail|Roles|Error|pasaprod|[A-Z0-9 .—-]+)$/.test(t));
+    assert.deepEqual(same, [], p + ': strings left untranslated');
+  }
+  // Kept per user: a new session comes back in English.
+  const again = await new Person(browser, url, 'pedro.lider').open();
+  assert.equal(await again.page.getAttribute('html', 'lang'), 'en');
+  assert.equal((await again.page.textContent('h1')).trim(), 'My to-do');
+}
+
+const tests = { walk_maintenance, emergency_committee, refusal, language, screenshots };
+
+async function main() {
+  const which = process.argv[2] || 'all';
+  const names = which === 'all' ? Object.keys(tests) : [which];
+  let failed = 0;
+  for (const name of names) {
+    if (!tests[name]) { console.error('unknown test ' + name); process.exit(2); }
+    const server = await startServer();
+    const browser = await launch();
+    const t0 = Date.now();
+    try {
+      await tests[name](browser, server.url);
+      console.log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      console.error(`FAIL ${name}: ${e.stack || e}`);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main();

@@ -1,0 +1,62 @@
+// A screenshot of every main page (desktop, and tablet width for the busiest ones), saved in
+// $PASAPROD_WEB_OUT/screenshots. Also checks nothing overflows sideways at tablet width.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Person, SHOTS } from './harness.mjs';
+
+export async function screenshots(browser, url) {
+  mkdirSync(SHOTS, { recursive: true });
+  const anon = await browser.newContext({ baseURL: url, viewport: { width: 1280, height: 800 } });
+  const lp = await anon.newPage();
+  await lp.goto('/login');
+  await lp.screenshot({ path: path.join(SHOTS, 'login.png'), fullPage: true });
+  await anon.close();
+
+  const julia = await new Person(browser, url, 'julia.jefa').open();
+  await julia.shot('inbox');
+  await julia.goto('/releases');
+  await julia.shot('releases');
+  await julia.goto('/releases?state=pending_approval');
+  const first = julia.page.locator('table.releases tbody a').first();
+  await Promise.all([julia.page.waitForNavigation(), first.click()]);
+  await julia.shot('release-detail');
+  await julia.goto('/systems');
+  await julia.shot('systems');
+  await julia.goto('/systems/SIAGIE');
+  await julia.shot('system-detail');
+  await julia.goto('/admin/settings');
+  await julia.shot('freezes-committee');
+  await julia.goto('/account');
+  await julia.shot('account');
+
+  const pedro = await new Person(browser, url, 'pedro.lider').open();
+  await pedro.goto('/releases/new');
+  await pedro.page.selectOption('#system', 'SIAGIE');
+  await pedro.page.check('#kind-maintenance');
+  await pedro.shot('new-release');
+  await pedro.goto('/releases?q=Foros');
+  await Promise.all([pedro.page.waitForNavigation(), pedro.page.locator('table.releases tbody a').first().click()]);
+  await pedro.shot('release-draft');
+
+  const admin = await new Person(browser, url, 'admin').open();
+  await admin.goto('/admin/users');
+  await admin.shot('admin-users');
+  await admin.goto('/admin/users/ana.funcional');
+  await admin.shot('admin-user');
+
+  // Tablet width: no sideways scrolling on the main pages.
+  const tablet = await new Person(browser, url, 'oscar.operador').open();
+  await tablet.page.setViewportSize({ width: 768, height: 1024 });
+  for (const [name, p] of [['tablet-inbox', '/inbox'], ['tablet-releases', '/releases'], ['tablet-new', '/releases/new']]) {
+    await tablet.goto(p);
+    const overflow = await tablet.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${p} overflows by ${overflow}px at 768px`);
+    await tablet.shot(name);
+  }
+  await tablet.goto('/releases?state=approved');
+  await Promise.all([tablet.page.waitForNavigation(), tablet.page.locator('table.releases tbody a').first().click()]);
+  const overflow = await tablet.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `release detail overflows by ${overflow}px at 768px`);
+  await tablet.shot('tablet-release-detail');
+}
