@@ -6,7 +6,7 @@
 # Usage: bench/api/run.sh [BUILD_DIR]      (default: build; needs pasaprod and pasaprod_api_seed)
 # Environment: RELEASES (100000), EVENTS (1000000), DURATION (10 s per run), CONNECTIONS (32),
 #              THREADS (server threads, 2), WRITERS (wrk threads for the write test, 4),
-#              KEEP=1 (keep the database directory).
+#              UPLOAD_MIB (size of the upload test, 1024; 0 skips it), KEEP=1 (keep the directory).
 set -euo pipefail
 build=${1:-build}
 bin=$build/src/cli/pasaprod
@@ -41,7 +41,9 @@ done
 for w in $(seq 1 "$writers"); do
   "$bin" --db "$db" system add "W$w" --name "Escritura $w" --version 1.0 >/dev/null
 done
+"$bin" --db "$db" system add UP --name "Subidas" --version 1.0 >/dev/null
 "$bin" --db "$db" user add benchlead --name "Líder de prueba" --role project_lead --system W1 >/dev/null
+"$bin" --db "$db" user grant benchlead project_lead --system UP >/dev/null
 for w in $(seq 2 "$writers"); do
   "$bin" --db "$db" user grant benchlead project_lead --system "W$w" >/dev/null
 done
@@ -134,5 +136,27 @@ start=$(date +%s.%N)
 raw_rate=$(awk -v n=$commits -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.0f", n / (e - s)}')
 echo "raw SQLite durable commits/s on this file system: $raw_rate;" \
   "POST /api/v1/releases reached $(awk -v a="${rps[-1]}" -v b="$raw_rate" 'BEGIN {printf "%.1f%%", 100 * a / b}') of it"
-echo "== server: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' ')"
+echo "== server peak memory after the reads and writes: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' ')"
+
+upload_mib=${UPLOAD_MIB:-1024}
+if ((upload_mib > 0)); then
+  # A deliverable streamed to the library through the API (PUT, SHA-256 on the fly, fsync),
+  # beside `sha256sum FILE; cp FILE DEST; sync` of the same file in the same run.
+  file=$dir/build-output.bin
+  head -c $((upload_mib << 20)) /dev/urandom >"$file"
+  number=$(curl -fs -H "$auth" -H 'Content-Type: application/json' \
+    -d '{"system":"UP","kind":"maintenance","version":"1.1","title":"Subida de prueba"}' \
+    "$base/api/v1/releases" | sed -n 's/.*"number":"\(PP-[0-9]*-[0-9]*\)".*/\1/p' | head -1)
+  sync
+  t0=$(date +%s.%N)
+  sha256sum "$file" >/dev/null && cp "$file" "$dir/copy.bin" && sync
+  t1=$(date +%s.%N)
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" -T "$file" \
+    "$base/api/v1/releases/$number/deliverables/executables/build-output.bin")
+  t2=$(date +%s.%N)
+  awk -v mib="$upload_mib" -v a="$t0" -v b="$t1" -v c="$t2" -v st="$status" 'BEGIN {
+    base = mib / (b - a); up = mib / (c - b);
+    printf "upload of %d MiB: HTTP %s; API %.0f MiB/s, sha256sum+cp+sync %.0f MiB/s: %.0f%%\n", mib, st, up, base, 100 * up / base }'
+  echo "== server peak memory after the upload: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' ')"
+fi
 "$bin" --db "$db" --json audit verify | head -c 300; echo

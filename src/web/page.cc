@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "service/office_reports.h"
 #include "web/render.h"
 
 namespace pasaprod::web {
@@ -82,7 +83,9 @@ http::Response Page::render(const std::string& name, json data, int status) cons
     data["me"] = {{"username", who->user.username}, {"name", who->user.name}};
     data["csrf"] = who->csrf_token;
     data["nav_admin"] = holds("admin");
-    data["nav_pmo"] = holds("pmo_specialist") || holds("it_chief") || holds("admin");
+    bool pmo = who->user.holds("admin", "");
+    for (const auto& r : adherence_viewer_roles()) pmo = pmo || who->user.holds(r, "");
+    data["nav_pmo"] = pmo;
   }
   auto body = render_template(*body_tmpl, data);
   if (!body) {

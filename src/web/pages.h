@@ -15,8 +15,9 @@ void add_inbox_pages(http::RouteTable& routes, const WebPtr& web);     // /, /in
 void add_release_list_pages(http::RouteTable& routes, const WebPtr& web);  // /releases, /releases/new
 void add_release_pages(http::RouteTable& routes, const WebPtr& web);   // /releases/{number}
 void add_release_post_pages(http::RouteTable& routes, const WebPtr& web);  // POSTs on a release
-void add_system_pages(http::RouteTable& routes, const WebPtr& web);    // /systems
+void add_system_pages(http::RouteTable& routes, const WebPtr& web);    // /systems, /systems/{code}/library
 void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
+void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
 
 // The release detail page with `extra` merged into its data (a refused form's error and
 // values), answered with `status`.

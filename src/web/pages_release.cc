@@ -206,6 +206,24 @@ std::string event_detail(const Page& page, const ReleaseView& v, const AuditEven
   return "";
 }
 
+json documents(const Page& page, const ReleaseView& v) {
+  json out = json::array();
+  for (const auto& d : v.documents) {
+    const std::string kind_key = "documents.kind_" + d.kind;
+    out.push_back({{"id", std::to_string(d.id)},
+                   {"name", d.name},
+                   {"kind_name", page.cat->has(page.lang, kind_key) ? page.t(kind_key) : d.kind},
+                   {"step", v.proc->action_name(d.step, page.lang)},
+                   {"issued_at", page.when(d.issued_at)},
+                   {"issued_by", d.issued_by},
+                   {"code", d.verification_code},
+                   {"sha256", d.sha256},
+                   {"size", page.cat->size(page.lang, d.size)},
+                   {"url", "/api/v1/releases/" + url_part(v.release.number) + "/documents/" + std::to_string(d.id)}});
+  }
+  return out;
+}
+
 json timeline(const Page& page, const ReleaseView& v) {
   json out = json::array();
   auto events = page.office().events(v.release.number, 0, 1000);
@@ -269,7 +287,9 @@ Response release_page(Page& page, const std::string& number, const json& extra, 
                {"observations", obs},
                {"actions", actions(page, *v, extra)},
                {"timeline", timeline(page, *v)},
+               {"documents", documents(page, *v)},
                {"emergency", r.kind == "emergency"}};
+  data["has_documents"] = !data["documents"].empty();
   if (r.kind == "emergency") data["votes"] = votes(page, *v);
   if (auto f = extra.find("failed"); f != extra.end()) data["failed_message"] = (*f)["error"]["message"];
   if (auto up = page.req.query("uploaded")) {

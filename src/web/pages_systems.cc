@@ -24,6 +24,77 @@ json system_row(const Page& page, const SystemView& v) {
           {"count", page.cat->integer(page.lang, static_cast<std::int64_t>(v.releases.size()))}};
 }
 
+// Where a baseline file can be downloaded: its deliverable or its generated document.
+std::string baseline_file_url(const Baseline& b, const BaselineFile& f) {
+  const std::string base = "/api/v1/releases/" + url_part(b.release);
+  if (f.path.rfind("deliverables/", 0) == 0) {
+    const std::string rest = f.path.substr(13);
+    const auto slash = rest.find('/');
+    if (slash != std::string::npos) return base + "/deliverables/" + url_part(rest.substr(0, slash)) + "/" + url_part(rest.substr(slash + 1));
+  }
+  if (f.path.rfind("documents/", 0) == 0) return base + "/documents/" + url_part(f.path.substr(10));
+  return "";
+}
+
+// The library page of a system: every baseline with its files. `verified_version` (when not
+// "") is re-read from the library and each of its files marked as intact or not.
+Response library_page(Page& page, const std::string& code, const std::string& verified_version) {
+  auto v = page.office().system_view(code);
+  if (!v) return page.error_page(v.error());
+  auto list = page.office().baselines(code);
+  if (!list) return page.error_page(list.error());
+  json baselines = json::array();
+  for (const Baseline& b : *list) {
+    const bool verify = !verified_version.empty() && b.version == verified_version;
+    std::int64_t total = 0, bad = 0;
+    json files = json::array();
+    for (const BaselineFile& f : b.files) {
+      total += f.size;
+      json row = {{"path", f.path}, {"size", page.cat->size(page.lang, f.size)}, {"sha256", f.sha256}, {"url", baseline_file_url(b, f)}};
+      if (verify) {
+        auto actual = page.office().library().rehash(f.sha256);
+        const bool ok = actual && *actual == f.sha256;
+        if (!ok) ++bad;
+        row["checked"] = true;
+        row["ok"] = ok;
+        if (!actual) {
+          row["problem"] = actual.error().message(page.lang);
+        } else if (!ok) {
+          row["problem"] = page.fmt("library.mismatch", {{"sha256", *actual}});
+        }
+      }
+      files.push_back(row);
+    }
+    const std::string url = "/api/v1/systems/" + url_part(b.system) + "/baselines/" + url_part(b.version);
+    json row = {{"version", b.version},
+                {"id", "baseline-" + b.version},
+                {"release", b.release},
+                {"release_url", "/releases/" + url_part(b.release)},
+                {"state_name", page.proc().state_name(b.state, page.lang)},
+                {"frozen_at", page.when(b.frozen_at)},
+                {"frozen_by", b.frozen_by},
+                {"manifest", b.manifest_sha256},
+                {"count", page.fmt("library.count", {{"files", page.cat->integer(page.lang, static_cast<std::int64_t>(b.files.size()))},
+                                                     {"size", page.cat->size(page.lang, total)}})},
+                {"files", files},
+                {"archive_url", url + "/archive"},
+                {"verify_url", "/systems/" + url_part(b.system) + "/library/verify"}};
+    if (verify) {
+      row["verified"] = true;
+      row["verified_ok"] = bad == 0;
+      row["verdict"] = bad == 0 ? page.fmt("library.verified_ok", {{"files", std::to_string(b.files.size())}})
+                                : page.fmt("library.verified_bad", {{"bad", std::to_string(bad)}, {"files", std::to_string(b.files.size())}});
+    }
+    baselines.push_back(row);
+  }
+  json data = {{"heading", page.fmt("library.heading_for", {{"system", v->system.code}})},
+               {"nav_systems", true},
+               {"system", {{"code", v->system.code}, {"name", v->system.name}, {"url", "/systems/" + url_part(v->system.code)}}},
+               {"baselines", baselines},
+               {"empty", baselines.empty()}};
+  return page.render("library", data);
+}
+
 }  // namespace
 
 void add_system_pages(http::RouteTable& routes, const WebPtr& web) {
@@ -56,8 +127,20 @@ void add_system_pages(http::RouteTable& routes, const WebPtr& web) {
                           {"nav_systems", true},
                           {"system", sys},
                           {"releases", releases},
-                          {"new_url", "/releases/new?system=" + url_part(v->system.code)}};
+                          {"new_url", "/releases/new?system=" + url_part(v->system.code)},
+                          {"library_url", "/systems/" + url_part(v->system.code) + "/library"}};
              return page.render("system", data);
+           });
+  add_page(routes, web, Method::get, "/systems/{code}/library", "The library of a system: its baselines per version, with their files",
+           PageAccess::signed_in, [](Page& page) { return library_page(page, page.req.param("code"), ""); });
+  add_page(routes, web, Method::post, "/systems/{code}/library/verify",
+           "Re-reads the stored files of one baseline (form field version) and shows each as intact or not", PageAccess::signed_in,
+           [](Page& page) {
+             const std::string version = page.form("version");
+             if (version.empty()) return page.redirect("/systems/" + url_part(page.req.param("code")) + "/library");
+             auto b = page.office().baseline(page.req.param("code"), version);
+             if (!b) return page.error_page(b.error());
+             return library_page(page, page.req.param("code"), version);
            });
 }
 

@@ -28,6 +28,7 @@ void add_web_routes(http::RouteTable& routes, api::ApiContext& api, WebOptions o
   add_release_post_pages(routes, web);
   add_system_pages(routes, web);
   add_admin_pages(routes, web);
+  add_report_pages(routes, web);
 }
 
 }  // namespace pasaprod::web

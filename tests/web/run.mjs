@@ -1,4 +1,4 @@
-// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|screenshots|all
+// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|documents|screenshots|all
 // Each test gets its own server (fresh database) and browser. Exit status 0 = all passed.
 import assert from 'node:assert/strict';
 import { startServer, launch, Person, openRelease, limaLocal, file } from './harness.mjs';
@@ -172,7 +172,27 @@ async function language(browser, url) {
   assert.equal((await again.page.textContent('h1')).trim(), 'My to-do');
 }
 
-const tests = { walk_maintenance, emergency_committee, refusal, language, screenshots };
+// A closed demo release lists its generated documents; each downloads as a PDF.
+async function documents(browser, url) {
+  const ana = await new Person(browser, url, 'ana.funcional').open();
+  await ana.goto('/releases?state=closed');
+  const links = ana.page.locator('table.releases tbody a');
+  assert.ok(await links.count() >= 1, 'the demo has closed releases');
+  await Promise.all([ana.page.waitForNavigation(), links.first().click()]);
+  assert.equal(await ana.state(), 'Cerrado');
+  const docs = ana.page.locator('#documents a.document-link');
+  assert.ok(await docs.count() >= 1, 'a closed release lists at least one document');
+  assert.match(await ana.page.locator('#documents code.vcode').first().innerText(), /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  const href = await docs.first().getAttribute('href');
+  assert.match(href, /^\/api\/v1\/releases\/PP-\d{4}-\d{4}\/documents\/\d+$/);
+  const res = await ana.page.request.get(href);
+  assert.equal(res.status(), 200, 'document download answers 200');
+  assert.match(res.headers()['content-type'], /^application\/pdf/);
+  assert.equal((await res.body()).subarray(0, 5).toString(), '%PDF-');
+  await ana.shot('release-documents');
+}
+
+const tests = { walk_maintenance, emergency_committee, refusal, language, documents, screenshots };
 
 async function main() {
   const which = process.argv[2] || 'all';

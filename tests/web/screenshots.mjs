@@ -25,12 +25,44 @@ export async function screenshots(browser, url) {
   await julia.shot('systems');
   await julia.goto('/systems/SIAGIE');
   await julia.shot('system-detail');
+  // The library of a system with baselines (closed demo releases), verified from the page.
+  await julia.goto('/systems/SIAGIE/library');
+  const baseline = julia.page.locator('section.baseline').first();
+  assert.ok(await baseline.count(), 'SIAGIE has a baseline in the demo');
+  assert.ok(await baseline.locator('a.archive-link').count(), 'archive download link');
+  assert.ok(await baseline.locator('table.baseline-files tbody tr').count() > 0, 'baseline files listed');
+  for (const link of [baseline.locator('a.archive-link'), baseline.locator('table.baseline-files a').first()]) {
+    const res = await julia.page.request.get(await link.getAttribute('href'));
+    assert.equal(res.status(), 200, 'download ' + await link.getAttribute('href'));
+  }
+  await julia.shot('system-library');
+  await Promise.all([julia.page.waitForNavigation(), baseline.locator('form.verify-form button').click()]);
+  const verified = julia.page.locator('section.baseline .verdict');
+  assert.equal(await verified.count(), 1, 'verification result shown');
+  assert.ok(await julia.page.locator('section.baseline td.check-result .badge.ok').count() > 0, 'files marked intact');
+  assert.equal(await julia.page.locator('section.baseline td.check-result .badge.warn').count(), 0, 'no mismatch in a fresh library');
+  await julia.shot('system-library-verified');
+  // The PMO adherence report (the IT chief may see it; it is in the navigation).
+  assert.ok(await julia.page.locator('nav a[href="/adherence"]').count(), 'adherence linked in the navigation');
+  await julia.goto('/adherence');
+  assert.ok(await julia.page.locator('#controls-table tbody tr').count() >= 10, 'per-control table');
+  assert.match(await julia.page.textContent('#fig-requests dd'), /^\d+$/);
+  for (const id of ['#chart-adherence', '#chart-deployments']) {
+    const ok = await julia.page.locator(id).evaluate((img) => img.complete && img.naturalWidth > 0);
+    assert.ok(ok, id + ' drawn');
+  }
+  for (const id of ['#download-csv', '#download-pdf']) {
+    const res = await julia.page.request.get(await julia.page.getAttribute(id, 'href'));
+    assert.equal(res.status(), 200, id);
+  }
+  await julia.shot('adherence');
   await julia.goto('/admin/settings');
   await julia.shot('freezes-committee');
   await julia.goto('/account');
   await julia.shot('account');
 
   const pedro = await new Person(browser, url, 'pedro.lider').open();
+  assert.equal(await pedro.page.locator('nav a[href="/adherence"]').count(), 0, 'no adherence link for a developer lead');
   await pedro.goto('/releases/new');
   await pedro.page.selectOption('#system', 'SIAGIE');
   await pedro.page.check('#kind-maintenance');
