@@ -24,6 +24,9 @@ inline http::Response problem(const http::Request& req, const Error& e) { return
 std::string jstr(const nlohmann::json& body, const char* key);
 // invalid_argument naming a missing or malformed field.
 Error bad_field(const std::string& field, const std::string& es, const std::string& en);
+// RFC 6266 Content-Disposition "attachment" for a download named `name`: an ASCII fallback
+// and the UTF-8 name.
+std::string disposition(const std::string& name);
 // The row_version from an If-Match header ("\"7\"" or "7"), if any.
 std::optional<std::int64_t> if_match(const http::Request& req);
 

@@ -26,8 +26,6 @@ class ArchiveBody final : public http::BodySource {
   std::unique_ptr<TarStream> tar_;
 };
 
-std::string attachment(const std::string& ascii_name) { return "attachment; filename=\"" + ascii_name + "\""; }
-
 }  // namespace
 
 void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
@@ -59,7 +57,7 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
                 auto src = http::FileSource::open(ctx.office.library().path_of(d->sha256).string());
                 if (!src) return problem(req, src.error());
                 return Response::file(std::move(*src), "application/pdf", d->sha256)
-                    .set_header("Content-Disposition", attachment(d->name))
+                    .set_header("Content-Disposition", disposition(d->name))
                     .set_header("X-Content-SHA256", d->sha256)
                     .set_header("X-Verification-Code", d->verification_code);
               }});
@@ -101,7 +99,7 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
                 auto a = ctx.office.baseline_archive(req.param("code"), req.param("version"));
                 if (!a) return problem(req, a.error());
                 return Response::stream(std::make_shared<ArchiveBody>(std::move(a->stream)), "application/x-tar", a->etag)
-                    .set_header("Content-Disposition", attachment(a->file_name));
+                    .set_header("Content-Disposition", disposition(a->file_name));
               }});
   routes.add({.method = Method::get,
               .pattern = "/api/v1/settings/documents",

@@ -44,7 +44,8 @@ std::string content_type_for(const std::string& name) {
   return "application/octet-stream";
 }
 
-// RFC 6266 Content-Disposition with an ASCII fallback and the UTF-8 name.
+}  // namespace
+
 std::string disposition(const std::string& name) {
   std::string ascii, encoded;
   static const char* hex = "0123456789ABCDEF";
@@ -60,8 +61,6 @@ std::string disposition(const std::string& name) {
   }
   return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
-
-}  // namespace
 
 void add_file_routes(http::RouteTable& routes, ApiContext& ctx) {
   const std::string pattern = "/api/v1/releases/{number}/deliverables/{slot}/{filename}";

@@ -30,7 +30,7 @@ Response answer(ApiContext& ctx, Request& req, const std::string& format, bool d
   if (!f) return problem(req, f.error());
   Response r = Response::text(std::move(f->body));
   r.set_header("Content-Type", f->content_type);
-  if (download) r.set_header("Content-Disposition", "attachment; filename=\"" + f->filename + "\"");
+  if (download) r.set_header("Content-Disposition", disposition(f->filename));
   return r;
 }
 

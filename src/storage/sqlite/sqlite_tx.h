@@ -17,6 +17,50 @@ namespace pasaprod::sqlite {
 // search_text column and the query go through it, so matching is a plain substring test.
 std::string fold_search(std::string_view text);
 
+// The structured part of a filter as a WHERE clause over numbered parameters ?1..?6.
+struct ReleaseWhere {
+  const ReleaseFilter& f;
+  std::string sql = "WHERE 1 = 1";
+  bool any = false;  // some structured filter is set
+
+  // Scans of many rows: with a state filter, releases_by_state answers every combination from
+  // the index alone (it alone carries the state, schema v4); left to itself the planner may
+  // pick a narrower index and read table rows to check the state.
+  std::string scan_from() const {
+    return f.state.empty() ? "FROM releases " : "FROM releases INDEXED BY releases_by_state ";
+  }
+
+  explicit ReleaseWhere(const ReleaseFilter& filter) : f(filter) {
+    add(!f.state.empty(), " AND state = ?1");
+    add(!f.system.empty(), " AND system = ?2");
+    add(!f.kind.empty(), " AND kind = ?3");
+    add(!f.requester.empty(), " AND requester = ?4");
+    add(f.created_from != 0, " AND created_at >= ?5");
+    add(f.created_to != 0, " AND created_at < ?6");
+  }
+  void add(bool on, const char* fragment) {
+    if (!on) return;
+    sql += fragment;
+    any = true;
+  }
+  void bind(Stmt& st) const {
+    if (!f.state.empty()) st.bind(1, f.state);
+    if (!f.system.empty()) st.bind(2, f.system);
+    if (!f.kind.empty()) st.bind(3, f.kind);
+    if (!f.requester.empty()) st.bind(4, f.requester);
+    if (f.created_from != 0) st.bind(5, f.created_from);
+    if (f.created_to != 0) st.bind(6, f.created_to);
+  }
+};
+
+// The columns of a releases row that read_release_row() reads, in its order.
+inline constexpr const char* kReleaseColumns =
+    "number, system, kind, version, declared_major, title, summary, requester, state, edition, created_at, "
+    "updated_at, row_version";
+// Fills r's own fields (not files, reviews, records, transitions, observations) from a row
+// selected with kReleaseColumns first.
+void read_release_row(const Stmt& st, Release& r);
+
 // REQUIRES: db has an open transaction for the object's whole life (BEGIN for reads, BEGIN
 // IMMEDIATE for writes); write methods are only called when it is a write transaction.
 class SqliteTx final : public WriteTx {

@@ -16,36 +16,13 @@
 namespace pasaprod::sqlite {
 namespace {
 
-// The structured part of the filter over fixed parameters ?1..?6; values are always bound.
-struct HistoryWhere {
-  const ReleaseFilter& f;
-  std::string sql = "WHERE 1 = 1";
-
-  explicit HistoryWhere(const ReleaseFilter& filter) : f(filter) {
-    if (!f.state.empty()) sql += " AND state = ?1";
-    if (!f.system.empty()) sql += " AND system = ?2";
-    if (!f.kind.empty()) sql += " AND kind = ?3";
-    if (!f.requester.empty()) sql += " AND requester = ?4";
-    if (f.created_from != 0) sql += " AND created_at >= ?5";
-    if (f.created_to != 0) sql += " AND created_at < ?6";
-  }
-  void bind(Stmt& st) const {
-    if (!f.state.empty()) st.bind(1, f.state);
-    if (!f.system.empty()) st.bind(2, f.system);
-    if (!f.kind.empty()) st.bind(3, f.kind);
-    if (!f.requester.empty()) st.bind(4, f.requester);
-    if (f.created_from != 0) st.bind(5, f.created_from);
-    if (f.created_to != 0) st.bind(6, f.created_to);
-  }
-};
-
 // A child table's rows, column 0 being the release number, ordered by it.
 struct ChildCursor {
   Stmt st;
   bool has = false;
   std::string_view key;  // valid until the next step
 
-  ChildCursor(Connection& db, const std::string& sql, const HistoryWhere& where) : st(db.prepare(sql)) {
+  ChildCursor(Connection& db, const std::string& sql, const ReleaseWhere& where) : st(db.prepare(sql)) {
     where.bind(st);
     next();
   }
@@ -107,12 +84,9 @@ std::map<std::string, std::string> parse_fields(std::string_view json_text) {
 }  // namespace
 
 void SqliteTx::for_each_release_history(const ReleaseFilter& filter, const std::function<void(const Release&)>& fn) {
-  const HistoryWhere where(filter);
+  const ReleaseWhere where(filter);
   const std::string of_releases = " WHERE release IN (SELECT number FROM releases " + where.sql + ") ORDER BY release";
-  Stmt rel = db_.prepare(
-      "SELECT number, system, kind, version, declared_major, title, summary, requester, state, edition, created_at, "
-      "updated_at, row_version FROM releases " +
-      where.sql + " ORDER BY number");
+  Stmt rel = db_.prepare(std::string("SELECT ") + kReleaseColumns + " FROM releases " + where.sql + " ORDER BY number");
   where.bind(rel);
   ChildCursor files(db_, "SELECT release, slot, name, size, uploaded_by, uploaded_at FROM release_files" + of_releases, where);
   ChildCursor reviews(db_, "SELECT release, slot, verdict, note, by_user, at FROM reviews" + of_releases + ", id", where);
@@ -124,19 +98,7 @@ void SqliteTx::for_each_release_history(const ReleaseFilter& filter, const std::
 
   Release r;
   while (rel.step()) {
-    r.number = rel.text(0);
-    r.system = rel.text(1);
-    r.kind = rel.text(2);
-    r.version = rel.text(3);
-    r.declared_major = rel.integer(4) != 0;
-    r.title = rel.text(5);
-    r.summary = rel.text(6);
-    r.requester = rel.text(7);
-    r.state = rel.text(8);
-    r.edition = rel.text(9);
-    r.created_at = rel.integer(10);
-    r.updated_at = rel.integer(11);
-    r.row_version = rel.integer(12);
+    read_release_row(rel, r);
     r.files.clear();
     r.reviews.clear();
     r.records.clear();

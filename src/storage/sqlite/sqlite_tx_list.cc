@@ -44,42 +44,6 @@ std::size_t code_points(std::string_view text) {
   }));
 }
 
-// The structured part of a filter as a WHERE clause over numbered parameters ?1..?6.
-struct Where {
-  const ReleaseFilter& f;
-  std::string sql = "WHERE 1 = 1";
-  bool any = false;
-
-  // Scans of many rows: with a state filter, releases_by_state answers every combination from
-  // the index alone (it alone carries the state, schema v4); left to itself the planner may
-  // pick a narrower index and read table rows to check the state.
-  std::string scan_from() const {
-    return f.state.empty() ? "FROM releases " : "FROM releases INDEXED BY releases_by_state ";
-  }
-
-  explicit Where(const ReleaseFilter& filter) : f(filter) {
-    add(!f.state.empty(), " AND state = ?1");
-    add(!f.system.empty(), " AND system = ?2");
-    add(!f.kind.empty(), " AND kind = ?3");
-    add(!f.requester.empty(), " AND requester = ?4");
-    add(f.created_from != 0, " AND created_at >= ?5");
-    add(f.created_to != 0, " AND created_at < ?6");
-  }
-  void add(bool on, const char* fragment) {
-    if (!on) return;
-    sql += fragment;
-    any = true;
-  }
-  void bind(Stmt& st) const {
-    if (!f.state.empty()) st.bind(1, f.state);
-    if (!f.system.empty()) st.bind(2, f.system);
-    if (!f.kind.empty()) st.bind(3, f.kind);
-    if (!f.requester.empty()) st.bind(4, f.requester);
-    if (f.created_from != 0) st.bind(5, f.created_from);
-    if (f.created_to != 0) st.bind(6, f.created_to);
-  }
-};
-
 // Ids of the releases whose folded text contains `needle`, ascending.
 std::vector<std::int64_t> text_matches(Connection& db, const std::string& needle) {
   std::vector<std::int64_t> ids;
@@ -102,7 +66,7 @@ std::vector<std::int64_t> text_matches(Connection& db, const std::string& needle
 }  // namespace
 
 ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
-  const Where where(f);
+  const ReleaseWhere where(f);
   const std::size_t limit = static_cast<std::size_t>(std::max(f.limit, 0));
   const std::size_t offset = static_cast<std::size_t>(std::max(f.offset, 0));
   const std::string order = " ORDER BY created_at DESC, number DESC";

@@ -180,27 +180,28 @@ std::vector<System> SqliteTx::systems() {
   return out;
 }
 
+void read_release_row(const Stmt& st, Release& r) {
+  r.number = st.text(0);
+  r.system = st.text(1);
+  r.kind = st.text(2);
+  r.version = st.text(3);
+  r.declared_major = st.integer(4) != 0;
+  r.title = st.text(5);
+  r.summary = st.text(6);
+  r.requester = st.text(7);
+  r.state = st.text(8);
+  r.edition = st.text(9);
+  r.created_at = st.integer(10);
+  r.updated_at = st.integer(11);
+  r.row_version = st.integer(12);
+}
+
 Result<Release> SqliteTx::release(const std::string& number) {
   Release r;
   {
-    Stmt st = db_.query(
-        "SELECT number, system, kind, version, declared_major, title, summary, requester, "
-        "state, edition, created_at, updated_at, row_version FROM releases WHERE number = ?",
-        number);
+    Stmt st = db_.query(std::string("SELECT ") + kReleaseColumns + " FROM releases WHERE number = ?", number);
     if (!st.step()) return not_found("la solicitud", "request", number);
-    r.number = st.text(0);
-    r.system = st.text(1);
-    r.kind = st.text(2);
-    r.version = st.text(3);
-    r.declared_major = st.integer(4) != 0;
-    r.title = st.text(5);
-    r.summary = st.text(6);
-    r.requester = st.text(7);
-    r.state = st.text(8);
-    r.edition = st.text(9);
-    r.created_at = st.integer(10);
-    r.updated_at = st.integer(11);
-    r.row_version = st.integer(12);
+    read_release_row(st, r);
   }
   {
     Stmt st = db_.query(
