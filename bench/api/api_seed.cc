@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "audit/file_anchor.h"
+#include "bench/common/synthetic_text.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace pasaprod {
@@ -43,8 +44,6 @@ constexpr const char* kPath[][3] = {
     {"verify", "deployed", "verified"},         {"accept", "verified", "closed"},
 };
 constexpr int kPathLength = sizeof(kPath) / sizeof(kPath[0]);
-constexpr const char* kWords[] = {"planillas", "tesorería", "logística", "portal", "reportes", "migración",
-                                  "seguridad", "contratos", "presupuesto", "inventario", "trámite", "firma"};
 
 int run(const Args& a) {
   audit::FileAnchor anchor(a.db + ".anchor");
@@ -67,8 +66,8 @@ int run(const Args& a) {
         r.system = a.systems[static_cast<std::size_t>(i) % a.systems.size()];
         r.kind = i % 10 == 0 ? "emergency" : (i % 10 < 3 ? "project" : "maintenance");
         r.version = fmt::format("{}.{}", 1 + i / 5000, i % 5000);
-        r.title = fmt::format("Cambio en {} de {} #{}", kWords[i % 12], kWords[(i / 12) % 12], i);
-        r.summary = fmt::format("Actualiza el módulo de {} y corrige incidencias ({}).", kWords[(i / 7) % 12], i * 7919 % 100003);
+        r.title = bench::synthetic_title(i);
+        r.summary = bench::synthetic_summary(i);
         r.requester = a.requester;
         const int steps = std::min<long>(kPathLength, per_release - 1) > 0 ? (i * 7) % (kPathLength + 1) : 0;
         r.state = steps == 0 ? "draft" : kPath[steps - 1][2];

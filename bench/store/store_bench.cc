@@ -1,7 +1,8 @@
 // Store benchmark (bench/README.md, "store"):
 //   (a) raw SQLite durable commits/s: WAL, synchronous=FULL, one small INSERT per transaction;
 //   (b) actions/s through SqliteStore::write doing what an action does (bump_release +
-//       add_transition + append_event), without and with a FileAnchor, and the ratio to (a);
+//       add_transition + append_event), without a FileAnchor, with it synchronous and with it in
+//       the background (SqliteStore::AnchorMode), and the ratio to (a);
 //   (c) releases(filter) latency with --releases rows (median and p99 per filter kind);
 //   (d) (a) and (b) again with --writers threads at once (default 4), as a server runs them.
 //
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "audit/file_anchor.h"
+#include "bench/common/synthetic_text.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace pasaprod {
@@ -55,17 +57,6 @@ void check(const Status& st) {
 }
 
 // Runs op repeatedly for `seconds`; returns operations per second.
-double rate(double seconds, const std::function<void()>& op) {
-  const auto start = Clock::now();
-  const auto until = start + std::chrono::duration<double>(seconds);
-  long n = 0;
-  while (Clock::now() < until) {
-    op();
-    ++n;
-  }
-  return n / std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // (a) one INSERT per durable transaction on a bare SQLite file.
 class RawSqlite {
  public:
@@ -100,8 +91,12 @@ class RawSqlite {
 // thread, so concurrent writers never conflict on a row_version).
 class Actions {
  public:
-  Actions(const std::string& path, AuditAnchor* anchor, int releases = 1) : versions_(releases, 0) {
-    auto opened = SqliteStore::open(path, anchor);
+  Actions(const std::string& path, AuditAnchor* anchor, int releases = 1,
+          SqliteStore::AnchorMode mode = SqliteStore::AnchorMode::synchronous)
+      : versions_(releases, 0) {
+    SqliteStore::Options options;
+    options.anchor_mode = mode;
+    auto opened = SqliteStore::open(path, anchor, options);
     check(opened.ok() ? ok_status() : Status(opened.error()));
     store_ = std::move(*opened);
     check(store_->write([&](WriteTx& tx) -> Status {
@@ -143,6 +138,7 @@ class Actions {
     }));
     ++versions_[static_cast<std::size_t>(release)];
   }
+  void flush() { check(store_->flush_anchor()); }
 
  private:
   static std::string number(int i) { return fmt::format("PP-2026-{:04}", i + 1); }
@@ -150,9 +146,10 @@ class Actions {
   std::vector<std::int64_t> versions_;
 };
 
-// Runs op(thread) on `threads` threads for `seconds`; returns operations per second (all
-// threads together).
-double rate_threads(double seconds, int threads, const std::function<void(int)>& op) {
+// Runs op(thread) on `threads` threads for `seconds`, then `finish` (if any) inside the timed
+// span; returns operations per second (all threads together).
+double rate_threads(double seconds, int threads, const std::function<void(int)>& op,
+                    const std::function<void()>& finish = {}) {
   std::atomic<long> total{0};
   const auto start = Clock::now();
   const auto until = start + std::chrono::duration<double>(seconds);
@@ -168,6 +165,7 @@ double rate_threads(double seconds, int threads, const std::function<void(int)>&
     });
   }
   for (auto& th : pool) th.join();
+  if (finish) finish();
   return static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -189,6 +187,44 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
+struct Variant {
+  std::string label;
+  std::function<void(int)> op;    // one operation on thread t
+  std::function<void()> finish;   // inside the timed span, after the last op (may be empty)
+};
+
+// Measures `raw` and each variant with `threads` threads, --rounds times. In each round raw is
+// measured before the first variant and after every variant, and each variant's ratio is to
+// the mean of the raw rates measured just before and just after it: the disk's durable-commit
+// rate here drifts by 2-10x within minutes, so only neighbouring measurements compare.
+// Prints the median rate of each and the median of its per-round ratios.
+void compare(const Args& args, const std::string& tag, int threads, const std::function<void(int)>& raw,
+             const std::vector<Variant>& variants) {
+  std::vector<double> raw_rates;
+  std::vector<std::vector<double>> rates(variants.size()), ratios(variants.size());
+  for (int r = 0; r < args.rounds; ++r) {
+    double before = rate_threads(args.seconds, threads, raw);
+    raw_rates.push_back(before);
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      const double x = rate_threads(args.seconds, threads, variants[v].op, variants[v].finish);
+      const double after = rate_threads(args.seconds, threads, raw);
+      raw_rates.push_back(after);
+      rates[v].push_back(x);
+      ratios[v].push_back(x / ((before + after) / 2));
+      before = after;
+    }
+  }
+  fmt::print("{} {} writer thread(s)\n", tag, threads);
+  fmt::print("    raw SQLite durable commits/s      {:8.1f}   (median; min {:.1f}, max {:.1f})\n",
+             percentile(raw_rates, 0.5), percentile(raw_rates, 0), percentile(raw_rates, 1));
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    fmt::print("    {:<33} {:8.1f}   ratio {:5.1f}% (target >= 50%)\n", variants[v].label,
+               percentile(rates[v], 0.5), 100 * percentile(ratios[v], 0.5));
+  }
+  fmt::print("    (medians of {} rounds of {} s each; load average now {})\n\n", args.rounds,
+             args.seconds, load_average());
+}
+
 // (c) fills a store with n releases spread over systems, kinds, states, requesters and
 // three years, with varied titles.
 void populate(SqliteStore& store, int n) {
@@ -197,9 +233,6 @@ void populate(SqliteStore& store, int n) {
                                             "closed", "closed", "rejected", "cancelled"};
   static constexpr const char* kKinds[] = {"project", "maintenance", "maintenance",
                                            "emergency"};
-  static constexpr const char* kWords[] = {"planillas", "tesorería", "logística", "portal",
-                                           "reportes", "migración", "seguridad", "contratos",
-                                           "presupuesto", "inventario", "trámite", "firma"};
   check(store.write([&](WriteTx& tx) -> Status {
     for (int i = 1; i <= n; ++i) {
       Release r;
@@ -208,9 +241,8 @@ void populate(SqliteStore& store, int n) {
       r.system = fmt::format("SYS{:02}", i % 40);
       r.kind = kKinds[i % 4];
       r.version = fmt::format("{}.{}", i % 9 + 1, i % 17);
-      r.title = fmt::format("Cambio en {} de {} #{}", kWords[i % 12], kWords[(i / 12) % 12], i);
-      r.summary = fmt::format("Actualiza el módulo de {} y corrige incidencias ({}).",
-                              kWords[(i / 7) % 12], i * 7919 % 100003);
+      r.title = bench::synthetic_title(i);
+      r.summary = bench::synthetic_summary(i);
       r.requester = fmt::format("user{:03}", i % 150);
       r.state = kStates[(i * 7) % 12];
       r.edition = "02";
@@ -264,27 +296,17 @@ int run(const Args& args) {
   fs::create_directories(args.dir);
   fmt::print("store benchmark in {} (sqlite {})\n\n", args.dir, sqlite3_libversion());
 
-  // (a) and (b), alternated round by round so a change in disk speed hits all alike.
+  // (a) and (b), and (d) with --writers threads.
   RawSqlite raw(args.dir + "/raw.db");
   Actions plain(args.dir + "/actions.db", nullptr);
   audit::FileAnchor anchor(args.dir + "/audit.anchor");
   Actions anchored(args.dir + "/actions-anchored.db", &anchor);
-  std::vector<double> r_raw, r_plain, r_anchored;
-  for (int i = 0; i < args.rounds; ++i) {
-    r_raw.push_back(rate(args.seconds, [&] { raw.commit_one(); }));
-    r_plain.push_back(rate(args.seconds, [&] { plain.act(); }));
-    r_anchored.push_back(rate(args.seconds, [&] { anchored.act(); }));
-  }
-  const double a = percentile(r_raw, 0.5);
-  const double b = percentile(r_plain, 0.5);
-  const double c = percentile(r_anchored, 0.5);
-  fmt::print("(a) raw SQLite durable commits/s      {:8.1f}\n", a);
-  fmt::print("(b) actions/s via SqliteStore::write  {:8.1f}   ratio {:5.1f}% (target >= 50%)\n",
-             b, 100 * b / a);
-  fmt::print("    same, with FileAnchor             {:8.1f}   ratio {:5.1f}%\n", c,
-             100 * c / a);
-  fmt::print("    (median of {} rounds of {} s each; load average now {})\n\n", args.rounds,
-             args.seconds, load_average());
+  audit::FileAnchor anchor_bg(args.dir + "/audit-bg.anchor");
+  Actions anchored_bg(args.dir + "/actions-anchored-bg.db", &anchor_bg, 1, SqliteStore::AnchorMode::background);
+  compare(args, "(b)", 1, [&](int) { raw.commit_one(); },
+          {{"actions/s via SqliteStore::write", [&](int) { plain.act(); }, {}},
+           {"same, with FileAnchor (sync)", [&](int) { anchored.act(); }, {}},
+           {"same, FileAnchor in background", [&](int) { anchored_bg.act(); }, [&] { anchored_bg.flush(); }}});
 
   if (args.writers > 1) {
     // (d) as a server runs them: several writer threads at once, each on its own request.
@@ -294,22 +316,13 @@ int run(const Args& args) {
     audit::FileAnchor anchor_mt(args.dir + "/audit-mt.anchor");
     Actions plain_mt(args.dir + "/actions-mt.db", nullptr, args.writers);
     Actions anchored_mt(args.dir + "/actions-anchored-mt.db", &anchor_mt, args.writers);
-    std::vector<double> m_raw, m_plain, m_anchored;
-    for (int i = 0; i < args.rounds; ++i) {
-      m_raw.push_back(rate_threads(args.seconds, args.writers, [&](int t) { raws[static_cast<std::size_t>(t)]->commit_one(); }));
-      m_plain.push_back(rate_threads(args.seconds, args.writers, [&](int t) { plain_mt.act(t); }));
-      m_anchored.push_back(rate_threads(args.seconds, args.writers, [&](int t) { anchored_mt.act(t); }));
-    }
-    const double ma = percentile(m_raw, 0.5);
-    const double mb = percentile(m_plain, 0.5);
-    const double mc = percentile(m_anchored, 0.5);
-    fmt::print("(d) {} writer threads at once\n", args.writers);
-    fmt::print("    raw SQLite durable commits/s      {:8.1f}   ({:.0f}% of a)\n", ma, 100 * ma / a);
-    fmt::print("    actions/s via SqliteStore::write  {:8.1f}   ratio {:5.1f}% of raw with as many threads\n", mb,
-               100 * mb / ma);
-    fmt::print("    same, with FileAnchor             {:8.1f}   ratio {:5.1f}% (target >= 50%)\n", mc, 100 * mc / ma);
-    fmt::print("    (median of {} rounds of {} s each; load average now {})\n\n", args.rounds, args.seconds,
-               load_average());
+    audit::FileAnchor anchor_mt_bg(args.dir + "/audit-mt-bg.anchor");
+    Actions anchored_mt_bg(args.dir + "/actions-anchored-mt-bg.db", &anchor_mt_bg, args.writers,
+                           SqliteStore::AnchorMode::background);
+    compare(args, "(d)", args.writers, [&](int t) { raws[static_cast<std::size_t>(t)]->commit_one(); },
+            {{"actions/s via SqliteStore::write", [&](int t) { plain_mt.act(t); }, {}},
+             {"same, with FileAnchor (sync)", [&](int t) { anchored_mt.act(t); }, {}},
+             {"same, FileAnchor in background", [&](int t) { anchored_mt_bg.act(t); }, [&] { anchored_mt_bg.flush(); }}});
   }
 
   if (args.releases <= 0) return 0;

@@ -37,10 +37,10 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "first: kind, step, name, sha256, size, verification_code, issued_at, url.",
               .tags = {"documents"},
               .handler = [&ctx](Request& req) {
-                auto v = ctx.office.view(req.param("number"), "");
-                if (!v) return problem(req, v.error());
+                auto docs = ctx.office.documents(req.param("number"));
+                if (!docs) return problem(req, docs.error());
                 json items = json::array();
-                for (const auto& d : v->documents) items.push_back(document_json(d));
+                for (const auto& d : *docs) items.push_back(document_json(d));
                 return Response::json({{"items", items}});
               }});
   routes.add({.method = Method::get,

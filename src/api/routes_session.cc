@@ -151,6 +151,41 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
                 auto st = ctx.access.revoke_token(caller(req), principal(req)->user.username, id);
                 return st ? Response::empty() : problem(req, st.error());
               }});
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/admin/tokens",
+              .auth = Auth::admin,
+              .summary = "Every user's API tokens",
+              .description = "Administrators only: every token of every user (revoked included), newest first, with `username`, "
+                             "name, prefix, creation and last use. Tokens do not expire; the secrets are never shown.",
+              .tags = {"tokens"},
+              .handler = [&ctx](Request& req) {
+                auto ts = ctx.access.all_tokens(caller(req));
+                if (!ts) return problem(req, ts.error());
+                json items = json::array();
+                for (const auto& t : *ts) {
+                  json j = token_json(t);
+                  j["username"] = t.username;
+                  items.push_back(j);
+                }
+                return Response::json({{"items", items}});
+              }});
+  routes.add({.method = Method::del,
+              .pattern = "/api/v1/users/{username}/tokens/{id}",
+              .auth = Auth::admin,
+              .summary = "Revoke another user's API token",
+              .description = "Administrators only. The token stops working at once (401); audit event `token.revoke`.",
+              .responses = {{204, "Revoked"}, {404, "The user has no such token"}},
+              .tags = {"tokens"},
+              .handler = [&ctx](Request& req) {
+                std::int64_t id = 0;
+                try {
+                  id = std::stoll(req.param("id"));
+                } catch (...) {
+                  return problem(req, bad_field("id", "El identificador del token no es un número.", "The token id is not a number."));
+                }
+                auto st = ctx.access.revoke_token(caller(req), req.param("username"), id);
+                return st ? Response::empty() : problem(req, st.error());
+              }});
 }
 
 }  // namespace pasaprod::api

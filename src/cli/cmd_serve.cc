@@ -32,11 +32,13 @@ struct ServeArgs {
   bool secure_cookies = false;
   bool fast_hashing = false;
   std::string web_dir;  // "" = the web interface compiled into the binary
+  std::string anchor = "background";
 };
 
 void serve(CliContext& ctx, const ServeArgs& a) {
   auto listen = http::parse_listen(a.listen);
   if (!listen) throw CliFailure{listen.error()};
+  ctx.anchor_mode = a.anchor == "sync" ? SqliteStore::AnchorMode::synchronous : SqliteStore::AnchorMode::background;
   LocalOffice& lo = ctx.local();
   Office& office = lo.office();
   AccessOptions access_options;
@@ -98,6 +100,10 @@ void register_serve(CLI::App& app, CliContext& ctx) {
   serve_cmd->add_flag("--secure-cookies", a->secure_cookies, "Cookies con Secure (detrás de TLS) / Secure cookies (behind TLS)");
   serve_cmd->add_flag("--fast-password-hashing", a->fast_hashing,
                       "Costo mínimo de argon2id (solo pruebas) / minimum argon2id cost (tests only)");
+  serve_cmd->add_option("--anchor", a->anchor,
+                         "Ancla de auditoría: background (tras cada cambio, en segundo plano; por defecto) o sync (antes de "
+                         "responder) / audit anchor: background (right after each change; default) or sync (before answering)")
+      ->check(CLI::IsMember({"background", "sync"}));
   serve_cmd->add_option("--web-dir", a->web_dir,
                         "Lee plantillas y recursos web de esta carpeta (desarrollo) / read web templates and assets from this folder (development)");
   serve_cmd->callback([&ctx, a] { serve(ctx, *a); });

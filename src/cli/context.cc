@@ -28,7 +28,9 @@ int exit_code_for(Code code) {
 
 LocalOffice& CliContext::local() {
   if (!local_) {
-    auto lo = LocalOffice::open(db);
+    SqliteStore::Options options;
+    options.anchor_mode = anchor_mode;
+    auto lo = LocalOffice::open(db, options);
     if (!lo) throw CliFailure{lo.error()};
     local_ = std::move(*lo);
   }

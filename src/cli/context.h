@@ -30,6 +30,9 @@ struct CliContext {
   std::string server;  // --server URL: talk to a pasaprod server instead of the local file
   std::string token;   // --token or $PASAPROD_TOKEN
   std::string procedure_file;  // --procedure FILE: an extra edition, made current
+  // How the local store anchors the audit trail; set before the first local() (serve picks
+  // background: it keeps the store open, and its destructor anchors the last events).
+  SqliteStore::AnchorMode anchor_mode = SqliteStore::AnchorMode::synchronous;
 
   Lang language() const { return parse_lang(lang); }
   // Opens the local database on first use; throws CliFailure when it cannot.

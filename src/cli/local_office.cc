@@ -58,7 +58,8 @@ Result<std::string> load_or_create_key(const std::string& path) {
   return io_error("leer");
 }
 
-Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_path) {
+Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_path,
+                                                       SqliteStore::Options options) {
   std::unique_ptr<LocalOffice> lo(new LocalOffice());
   lo->db_path_ = db_path;
   namespace fs = std::filesystem;
@@ -71,7 +72,7 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
   }
   lo->procedures_ = ProcedureSet::builtin();
   lo->anchor_ = std::make_unique<audit::FileAnchor>(db_path + ".anchor");
-  auto store = SqliteStore::open(db_path, lo->anchor_.get());
+  auto store = SqliteStore::open(db_path, lo->anchor_.get(), options);
   if (!store) return store.error();
   lo->store_ = std::move(*store);
   try {

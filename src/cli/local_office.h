@@ -23,7 +23,8 @@ namespace pasaprod {
 class LocalOffice {
  public:
   // Opens (creating if needed) the database at db_path and the files beside it.
-  static Result<std::unique_ptr<LocalOffice>> open(const std::string& db_path);
+  static Result<std::unique_ptr<LocalOffice>> open(const std::string& db_path,
+                                                   SqliteStore::Options options = {});
 
   Office& office() { return *office_; }
   SqliteStore& store() { return *store_; }

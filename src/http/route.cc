@@ -145,6 +145,7 @@ RouteTable& RouteTable::add(Route route) {
   if (route.body == BodyKind::stream ? !route.stream_handler : !route.handler) {
     fail("missing handler for its body kind");
   }
+  if (route.stream_refusal && route.body != BodyKind::stream) fail("stream_refusal on a route that does not stream");
   for (const Route& r : routes_) {
     if (r.method == route.method && r.pattern == route.pattern) fail("declared twice");
   }

@@ -90,8 +90,13 @@ using Handler = std::function<Response(Request& req)>;
 
 // Handler of a stream route. Runs once the headers are in (before the body is read, before
 // "100 Continue" is sent): it validates the request and returns the sink the body is streamed
-// to, or an Error (answered as problem+json without reading the body).
+// to, or an Error (answered as problem+json without reading the body). `req` outlives the sink.
 using StreamHandler = std::function<Result<std::unique_ptr<BodySink>>(Request& req)>;
+
+// Answers, for one stream route, the refusals the server itself makes of the body (over the
+// upload limit) instead of problem+json: e.g. the web page a form was posted from, with the
+// reason. Same threading and exception rules as Handler.
+using StreamRefusal = std::function<Response(Request& req, const Error& why)>;
 
 struct Route {
   Method method = Method::get;
@@ -106,6 +111,7 @@ struct Route {
   std::vector<std::string> tags{}; // OpenAPI grouping
   Handler handler{};               // required unless body == stream
   StreamHandler stream_handler{};  // required iff body == stream
+  StreamRefusal stream_refusal{};  // optional, body == stream only; null = problem+json
 };
 
 // Called for every matched route before its body is read (hence before "100 Continue"): it

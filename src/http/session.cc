@@ -281,8 +281,12 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   net::awaitable<void> stream_body(HeaderParser& hp, Exchange& ex, const Route& route) {
     const Lang lang = ex.req.lang();
     const std::uint64_t limit = cfg_.max_upload_bytes;
+    auto refusal = [&](const Error& e) -> std::optional<Response> {
+      if (!route.stream_refusal) return Response::problem(e, lang);
+      return call_app(ex, [&] { return route.stream_refusal(ex.req, e); });
+    };
     if (auto cl = hp.content_length(); cl && *cl > limit) {
-      ex.resp = Response::problem(err_body_too_large(limit), lang);
+      if (auto r = refusal(err_body_too_large(limit))) ex.resp = std::move(*r);
       co_return;
     }
     std::optional<Result<std::unique_ptr<BodySink>>> opened =
@@ -332,7 +336,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
         if (ec == bhttp::error::body_limit) {
           Error e = err_body_too_large(limit);
           sink.abort(e);
-          ex.resp = Response::problem(e, lang);
+          if (auto r = refusal(e)) ex.resp = std::move(*r);
           co_return;
         }
         if (ec) {

@@ -1,6 +1,7 @@
 #include "library/internal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -99,6 +100,16 @@ int fsync_dir(const std::filesystem::path& dir) {
   if (fd.get() < 0) return errno;
   if (::fsync(fd.get()) != 0) return errno;
   return 0;
+}
+
+Result<int> lock_pins(const std::filesystem::path& root, int how) {
+  const std::filesystem::path path = root / "pins.lock";
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return io_error("abrir", "open", path, errno);
+  while (::flock(fd.get(), how) != 0) {
+    if (errno != EINTR) return io_error("bloquear", "lock", path, errno);
+  }
+  return fd.release();
 }
 
 std::string random_hex() {

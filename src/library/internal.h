@@ -45,6 +45,10 @@ int write_all(int fd, const char* data, std::size_t size);
 long read_some(int fd, char* buffer, std::size_t capacity);
 // fsyncs the directory `dir`. Returns 0 or an errno value.
 int fsync_dir(const std::filesystem::path& dir);
+
+// Opens root/pins.lock (creating it) and flock()s it with `how` (LOCK_SH or LOCK_EX), waiting
+// as long as needed; the descriptor holds the lock until closed.
+Result<int> lock_pins(const std::filesystem::path& root, int how);
 // 16 random lowercase hex characters.
 std::string random_hex();
 

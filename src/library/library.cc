@@ -76,6 +76,17 @@ bool Library::contains(std::string_view sha256) const {
   return ::stat(path_of(sha256).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+Status Library::discard_unreferenced(std::string_view sha256, const std::function<bool()>& still_referenced) {
+  if (!is_sha256_hex(sha256)) return invalid_sha256(sha256);
+  auto pin = lock_pins(root_, LOCK_EX);
+  if (!pin) return pin.error();
+  UniqueFd lock(*pin);
+  if (still_referenced()) return ok_status();
+  const std::filesystem::path path = path_of(sha256);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("eliminar", "remove", path, errno);
+  return ok_status();
+}
+
 Result<BlobReader> Library::open_read(std::string_view sha256) const {
   if (!is_sha256_hex(sha256)) return invalid_sha256(sha256);
   const std::filesystem::path path = path_of(sha256);

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -133,6 +134,11 @@ class Library {
     Result<StoredBlob> commit();
     // Drops everything written so far. Idempotent; a no-op after commit.
     void abort();
+    // From commit() (successful or not) until this call or the Writer's destruction, the
+    // Writer holds a shared pin on the library: discard_unreferenced() waits for it, so a blob
+    // this add found or linked cannot be discarded before the add's owner has recorded its use.
+    // Idempotent.
+    void release_pin();
     // Bytes accepted so far.
     std::int64_t size() const { return size_; }
 
@@ -156,6 +162,7 @@ class Library {
     std::int64_t written_back_ = 0;    // bytes already handed to sync_file_range
     Sha256 hash_;
     State state_ = State::open;
+    int pin_fd_ = -1;  // root/pins.lock, flock()ed shared; -1 when not pinned
   };
 
   // Opens (creating if needed) the library at `root`: root/blobs and root/tmp. Removes the
@@ -191,6 +198,14 @@ class Library {
   Result<std::int64_t> size_of(std::string_view sha256) const;
   // Recomputes the digest of the stored blob from disk (streamed).
   Result<std::string> rehash(std::string_view sha256) const;
+
+  // Removes the blob `sha256` if `still_referenced()` (called with the library locked
+  // exclusively against every Writer between its commit() and release_pin(), in any process)
+  // returns false: an add that failed to record its use of a new blob gives it back this way
+  // without racing a concurrent add of the same content. Absent blob: ok. Errors: invalid
+  // sha256, I/O (library.io_error). REQUIRES: the calling thread holds no pin (a committed,
+  // unreleased Writer), or it would wait for itself.
+  Status discard_unreferenced(std::string_view sha256, const std::function<bool()>& still_referenced);
 
   // Reads every blob and reports corrupted, unreadable and misplaced ones.
   LibraryVerifyReport verify() const;

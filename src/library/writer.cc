@@ -26,7 +26,16 @@ Library::Writer::Writer(std::filesystem::path blobs_dir, int fd, std::filesystem
       max_size_(max_size),
       writeback_every_(writeback_every) {}
 
-Library::Writer::~Writer() { abort(); }
+Library::Writer::~Writer() {
+  abort();
+  release_pin();
+}
+
+void Library::Writer::release_pin() {
+  if (pin_fd_ < 0) return;
+  ::close(pin_fd_);  // drops the flock
+  pin_fd_ = -1;
+}
 
 void Library::Writer::release_temp() {
   // Unlink before close: once the lock goes, a sweep could take the name.
@@ -91,6 +100,12 @@ Result<StoredBlob> Library::Writer::commit() {
 
   const std::filesystem::path dir = blobs_dir_ / blob.sha256.substr(0, 2);
   const std::filesystem::path final_path = dir / blob.sha256;
+  auto pin = lock_pins(blobs_dir_.parent_path(), LOCK_SH);
+  if (!pin) {
+    abort();
+    return pin.error();
+  }
+  pin_fd_ = *pin;
   struct stat st;
   blob.already_present = ::stat(final_path.c_str(), &st) == 0;
   if (!blob.already_present) {

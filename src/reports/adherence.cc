@@ -1,82 +1,15 @@
+// The controls of one release (adherence.h), evaluated from the facts of its history
+// (adherence_facts.h).
 #include "reports/adherence.h"
 
 #include <algorithm>
 
-#include "core/time.h"
-#include "reports/document_text.h"
+#include "reports/adherence_facts.h"
 
 namespace pasaprod::reports {
 namespace {
 
-// Times on a release are after 1970, so 0 means "did not happen".
-struct Facts {
-  Timestamp request_qa = 0, qa_accept = 0, request_production = 0, last_validate = 0, last_prepare = 0;
-  Timestamp approval = 0, prepare_before_approval = 0, deploy = 0, left_deployed = 0, verify = 0;
-  Timestamp closed = 0, accept = 0, rollback = 0;
-  Timestamp security = 0, backup = 0, verification = 0, baseline = 0, inventory = 0, ip = 0, rollback_record = 0;
-  Timestamp cosign_qa = 0, cosign_prod = 0;
-  const Record* window = nullptr;  // latest window recorded at or before the deploy
-  int returns = 0;
-  bool rejected = false;
-};
-
-void first(Timestamp& slot, Timestamp at) {
-  if (slot == 0) slot = at;
-}
-
-Facts gather(const Release& r) {
-  Facts f;
-  for (const Transition& t : r.transitions) {
-    const std::string& a = t.action;
-    if (a == "request_qa") first(f.request_qa, t.at);
-    else if (a == "qa_accept") first(f.qa_accept, t.at);
-    else if (a == "request_production") first(f.request_production, t.at);
-    else if (a == "validate") f.last_validate = t.at;
-    else if (a == "prepare_report") {
-      if (f.approval == 0) f.last_prepare = t.at;
-    } else if (a == "approve" || a == "committee_approve") {
-      if (f.approval == 0) {
-        f.approval = t.at;
-        f.prepare_before_approval = f.last_prepare;
-      }
-    } else if (a == "deploy") first(f.deploy, t.at);
-    else if (a == "verify") {
-      first(f.verify, t.at);
-      first(f.left_deployed, t.at);
-    } else if (a == "rollback") {
-      first(f.rollback, t.at);
-      if (t.from == "deployed") first(f.left_deployed, t.at);
-    } else if (a == "accept") {
-      first(f.accept, t.at);
-      first(f.closed, t.at);
-    } else if (a == "close") first(f.closed, t.at);
-    else if (a == "return_to_qa" || a == "qa_observe") ++f.returns;
-    else if (a == "reject") f.rejected = true;
-  }
-  if (f.approval == 0) f.prepare_before_approval = 0;
-  if (r.state == "rejected") f.rejected = true;
-  for (const Record& rec : r.records) {
-    const std::string& ty = rec.type;
-    if (ty == "security_conformity") first(f.security, rec.at);
-    else if (ty == "backup") first(f.backup, rec.at);
-    else if (ty == "verification") first(f.verification, rec.at);
-    else if (ty == "baseline") first(f.baseline, rec.at);
-    else if (ty == "inventory") first(f.inventory, rec.at);
-    else if (ty == "ip_registration") first(f.ip, rec.at);
-    else if (ty == "rollback") {
-      auto n = rec.fields.find("note");
-      if (n != rec.fields.end() && !n->second.empty()) first(f.rollback_record, rec.at);
-    } else if (ty == "cosign") {
-      auto role = rec.fields.find("role");
-      if (role == rec.fields.end()) continue;
-      if (role->second == "qa_lead") first(f.cosign_qa, rec.at);
-      if (role->second == "production_lead") first(f.cosign_prod, rec.at);
-    } else if (ty == "window") {
-      if (f.deploy == 0 || rec.at <= f.deploy) f.window = &rec;
-    }
-  }
-  return f;
-}
+using Facts = AdherenceFacts;
 
 ControlResult result(Outcome o, const char* es, const char* en, Timestamp due = 0, Timestamp done = 0) {
   return ControlResult{Control::qa_conformity, o, es, en, due, done};
@@ -99,39 +32,15 @@ bool kind_in(const Release& r, std::initializer_list<const char*> kinds) {
   return false;
 }
 
-ControlResult deliverables(const Procedure& proc, const Release& r, const Facts& f) {
+ControlResult deliverables(const Facts& f) {
   if (f.last_validate == 0) return result(Outcome::not_applicable, "Aún no se recepcionó.", "Not received yet.");
-  const KindDef* kind = proc.kind(r.kind);
-  if (!kind) return result(Outcome::not_applicable, "Tipo de pase desconocido.", "Unknown release kind.");
-  struct SlotState {
-    const std::string* code;
-    const Review* before = nullptr;  // latest review at or before the validation
-    const Review* last = nullptr;    // latest review
-  };
-  std::vector<SlotState> slots;
-  for (const auto& s : kind->slots) {
-    const SlotDef* def = proc.slot(s);
-    if (!def || !def->generated) slots.push_back({&s});
-  }
-  for (const Review& rv : r.reviews) {
-    for (SlotState& s : slots) {
-      if (*s.code != rv.slot) continue;
-      if (rv.at <= f.last_validate) s.before = &rv;
-      s.last = &rv;
-    }
-  }
-  bool on_time = true, eventually = true;
-  Timestamp latest = 0;
-  for (const SlotState& s : slots) {
-    if (!s.before || s.before->verdict != "accepted") on_time = false;
-    if (!s.last || s.last->verdict != "accepted") eventually = false;
-    if (s.last) latest = std::max(latest, s.last->at);
-  }
-  if (on_time) {
+  if (f.unknown_kind) return result(Outcome::not_applicable, "Tipo de pase desconocido.", "Unknown release kind.");
+  const Timestamp latest = f.deliverables_latest;
+  if (f.deliverables == Outcome::met) {
     return result(Outcome::met, "Todos los entregables requeridos se aceptaron antes de la validación del {due}.",
                   "Every required deliverable was accepted before the validation of {due}.", f.last_validate, latest);
   }
-  if (eventually) {
+  if (f.deliverables == Outcome::met_late) {
     return result(Outcome::met_late, "Algún entregable se aceptó después de la validación del {due} (el último el {done}).",
                   "Some deliverable was accepted after the validation of {due} (the last on {done}).", f.last_validate, latest);
   }
@@ -141,19 +50,17 @@ ControlResult deliverables(const Procedure& proc, const Release& r, const Facts&
 
 ControlResult deploy_window(const Facts& f) {
   if (f.deploy == 0) return kNotDeployed;
-  Result<Timestamp> from = f.window ? parse_iso(text::field(*f.window, "from")) : Result<Timestamp>(Timestamp{0});
-  Result<Timestamp> to = f.window ? parse_iso(text::field(*f.window, "to")) : Result<Timestamp>(Timestamp{0});
-  if (!f.window || !from || !to) {
+  if (f.window != Facts::Window::ok) {
     return result(Outcome::missed, "Desplegado el {due} sin ventana planificada.", "Deployed on {due} without a planned window.",
                   f.deploy, 0);
   }
-  if (f.deploy < *from) {
+  if (f.deploy < f.window_from) {
     return result(Outcome::missed, "Desplegado el {due}, antes del inicio de la ventana ({done}).",
-                  "Deployed on {due}, before the window opened ({done}).", f.deploy, *from);
+                  "Deployed on {due}, before the window opened ({done}).", f.deploy, f.window_from);
   }
-  if (f.deploy > *to) {
+  if (f.deploy > f.window_to) {
     return result(Outcome::met_late, "Desplegado el {due}, después del cierre de la ventana ({done}).",
-                  "Deployed on {due}, after the window closed ({done}).", f.deploy, *to);
+                  "Deployed on {due}, after the window closed ({done}).", f.deploy, f.window_to);
   }
   return result(Outcome::met, "Desplegado el {due}, dentro de la ventana planificada.", "Deployed on {due}, within the planned window.",
                 f.deploy, f.deploy);
@@ -231,7 +138,7 @@ ControlResult acceptance(const Release& r, const Facts& f, const Closing& c) {
 
 ControlResult rollback(const Release& r, const Facts& f) {
   if (f.rollback == 0) return result(Outcome::not_applicable, "No hubo marcha atrás.", "No rollback.");
-  if (kind_in(r, {"maintenance", "emergency"}) && r.files_in("backout_plan").empty()) {
+  if (kind_in(r, {"maintenance", "emergency"}) && !f.backout_plan) {
     return result(Outcome::missed, "Marcha atrás el {due} sin plan de marcha atrás.", "Rolled back on {due} without a back-out plan.",
                   f.rollback, 0);
   }
@@ -245,7 +152,10 @@ ControlResult rollback(const Release& r, const Facts& f) {
 }  // namespace
 
 ReleaseAdherence evaluate_release(const Procedure& proc, const Release& r, const System* system, const AdherenceOptions& o) {
-  const Facts f = gather(r);
+  return evaluate_adherence_facts(r, gather_adherence_facts(proc, r), system, o);
+}
+
+ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, const System* system, const AdherenceOptions& o) {
   ReleaseAdherence a;
   a.number = r.number;
   a.system = r.system;
@@ -255,7 +165,7 @@ ReleaseAdherence evaluate_release(const Procedure& proc, const Release& r, const
   a.created_at = r.created_at;
   a.deployed_at = f.deploy;
   a.returns_to_qa = f.returns;
-  a.rejected = f.rejected;
+  a.rejected = f.reject_action || r.state == "rejected";
   a.rolled_back = f.rollback != 0 || r.state == "rolled_back";
   if (f.deploy != 0) a.lead_time = f.deploy - (f.request_qa != 0 ? f.request_qa : r.created_at);
   if (f.approval != 0 && f.prepare_before_approval != 0) a.approval_latency = f.approval - f.prepare_before_approval;
@@ -278,7 +188,7 @@ ReleaseAdherence evaluate_release(const Procedure& proc, const Release& r, const
                     "QA conformity on {done}, after the request of {due}.",
                     "Se solicitó el pase el {due} sin conformidad de Calidad.", "Production pass requested on {due} without QA conformity."));
   }
-  set(Control::deliverables_accepted, deliverables(proc, r, f));
+  set(Control::deliverables_accepted, deliverables(f));
   if (f.last_prepare == 0) {
     set(Control::security_conformity, result(Outcome::not_applicable, "Aún no se elaboró el informe.", "The report has not been prepared yet."));
   } else {

@@ -38,6 +38,8 @@ namespace pasaprod::reports {
 
 enum class Outcome { met, met_late, missed, not_applicable };
 
+struct AdherenceFacts;  // adherence_facts.h
+
 // "met" | "met_late" | "missed" | "not_applicable".
 const char* outcome_code(Outcome outcome);
 // "Cumple" / "Met", "Cumple tarde" / "Met late", "No cumple" / "Missed", "No aplica" / "N/A".
@@ -203,6 +205,9 @@ class AdherenceBuilder {
   // Evaluates and tallies `release` when it was created in [options.from, options.to);
   // returns whether it was included.
   bool add(const Release& release);
+  // The same from the facts of its history (adherence_facts.h): add(r) ==
+  // add(r, gather_adherence_facts(proc, r)). Reads only the release's own fields.
+  bool add(const Release& release, const AdherenceFacts& facts);
   // The report. REQUIRES: called once; the builder is spent afterwards.
   AdherenceReport finish() &&;
 

@@ -7,6 +7,7 @@
 
 #include "core/time.h"
 #include "reports/adherence.h"
+#include "reports/adherence_facts.h"
 #include "reports/document_text.h"
 
 namespace pasaprod::reports {
@@ -202,12 +203,19 @@ AdherenceBuilder::AdherenceBuilder(const Procedure& proc, const std::vector<Syst
 AdherenceBuilder::~AdherenceBuilder() = default;
 
 bool AdherenceBuilder::add(const Release& r) {
+  const AdherenceOptions& options = state_->report.options;
+  if (options.from != 0 && r.created_at < options.from) return false;
+  if (options.to != 0 && r.created_at >= options.to) return false;
+  return add(r, gather_adherence_facts(state_->proc, r));
+}
+
+bool AdherenceBuilder::add(const Release& r, const AdherenceFacts& facts) {
   State& st = *state_;
   const AdherenceOptions& options = st.report.options;
   if (options.from != 0 && r.created_at < options.from) return false;
   if (options.to != 0 && r.created_at >= options.to) return false;
   auto sys = st.by_code.find(r.system);
-  ReleaseAdherence a = evaluate_release(st.proc, r, sys == st.by_code.end() ? nullptr : sys->second, options);
+  ReleaseAdherence a = evaluate_adherence_facts(r, facts, sys == st.by_code.end() ? nullptr : sys->second, options);
   const std::int64_t created = month_index(a.created_at);
   st.total.add(a);
   st.periods[created].add(a);

@@ -1,5 +1,7 @@
 #include "service/access.h"
 
+#include <algorithm>
+
 #include "auth/credentials.h"
 #include "service/office_internal.h"
 
@@ -171,10 +173,40 @@ Result<std::vector<ApiToken>> Access::tokens(const std::string& username) {
   return out;
 }
 
+Status Access::require_token_admin(const Caller& caller, const std::string& what_es, const std::string& what_en) {
+  if (caller.local) return ok_status();
+  auto actor = office_.user(caller.username);
+  if (actor && actor->active && actor->holds("admin", "")) return ok_status();
+  return make_error(Code::permission_denied, "role.required", what_es + " requiere el rol Administrador del sistema.",
+                    what_en + " requires the role System administrator.")
+      .with("required_role", "admin");
+}
+
+Result<std::vector<ApiToken>> Access::all_tokens(const Caller& caller) {
+  if (auto st = require_token_admin(caller, "Ver los tokens de otros usuarios", "Seeing other users' tokens"); !st) return st.error();
+  std::vector<ApiToken> out;
+  Status st = office_.store().read([&](ReadTx& tx) -> Status {
+    for (const auto& u : tx.users()) {
+      for (auto& t : tx.tokens(u.username)) out.push_back(std::move(t));
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  std::stable_sort(out.begin(), out.end(), [](const ApiToken& a, const ApiToken& b) { return a.created_at > b.created_at; });
+  return out;
+}
+
 Status Access::revoke_token(const Caller& caller, const std::string& username, std::int64_t id) {
+  if (caller.username != username) {
+    if (auto st = require_token_admin(caller, "Revocar el token de otro usuario", "Revoking another user's token"); !st) return st;
+  }
   return office_.store().write([&](WriteTx& tx) -> Status {
+    json after = {{"id", id}};
+    for (const auto& t : tx.tokens(username)) {
+      if (t.id == id) after.update({{"name", t.name}, {"prefix", t.prefix}});
+    }
     if (auto r = tx.revoke_token(username, id); !r) return r;
-    auto e = tx.append_event(event(caller, office_.now(), "token.revoke", username, nullptr, json{{"id", id}}));
+    auto e = tx.append_event(event(caller, office_.now(), "token.revoke", username, nullptr, after));
     return e ? ok_status() : Status(e.error());
   });
 }

@@ -54,6 +54,11 @@ class Access {
 
   Result<NewToken> create_token(const Caller& caller, const std::string& username, const std::string& name);
   Result<std::vector<ApiToken>> tokens(const std::string& username);
+  // Every user's tokens, revoked included, newest first (digests are in the records; never show
+  // them). Admin or local caller; permission_denied "role.required" otherwise.
+  Result<std::vector<ApiToken>> all_tokens(const Caller& caller);
+  // The owner, an admin or a local caller (permission_denied "role.required" otherwise);
+  // not_found unless `username` owns token `id`. Audit event "token.revoke" (actor: the caller).
   Status revoke_token(const Caller& caller, const std::string& username, std::int64_t id);
 
   // Sets a password: the user themself (with `current` right), an admin, or a local caller.
@@ -63,6 +68,8 @@ class Access {
 
  private:
   Result<Principal> principal_for(const std::string& username);
+  // ok for a local caller or an active admin; else permission_denied naming `what`.
+  Status require_token_admin(const Caller& caller, const std::string& what_es, const std::string& what_en);
   Office& office_;
   const AccessOptions options_;
   auth::SignInThrottle throttle_;

@@ -172,7 +172,7 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
   auto plan = plan_action(s, snap->actor, input);
   if (!plan) return plan.error();
   // The document of the step (SPEC §5) is made before the write: if it cannot be, the action
-  // is refused and nothing changes (a PDF already in the library stays unreferenced).
+  // is refused and nothing changes (a PDF made for a write that then fails is discarded).
   auto doc = issue_document(*snap, *plan->def, plan->transition, caller.username);
   if (!doc) return doc.error();
   Status st = store_.write([&](WriteTx& tx) -> Status {
@@ -197,7 +197,10 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
     }
     return notify(tx, *snap, plan->def->I, plan->def->code, *e);
   });
-  if (!st) return st.error();
+  if (!st) {
+    if (*doc) (void)discard_blob((*doc)->sha256);  // a leftover would be only space
+    return st.error();
+  }
   auto v = view(number, "");
   if (!v) return v.error();
   return std::move(v->release);

@@ -137,6 +137,9 @@ class Office {
   const ProcedureSet& procedures() const { return procedures_; }
   Store& store() { return store_; }
   Library& library() { return library_; }
+  // Removes the library blob `sha256` unless a deliverable or document refers to it (see
+  // Library::discard_unreferenced).
+  Status discard_blob(const std::string& sha256);
   Timestamp now() const { return clock_.now(); }
 
   // The server secret verification codes of generated documents are computed with (kept
@@ -155,6 +158,11 @@ class Office {
   Result<User> user(const std::string& username);
 
   Result<System> add_system(const Caller& caller, System system);
+  // Admin or production_lead (office-wide). Replaces name, description, unit, origin,
+  // technology, status and INDECOPI data of the system with `system.code`; its code, creation
+  // and initial version stay (versions move only through releases). Audit event
+  // "system.update" with before and after. invalid_argument with detail "field" (name, origin,
+  // status, indecopi_requested_on) for a value it refuses; not_found for an unknown code.
   Result<System> update_system(const Caller& caller, System system);
   Result<std::vector<System>> systems();
   Result<SystemView> system_view(const std::string& code);
@@ -198,6 +206,8 @@ class Office {
   // --- PMO adherence and metrics (SPEC §7; office_reports.cc, office_reports.h). ---
   // The report over the releases `query` selects, evaluated as of now. Only the roles of
   // adherence_viewer_roles() (or a local caller): permission_denied "role.required" otherwise.
+  // Side effect: keeps the facts of the histories it had to read (Store::put_derived), so the
+  // next report reads one row per unchanged release; failing to keep them never fails it.
   Result<reports::AdherenceReport> adherence_report(const Caller& caller, const AdherenceQuery& query);
   // The same report exported as `format` (see adherence_formats()), in `lang`.
   // invalid_argument "report.bad_format" for another format.
@@ -207,6 +217,8 @@ class Office {
   Result<std::vector<AuditEvent>> events(const std::string& subject, std::int64_t after_seq, int limit);
 
   // --- Generated documents and the library baseline (office_documents.cc, office_baseline.cc). ---
+  // A release's documents, oldest first; not_found when the release does not exist.
+  Result<std::vector<IssuedDocument>> documents(const std::string& number);
   // A release's document by id (decimal) or file name; not_found otherwise.
   Result<IssuedDocument> document(const std::string& number, const std::string& id_or_name);
   // Whether `pdf` (the bytes of a file) is a document this office issued: its SHA-256 must

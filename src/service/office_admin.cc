@@ -227,10 +227,27 @@ Result<System> Office::add_system(const Caller& caller, System system) {
 Result<System> Office::update_system(const Caller& caller, System system) {
   if (auto st = require_admin(caller, {"production_lead"}); !st) return st.error();
   static const std::vector<std::string> statuses = {"in_development", "in_production", "retired"};
+  if (system.name.empty() || system.name.size() > 200) {
+    return make_error(Code::invalid_argument, "system.bad_name", "Indique el nombre del sistema (hasta 200 caracteres).",
+                      "Give the system's name (up to 200 characters).")
+        .with("field", "name");
+  }
+  if (system.origin != "inhouse" && system.origin != "outsourcing") {
+    return make_error(Code::invalid_argument, "system.bad_origin", "El origen debe ser «inhouse» u «outsourcing».",
+                      "The origin must be \"inhouse\" or \"outsourcing\".")
+        .with("field", "origin");
+  }
   if (std::find(statuses.begin(), statuses.end(), system.status) == statuses.end()) {
     return make_error(Code::invalid_argument, "system.bad_status", "El estado debe ser in_development, in_production o retired.",
                       "The status must be in_development, in_production or retired.")
         .with("field", "status");
+  }
+  const std::string& requested = system.indecopi.requested_on;
+  if (!requested.empty() && (requested.size() != 10 || !parse_iso(requested))) {
+    return make_error(Code::invalid_argument, "system.bad_indecopi_date",
+                      "La fecha de solicitud a INDECOPI debe tener la forma AAAA-MM-DD (p. ej. 2026-03-15), o quedar vacía.",
+                      "The INDECOPI request date must look like YYYY-MM-DD (e.g. 2026-03-15), or be empty.")
+        .with("field", "indecopi_requested_on");
   }
   Status st = store_.write([&](WriteTx& tx) -> Status {
     auto old = tx.system(system.code);

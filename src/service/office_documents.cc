@@ -95,16 +95,23 @@ Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& sna
   return std::optional<IssuedDocument>(std::move(d));
 }
 
-Result<IssuedDocument> Office::document(const std::string& number, const std::string& id_or_name) {
+Result<std::vector<IssuedDocument>> Office::documents(const std::string& number) {
   std::vector<IssuedDocument> docs;
   bool exists = false;
   Status st = store_.read([&](ReadTx& tx) -> Status {
-    exists = tx.release(number).ok();
     docs = tx.documents_of(number);
+    exists = !docs.empty() || tx.release(number).ok();
     return ok_status();
   });
   if (!st) return st.error();
   if (!exists) return office_internal::not_found("La solicitud", "Request", number);
+  return docs;
+}
+
+Result<IssuedDocument> Office::document(const std::string& number, const std::string& id_or_name) {
+  auto listed = documents(number);
+  if (!listed) return listed.error();
+  const std::vector<IssuedDocument>& docs = *listed;
   std::int64_t id = -1;
   std::from_chars(id_or_name.data(), id_or_name.data() + id_or_name.size(), id);
   // The newest document of a name wins (a step taken again after a return issues a new one).

@@ -49,9 +49,10 @@ class LibraryUpload final : public Upload {
     if (!blob) return blob.error();
     DeliverableFile f{slot_, name_, blob->size, blob->sha256, caller_.username, office_.now()};
     auto committed = office_.commit_file(caller_, number_, f);
+    writer_->release_pin();  // the use is recorded (or not): a discard may look now
     if (!committed && !blob->already_present) {
-      std::error_code ec;
-      std::filesystem::remove(office_.library().path_of(blob->sha256), ec);  // nothing kept
+      // Nothing kept: the new blob goes, unless a concurrent add of the same content recorded it.
+      (void)office_.discard_blob(blob->sha256);  // a leftover is only space; verify reports none
     }
     return committed;
   }
@@ -64,6 +65,17 @@ class LibraryUpload final : public Upload {
 };
 
 }  // namespace
+
+Status Office::discard_blob(const std::string& sha256) {
+  return library_.discard_unreferenced(sha256, [&] {
+    bool referenced = true;  // when in doubt, keep it
+    Status st = store_.read([&](ReadTx& tx) -> Status {
+      referenced = tx.blob_referenced(sha256);
+      return ok_status();
+    });
+    return !st.ok() || referenced;
+  });
+}
 
 Result<DeliverableFile> Office::commit_file(const Caller& caller, const std::string& number, DeliverableFile file) {
   Status st = store_.write([&](WriteTx& tx) -> Status {

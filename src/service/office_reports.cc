@@ -1,11 +1,13 @@
 // Office: the PMO adherence report (SPEC §7) — loads the releases of a period from the store in
-// one streamed read and runs reports::AdherenceBuilder over them; exports it as JSON, CSV, PDF
-// and SVG charts.
+// one streamed read, each with the stored facts of its history when they are current (else the
+// history itself, whose facts are kept afterwards), and runs reports::AdherenceBuilder over
+// them; exports it as JSON, CSV, PDF and SVG charts.
 #include <algorithm>
 #include <cctype>
 #include <unordered_set>
 
 #include "docs/pdf_render.h"
+#include "reports/adherence_facts.h"
 #include "service/office.h"
 #include "service/office_reports.h"
 
@@ -42,6 +44,23 @@ std::string period_slug(const AdherenceQuery& q) {
   if (!from.empty()) return "desde-" + from;
   if (!to.empty()) return "hasta-" + to;
   return "todo";
+}
+
+// Keeps the facts a report gathered (Store::put_derived), for the next report.
+void keep_adherence_facts(Store& store, const std::string& derivation, const std::vector<DerivedValue>& values) {
+  // In batches, so no write holds the write lock for long (the first report over a large
+  // office gathers every release's facts). Failing costs only speed — the next report
+  // gathers the facts again — so it never fails the report.
+  constexpr std::size_t kBatch = 5000;
+  for (std::size_t lo = 0; lo < values.size(); lo += kBatch) {
+    const std::vector<DerivedValue> batch(values.begin() + static_cast<std::ptrdiff_t>(lo),
+                                          values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), lo + kBatch)));
+    try {
+      if (!store.write([&](WriteTx& tx) { return tx.put_derived(derivation, batch); })) return;
+    } catch (const std::exception&) {
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -99,22 +118,49 @@ Result<reports::AdherenceReport> Office::adherence_report(const Caller& caller, 
   filter.created_from = query.from;
   filter.created_to = query.to;
 
+  // Each release is evaluated from the facts of its history (reports/adherence_facts.h). The
+  // store keeps them per release under `derivation` (Store::put_derived) while the release is
+  // unchanged, so a release whose facts are current costs one row; the others are read whole,
+  // their facts gathered and kept afterwards for the next report.
+  const Procedure& proc = procedures_.current();
+  const std::string derivation = reports::adherence_facts_key(proc);
+  std::vector<DerivedValue> gathered;  // facts gathered by this report, to keep
   std::vector<System> systems;
   std::optional<reports::AdherenceReport> report;
   Status st = store_.read([&](ReadTx& tx) -> Status {
     systems = tx.systems();
-    reports::AdherenceBuilder builder(procedures_.current(), systems, options);
+    reports::AdherenceBuilder builder(proc, systems, options);
     std::unordered_set<std::string> in_unit;  // codes of the systems of query.unit
     for (const System& s : systems) {
       if (s.unit == query.unit) in_unit.insert(s.code);
     }
-    tx.for_each_release_history(filter, [&](const Release& r) {
-      if (query.unit.empty() || in_unit.count(r.system) != 0) builder.add(r);
+    std::vector<std::string> unreadable;  // stored facts that did not decode (not expected)
+    tx.for_each_release_derived(filter, derivation, [&](const Release& r, const std::string* value) {
+      if (!query.unit.empty() && in_unit.count(r.system) == 0) return;
+      if (value != nullptr) {
+        if (auto facts = reports::decode_adherence_facts(*value, r.created_at)) {
+          builder.add(r, *facts);
+        } else {
+          unreadable.push_back(r.number);
+        }
+        return;
+      }
+      const reports::AdherenceFacts facts = reports::gather_adherence_facts(proc, r);
+      gathered.push_back({r.number, r.row_version, reports::encode_adherence_facts(facts, r.created_at)});
+      builder.add(r, facts);
     });
+    for (const std::string& number : unreadable) {  // whole again, and their facts replaced
+      auto r = tx.release(number);
+      if (!r) return r.error();
+      const reports::AdherenceFacts facts = reports::gather_adherence_facts(proc, *r);
+      gathered.push_back({r->number, r->row_version, reports::encode_adherence_facts(facts, r->created_at)});
+      builder.add(*r, facts);
+    }
     report = std::move(builder).finish();
     return ok_status();
   });
   if (!st) return st.error();
+  keep_adherence_facts(store_, derivation, gathered);
   // Oldest first, as people read a period. The store streams in number order, which is
   // creation order unless a year's sequence outgrew its digits (PP-2026-10000 < PP-2026-2000).
   auto by_creation = [](const reports::ReleaseAdherence& a, const reports::ReleaseAdherence& b) { return a.created_at < b.created_at; };

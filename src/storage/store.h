@@ -69,6 +69,16 @@ struct IssuedDocument {
   std::string issued_by;
 };
 
+// A value a report derived from one release's history (e.g. reports::AdherenceFacts in text
+// form), kept by the store so that later reports need not read that history again. The store
+// never interprets `value`; `derivation` (a name that changes whenever what is derived, or how,
+// changes) keeps values of different reports and versions apart.
+struct DerivedValue {
+  std::string release;           // release number
+  std::int64_t row_version = 0;  // the release's row_version the value was derived at
+  std::string value;
+};
+
 // Read access. Returned values are copies; they stay valid after the transaction ends.
 class ReadTx {
  public:
@@ -97,6 +107,15 @@ class ReadTx {
   // transaction.
   virtual void for_each_release_history(const ReleaseFilter& filter,
                                         const std::function<void(const Release&)>& fn) = 0;
+  // For reports that keep derived values (WriteTx::put_derived): the releases of
+  // for_each_release_history, with the same filter, order and contents — except that a release
+  // with a value under `derivation` that is current (derived at the release's present
+  // row_version, its history unchanged since) comes with a pointer to that value and without
+  // its history (files, reviews, records and transitions empty). The others come whole, with
+  // nullptr. A release with a current value costs no read of its history. The pointer is valid
+  // during the call only; `fn` must not use the transaction.
+  virtual void for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
+                                        const std::function<void(const Release&, const std::string* value)>& fn) = 0;
 
   virtual std::vector<FreezeWindow> freezes() = 0;  // ordered by from
 
@@ -126,6 +145,11 @@ class ReadTx {
   virtual std::vector<IssuedDocument> documents_of(const std::string& number) = 0;
   // Documents whose PDF has this SHA-256, or whose verification code is `code` ("" = none).
   virtual std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) = 0;
+
+  // --- Library. ---
+  // True when a deliverable file or a generated document refers to the blob `sha256` (a blob
+  // no row refers to may be removed from the library). May scan the files.
+  virtual bool blob_referenced(const std::string& sha256) = 0;
 };
 
 // Write access; every method changes nothing when it returns an error.
@@ -160,6 +184,12 @@ class WriteTx : public ReadTx {
   virtual Result<std::int64_t> add_record(const std::string& number, const Record& record) = 0;
   virtual Status add_transition(const std::string& number, const Transition& t) = 0;
   virtual Status add_observation(const std::string& number, const Observation& o) = 0;
+  // Keeps each value under `derivation`, replacing the release's earlier value under it. A
+  // value whose row_version is no longer the release's (the release changed after it was
+  // derived), or whose release does not exist, is skipped: not an error. Values are dropped
+  // when their release's history changes (put_file, remove_file, add_review, add_record,
+  // add_transition), under every derivation, whether or not row_version is bumped too.
+  virtual Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) = 0;
 
   virtual Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) = 0;
   virtual Status put_setting(const std::string& key, const std::string& value) = 0;

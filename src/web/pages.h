@@ -15,9 +15,15 @@ void add_inbox_pages(http::RouteTable& routes, const WebPtr& web);     // /, /in
 void add_release_list_pages(http::RouteTable& routes, const WebPtr& web);  // /releases, /releases/new
 void add_release_pages(http::RouteTable& routes, const WebPtr& web);   // /releases/{number}
 void add_release_post_pages(http::RouteTable& routes, const WebPtr& web);  // POSTs on a release
+void add_upload_pages(http::RouteTable& routes, const WebPtr& web);    // POST /releases/{number}/files (multipart)
 void add_system_pages(http::RouteTable& routes, const WebPtr& web);    // /systems, /systems/{code}/library
+void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web);  // /systems/{code}/edit
 void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
+void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /admin/tokens
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
+
+// Whether the signed-in user may edit systems (to offer the link; the office decides).
+bool may_edit_systems(const Page& page);
 
 // The release detail page with `extra` merged into its data (a refused form's error and
 // values), answered with `status`.

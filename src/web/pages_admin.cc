@@ -65,7 +65,7 @@ Response user_page(Page& page, const std::string& username, const std::optional<
   json data = {{"heading", u->username + " — " + u->name},
                {"nav_admin", true},
                {"user", {{"username", u->username}, {"name", u->name}, {"email", u->email}, {"active", u->active},
-                         {"base", "/admin/users/" + url_part(u->username)}}},
+                         {"base", "/admin/users/" + url_part(u->username)}, {"tokens_url", "/admin/tokens?user=" + url_part(u->username)}}},
                {"grants", grants},
                {"roles", role_options(page, "")},
                {"systems", system_options(page, "")}};

@@ -1,4 +1,5 @@
-// The inventory of information systems: list and detail with the release history.
+// The inventory of information systems: list and detail with the release history (editing:
+// pages_system_edit.cc).
 #include "web/pages.h"
 
 namespace pasaprod::web {
@@ -128,6 +129,7 @@ void add_system_pages(http::RouteTable& routes, const WebPtr& web) {
                           {"system", sys},
                           {"releases", releases},
                           {"new_url", "/releases/new?system=" + url_part(v->system.code)},
+                          {"edit_url", may_edit_systems(page) ? "/systems/" + url_part(v->system.code) + "/edit" : ""},
                           {"library_url", "/systems/" + url_part(v->system.code) + "/library"}};
              return page.render("system", data);
            });

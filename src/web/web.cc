@@ -26,8 +26,11 @@ void add_web_routes(http::RouteTable& routes, api::ApiContext& api, WebOptions o
   add_release_list_pages(routes, web);
   add_release_pages(routes, web);
   add_release_post_pages(routes, web);
+  add_upload_pages(routes, web);
   add_system_pages(routes, web);
+  add_system_edit_pages(routes, web);
   add_admin_pages(routes, web);
+  add_token_admin_pages(routes, web);
   add_report_pages(routes, web);
 }
 

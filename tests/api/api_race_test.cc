@@ -122,5 +122,30 @@ TEST_F(RaceTest, ApproveAgainstReturnOneWins) {
   }
 }
 
+// The step that issues a document, pressed twice at once by its actor: both may render the
+// PDF before writing, one wins, and the loser's PDF does not stay in the library.
+TEST_F(RaceTest, DocumentStepTwiceAtOnceKeepsOnlyTheWinnersPdf) {
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string n = walker_->open("ALFA", "maintenance").at("number");
+    walker_->advance(n, "validated");
+    walker_->prepare(n, "prepare_report");
+    const std::string actor = walker_->actor_for("prepare_report", "maintenance");
+    const std::string path = "/api/v1/releases/" + n + "/actions/prepare_report";
+    const auto blobs_before = files_under(office_->blobs_dir());
+    std::vector<Response> r = at_once({{actor, path}, {actor, path}}, {{"note", "Informe."}});
+    const int wins = static_cast<int>(std::count_if(r.begin(), r.end(), [](const Response& x) { return x.status == 200; }));
+    EXPECT_EQ(wins, 1) << r[0].describe() << "\n" << r[1].describe();
+    for (const auto& x : r) {
+      if (x.status != 200) {
+        EXPECT_TRUE(x.status == 409 || x.status == 422) << x.describe();
+      }
+    }
+    const json docs = office_->admin().get("/api/v1/releases/" + n + "/documents").expect(200).json();
+    EXPECT_EQ(docs.at("items").size(), 1u);
+    EXPECT_EQ(files_under(office_->blobs_dir()).size(), blobs_before.size() + 1) << "only the issued PDF is new";
+  }
+}
+
 }  // namespace
 }  // namespace apitest

@@ -267,6 +267,57 @@ TEST_F(SessionTest, TokensAreShownOnceWorkAsBearerAreListedWithLastUseAndRevocab
   EXPECT_TRUE(item.at("revoked").get<bool>());
 }
 
+// An administrator sees every user's tokens (never their secrets) and can revoke any; nobody
+// else can use those routes.
+TEST_F(SessionTest, AdminListsAndRevokesOtherUsersTokens) {
+  Api carol(port(), "carol");
+  ASSERT_EQ(carol.sign_in("carol", kCarolPw).status, 200);
+  Response created = carol.post("/api/v1/tokens", {{"name", "despliegue"}});
+  ASSERT_EQ(created.status, 201) << created.describe();
+  const std::string secret = created.json().value("token", "");
+  const std::int64_t id = created.json().at("id").get<std::int64_t>();
+  Api carol_bearer(port(), "carol (token)");
+  carol_bearer.token = secret;
+  ASSERT_EQ(carol_bearer.get("/api/v1/me").status, 200);
+
+  Api dave(port(), "dave");
+  ASSERT_EQ(dave.sign_in("dave", kDavePw).status, 200);
+  EXPECT_EQ(dave.get("/api/v1/admin/tokens").status, 403);
+  EXPECT_EQ(dave.del("/api/v1/users/carol/tokens/" + std::to_string(id)).status, 403);
+  EXPECT_EQ(carol.del("/api/v1/users/carol/tokens/" + std::to_string(id)).status, 403) << "the admin route is for admins";
+  EXPECT_EQ(carol_bearer.get("/api/v1/me").status, 200) << "still valid after refused revocations";
+
+  Api admin(port(), "admin (token)");
+  admin.token = admin_token_;
+  Response all = admin.get("/api/v1/admin/tokens");
+  ASSERT_EQ(all.status, 200) << all.describe();
+  EXPECT_EQ(all.body.find(secret), std::string::npos) << "secrets are never listed";
+  bool found = false;
+  const json all_items = all.json().at("items");
+  for (const auto& item : all_items) {
+    if (item.at("id").get<std::int64_t>() != id) continue;
+    found = true;
+    EXPECT_EQ(item.value("username", ""), "carol");
+    EXPECT_EQ(item.value("name", ""), "despliegue");
+    EXPECT_FALSE(item.contains("token"));
+    EXPECT_FALSE(item.at("revoked").get<bool>());
+  }
+  EXPECT_TRUE(found) << all.describe();
+
+  EXPECT_EQ(admin.del("/api/v1/users/dave/tokens/" + std::to_string(id)).status, 404) << "not dave's token";
+  EXPECT_EQ(admin.del("/api/v1/users/carol/tokens/abc").status, 400);
+  EXPECT_EQ(carol_bearer.get("/api/v1/me").status, 200);
+  Response revoked = admin.del("/api/v1/users/carol/tokens/" + std::to_string(id));
+  ASSERT_EQ(revoked.status, 204) << revoked.describe();
+  EXPECT_EQ(carol_bearer.get("/api/v1/me").status, 401);
+  const json after_items = admin.get("/api/v1/admin/tokens").expect(200).json().at("items");
+  for (const auto& item : after_items) {
+    if (item.at("id").get<std::int64_t>() == id) {
+      EXPECT_TRUE(item.at("revoked").get<bool>());
+    }
+  }
+}
+
 TEST_F(SessionTest, CliTokenWorksAndDeactivatedUsersAreLockedOut) {
   Api admin(port(), "admin");
   admin.token = admin_token_;

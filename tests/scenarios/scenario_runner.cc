@@ -1,4 +1,6 @@
-// Runs every tests/scenarios/*.scenario file as one test (see README.md in this folder).
+// Runs every tests/scenarios/*.scenario file as one test (see README.md in this folder). After
+// every step, the adherence report made from the facts the store keeps per release must equal
+// a fresh evaluation of the whole histories (Runner::check_adherence).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -10,6 +12,8 @@
 #include "core/manifest.h"
 #include "core/version.h"
 #include "library/library.h"
+#include "reports/adherence.h"
+#include "reports/adherence_facts.h"
 #include "scenario_parse.h"
 #include "service/demo.h"
 #include "service/office.h"
@@ -94,6 +98,45 @@ class Runner {
     if (refusable) {
       if (database_digest((dir_ / "p.db").string()) != before_db) return "the refusal changed the database";
       if (library_listing(dir_ / "library") != before_lib) return "the refusal changed the library";
+    }
+    return "";
+  }
+
+  // The adherence report the office serves equals a fresh evaluation of every release's whole
+  // history (reports::compute_adherence over ReadTx::release). Run after every step: the first
+  // report reads whole what the step changed (its stored facts were dropped) and keeps their
+  // facts; then every release has current facts, and the second report is made from them
+  // alone. Returns "" or what differs.
+  std::string check_adherence() {
+    std::string fresh;
+    Status st = store_->read([&](ReadTx& tx) -> Status {
+      ReleaseFilter all;
+      all.limit = 1000000;
+      std::vector<Release> releases;
+      for (const ReleaseSummary& s : tx.releases(all).items) releases.push_back(tx.release(s.number).value());
+      // In the report's order: by number, then oldest first.
+      std::sort(releases.begin(), releases.end(), [](const Release& a, const Release& b) { return a.number < b.number; });
+      std::stable_sort(releases.begin(), releases.end(), [](const Release& a, const Release& b) { return a.created_at < b.created_at; });
+      reports::AdherenceOptions o;
+      o.as_of = clock_.now();
+      fresh = reports::adherence_json(reports::compute_adherence(procedures_.current(), releases, tx.systems(), o), Lang::en).dump();
+      return ok_status();
+    });
+    if (!st) return "reading the releases: " + st.error().en;
+    for (const char* pass : {"first", "second"}) {
+      auto report = office_.adherence_report(Caller{"scenario", true}, AdherenceQuery{});
+      if (!report) return "adherence report refused: " + report.error().en;
+      if (reports::adherence_json(*report, Lang::en).dump() != fresh) {
+        return std::string("the ") + pass + " adherence report differs from a fresh evaluation of the whole histories";
+      }
+      int whole = 0;  // releases without current stored facts
+      st = store_->read([&](ReadTx& tx) -> Status {
+        tx.for_each_release_derived(ReleaseFilter{}, reports::adherence_facts_key(procedures_.current()),
+                                    [&](const Release&, const std::string* value) { whole += value == nullptr; });
+        return ok_status();
+      });
+      if (!st) return "reading the stored facts: " + st.error().en;
+      if (whole != 0) return std::to_string(whole) + " releases without stored facts after the " + pass + " report";
     }
     return "";
   }
@@ -297,6 +340,8 @@ TEST_P(ScenarioTest, Runs) {
     for (const auto& step : sc.steps) {
       const std::string problem = runner.run(step);
       ASSERT_TRUE(problem.empty()) << sc.file << ":" << step.line << ": " << problem;
+      const std::string adherence = runner.check_adherence();
+      ASSERT_TRUE(adherence.empty()) << sc.file << ":" << step.line << ": " << adherence;
     }
     // Every story ends with an intact audit trail.
     Step audit;

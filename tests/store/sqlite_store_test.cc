@@ -220,5 +220,54 @@ TEST(SqliteStore, TwoProcessesBumpSameVersionOneConflicts) {
   }
 }
 
+// A database written before schema v5 (no derived values): opening it migrates it to v5 and
+// keeps its releases, which come whole until a report keeps values for them; from then on a
+// change to a history drops them (the v5 triggers work on migrated databases too).
+TEST(SqliteStore, MigratesV4DatabaseToDerivedValues) {
+  TempDir dir;
+  const std::string path = dir.file("v4.db");
+  {
+    sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
+    db.exec(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) STRICT");
+    for (const sqlite::Migration& m : sqlite::migrations()) {
+      if (m.version > 4) break;
+      db.exec(m.sql);
+      db.query("INSERT INTO schema_version(version, description) VALUES (?, ?)", m.version, m.description).run();
+    }
+    db.exec(
+        "INSERT INTO releases(number, system, kind, version, declared_major, title, summary, requester, state, edition,"
+        " created_at, updated_at, row_version, search_text) VALUES ('PP-2025-0001', 'SIGA', 'maintenance', '2.4', 0, 't',"
+        " 's', 'ana', 'in_qa', '02', 1000, 2000, 1, 'pp-2025-0001 t s')");
+    db.exec(
+        "INSERT INTO transitions(release, action, from_state, to_state, by_user, note, at, manifest_sha256)"
+        " VALUES ('PP-2025-0001', 'request_qa', 'draft', 'in_qa', 'ana', '', 2000, '')");
+    ASSERT_EQ(sqlite::schema_version(db), 4);
+  }
+  auto store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 5);
+  EXPECT_EQ(sqlite::latest_schema_version(), 5);
+  auto derived = [&] {
+    std::vector<std::string> out;
+    Status st = store->read([&](ReadTx& tx) {
+      tx.for_each_release_derived(ReleaseFilter{}, "facts/1", [&](const Release& r, const std::string* value) {
+        out.push_back(r.number + "=" + (value ? *value : "whole:" + std::to_string(r.transitions.size())));
+      });
+      return ok_status();
+    });
+    EXPECT_TRUE(st.ok());
+    return out;
+  };
+  EXPECT_EQ(derived(), std::vector<std::string>{"PP-2025-0001=whole:1"});
+  ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2025-0001", 1, "v"}}); }).ok());
+  EXPECT_EQ(derived(), std::vector<std::string>{"PP-2025-0001=v"});
+  ASSERT_TRUE(store->write([](WriteTx& tx) {
+                return tx.add_transition("PP-2025-0001", {"qa_accept", "in_qa", "qa_approved", "eva", "", 3000, ""});
+              }).ok());
+  EXPECT_EQ(derived(), std::vector<std::string>{"PP-2025-0001=whole:2"});
+}
+
 }  // namespace
 }  // namespace pasaprod::testing_store

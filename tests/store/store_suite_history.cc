@@ -1,5 +1,7 @@
-// Shared Store suite, part 3: ReadTx::for_each_release_history (whole releases for reports).
+// Shared Store suite, part 3: ReadTx::for_each_release_history (whole releases for reports)
+// and the values reports derive from histories (for_each_release_derived, put_derived).
 #include <algorithm>
+#include <map>
 
 #include "tests/store/store_suite.h"
 
@@ -93,6 +95,122 @@ TEST_P(StoreSuite, ReleaseHistoriesStreamWholeReleasesInNumberOrder) {
     EXPECT_EQ(some[0].reviews.size(), 3u);
     EXPECT_EQ(some[0].reviews[0].note, "r0002-0");
   });
+}
+
+
+// What for_each_release_derived gives: number -> value ("<whole:N>" for a release that came
+// whole, N = its number of transitions).
+std::map<std::string, std::string> derived(ReadTx& tx, const ReleaseFilter& f, const std::string& derivation) {
+  std::map<std::string, std::string> out;
+  tx.for_each_release_derived(f, derivation, [&](const Release& r, const std::string* value) {
+    if (value) {
+      EXPECT_TRUE(r.files.empty() && r.reviews.empty() && r.records.empty() && r.transitions.empty()) << r.number;
+      out[r.number] = *value;
+    } else {
+      out[r.number] = "<whole:" + std::to_string(r.transitions.size()) + ">";
+    }
+  });
+  return out;
+}
+
+TEST_P(StoreSuite, DerivedValuesReplaceHistoriesWhileTheReleaseIsUnchanged) {
+  write_ok([&](WriteTx& tx) {
+    fill(tx);
+    return ok_status();
+  });
+  // Without values, every release comes whole, exactly as for_each_release_history gives it.
+  read([&](ReadTx& tx) {
+    std::vector<Release> whole;
+    tx.for_each_release_derived(ReleaseFilter{}, "facts/1", [&](const Release& r, const std::string* value) {
+      EXPECT_EQ(value, nullptr);
+      whole.push_back(r);
+    });
+    const std::vector<Release> want = histories(tx, ReleaseFilter{});
+    ASSERT_EQ(whole.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(whole[i].number, want[i].number);
+      EXPECT_EQ(whole[i].row_version, want[i].row_version);
+      EXPECT_EQ(whole[i].files.size(), want[i].files.size());
+      ASSERT_EQ(whole[i].records.size(), want[i].records.size());
+      for (std::size_t k = 0; k < want[i].records.size(); ++k) EXPECT_EQ(whole[i].records[k].fields, want[i].records[k].fields);
+      ASSERT_EQ(whole[i].reviews.size(), want[i].reviews.size());
+      ASSERT_EQ(whole[i].transitions.size(), want[i].transitions.size());
+      for (std::size_t k = 0; k < want[i].transitions.size(); ++k) {
+        EXPECT_EQ(whole[i].transitions[k].action, want[i].transitions[k].action);
+        EXPECT_EQ(whole[i].transitions[k].at, want[i].transitions[k].at);
+      }
+    }
+  });
+  write_ok([&](WriteTx& tx) {
+    // Current row_version (0, as inserted); a stale one and an unknown release are skipped.
+    return tx.put_derived("facts/1", {{"PP-2026-0001", 0, "v1"},
+                                      {"PP-2026-0002", 0, "v2"},
+                                      {"PP-2026-0003", 7, "stale"},
+                                      {"PP-2026-9999", 0, "nobody"}});
+  });
+  write_ok([&](WriteTx& tx) { return tx.put_derived("other/1", {{"PP-2026-0001", 0, "o1"}}); });
+  read([&](ReadTx& tx) {
+    EXPECT_EQ(derived(tx, ReleaseFilter{}, "facts/1"),
+              (std::map<std::string, std::string>{
+                  {"PP-2026-0001", "v1"}, {"PP-2026-0002", "v2"}, {"PP-2026-0003", "<whole:3>"}, {"PP-2026-0004", "<whole:0>"}}));
+    EXPECT_EQ(derived(tx, ReleaseFilter{}, "other/1").at("PP-2026-0001"), "o1");  // derivations kept apart
+    EXPECT_EQ(derived(tx, ReleaseFilter{}, "other/1").at("PP-2026-0002"), "<whole:3>");
+    ReleaseFilter f;
+    f.created_to = 1500;
+    EXPECT_EQ(derived(tx, f, "facts/1"), (std::map<std::string, std::string>{{"PP-2026-0001", "v1"}}));
+  });
+  // A replaced value; then changes: a bumped row_version makes PP-2026-0002's value stale, and a
+  // change to PP-2026-0001's history drops its values (every derivation) even without a bump.
+  write_ok([&](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2026-0002", 0, "v2b"}}); });
+  read([&](ReadTx& tx) { EXPECT_EQ(derived(tx, ReleaseFilter{}, "facts/1").at("PP-2026-0002"), "v2b"); });
+  write_ok([&](WriteTx& tx) { return tx.bump_release("PP-2026-0002", 0, "in_qa", 50000); });
+  write_ok([&](WriteTx& tx) { return tx.add_review("PP-2026-0001", {"slot9", "observed", "", "op", 60000, ""}); });
+  read([&](ReadTx& tx) {
+    const auto got = derived(tx, ReleaseFilter{}, "facts/1");
+    EXPECT_EQ(got.at("PP-2026-0001"), "<whole:3>");
+    EXPECT_EQ(got.at("PP-2026-0002"), "<whole:3>");
+    EXPECT_EQ(derived(tx, ReleaseFilter{}, "other/1").at("PP-2026-0001"), "<whole:3>");
+  });
+  // Derived again at the new row_version, it counts again.
+  write_ok([&](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2026-0002", 1, "v2c"}}); });
+  read([&](ReadTx& tx) { EXPECT_EQ(derived(tx, ReleaseFilter{}, "facts/1").at("PP-2026-0002"), "v2c"); });
+}
+
+TEST_P(StoreSuite, EveryChangeToAHistoryDropsItsDerivedValues) {
+  write_ok([&](WriteTx& tx) {
+    fill(tx);
+    return ok_status();
+  });
+  const std::vector<std::pair<std::string, std::function<Status(WriteTx&)>>> changes = {
+      {"put_file (new)", [](WriteTx& tx) { return tx.put_file("PP-2026-0003", {"slotx", "new.zip", 1, "d", "ana", 9}); }},
+      {"put_file (replace)", [](WriteTx& tx) { return tx.put_file("PP-2026-0003", {"slot0", "f0003-0", 2, "e", "ana", 9}); }},
+      {"remove_file", [](WriteTx& tx) { return tx.remove_file("PP-2026-0003", "slot1", "f0003-1"); }},
+      {"add_review", [](WriteTx& tx) { return tx.add_review("PP-2026-0003", {"slot0", "accepted", "", "op", 9, ""}); }},
+      {"add_record",
+       [](WriteTx& tx) {
+         auto id = tx.add_record("PP-2026-0003", {0, "baseline", {}, "op", 9, ""});
+         return id ? ok_status() : Status(id.error());
+       }},
+      {"add_transition", [](WriteTx& tx) { return tx.add_transition("PP-2026-0003", {"verify", "deployed", "verified", "op", "", 9, ""}); }},
+  };
+  for (const auto& [what, change] : changes) {
+    write_ok([&](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2026-0003", 0, "v"}, {"PP-2026-0001", 0, "kept"}}); });
+    read([&](ReadTx& tx) { EXPECT_EQ(derived(tx, ReleaseFilter{}, "facts/1").at("PP-2026-0003"), "v") << what; });
+    write_ok(change);
+    read([&](ReadTx& tx) {
+      const auto got = derived(tx, ReleaseFilter{}, "facts/1");
+      EXPECT_EQ(got.at("PP-2026-0003").rfind("<whole:", 0), 0u) << what;
+      EXPECT_EQ(got.at("PP-2026-0001"), "kept") << what;  // other releases keep theirs
+    });
+  }
+  // A write that fails leaves the values as they were.
+  write_ok([&](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2026-0003", 0, "v"}}); });
+  Status failed = store_->write([](WriteTx& tx) -> Status {
+    if (auto st = tx.add_review("PP-2026-0003", {"slot0", "observed", "", "op", 9, ""}); !st) return st;
+    return make_error(Code::conflict, "test.abort", "abortar", "abort");
+  });
+  EXPECT_FALSE(failed.ok());
+  read([&](ReadTx& tx) { EXPECT_EQ(derived(tx, ReleaseFilter{}, "facts/1").at("PP-2026-0003"), "v"); });
 }
 
 }  // namespace

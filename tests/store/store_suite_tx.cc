@@ -228,3 +228,43 @@ TEST_P(StoreSuite, ConcurrentThreadsKeepTheChainAndCounterLinear) {
 
 }  // namespace
 }  // namespace pasaprod::testing_store
+
+namespace pasaprod::testing_store {
+namespace {
+
+// A blob is referenced while a deliverable file or a generated document names it; replacing or
+// removing the file lets it go.
+TEST_P(StoreSuite, BlobReferencedByFilesAndDocuments) {
+  const std::string file_blob(64, 'a'), doc_blob(64, 'b'), other(64, 'c');
+  write_ok([&](WriteTx& tx) -> Status {
+    if (auto s = tx.insert_release(sample_release(kNumber, 1000)); !s) return s;
+    if (auto s = tx.put_file(kNumber, {"source_code", "app.zip", 10, file_blob, "ana", 1}); !s) return s;
+    IssuedDocument d;
+    d.release = kNumber;
+    d.kind = "informe_pase";
+    d.step = "prepare_report";
+    d.name = "informe.pdf";
+    d.sha256 = doc_blob;
+    d.size = 100;
+    d.verification_code = "ABCD-EFGH";
+    d.manifest_sha256 = other;
+    d.lang = "es";
+    d.issued_at = 2;
+    d.issued_by = "ana";
+    auto id = tx.insert_document(d);
+    return id ? ok_status() : Status(id.error());
+  });
+  read([&](ReadTx& tx) {
+    EXPECT_TRUE(tx.blob_referenced(file_blob));
+    EXPECT_TRUE(tx.blob_referenced(doc_blob));
+    EXPECT_FALSE(tx.blob_referenced(other));
+  });
+  write_ok([&](WriteTx& tx) { return tx.put_file(kNumber, {"source_code", "app.zip", 11, other, "ana", 3}); });
+  read([&](ReadTx& tx) {
+    EXPECT_FALSE(tx.blob_referenced(file_blob));
+    EXPECT_TRUE(tx.blob_referenced(other));
+  });
+}
+
+}  // namespace
+}  // namespace pasaprod::testing_store

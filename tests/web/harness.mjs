@@ -47,16 +47,22 @@ export async function launch() {
     args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
 }
 
-// One signed-in person: a browser context of their own.
+// One signed-in person: a browser context of their own. `javaScriptEnabled: false` gives a
+// browser with JavaScript off (every page must work as plain forms).
 export class Person {
-  constructor(browser, baseURL, username) { this.browser = browser; this.baseURL = baseURL; this.username = username; this.progress = []; }
+  constructor(browser, baseURL, username, { javaScriptEnabled = true } = {}) {
+    this.browser = browser; this.baseURL = baseURL; this.username = username; this.progress = []; this.javaScriptEnabled = javaScriptEnabled;
+  }
 
   async open() {
-    this.context = await this.browser.newContext({ baseURL: this.baseURL, viewport: { width: 1280, height: 900 }, locale: 'es-PE' });
-    await this.context.exposeFunction('__reportProgress', (p) => { this.progress.push(p); });
-    await this.context.addInitScript(() => {
-      document.addEventListener('pasaprod:upload-progress', (ev) => window.__reportProgress(ev.detail.percent));
-    });
+    this.context = await this.browser.newContext({ baseURL: this.baseURL, viewport: { width: 1280, height: 900 }, locale: 'es-PE',
+      javaScriptEnabled: this.javaScriptEnabled });
+    if (this.javaScriptEnabled) {
+      await this.context.exposeFunction('__reportProgress', (p) => { this.progress.push(p); });
+      await this.context.addInitScript(() => {
+        document.addEventListener('pasaprod:upload-progress', (ev) => window.__reportProgress(ev.detail.percent));
+      });
+    }
     this.page = await this.context.newPage();
     this.page.on('dialog', (d) => d.accept());
     await this.page.goto('/login');

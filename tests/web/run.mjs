@@ -1,8 +1,10 @@
-// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|documents|screenshots|all
+// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|documents|
+// upload_nojs|admin_system_edit|admin_tokens|screenshots|all
 // Each test gets its own server (fresh database) and browser. Exit status 0 = all passed.
 import assert from 'node:assert/strict';
 import { startServer, launch, Person, openRelease, limaLocal, file } from './harness.mjs';
 import { screenshots } from './screenshots.mjs';
+import { upload_nojs, admin_system_edit, admin_tokens } from './plain_forms.mjs';
 
 // Maintenance release from draft to closed, each step by the person whose role it is.
 async function walk_maintenance(browser, url) {
@@ -192,7 +194,7 @@ async function documents(browser, url) {
   await ana.shot('release-documents');
 }
 
-const tests = { walk_maintenance, emergency_committee, refusal, language, documents, screenshots };
+const tests = { walk_maintenance, emergency_committee, refusal, language, documents, upload_nojs, admin_system_edit, admin_tokens, screenshots };
 
 async function main() {
   const which = process.argv[2] || 'all';

@@ -76,6 +76,10 @@ export async function screenshots(browser, url) {
   await admin.shot('admin-users');
   await admin.goto('/admin/users/ana.funcional');
   await admin.shot('admin-user');
+  await admin.goto('/admin/tokens');
+  await admin.shot('admin-tokens-list');
+  await admin.goto('/systems/SIAGIE/edit');
+  await admin.shot('system-edit');
 
   // Tablet width: no sideways scrolling on the main pages.
   const tablet = await new Person(browser, url, 'oscar.operador').open();

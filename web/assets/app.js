@@ -1,8 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 // - selects marked data-autosubmit submit their form on change (language switch);
 // - forms marked data-confirm ask before submitting (the server asks again for irreversible actions);
-// - deliverable drop zones upload files with XHR PUT (streamed raw body, CSRF header) and a
-//   progress bar, show each file's SHA-256, then reload the page with the result;
+// - deliverable upload forms (which post multipart/form-data without JavaScript) upload each
+//   file with XHR PUT instead (streamed raw body, CSRF header), as soon as it is picked or
+//   dropped, with a progress bar; they show each file's SHA-256, then reload the page;
 // - the new release form fills in the expected version for the chosen system and kind.
 (function () {
   'use strict';
@@ -83,6 +84,10 @@
   document.querySelectorAll('.dropzone').forEach(function (zone) {
     var input = zone.querySelector('input[type=file]');
     input.addEventListener('change', function () { if (input.files.length) uploadAll(zone, input.files); });
+    zone.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (input.files.length) uploadAll(zone, input.files);
+    });
     zone.addEventListener('dragover', function (ev) { ev.preventDefault(); zone.classList.add('over'); });
     zone.addEventListener('dragleave', function () { zone.classList.remove('over'); });
     zone.addEventListener('drop', function (ev) {

@@ -259,12 +259,55 @@ CREATE INDEX releases_by_kind      ON releases(kind, created_at, number, system,
 CREATE INDEX releases_by_requester ON releases(requester, created_at, number, system, kind);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 5: values reports derive from a release's history (store.h put_derived; e.g. the
+// facts its adherence controls are evaluated from), so a report reads one row per release
+// instead of its ~36 rows of history. A value counts only while at_version equals the
+// release's row_version, and any change to the release's history deletes its values (the
+// triggers), so no value outlives what it was derived from. Existing databases start with
+// none: the first report derives and stores them.
+constexpr const char* kV5 = R"sql(
+-- No REFERENCES on release: put_derived inserts only for existing releases, releases are never
+-- deleted, and a foreign key would make every trigger below three times as costly.
+CREATE TABLE release_derived (
+  release    TEXT NOT NULL,
+  derivation TEXT NOT NULL,
+  at_version INTEGER NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (release, derivation)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER release_files_insert_drops_derived AFTER INSERT ON release_files
+BEGIN DELETE FROM release_derived WHERE release = NEW.release; END;
+CREATE TRIGGER release_files_update_drops_derived AFTER UPDATE ON release_files
+BEGIN DELETE FROM release_derived WHERE release IN (OLD.release, NEW.release); END;
+CREATE TRIGGER release_files_delete_drops_derived AFTER DELETE ON release_files
+BEGIN DELETE FROM release_derived WHERE release = OLD.release; END;
+CREATE TRIGGER reviews_insert_drops_derived AFTER INSERT ON reviews
+BEGIN DELETE FROM release_derived WHERE release = NEW.release; END;
+CREATE TRIGGER reviews_update_drops_derived AFTER UPDATE ON reviews
+BEGIN DELETE FROM release_derived WHERE release IN (OLD.release, NEW.release); END;
+CREATE TRIGGER reviews_delete_drops_derived AFTER DELETE ON reviews
+BEGIN DELETE FROM release_derived WHERE release = OLD.release; END;
+CREATE TRIGGER records_insert_drops_derived AFTER INSERT ON records
+BEGIN DELETE FROM release_derived WHERE release = NEW.release; END;
+CREATE TRIGGER records_update_drops_derived AFTER UPDATE ON records
+BEGIN DELETE FROM release_derived WHERE release IN (OLD.release, NEW.release); END;
+CREATE TRIGGER records_delete_drops_derived AFTER DELETE ON records
+BEGIN DELETE FROM release_derived WHERE release = OLD.release; END;
+CREATE TRIGGER transitions_insert_drops_derived AFTER INSERT ON transitions
+BEGIN DELETE FROM release_derived WHERE release = NEW.release; END;
+CREATE TRIGGER transitions_update_drops_derived AFTER UPDATE ON transitions
+BEGIN DELETE FROM release_derived WHERE release IN (OLD.release, NEW.release); END;
+CREATE TRIGGER transitions_delete_drops_derived AFTER DELETE ON transitions
+BEGIN DELETE FROM release_derived WHERE release = OLD.release; END;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
     {3, "generated documents (PDF) of releases", kV3},
     {4, "release indexes without the state, but for releases_by_state (cheaper state changes)", kV4},
+    {5, "values derived from release histories for reports (adherence facts), dropped when a history changes", kV5},
 }};
 
 }  // namespace

@@ -45,7 +45,32 @@ class SqliteStore::ReaderLease {
 SqliteStore::SqliteStore(std::string path, AuditAnchor* anchor, Options options)
     : path_(std::move(path)), anchor_(anchor), options_(options) {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  if (anchor_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(anchor_mu_);
+      stopping_ = true;
+    }
+    anchor_cv_.notify_all();
+    anchor_thread_.join();
+  }
+  if (anchor_ != nullptr) (void)advance_anchor();  // a failure stays visible to audit verify
+}
+
+namespace {
+
+Error anchor_failed(const std::string& why) {
+  return make_error(Code::internal, "audit.anchor_failed",
+                    fmt::format("El ancla de auditoría no se pudo actualizar: {}. Un "
+                                "administrador debe ejecutar «pasaprod audit verify» y revisar "
+                                "el archivo del ancla.",
+                                why),
+                    fmt::format("The audit anchor could not be updated: {}. An administrator "
+                                "must run \"pasaprod audit verify\" and check the anchor file.",
+                                why));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        AuditAnchor* anchor) {
@@ -66,6 +91,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     }
     if (Status st = sqlite::migrate(*writer); !st) return st.error();
     store->writer_ = std::move(writer);
+    if (anchor != nullptr) {
+      try {
+        (void)anchor->load();
+      } catch (const std::exception& e) {
+        store->anchor_error_ = anchor_failed(e.what());
+      }
+      if (options.anchor_mode == AnchorMode::background) {
+        store->anchor_thread_ = std::thread([s = store.get()] { s->anchor_loop(); });
+      }
+    }
   } catch (const SqliteError& e) {
     return make_error(Code::internal, "store.open_failed",
                       fmt::format("No se pudo abrir la base de datos {}: {}", path, e.what()),
@@ -91,6 +126,9 @@ Status SqliteStore::read(const std::function<Status(ReadTx&)>& fn) {
 }
 
 Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
+  if (anchor_ != nullptr) {
+    if (Status ready = anchor_ready(); !ready) return ready;
+  }
   std::optional<AnchorHead> head;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
@@ -124,36 +162,85 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
     }
     head = tx.appended_head();
   }
-  if (head && anchor_ != nullptr) return advance_anchor(*head);
+  if (!head || anchor_ == nullptr) return ok_status();
+  record_head(*head);
+  if (options_.anchor_mode == AnchorMode::background) {
+    anchor_cv_.notify_one();
+    return ok_status();
+  }
+  if (Status st = advance_anchor(); !st) {
+    Error e = st.error();
+    e.es = "El cambio se guardó, pero no quedó anclado. " + e.es;
+    e.en = "The change was saved, but it is not anchored. " + e.en;
+    return e.with("seq", std::to_string(head->seq));
+  }
   return ok_status();
 }
 
-Status SqliteStore::advance_anchor(const AnchorHead& committed) {
-  {
-    std::lock_guard<std::mutex> lock(head_mu_);
-    if (committed.seq > latest_head_.seq) latest_head_ = committed;
-  }
+Status SqliteStore::flush_anchor() {
+  if (anchor_ == nullptr) return ok_status();
+  return advance_anchor();
+}
+
+void SqliteStore::record_head(const AnchorHead& committed) {
   std::lock_guard<std::mutex> lock(anchor_mu_);
-  if (anchored_seq_ >= committed.seq) return ok_status();  // covered by a newer head
-  AnchorHead target;
+  if (committed.seq > latest_head_.seq) latest_head_ = committed;
+}
+
+Status SqliteStore::anchor_ready() {
   {
-    std::lock_guard<std::mutex> head_lock(head_mu_);
+    std::lock_guard<std::mutex> lock(anchor_mu_);
+    if (!anchor_error_) return ok_status();
+  }
+  std::lock_guard<std::mutex> io(anchor_io_mu_);
+  return advance_locked(/*recheck=*/true);
+}
+
+Status SqliteStore::advance_anchor() {
+  std::lock_guard<std::mutex> io(anchor_io_mu_);
+  return advance_locked(/*recheck=*/false);
+}
+
+Status SqliteStore::advance_locked(bool recheck) {
+  AnchorHead target;
+  bool behind = false;
+  {
+    std::lock_guard<std::mutex> lock(anchor_mu_);
+    behind = anchored_seq_ < latest_head_.seq;
     target = latest_head_;
+    if (!behind && !recheck) return anchor_error_ ? Status(*anchor_error_) : ok_status();
   }
   try {
-    anchor_->advance(target);
+    if (behind) {
+      anchor_->advance(target);  // also checks the current anchor
+    } else {
+      (void)anchor_->load();
+    }
   } catch (const std::exception& e) {
-    return make_error(Code::internal, "audit.anchor_failed",
-                      fmt::format("El cambio se guardó, pero no se pudo actualizar el ancla "
-                                  "de auditoría: {}",
-                                  e.what()),
-                      fmt::format("The change was saved, but the audit anchor could not be "
-                                  "updated: {}",
-                                  e.what()))
-        .with("seq", std::to_string(committed.seq));
+    Error err = anchor_failed(e.what());
+    std::lock_guard<std::mutex> lock(anchor_mu_);
+    anchor_error_ = err;
+    return err;
   }
-  anchored_seq_ = target.seq;
+  std::lock_guard<std::mutex> lock(anchor_mu_);
+  if (behind) anchored_seq_ = target.seq;
+  anchor_error_.reset();
   return ok_status();
+}
+
+void SqliteStore::anchor_loop() {
+  std::unique_lock<std::mutex> lock(anchor_mu_);
+  for (;;) {
+    // After a failure, wait for the next write() to retry synchronously (anchor_ready).
+    anchor_cv_.wait(lock, [&] {
+      return stopping_ || (!anchor_error_ && latest_head_.seq > anchored_seq_);
+    });
+    if (stopping_) return;  // the destructor makes the last advance
+    lock.unlock();
+    (void)advance_anchor();
+    lock.lock();
+    anchor_cv_.wait_for(lock, options_.anchor_interval, [&] { return stopping_; });
+  }
 }
 
 void SqliteStore::scan_events(std::int64_t after_seq,
@@ -175,9 +262,10 @@ audit::AuditVerifyReport SqliteStore::verify_audit() {
   audit::VerifyOptions options;
   std::optional<audit::AuditProblem> anchor_problem;
   if (anchor_ != nullptr) {
+    (void)flush_anchor();  // a failure shows below as the anchor's problem, or as a cut tail
     options.anchor_expected = true;
     try {
-      std::lock_guard<std::mutex> lock(anchor_mu_);
+      std::lock_guard<std::mutex> lock(anchor_io_mu_);
       options.anchor = anchor_->load();  // before the snapshot: see the header
     } catch (const std::exception& e) {
       options.anchor_expected = false;

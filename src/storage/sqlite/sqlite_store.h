@@ -16,11 +16,15 @@
 // nested write would deadlock; a nested read would see a different snapshot).
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audit/anchor.h"
@@ -35,15 +39,35 @@ namespace pasaprod {
 
 class SqliteStore final : public Store {
  public:
+  // When the anchor is advanced after a write that appended events:
+  //   synchronous  before write() returns: one more flush per write; a write() that returned
+  //                ok is anchored.
+  //   background   by a thread of the store, right after the commit, then at most once per
+  //                anchor_interval, each advance covering every write committed meanwhile
+  //                (so the anchor's flushes do not compete with every commit's). A write()
+  //                that returned ok is on disk but its events are anchored up to
+  //                anchor_interval (plus one flush) later; a crash in between leaves them
+  //                unanchored until the next write (a tail cut within that window is not
+  //                detectable). flush_anchor(), verify_audit() and the destructor anchor
+  //                everything committed before they return.
+  enum class AnchorMode { synchronous, background };
+
   struct Options {
     int busy_timeout_ms = 10000;     // how long to wait for another process's lock
     std::size_t max_idle_readers = 8;  // read connections kept open between reads
+    AnchorMode anchor_mode = AnchorMode::synchronous;
+    std::chrono::milliseconds anchor_interval{50};  // AnchorMode::background only
   };
 
   // Opens (creating it if needed) the database at `path` and brings its schema up to date.
   // `anchor` (not owned, may be null) must outlive the store; it is advanced after every
-  // write that appended events. Errors: internal when the file cannot be opened or migrated,
-  // failed_precondition when its schema is newer than this program.
+  // write that appended events (see AnchorMode). Errors: internal when the file cannot be
+  // opened or migrated, failed_precondition when its schema is newer than this program.
+  //
+  // Writes fail closed on the anchor: an anchor that fails its check when the store opens, or
+  // whose advance failed, makes every later write() return internal ("audit.anchor_failed")
+  // before it begins — nothing is changed — until an advance succeeds again (each refused
+  // write retries it first). Reads and verify_audit() keep working.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                    AuditAnchor* anchor = nullptr);
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, AuditAnchor* anchor,
@@ -56,10 +80,14 @@ class SqliteStore final : public Store {
   Status read(const std::function<Status(ReadTx&)>& fn) override;
   // BEGIN IMMEDIATE; fn; COMMIT only when fn returns ok, otherwise ROLLBACK (also when fn
   // throws; the exception propagates). After a commit that appended events, advances the
-  // anchor; if that fails the change stays committed and an internal error
-  // ("audit.anchor_failed") says so. internal ("store.busy") when the write lock was not
-  // obtained within the busy timeout.
+  // anchor (see AnchorMode); if a synchronous advance fails the change stays committed and an
+  // internal error ("audit.anchor_failed") says so. internal ("store.busy") when the write
+  // lock was not obtained within the busy timeout.
   Status write(const std::function<Status(WriteTx&)>& fn) override;
+
+  // Advances the anchor to the newest event committed through this store, now. ok when there
+  // is no anchor or nothing to anchor; internal ("audit.anchor_failed") when the advance fails.
+  Status flush_anchor();
   std::string describe() const override { return "sqlite:" + path_; }
 
   // Calls fn with every event with seq > after_seq, in seq order, from one snapshot, reading
@@ -68,7 +96,8 @@ class SqliteStore final : public Store {
   void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn,
                    int chunk = 1000);
 
-  // Verifies the whole trail (audit::verify_chain) against the anchor given at open(): the
+  // Verifies the whole trail (audit::verify_chain) against the anchor given at open(), after
+  // flush_anchor() (a failed flush shows as the anchor's problem): the
   // anchor is read before the snapshot is taken, so concurrent writers cause no false alarm.
   // An anchor that cannot be read or fails its check is reported as a problem
   // ("audit.anchor_invalid"); with an anchor that records nothing, a non-empty trail is a
@@ -93,17 +122,28 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;  // GUARDED_BY(pool_mu_)
 
-  // Anchoring is coalesced: a thread that gets anchor_mu_ advances the anchor to the newest
-  // head committed by this store so far, and threads whose head is already covered return
-  // at once, so concurrent writers share one anchor update.
-  std::mutex head_mu_;
-  AnchorHead latest_head_;  // GUARDED_BY(head_mu_): newest event committed via this store
+  // Anchoring is coalesced: whoever holds anchor_io_mu_ advances the anchor to the newest
+  // head committed through this store so far; a caller whose head is already covered returns
+  // at once, so concurrent writers (or the background thread) share one anchor update.
+  std::mutex anchor_io_mu_;  // serialises calls to anchor_ (anchors need not be thread-safe)
+  std::mutex anchor_mu_;     // guards the members below; never held across anchor_ I/O
+  std::condition_variable anchor_cv_;
+  AnchorHead latest_head_;          // newest event committed through this store
+  std::int64_t anchored_seq_ = 0;   // newest seq this store anchored
+  std::optional<Error> anchor_error_;  // set by a failed advance, cleared by a successful one
+  bool stopping_ = false;
+  std::thread anchor_thread_;  // AnchorMode::background only; started by open()
 
-  std::mutex anchor_mu_;          // serialises calls to anchor_ (anchors need not be
-                                  // thread-safe)
-  std::int64_t anchored_seq_ = 0;  // GUARDED_BY(anchor_mu_): newest seq this store anchored
-  // Makes the anchor cover `committed` (see above). REQUIRES: anchor_ != nullptr.
-  Status advance_anchor(const AnchorHead& committed);
+  // Makes the anchor cover the newest committed head (see above). REQUIRES: anchor_ != nullptr.
+  Status advance_anchor();
+  void record_head(const AnchorHead& committed);
+  void anchor_loop();
+  // Before a write: ok unless the anchor is in error and a retry (advance, or a check of the
+  // anchor when nothing is pending) fails too.
+  Status anchor_ready();
+  // REQUIRES: anchor_io_mu_ held. `recheck`: with nothing to advance, load the anchor to
+  // confirm it is valid (clearing a past error) instead of returning the past error.
+  Status advance_locked(bool recheck);
 };
 
 }  // namespace pasaprod

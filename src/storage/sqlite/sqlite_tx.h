@@ -78,6 +78,8 @@ class SqliteTx final : public WriteTx {
   std::vector<VersionUse> versions_of(const std::string& system) override;
   void for_each_release_history(const ReleaseFilter& filter,
                                 const std::function<void(const Release&)>& fn) override;
+  void for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
+                                const std::function<void(const Release&, const std::string*)>& fn) override;
   std::vector<FreezeWindow> freezes() override;
   std::optional<std::string> setting(const std::string& key) override;
   std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
@@ -91,6 +93,7 @@ class SqliteTx final : public WriteTx {
   std::int64_t unread_notifications(const std::string& username) override;
   std::vector<IssuedDocument> documents_of(const std::string& number) override;
   std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) override;
+  bool blob_referenced(const std::string& sha256) override;
 
   // WriteTx
   Status insert_user(const User& user) override;
@@ -108,6 +111,7 @@ class SqliteTx final : public WriteTx {
   Result<std::int64_t> add_record(const std::string& number, const Record& record) override;
   Status add_transition(const std::string& number, const Transition& t) override;
   Status add_observation(const std::string& number, const Observation& o) override;
+  Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) override;
   Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
   Status put_setting(const std::string& key, const std::string& value) override;
   Result<AuditEvent> append_event(AuditEvent event) override;

@@ -43,6 +43,13 @@ std::vector<IssuedDocument> SqliteTx::find_documents(const std::string& sha256, 
   return out;
 }
 
+bool SqliteTx::blob_referenced(const std::string& sha256) {
+  Stmt st = db_.query(
+      "SELECT EXISTS(SELECT 1 FROM documents WHERE sha256 = ?) OR EXISTS(SELECT 1 FROM release_files WHERE sha256 = ?)", sha256,
+      sha256);
+  return st.step() && st.integer(0) != 0;
+}
+
 Result<std::int64_t> SqliteTx::insert_document(const IssuedDocument& d) {
   if (!release_exists(d.release)) {
     return make_error(Code::not_found, "store.not_found", "No existe la solicitud «" + d.release + "».",

@@ -5,6 +5,11 @@
 // merged like sorted files: the cost is one pass over each table's matching rows, whatever the
 // number of releases, and memory holds one release. Both sides order by the BINARY collation,
 // which std::string's comparison matches.
+//
+// SqliteTx::for_each_release_derived() and put_derived(): values derived from histories, kept
+// in release_derived (schema v5). The releases are read with their value (a LEFT JOIN on the
+// value's primary key); only a release without a current value has its history read, by four
+// per-release queries on the child tables' (release, ...) indexes.
 #include <map>
 #include <string>
 #include <string_view>
@@ -81,7 +86,81 @@ std::map<std::string, std::string> parse_fields(std::string_view json_text) {
   return nlohmann::json::parse(json_text.begin(), json_text.end()).get<std::map<std::string, std::string>>();
 }
 
+// Reads the history of release `number` (files, reviews, records, transitions; digests left
+// empty, as for_each_release_history) into r.
+void read_history_of(Connection& db, const std::string& number, Release& r) {
+  r.files.clear();
+  r.reviews.clear();
+  r.records.clear();
+  r.transitions.clear();
+  {
+    Stmt st = db.query("SELECT slot, name, size, uploaded_by, uploaded_at FROM release_files WHERE release = ?", number);
+    while (st.step()) r.files.push_back({st.text(0), st.text(1), st.integer(2), "", st.text(3), st.integer(4)});
+  }
+  {
+    Stmt st = db.query("SELECT slot, verdict, note, by_user, at FROM reviews WHERE release = ? ORDER BY id", number);
+    while (st.step()) r.reviews.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.integer(4), ""});
+  }
+  {
+    Stmt st = db.query("SELECT id, type, fields_json, by_user, at FROM records WHERE release = ? ORDER BY id", number);
+    while (st.step()) {
+      Record rec;
+      rec.id = st.integer(0);
+      rec.type = st.text(1);
+      rec.fields = parse_fields(st.text_view(2));
+      rec.by = st.text(3);
+      rec.at = st.integer(4);
+      r.records.push_back(std::move(rec));
+    }
+  }
+  {
+    Stmt st = db.query(
+        "SELECT action, from_state, to_state, by_user, note, at FROM transitions WHERE release = ? ORDER BY id", number);
+    while (st.step()) r.transitions.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5), ""});
+  }
+}
+
 }  // namespace
+
+void SqliteTx::for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
+                                        const std::function<void(const Release&, const std::string*)>& fn) {
+  const ReleaseWhere where(filter);
+  Stmt rel = db_.prepare(std::string("SELECT ") + kReleaseColumns +
+                         ", d.value FROM releases LEFT JOIN release_derived d"
+                         " ON d.release = number AND d.derivation = ?7 AND d.at_version = row_version " +
+                         where.sql + " ORDER BY number");
+  where.bind(rel);
+  rel.bind(7, derivation);
+  Release r;
+  std::string value;
+  while (rel.step()) {
+    read_release_row(rel, r);
+    if (!rel.is_null(13)) {
+      value.assign(rel.text_view(13));
+      r.files.clear();
+      r.reviews.clear();
+      r.records.clear();
+      r.transitions.clear();
+      fn(r, &value);
+      continue;
+    }
+    read_history_of(db_, r.number, r);
+    fn(r, nullptr);
+  }
+}
+
+Status SqliteTx::put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) {
+  // Only at the release's current row_version: a value derived before a change is skipped.
+  for (const DerivedValue& v : values) {
+    db_.query(
+           "INSERT INTO release_derived(release, derivation, at_version, value) "
+           "SELECT number, ?2, row_version, ?4 FROM releases WHERE number = ?1 AND row_version = ?3 "
+           "ON CONFLICT(release, derivation) DO UPDATE SET at_version = excluded.at_version, value = excluded.value",
+           v.release, derivation, v.row_version, v.value)
+        .run();
+  }
+  return ok_status();
+}
 
 void SqliteTx::for_each_release_history(const ReleaseFilter& filter, const std::function<void(const Release&)>& fn) {
   const ReleaseWhere where(filter);
