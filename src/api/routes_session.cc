@@ -1,4 +1,5 @@
 // /api/v1/session, /me, /tokens.
+#include <charconv>
 #include <chrono>
 
 #include "api/routes.h"
@@ -36,6 +37,18 @@ std::optional<std::int64_t> if_match(const Request& req) {
 }
 
 namespace {
+
+// DELETE of the token {id} of `owner`.
+Response revoke(ApiContext& ctx, Request& req, const std::string& owner) {
+  const std::string text = req.param("id");
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return problem(req, bad_field("id", "El identificador del token no es un número.", "The token id is not a number."));
+  }
+  auto st = ctx.access.revoke_token(caller(req), owner, id);
+  return st ? Response::empty() : problem(req, st.error());
+}
 
 json token_json(const ApiToken& t) {
   return {{"id", t.id}, {"name", t.name}, {"prefix", t.prefix}, {"created_at", format_iso(t.created_at)},
@@ -141,16 +154,7 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Revoke an API token",
               .responses = {{204, "Revoked"}, {404, "No such token of yours"}},
               .tags = {"tokens"},
-              .handler = [&ctx](Request& req) {
-                std::int64_t id = 0;
-                try {
-                  id = std::stoll(req.param("id"));
-                } catch (...) {
-                  return problem(req, bad_field("id", "El identificador del token no es un número.", "The token id is not a number."));
-                }
-                auto st = ctx.access.revoke_token(caller(req), principal(req)->user.username, id);
-                return st ? Response::empty() : problem(req, st.error());
-              }});
+              .handler = [&ctx](Request& req) { return revoke(ctx, req, principal(req)->user.username); }});
   routes.add({.method = Method::get,
               .pattern = "/api/v1/admin/tokens",
               .auth = Auth::admin,
@@ -176,16 +180,7 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "Administrators only. The token stops working at once (401); audit event `token.revoke`.",
               .responses = {{204, "Revoked"}, {404, "The user has no such token"}},
               .tags = {"tokens"},
-              .handler = [&ctx](Request& req) {
-                std::int64_t id = 0;
-                try {
-                  id = std::stoll(req.param("id"));
-                } catch (...) {
-                  return problem(req, bad_field("id", "El identificador del token no es un número.", "The token id is not a number."));
-                }
-                auto st = ctx.access.revoke_token(caller(req), req.param("username"), id);
-                return st ? Response::empty() : problem(req, st.error());
-              }});
+              .handler = [&ctx](Request& req) { return revoke(ctx, req, req.param("username")); }});
 }
 
 }  // namespace pasaprod::api

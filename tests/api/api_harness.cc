@@ -169,6 +169,15 @@ void TempDir::remove_now() {
   fs::remove_all(path_, ec);
 }
 
+bool eventually_empty(const fs::path& dir, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!files_under(dir).empty()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 std::vector<fs::path> files_under(const fs::path& root) {
   std::vector<fs::path> out;
   std::error_code ec;

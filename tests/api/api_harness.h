@@ -73,6 +73,9 @@ class TempDir {
 
 // Regular files under `root` (recursively), sorted; empty when root does not exist.
 std::vector<fs::path> files_under(const fs::path& root);
+// Waits until `dir` holds no regular file (the server drops partial uploads asynchronously);
+// false when it still holds some after `timeout`.
+bool eventually_empty(const fs::path& dir, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 struct ServeOptions {
   bool demo = false;

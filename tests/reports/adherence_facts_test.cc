@@ -164,7 +164,7 @@ TEST(AdherenceFacts, BuilderFromFactsGivesTheReportOfTheWholeHistories) {
 
 TEST(AdherenceFacts, TextFormIsCompactAndRefusesWhatItDidNotWrite) {
   const Procedure& proc = testing::procedure();
-  const Release& closed = testing::adherence_history().at(1);
+  const Release closed = testing::adherence_history().at(1);
   const std::string text = encode_adherence_facts(gather_adherence_facts(proc, closed), closed.created_at);
   EXPECT_LT(text.size(), 250u) << text;
   EXPECT_TRUE(decode_adherence_facts(text, closed.created_at).has_value());

@@ -41,15 +41,6 @@ std::vector<std::string> files_in(const json& rel, const std::string& slot) {
   return out;
 }
 
-bool eventually_empty(const fs::path& dir, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!files_under(dir).empty()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 class UploadFormTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
