@@ -86,38 +86,52 @@ std::map<std::string, std::string> parse_fields(std::string_view json_text) {
   return nlohmann::json::parse(json_text.begin(), json_text.end()).get<std::map<std::string, std::string>>();
 }
 
-// Reads the history of release `number` (files, reviews, records, transitions; digests left
-// empty, as for_each_release_history) into r.
-void read_history_of(Connection& db, const std::string& number, Release& r) {
+// The history columns each child table contributes (digests left out, as reports do not need
+// them), and how one row of them joins a Release; `c` is the index of the first of them.
+constexpr const char* kFileColumns = "slot, name, size, uploaded_by, uploaded_at";
+constexpr const char* kReviewColumns = "slot, verdict, note, by_user, at";
+constexpr const char* kRecordColumns = "id, type, fields_json, by_user, at";
+constexpr const char* kTransitionColumns = "action, from_state, to_state, by_user, note, at";
+
+void add_file_row(const Stmt& st, int c, Release& r) {
+  r.files.push_back({st.text(c), st.text(c + 1), st.integer(c + 2), "", st.text(c + 3), st.integer(c + 4)});
+}
+void add_review_row(const Stmt& st, int c, Release& r) {
+  r.reviews.push_back({st.text(c), st.text(c + 1), st.text(c + 2), st.text(c + 3), st.integer(c + 4), ""});
+}
+void add_record_row(const Stmt& st, int c, Release& r) {
+  Record rec;
+  rec.id = st.integer(c);
+  rec.type = st.text(c + 1);
+  rec.fields = parse_fields(st.text_view(c + 2));
+  rec.by = st.text(c + 3);
+  rec.at = st.integer(c + 4);
+  r.records.push_back(std::move(rec));
+}
+void add_transition_row(const Stmt& st, int c, Release& r) {
+  r.transitions.push_back(
+      {st.text(c), st.text(c + 1), st.text(c + 2), st.text(c + 3), st.text(c + 4), st.integer(c + 5), ""});
+}
+
+void clear_history(Release& r) {
   r.files.clear();
   r.reviews.clear();
   r.records.clear();
   r.transitions.clear();
-  {
-    Stmt st = db.query("SELECT slot, name, size, uploaded_by, uploaded_at FROM release_files WHERE release = ?", number);
-    while (st.step()) r.files.push_back({st.text(0), st.text(1), st.integer(2), "", st.text(3), st.integer(4)});
-  }
-  {
-    Stmt st = db.query("SELECT slot, verdict, note, by_user, at FROM reviews WHERE release = ? ORDER BY id", number);
-    while (st.step()) r.reviews.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.integer(4), ""});
-  }
-  {
-    Stmt st = db.query("SELECT id, type, fields_json, by_user, at FROM records WHERE release = ? ORDER BY id", number);
-    while (st.step()) {
-      Record rec;
-      rec.id = st.integer(0);
-      rec.type = st.text(1);
-      rec.fields = parse_fields(st.text_view(2));
-      rec.by = st.text(3);
-      rec.at = st.integer(4);
-      r.records.push_back(std::move(rec));
-    }
-  }
-  {
-    Stmt st = db.query(
-        "SELECT action, from_state, to_state, by_user, note, at FROM transitions WHERE release = ? ORDER BY id", number);
-    while (st.step()) r.transitions.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5), ""});
-  }
+}
+
+// Reads the history of release `number` (files, reviews, records, transitions; digests left
+// empty, as for_each_release_history) into r.
+void read_history_of(Connection& db, const std::string& number, Release& r) {
+  clear_history(r);
+  const auto each_row = [&](const char* columns, const char* table, const char* order, auto add) {
+    Stmt st = db.query(std::string("SELECT ") + columns + " FROM " + table + " WHERE release = ?" + order, number);
+    while (st.step()) add(st, 0, r);
+  };
+  each_row(kFileColumns, "release_files", "", add_file_row);
+  each_row(kReviewColumns, "reviews", " ORDER BY id", add_review_row);
+  each_row(kRecordColumns, "records", " ORDER BY id", add_record_row);
+  each_row(kTransitionColumns, "transitions", " ORDER BY id", add_transition_row);
 }
 
 }  // namespace
@@ -167,39 +181,22 @@ void SqliteTx::for_each_release_history(const ReleaseFilter& filter, const std::
   const std::string of_releases = " WHERE release IN (SELECT number FROM releases " + where.sql + ") ORDER BY release";
   Stmt rel = db_.prepare(std::string("SELECT ") + kReleaseColumns + " FROM releases " + where.sql + " ORDER BY number");
   where.bind(rel);
-  ChildCursor files(db_, "SELECT release, slot, name, size, uploaded_by, uploaded_at FROM release_files" + of_releases, where);
-  ChildCursor reviews(db_, "SELECT release, slot, verdict, note, by_user, at FROM reviews" + of_releases + ", id", where);
-  ChildCursor records(db_, "SELECT release, id, type, fields_json, by_user, at FROM records" + of_releases + ", id",
-                      where);
-  ChildCursor transitions(
-      db_, "SELECT release, action, from_state, to_state, by_user, note, at FROM transitions" + of_releases + ", id",
-      where);
+  const auto cursor = [&](const char* columns, const char* table, const char* then_by) {
+    return ChildCursor(db_, std::string("SELECT release, ") + columns + " FROM " + table + of_releases + then_by, where);
+  };
+  ChildCursor files = cursor(kFileColumns, "release_files", "");
+  ChildCursor reviews = cursor(kReviewColumns, "reviews", ", id");
+  ChildCursor records = cursor(kRecordColumns, "records", ", id");
+  ChildCursor transitions = cursor(kTransitionColumns, "transitions", ", id");
 
   Release r;
   while (rel.step()) {
     read_release_row(rel, r);
-    r.files.clear();
-    r.reviews.clear();
-    r.records.clear();
-    r.transitions.clear();
-    files.rows_of(r.number, [&](const Stmt& st) {
-      r.files.push_back({st.text(1), st.text(2), st.integer(3), "", st.text(4), st.integer(5)});
-    });
-    reviews.rows_of(r.number, [&](const Stmt& st) {
-      r.reviews.push_back({st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5), ""});
-    });
-    records.rows_of(r.number, [&](const Stmt& st) {
-      Record rec;
-      rec.id = st.integer(1);
-      rec.type = st.text(2);
-      rec.fields = parse_fields(st.text_view(3));
-      rec.by = st.text(4);
-      rec.at = st.integer(5);
-      r.records.push_back(std::move(rec));
-    });
-    transitions.rows_of(r.number, [&](const Stmt& st) {
-      r.transitions.push_back({st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.integer(6), ""});
-    });
+    clear_history(r);
+    files.rows_of(r.number, [&](const Stmt& st) { add_file_row(st, 1, r); });
+    reviews.rows_of(r.number, [&](const Stmt& st) { add_review_row(st, 1, r); });
+    records.rows_of(r.number, [&](const Stmt& st) { add_record_row(st, 1, r); });
+    transitions.rows_of(r.number, [&](const Stmt& st) { add_transition_row(st, 1, r); });
     fn(r);
   }
 }
