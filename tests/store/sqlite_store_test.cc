@@ -220,53 +220,130 @@ TEST(SqliteStore, TwoProcessesBumpSameVersionOneConflicts) {
   }
 }
 
-// A database written before schema v5 (no derived values): opening it migrates it to v5 and
-// keeps its releases, which come whole until a report keeps values for them; from then on a
-// change to a history drops them (the v5 triggers work on migrated databases too).
+// A database file as the migrations up to `version` left it (an older pasaprod's database).
+void create_at_version(const std::string& path, int version) {
+  sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
+  db.exec(
+      "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+      " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) STRICT");
+  for (const sqlite::Migration& m : sqlite::migrations()) {
+    if (m.version > version) break;
+    db.exec(m.sql);
+    db.query("INSERT INTO schema_version(version, description) VALUES (?, ?)", m.version, m.description).run();
+  }
+  ASSERT_EQ(sqlite::schema_version(db), version);
+}
+
+void insert_old_release(sqlite::Connection& db, const std::string& number) {
+  db.query(
+        "INSERT INTO releases(number, system, kind, version, declared_major, title, summary, requester, state, edition,"
+        " created_at, updated_at, row_version, search_text) VALUES (?, 'SIGA', 'maintenance', '2.4', 0, 't',"
+        " 's', 'ana', 'in_qa', '02', 1000, 2000, 1, 't s')",
+        number)
+      .run();
+}
+
+std::vector<std::string> derived_of(SqliteStore& store) {
+  std::vector<std::string> out;
+  Status st = store.read([&](ReadTx& tx) {
+    tx.for_each_release_derived(ReleaseFilter{}, "facts/1", [&](const Release& r, const std::string* value) {
+      out.push_back(r.number + "=" + (value ? *value : "whole:" + std::to_string(r.transitions.size())));
+    });
+    return ok_status();
+  });
+  EXPECT_TRUE(st.ok());
+  return out;
+}
+
+// A database written before schema v5 (no derived values): opening it migrates it and keeps
+// its releases, which come whole until a report keeps values for them; from then on a change
+// to a history drops them (the triggers work on migrated databases too).
 TEST(SqliteStore, MigratesV4DatabaseToDerivedValues) {
   TempDir dir;
   const std::string path = dir.file("v4.db");
+  create_at_version(path, 4);
   {
     sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
-    db.exec(
-        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) STRICT");
-    for (const sqlite::Migration& m : sqlite::migrations()) {
-      if (m.version > 4) break;
-      db.exec(m.sql);
-      db.query("INSERT INTO schema_version(version, description) VALUES (?, ?)", m.version, m.description).run();
-    }
-    db.exec(
-        "INSERT INTO releases(number, system, kind, version, declared_major, title, summary, requester, state, edition,"
-        " created_at, updated_at, row_version, search_text) VALUES ('PP-2025-0001', 'SIGA', 'maintenance', '2.4', 0, 't',"
-        " 's', 'ana', 'in_qa', '02', 1000, 2000, 1, 'pp-2025-0001 t s')");
+    insert_old_release(db, "PP-2025-0001");
     db.exec(
         "INSERT INTO transitions(release, action, from_state, to_state, by_user, note, at, manifest_sha256)"
         " VALUES ('PP-2025-0001', 'request_qa', 'draft', 'in_qa', 'ana', '', 2000, '')");
-    ASSERT_EQ(sqlite::schema_version(db), 4);
   }
   auto store = open_or_die(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 5);
-  EXPECT_EQ(sqlite::latest_schema_version(), 5);
-  auto derived = [&] {
-    std::vector<std::string> out;
-    Status st = store->read([&](ReadTx& tx) {
-      tx.for_each_release_derived(ReleaseFilter{}, "facts/1", [&](const Release& r, const std::string* value) {
-        out.push_back(r.number + "=" + (value ? *value : "whole:" + std::to_string(r.transitions.size())));
-      });
-      return ok_status();
-    });
-    EXPECT_TRUE(st.ok());
-    return out;
-  };
-  EXPECT_EQ(derived(), std::vector<std::string>{"PP-2025-0001=whole:1"});
+  EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+  EXPECT_EQ(derived_of(*store), std::vector<std::string>{"PP-2025-0001=whole:1"});
   ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2025-0001", 1, "v"}}); }).ok());
-  EXPECT_EQ(derived(), std::vector<std::string>{"PP-2025-0001=v"});
+  EXPECT_EQ(derived_of(*store), std::vector<std::string>{"PP-2025-0001=v"});
   ASSERT_TRUE(store->write([](WriteTx& tx) {
                 return tx.add_transition("PP-2025-0001", {"qa_accept", "in_qa", "qa_approved", "eva", "", 3000, ""});
               }).ok());
-  EXPECT_EQ(derived(), std::vector<std::string>{"PP-2025-0001=whole:2"});
+  EXPECT_EQ(derived_of(*store), std::vector<std::string>{"PP-2025-0001=whole:2"});
+}
+
+// Schema v6 clusters transitions, reviews and observations by release. Rows written before it,
+// interleaved between releases, keep each release's order; new rows follow them; the derived
+// values' triggers are on the new tables; no table or index of the old layout is left.
+TEST(SqliteStore, MigratesV5HistoriesToTablesClusteredByRelease) {
+  TempDir dir;
+  const std::string path = dir.file("v5.db");
+  create_at_version(path, 5);
+  {
+    sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
+    insert_old_release(db, "PP-2025-0002");
+    insert_old_release(db, "PP-2025-0001");
+    int at = 100;
+    for (const char* n : {"PP-2025-0002", "PP-2025-0001", "PP-2025-0002", "PP-2025-0001", "PP-2025-0002"}) {
+      ++at;
+      db.query("INSERT INTO transitions(release, action, from_state, to_state, by_user, note, at, manifest_sha256)"
+               " VALUES (?, 'a', 'x', 'y', 'ana', ?, ?, '')",
+               n, std::to_string(at), at)
+          .run();
+      db.query("INSERT INTO reviews(release, slot, verdict, note, by_user, at, slot_digest) VALUES (?, 's', 'accepted', ?, 'eva', ?, '')",
+               n, std::to_string(at), at)
+          .run();
+      db.query("INSERT INTO observations(release, text, by_user, at, from_state, action) VALUES (?, ?, 'eva', ?, 'x', 'a')",
+               n, std::to_string(at), at)
+          .run();
+    }
+  }
+  auto store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), 6);
+  ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
+                if (auto st = tx.add_transition("PP-2025-0002", {"b", "y", "z", "ana", "200", 200, ""}); !st) return st;
+                if (auto st = tx.add_review("PP-2025-0002", {"s", "observed", "200", "eva", 200, ""}); !st) return st;
+                return tx.add_observation("PP-2025-0002", {"200", "eva", 200, "y", "b"});
+              }).ok());
+  Status st = store->read([](ReadTx& tx) {
+    const auto notes = [](const Release& r) {
+      std::vector<std::string> t, v, o;
+      for (const Transition& x : r.transitions) t.push_back(x.note);
+      for (const Review& x : r.reviews) v.push_back(x.note);
+      for (const Observation& x : r.observations) o.push_back(x.text);
+      EXPECT_EQ(t, v) << r.number;
+      EXPECT_EQ(t, o) << r.number;
+      return t;
+    };
+    EXPECT_EQ(notes(*tx.release("PP-2025-0002")), (std::vector<std::string>{"101", "103", "105", "200"}));
+    EXPECT_EQ(notes(*tx.release("PP-2025-0001")), (std::vector<std::string>{"102", "104"}));
+    return ok_status();
+  });
+  EXPECT_TRUE(st.ok());
+  ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2025-0001", 1, "v"}}); }).ok());
+  EXPECT_EQ(derived_of(*store), (std::vector<std::string>{"PP-2025-0001=v", "PP-2025-0002=whole:4"}));
+  ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.add_review("PP-2025-0001", {"s", "accepted", "", "eva", 300, ""}); }).ok());
+  EXPECT_EQ(derived_of(*store), (std::vector<std::string>{"PP-2025-0001=whole:2", "PP-2025-0002=whole:4"}));
+
+  sqlite::Connection db(path, sqlite::Connection::Mode::read_only, 1000);
+  sqlite::Stmt left = db.query(
+      "SELECT group_concat(name) FROM sqlite_schema WHERE name LIKE '%\\_v6' ESCAPE '\\' OR name IN"
+      " ('transitions_by_release', 'reviews_by_release', 'observations_by_release')");
+  ASSERT_TRUE(left.step());
+  EXPECT_EQ(left.text(0), "");
+  sqlite::Stmt triggers = db.query("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%drops_derived'");
+  ASSERT_TRUE(triggers.step());
+  EXPECT_EQ(triggers.integer(0), 12);
 }
 
 }  // namespace

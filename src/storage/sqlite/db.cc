@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "storage/sqlite/wal_batching_vfs.h"
+
 namespace pasaprod::sqlite {
 
 void throw_sqlite(sqlite3* db, int rc, std::string_view context) {
@@ -68,7 +70,7 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQ
 Connection::Connection(const std::string& path, Mode mode, int busy_timeout_ms) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (mode == Mode::read_write) flags |= SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, wal_batching_vfs());
   if (rc != SQLITE_OK) {
     std::string what = "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close_v2(db_);
@@ -100,6 +102,13 @@ void Connection::exec(const char* sql) {
 
 int Connection::try_exec(const char* sql) {
   return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+}
+
+int Connection::try_run_cached(const std::string& sql) {
+  Stmt st = prepare(sql);  // its destructor resets the statement
+  int rc = SQLITE_ROW;
+  while (rc == SQLITE_ROW) rc = sqlite3_step(st.stmt_);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 Stmt Connection::prepare(const std::string& sql) {

@@ -75,6 +75,7 @@ class Stmt {
   bool is_null(int col) const;
 
  private:
+  friend class Connection;
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };
@@ -85,7 +86,8 @@ class Connection {
 
   // Opens (creating when read_write) the database at path and applies the connection
   // settings: busy_timeout, foreign_keys=ON, synchronous=FULL, mmap_size=256 MiB (reads);
-  // read_only connections are also query_only. Throws SqliteError when the file cannot be opened.
+  // read_only connections are also query_only. Files are accessed through wal_batching_vfs()
+  // (one write per commit to the WAL). Throws SqliteError when the file cannot be opened.
   Connection(const std::string& path, Mode mode, int busy_timeout_ms);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -95,6 +97,10 @@ class Connection {
   void exec(const char* sql);
   // Same, returning the SQLite result code instead of throwing.
   int try_exec(const char* sql);
+  // Runs one parameterless statement from the statement cache, so it is parsed once per
+  // connection (BEGIN IMMEDIATE and COMMIT run on every write). Returns the SQLite result code,
+  // SQLITE_OK when it completed.
+  int try_run_cached(const std::string& sql);
 
   // A cached prepared statement for this SQL text (prepared on first use).
   // REQUIRES: the same SQL is not in use by another live Stmt of this connection.

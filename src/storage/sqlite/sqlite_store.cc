@@ -52,6 +52,7 @@ SqliteStore::~SqliteStore() {
       stopping_ = true;
     }
     anchor_cv_.notify_all();
+    stop_cv_.notify_all();
     anchor_thread_.join();
   }
   if (anchor_ != nullptr) (void)advance_anchor();  // a failure stays visible to audit verify
@@ -133,7 +134,7 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     Connection& db = *writer_;
-    int rc = db.try_exec("BEGIN IMMEDIATE");
+    int rc = db.try_run_cached("BEGIN IMMEDIATE");
     if ((rc & 0xff) == SQLITE_BUSY) {
       return make_error(Code::internal, "store.busy",
                         "La base de datos está ocupada por otro proceso; intente de nuevo.",
@@ -152,7 +153,7 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
       db.rollback_quietly();
       return st;
     }
-    rc = db.try_exec("COMMIT");
+    rc = db.try_run_cached("COMMIT");
     if (rc != SQLITE_OK) {
       std::string why = sqlite3_errmsg(db.raw());
       db.rollback_quietly();
@@ -239,7 +240,7 @@ void SqliteStore::anchor_loop() {
     lock.unlock();
     (void)advance_anchor();
     lock.lock();
-    anchor_cv_.wait_for(lock, options_.anchor_interval, [&] { return stopping_; });
+    stop_cv_.wait_for(lock, options_.anchor_interval, [&] { return stopping_; });
   }
 }
 

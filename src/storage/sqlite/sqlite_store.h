@@ -127,7 +127,11 @@ class SqliteStore final : public Store {
   // at once, so concurrent writers (or the background thread) share one anchor update.
   std::mutex anchor_io_mu_;  // serialises calls to anchor_ (anchors need not be thread-safe)
   std::mutex anchor_mu_;     // guards the members below; never held across anchor_ I/O
+  // The background thread waits on anchor_cv_ for a head to anchor, notified by every write,
+  // and between advances on stop_cv_, notified only by the destructor: a write made during
+  // that pause does not wake the thread just to send it back to sleep.
   std::condition_variable anchor_cv_;
+  std::condition_variable stop_cv_;
   AnchorHead latest_head_;          // newest event committed through this store
   std::int64_t anchored_seq_ = 0;   // newest seq this store anchored
   std::optional<Error> anchor_error_;  // set by a failed advance, cleared by a successful one

@@ -129,9 +129,9 @@ void read_history_of(Connection& db, const std::string& number, Release& r) {
     while (st.step()) add(st, 0, r);
   };
   each_row(kFileColumns, "release_files", "", add_file_row);
-  each_row(kReviewColumns, "reviews", " ORDER BY id", add_review_row);
+  each_row(kReviewColumns, "reviews", " ORDER BY seq", add_review_row);
   each_row(kRecordColumns, "records", " ORDER BY id", add_record_row);
-  each_row(kTransitionColumns, "transitions", " ORDER BY id", add_transition_row);
+  each_row(kTransitionColumns, "transitions", " ORDER BY seq", add_transition_row);
 }
 
 }  // namespace
@@ -185,9 +185,9 @@ void SqliteTx::for_each_release_history(const ReleaseFilter& filter, const std::
     return ChildCursor(db_, std::string("SELECT release, ") + columns + " FROM " + table + of_releases + then_by, where);
   };
   ChildCursor files = cursor(kFileColumns, "release_files", "");
-  ChildCursor reviews = cursor(kReviewColumns, "reviews", ", id");
+  ChildCursor reviews = cursor(kReviewColumns, "reviews", ", seq");
   ChildCursor records = cursor(kRecordColumns, "records", ", id");
-  ChildCursor transitions = cursor(kTransitionColumns, "transitions", ", id");
+  ChildCursor transitions = cursor(kTransitionColumns, "transitions", ", seq");
 
   Release r;
   while (rel.step()) {

@@ -216,7 +216,7 @@ Result<Release> SqliteTx::release(const std::string& number) {
   {
     Stmt st = db_.query(
         "SELECT slot, verdict, note, by_user, at, slot_digest FROM reviews WHERE release = ? "
-        "ORDER BY id",
+        "ORDER BY seq",
         number);
     while (st.step()) {
       r.reviews.push_back(
@@ -242,7 +242,7 @@ Result<Release> SqliteTx::release(const std::string& number) {
   {
     Stmt st = db_.query(
         "SELECT action, from_state, to_state, by_user, note, at, manifest_sha256 "
-        "FROM transitions WHERE release = ? ORDER BY id",
+        "FROM transitions WHERE release = ? ORDER BY seq",
         number);
     while (st.step()) {
       r.transitions.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
@@ -252,7 +252,7 @@ Result<Release> SqliteTx::release(const std::string& number) {
   {
     Stmt st = db_.query(
         "SELECT text, by_user, at, from_state, action FROM observations WHERE release = ? "
-        "ORDER BY id",
+        "ORDER BY seq",
         number);
     while (st.step()) {
       r.observations.push_back({st.text(0), st.text(1), st.integer(2), st.text(3), st.text(4)});

@@ -166,8 +166,8 @@ Status SqliteTx::remove_file(const std::string& number, const std::string& slot,
 Status SqliteTx::add_review(const std::string& number, const Review& v) {
   if (!release_exists(number)) return no_release(number);
   db_.query(
-         "INSERT INTO reviews(release, slot, verdict, note, by_user, at, slot_digest) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+         "INSERT INTO reviews(release, seq, slot, verdict, note, by_user, at, slot_digest) "
+         "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM reviews WHERE release = ?1), ?2, ?3, ?4, ?5, ?6, ?7)",
          number, v.slot, v.verdict, v.note, v.by, v.at, v.slot_digest)
       .run();
   return ok_status();
@@ -194,8 +194,8 @@ Result<std::int64_t> SqliteTx::add_record(const std::string& number, const Recor
 Status SqliteTx::add_transition(const std::string& number, const Transition& t) {
   if (!release_exists(number)) return no_release(number);
   db_.query(
-         "INSERT INTO transitions(release, action, from_state, to_state, by_user, note, at, "
-         "manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         "INSERT INTO transitions(release, seq, action, from_state, to_state, by_user, note, at, manifest_sha256) "
+         "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM transitions WHERE release = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
          number, t.action, t.from, t.to, t.by, t.note, t.at, t.manifest_sha256)
       .run();
   return ok_status();
@@ -204,8 +204,8 @@ Status SqliteTx::add_transition(const std::string& number, const Transition& t) 
 Status SqliteTx::add_observation(const std::string& number, const Observation& o) {
   if (!release_exists(number)) return no_release(number);
   db_.query(
-         "INSERT INTO observations(release, text, by_user, at, from_state, action) "
-         "VALUES (?, ?, ?, ?, ?, ?)",
+         "INSERT INTO observations(release, seq, text, by_user, at, from_state, action) "
+         "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM observations WHERE release = ?1), ?2, ?3, ?4, ?5, ?6)",
          number, o.text, o.by, o.at, o.from_state, o.action)
       .run();
   return ok_status();
