@@ -76,6 +76,7 @@ class Upload {
   virtual ~Upload() = default;
   virtual Status write(const char* data, std::size_t size) = 0;
   // Stores the file in the library and records it on the request. Nothing is kept on error.
+  // (Office::finish_uploads records several together.)
   virtual Result<DeliverableFile> finish() = 0;
 };
 
@@ -194,6 +195,11 @@ class Office {
   Result<std::unique_ptr<Upload>> begin_upload(const Caller& caller, const std::string& number, const std::string& slot,
                                                const std::string& name, std::optional<std::string> expected_sha256,
                                                std::int64_t max_size);
+  // Stores several uploads begun by one caller for one request and records them together: one
+  // transaction, an audit event per file, every file or none (nothing is kept on error). Each
+  // file is checked against the request as the files before it left it. invalid_argument
+  // "upload.mixed" when they are not all of one request and caller (or not from begin_upload).
+  Result<std::vector<DeliverableFile>> finish_uploads(std::vector<std::unique_ptr<Upload>> uploads);
   Result<DeliverableFile> add_deliverable_file(const Caller& caller, const std::string& number, const std::string& slot,
                                                const std::string& path, const std::string& name);
   Status remove_deliverable(const Caller& caller, const std::string& number, const std::string& slot,
@@ -237,8 +243,9 @@ class Office {
   Result<ArchiveCheck> verify_baseline_archive(const std::filesystem::path& path);
 
   // --- Used by upload and tests. ---
-  // Records a file already in the library on the request, in one transaction.
-  Result<DeliverableFile> commit_file(const Caller& caller, const std::string& number, DeliverableFile file);
+  // Records files already in the library on the request, in one transaction.
+  Result<std::vector<DeliverableFile>> commit_files(const Caller& caller, const std::string& number,
+                                                    std::vector<DeliverableFile> files);
 
  private:
   struct Snapshot;

@@ -44,18 +44,18 @@ class LibraryUpload final : public Upload {
 
   Status write(const char* data, std::size_t size) override { return writer_->write(data, size); }
 
-  Result<DeliverableFile> finish() override {
+  Result<DeliverableFile> finish() override;
+
+  const Office* office() const { return &office_; }
+  const Caller& caller() const { return caller_; }
+  const std::string& number() const { return number_; }
+  // Stores the content in the library (pinned until release_pin()); the file to record.
+  Result<std::pair<DeliverableFile, StoredBlob>> store(Timestamp now) {
     auto blob = writer_->commit();
     if (!blob) return blob.error();
-    DeliverableFile f{slot_, name_, blob->size, blob->sha256, caller_.username, office_.now()};
-    auto committed = office_.commit_file(caller_, number_, f);
-    writer_->release_pin();  // the use is recorded (or not): a discard may look now
-    if (!committed && !blob->already_present) {
-      // Nothing kept: the new blob goes, unless a concurrent add of the same content recorded it.
-      (void)office_.discard_blob(blob->sha256);  // a leftover is only space; verify reports none
-    }
-    return committed;
+    return std::make_pair(DeliverableFile{slot_, name_, blob->size, blob->sha256, caller_.username, now}, *blob);
   }
+  void release_pin() { writer_->release_pin(); }
 
  private:
   Office& office_;
@@ -63,6 +63,36 @@ class LibraryUpload final : public Upload {
   std::string number_, slot_, name_;
   std::unique_ptr<Library::Writer> writer_;
 };
+
+// Office::finish_uploads: stores each upload's content in the library, then records them all
+// in one transaction; on any error removes the blobs these uploads wrote (unless a concurrent
+// add of the same content recorded them meanwhile). REQUIRES: non-empty, one caller and request.
+Result<std::vector<DeliverableFile>> finish_together(Office& office, const std::vector<LibraryUpload*>& parts) {
+  std::vector<DeliverableFile> files;
+  std::vector<std::string> new_blobs;
+  Result<std::vector<DeliverableFile>> recorded = std::vector<DeliverableFile>{};
+  for (LibraryUpload* p : parts) {
+    auto stored = p->store(office.now());
+    if (!stored) {
+      recorded = stored.error();
+      break;
+    }
+    files.push_back(stored->first);
+    if (!stored->second.already_present) new_blobs.push_back(stored->second.sha256);
+  }
+  if (recorded) recorded = office.commit_files(parts.front()->caller(), parts.front()->number(), std::move(files));
+  for (LibraryUpload* p : parts) p->release_pin();  // the use is recorded (or not): a discard may look now
+  if (!recorded) {
+    for (const std::string& sha : new_blobs) (void)office.discard_blob(sha);  // a leftover is only space
+  }
+  return recorded;
+}
+
+Result<DeliverableFile> LibraryUpload::finish() {
+  auto files = finish_together(office_, {this});
+  if (!files) return files.error();
+  return files->front();
+}
 
 }  // namespace
 
@@ -77,30 +107,53 @@ Status Office::discard_blob(const std::string& sha256) {
   });
 }
 
-Result<DeliverableFile> Office::commit_file(const Caller& caller, const std::string& number, DeliverableFile file) {
+Result<std::vector<DeliverableFile>> Office::commit_files(const Caller& caller, const std::string& number,
+                                                          std::vector<DeliverableFile> files) {
   Status st = store_.write([&](WriteTx& tx) -> Status {
-    Release rel;
     const Timestamp now = clock_.now();
-    if (auto s = check_upload_in_tx(tx, procedures_, caller, number, file.slot, file.name, now, &rel, false); !s) return s;
-    json before = nullptr;
-    for (const auto& old : rel.files) {
-      if (old.slot == file.slot && old.name == file.name) before = {{"sha256", old.sha256}, {"size", old.size}};
+    for (DeliverableFile& file : files) {  // each file sees the request as the ones before left it
+      Release rel;
+      if (auto s = check_upload_in_tx(tx, procedures_, caller, number, file.slot, file.name, now, &rel, false); !s) return s;
+      json before = nullptr;
+      for (const auto& old : rel.files) {
+        if (old.slot == file.slot && old.name == file.name) before = {{"sha256", old.sha256}, {"size", old.size}};
+      }
+      file.uploaded_at = now;
+      if (auto s = tx.put_file(number, file); !s) return s;
+      if (auto s = tx.bump_release(number, rel.row_version, rel.state, now); !s) return s;
+      json after = {{"slot", file.slot}, {"name", file.name}, {"size", file.size}, {"sha256", file.sha256}};
+      auto e = tx.append_event(event(caller, now, before.is_null() ? "deliverable.add" : "deliverable.replace", number, before, after));
+      if (!e) return e.error();
     }
-    file.uploaded_at = now;
-    if (auto s = tx.put_file(number, file); !s) return s;
-    if (auto s = tx.bump_release(number, rel.row_version, rel.state, now); !s) return s;
-    json after = {{"slot", file.slot}, {"name", file.name}, {"size", file.size}, {"sha256", file.sha256}};
-    auto e = tx.append_event(event(caller, now, before.is_null() ? "deliverable.add" : "deliverable.replace", number, before, after));
-    return e ? ok_status() : Status(e.error());
+    return ok_status();
   });
   if (!st) return st.error();
-  return file;
+  return files;
+}
+
+Result<std::vector<DeliverableFile>> Office::finish_uploads(std::vector<std::unique_ptr<Upload>> uploads) {
+  std::vector<LibraryUpload*> parts;
+  for (const auto& u : uploads) {
+    auto* p = dynamic_cast<LibraryUpload*>(u.get());
+    const bool fits = p != nullptr && p->office() == this &&
+                      (parts.empty() || (p->caller().username == parts.front()->caller().username &&
+                                         p->number() == parts.front()->number()));
+    if (!fits) {
+      return make_error(Code::invalid_argument, "upload.mixed",
+                        "Los archivos que se registran juntos deben ser de una misma solicitud y de un mismo usuario; "
+                        "súbalos por separado.",
+                        "Files recorded together must be for one request and by one user; upload them separately.");
+    }
+    parts.push_back(p);
+  }
+  if (parts.empty()) return std::vector<DeliverableFile>{};
+  return finish_together(*this, parts);
 }
 
 Result<std::unique_ptr<Upload>> Office::begin_upload(const Caller& caller, const std::string& number, const std::string& slot,
                                                      const std::string& name, std::optional<std::string> expected_sha256,
                                                      std::int64_t max_size) {
-  // Fail fast, before any byte is streamed; commit_file checks again at the end.
+  // Fail fast, before any byte is streamed; commit_files checks again at the end.
   auto snap = load(caller.username, number);
   if (!snap) return snap.error();
   Situation s = snap->situation(clock_.now());

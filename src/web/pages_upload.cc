@@ -6,10 +6,11 @@
 // session comes from the cookie when the headers arrive; csrf and the procedure (may this user
 // add this file to this slot now?) are checked when a file part begins, before any of its bytes
 // reach the library; each file streams into a library writer (hashed, written to a temporary
-// file) and all of them are recorded only once the closing boundary has arrived. Any error (bad
-// csrf, refused, too large, truncated or malformed body) drops every writer — no file, no
-// record — reads and discards the rest of the body, and answers the release page with the
-// reason next to the slot. Success: 303 to the release page, which shows the digest.
+// file) and all of them are recorded together, in one transaction, once the closing boundary
+// has arrived (Office::finish_uploads: every file or none). Any error (bad csrf, refused, too
+// large, truncated or malformed body, or a refusal when recording) drops every writer — no
+// file, no record — reads and discards the rest of the body, and answers the release page with
+// the reason next to the slot. Success: 303 to the release page, which shows the digest.
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -79,14 +80,12 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
     }
     if (!error_ && done_.empty()) fail(catalog_error(page_, Code::invalid_argument, "no_file"));
     if (error_) return refused_page(page_, number_, slot_, for_people(page_, *error_, limit_));
-    std::string last;
-    for (auto& [name, upload] : done_) {
-      auto f = upload->finish();
-      upload.reset();
-      // Files before a failing one stay recorded (each is its own audited change).
-      if (!f) return refused_page(page_, number_, slot_, f.error());
-      last = f->slot + "/" + f->name;
-    }
+    std::vector<std::unique_ptr<Upload>> uploads;
+    for (auto& [name, upload] : done_) uploads.push_back(std::move(upload));
+    done_.clear();
+    auto files = page_.office().finish_uploads(std::move(uploads));  // every file or none
+    if (!files) return refused_page(page_, number_, slot_, files.error());
+    const std::string last = files->back().slot + "/" + files->back().name;
     return page_.redirect(release_url(number_) + "?uploaded=" + url_part(last) + "#slot-" + url_part(slot_));
   }
 

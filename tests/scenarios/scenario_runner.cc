@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "audit/file_anchor.h"
 #include "core/manifest.h"
@@ -75,6 +76,32 @@ class Runner {
         store_(std::move(SqliteStore::open((dir / "p.db").string(), &anchor_).value())),
         library_(dir / "library"),
         office_(*store_, library_, clock_, procedures_) {}
+
+  // Begins an upload of each name to `slot` of the current request and streams its content
+  // ("contenido de NAME"), without finishing it.
+  Result<std::vector<std::unique_ptr<Upload>>> begin_uploads(const Caller& who, const std::string& slot,
+                                                             const std::vector<std::string>& names) {
+    std::vector<std::unique_ptr<Upload>> uploads;
+    for (const std::string& name : names) {
+      auto up = office_.begin_upload(who, current_, slot, name, std::nullopt, Library::kNoLimit);
+      if (!up) return up.error();
+      const std::string content = "contenido de " + name;
+      if (auto st = (*up)->write(content.data(), content.size()); !st) return st.error();
+      uploads.push_back(std::move(*up));
+    }
+    return uploads;
+  }
+  Office& office() { return office_; }
+  const std::string& current() const { return current_; }
+  // The library's files (a discarded blob may leave its empty fan-out directory behind).
+  std::string library_files_now() const {
+    std::string out;
+    std::istringstream all(library_listing(dir_ / "library"));
+    for (std::string line; std::getline(all, line);) {
+      if (line.find(':') != std::string::npos) out += line + "\n";
+    }
+    return out;
+  }
 
   // Runs one step; returns "" or a failure description.
   std::string run(const Step& step) {
@@ -229,6 +256,12 @@ class Runner {
       auto f = (*up)->finish();
       return f ? ok_status() : Status(f.error());
     }
+    if (cmd == "upload-together") {  // upload-together SLOT NAME...: one form's files, recorded together
+      auto uploads = begin_uploads(who, arg(1), {w.begin() + 2, w.end()});
+      if (!uploads) return uploads.error();
+      auto f = office_.finish_uploads(std::move(*uploads));
+      return f ? ok_status() : Status(f.error());
+    }
     if (cmd == "remove") return office_.remove_deliverable(who, current_, arg(1), arg(2));
     if (cmd == "review") {
       auto r = office_.review(who, current_, arg(1), arg(2), arg(3));
@@ -358,6 +391,70 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioTest, ::testing::ValuesIn(scenario_files()), test_name);
+
+// Runs scenario lines (the .scenario syntax) on `runner`; returns "" or the first failure.
+std::string run_lines(Runner& runner, const fs::path& dir, const std::string& lines) {
+  const fs::path file = dir / "inline.scenario";
+  std::ofstream(file) << "# name: inline\n# description: steps of a test\n" << lines;
+  for (const auto& step : parse_scenario(file.string()).steps) {
+    if (std::string problem = runner.run(step); !problem.empty()) return "line " + std::to_string(step.line) + ": " + problem;
+  }
+  return "";
+}
+
+// The files of one form are recorded together: when QA accepts the request while they stream
+// (its deliverables freeze), recording them is refused and none of them is kept — no
+// file on the request, no audit event, no blob in the library.
+TEST(UploadTogether, ARequestFrozenMeanwhileKeepsNoneOfTheFiles) {
+  const fs::path dir = fs::temp_directory_path() / ("pasaprod-upload-together-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "work");
+  {
+    Runner runner(dir / "work");
+    ASSERT_EQ(run_lines(runner, dir, R"(setup demo
+pedro.lider: open NEXUS maintenance 2.6 "Reasignación de plazas"
+pedro.lider: upload install_manual i.pdf
+pedro.lider: upload user_manual u.pdf
+pedro.lider: upload system_manual s.pdf
+pedro.lider: upload source_code src.zip
+pedro.lider: upload executables nexus.zip
+pedro.lider: upload installers setup.exe
+pedro.lider: upload db_scripts plazas.sql
+pedro.lider: upload backout_plan back.pdf
+pedro.lider: act request_qa
+carla.calidad: upload qa_acceptance conformidad.pdf
+)"),
+              "");
+    const std::string library_before = runner.library_files_now();
+    auto uploads = runner.begin_uploads(Caller{"carla.calidad"}, "qa_acceptance", {"anexo-1.pdf", "anexo-2.pdf"});
+    ASSERT_TRUE(uploads) << uploads.error().en;
+    ASSERT_EQ(run_lines(runner, dir, "carla.calidad: act qa_accept\n"), "");
+    auto events_before = runner.office().events(runner.current(), 0, 1000);
+    ASSERT_TRUE(events_before);
+
+    auto recorded = runner.office().finish_uploads(std::move(*uploads));
+    ASSERT_FALSE(recorded);
+    EXPECT_EQ(recorded.error().id, "deliverables.frozen") << recorded.error().en;
+    EXPECT_EQ(run_lines(runner, dir, "expect no-file qa_acceptance anexo-1.pdf\nexpect no-file qa_acceptance anexo-2.pdf\n"), "");
+    EXPECT_EQ(runner.office().events(runner.current(), 0, 1000)->size(), events_before->size());
+    EXPECT_EQ(runner.library_files_now(), library_before);
+
+    // Uploads of two requests, or of two users, are not recorded together.
+    ASSERT_EQ(run_lines(runner, dir, "pedro.lider: open NEXUS maintenance 2.7 \"Otra\"\n"), "");
+    auto mine = runner.begin_uploads(Caller{"pedro.lider"}, "db_scripts", {"uno.sql"});
+    ASSERT_TRUE(mine);
+    std::vector<std::unique_ptr<Upload>> mixed = std::move(*mine);
+    ASSERT_EQ(run_lines(runner, dir, "pedro.lider: open NEXUS maintenance 2.8 \"Otra más\"\n"), "");
+    auto other = runner.begin_uploads(Caller{"pedro.lider"}, "db_scripts", {"dos.sql"});
+    ASSERT_TRUE(other);
+    mixed.push_back(std::move(other->front()));
+    auto refused = runner.office().finish_uploads(std::move(mixed));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().id, "upload.mixed");
+    EXPECT_EQ(runner.library_files_now(), library_before);
+  }
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace pasaprod::scenario
