@@ -52,7 +52,8 @@ Response revoke(ApiContext& ctx, Request& req, const std::string& owner) {
 
 json token_json(const ApiToken& t) {
   return {{"id", t.id}, {"name", t.name}, {"prefix", t.prefix}, {"created_at", format_iso(t.created_at)},
-          {"last_used_at", t.last_used_at ? json(format_iso(t.last_used_at)) : json(nullptr)}, {"revoked", t.revoked}};
+          {"last_used_at", t.last_used_at ? json(format_iso(t.last_used_at)) : json(nullptr)}, {"revoked", t.revoked},
+          {"expires_at", t.expires_at ? json(format_iso(t.expires_at)) : json(nullptr)}};
 }
 
 json me_json(const Principal& p) {
@@ -137,13 +138,21 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::post,
               .pattern = "/api/v1/tokens",
               .summary = "Create an API token",
-              .description = "Body `{name}`. The answer holds the token (`token`) — shown only this once; use it as "
-                             "`Authorization: Bearer TOKEN`.",
+              .description = "Body `{name, expires_in_days}`; the token is valid for `expires_in_days` days (1–365, "
+                             "default 90), then refused with 401 `token.expired`. The answer holds the token (`token`) — "
+                             "shown only this once; use it as `Authorization: Bearer TOKEN`.",
               .body = BodyKind::json,
               .responses = {{201, "Created; the token is in `token`"}},
               .tags = {"tokens"},
               .handler = [&ctx](Request& req) {
-                auto t = ctx.access.create_token(caller(req), principal(req)->user.username, jstr(req.json(), "name"));
+                const json& body = req.json();
+                int days = kTokenDefaultDays;
+                if (body.is_object() && body.contains("expires_in_days")) {
+                  const json& d = body["expires_in_days"];
+                  const bool in_range = d.is_number_integer() && d.get<std::int64_t>() >= 1 && d.get<std::int64_t>() <= kTokenMaxDays;
+                  days = in_range ? d.get<int>() : 0;  // 0: refused by create_token, with the range
+                }
+                auto t = ctx.access.create_token(caller(req), principal(req)->user.username, jstr(body, "name"), days);
                 if (!t) return problem(req, t.error());
                 json j = token_json(t->record);
                 j["token"] = t->token;
@@ -160,7 +169,8 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
               .auth = Auth::admin,
               .summary = "Every user's API tokens",
               .description = "Administrators only: every token of every user (revoked included), newest first, with `username`, "
-                             "name, prefix, creation and last use. Tokens do not expire; the secrets are never shown.",
+                             "name, prefix, creation, last use and expiry (`expires_at` null: a token made before tokens expired). "
+                             "The secrets are never shown.",
               .tags = {"tokens"},
               .handler = [&ctx](Request& req) {
                 auto ts = ctx.access.all_tokens(caller(req));

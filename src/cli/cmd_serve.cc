@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "auth/credentials.h"
 #include "cli/context.h"
+#include "core/time.h"
 #include "http/server.h"
 #include "service/access.h"
 #include "service/demo.h"
@@ -120,6 +121,7 @@ void register_serve(CLI::App& app, CliContext& ctx) {
 
   struct TokenArgs {
     std::string username, name;
+    int days = kTokenDefaultDays;
   };
   auto t = std::make_shared<TokenArgs>();
   auto* token = app.add_subcommand("token", "Tokens de API / API tokens");
@@ -127,10 +129,12 @@ void register_serve(CLI::App& app, CliContext& ctx) {
   auto* create = token->add_subcommand("create", "Crea un token e imprímelo (solo esta vez) / create a token and print it (once)");
   create->add_option("USERNAME", t->username, "Usuario")->required();
   create->add_option("--name", t->name, "Nombre del token / token name");
+  create->add_option("--days", t->days, "Días de vigencia, 1 a 365 (90) / days valid, 1 to 365 (90)");
   create->callback([&ctx, t] {
     Access access(ctx.office());
-    NewToken nt = ctx.take(access.create_token(local_caller(), t->username, t->name));
-    ctx.print({{"token", nt.token}, {"id", nt.record.id}, {"name", nt.record.name}}, nt.token);
+    NewToken nt = ctx.take(access.create_token(local_caller(), t->username, t->name, t->days));
+    ctx.print({{"token", nt.token}, {"id", nt.record.id}, {"name", nt.record.name}, {"expires_at", format_iso(nt.record.expires_at)}},
+              nt.token);
   });
 }
 

@@ -191,6 +191,7 @@ struct ApiToken {
   Timestamp created_at = 0;
   Timestamp last_used_at = 0;  // 0 = never
   bool revoked = false;
+  Timestamp expires_at = 0;  // refused from then on; 0 = never (tokens created before schema v7)
 };
 
 // Something a user was informed of (the I of RACI), linked to the audit event.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/credentials.h"
+#include "core/time.h"
 #include "service/office_internal.h"
 
 namespace pasaprod {
@@ -124,6 +125,15 @@ Result<Principal> Access::from_token(const std::string& token) {
     return make_error(Code::unauthenticated, "token.invalid", "El token de API no es válido o fue revocado.",
                       "The API token is not valid or was revoked.");
   }
+  if (t->expires_at != 0 && t->expires_at <= office_.now()) {
+    const std::string when = format_iso(t->expires_at);
+    return make_error(Code::unauthenticated, "token.expired",
+                      "El token de API «" + t->name + "» venció el " + when +
+                          ". Cree uno nuevo en «Mi cuenta» (o con POST /api/v1/tokens) y reemplácelo donde se use.",
+                      "The API token \"" + t->name + "\" expired on " + when +
+                          ". Create a new one under \"My account\" (or with POST /api/v1/tokens) and replace it where it is used.")
+        .with("expired_at", when);
+  }
   auto p = principal_for(t->username);
   if (!p) return p.error();
   p->via = "token";
@@ -135,7 +145,8 @@ Result<Principal> Access::from_token(const std::string& token) {
   return p;
 }
 
-Result<NewToken> Access::create_token(const Caller& caller, const std::string& username, const std::string& name) {
+Result<NewToken> Access::create_token(const Caller& caller, const std::string& username, const std::string& name,
+                                      int valid_days) {
   if (caller.username != username && !caller.local) {
     return make_error(Code::permission_denied, "token.not_yours", "Solo puede crear tokens para su propio usuario.",
                       "You can only create tokens for your own user.");
@@ -145,10 +156,17 @@ Result<NewToken> Access::create_token(const Caller& caller, const std::string& u
                       "The token name takes at most 100 characters.")
         .with("field", "name");
   }
+  if (valid_days < 1 || valid_days > kTokenMaxDays) {
+    return make_error(Code::invalid_argument, "token.bad_days",
+                      "La vigencia del token debe ser de 1 a " + std::to_string(kTokenMaxDays) + " días.",
+                      "A token's validity must be 1 to " + std::to_string(kTokenMaxDays) + " days.")
+        .with("field", "expires_in_days");
+  }
   NewToken t;
   t.token = auth::new_api_token();
   const Timestamp now = office_.now();
-  t.record = ApiToken{0, username, name.empty() ? "token" : name, auth::secret_digest(t.token), t.token.substr(0, 12), now, 0, false};
+  t.record = ApiToken{0, username, name.empty() ? "token" : name, auth::secret_digest(t.token), t.token.substr(0, 12), now, 0, false,
+                      now + static_cast<Timestamp>(valid_days) * 86'400'000};
   Status st = office_.store().write([&](WriteTx& tx) -> Status {
     auto u = tx.user(username);
     if (!u) return office_internal::not_found("El usuario", "User", username);
@@ -156,7 +174,8 @@ Result<NewToken> Access::create_token(const Caller& caller, const std::string& u
     if (!id) return id.error();
     t.record.id = *id;
     auto e = tx.append_event(event(caller, now, "token.create", username, nullptr,
-                                   json{{"id", *id}, {"name", t.record.name}, {"prefix", t.record.prefix}}));
+                                   json{{"id", *id}, {"name", t.record.name}, {"prefix", t.record.prefix},
+                                        {"expires_at", format_iso(t.record.expires_at)}}));
     return e ? ok_status() : Status(e.error());
   });
   if (!st) return st.error();

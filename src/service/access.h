@@ -33,6 +33,11 @@ struct NewToken {
   ApiToken record;
 };
 
+// How long a new API token is valid, in days: kTokenDefaultDays unless the creator chooses
+// between 1 and kTokenMaxDays.
+inline constexpr int kTokenDefaultDays = 90;
+inline constexpr int kTokenMaxDays = 365;
+
 struct AccessOptions {
   Timestamp session_ttl_ms = 12LL * 3600 * 1000;
   bool interactive_hashing = true;  // false: libsodium's minimum argon2id cost (tests, demo)
@@ -49,10 +54,14 @@ class Access {
   Status sign_out(const std::string& session_id);
   // unauthenticated when the session is unknown, expired, or its user inactive.
   Result<Principal> from_session(const std::string& session_id);
-  // unauthenticated when the token is unknown, revoked, or its user inactive. Records its use.
+  // unauthenticated when the token is unknown, revoked ("token.invalid"), expired
+  // ("token.expired", saying when) or its user inactive. Records its use.
   Result<Principal> from_token(const std::string& token);
 
-  Result<NewToken> create_token(const Caller& caller, const std::string& username, const std::string& name);
+  // A token valid for `valid_days` (1..kTokenMaxDays; invalid_argument "token.bad_days" with
+  // field "expires_in_days" otherwise).
+  Result<NewToken> create_token(const Caller& caller, const std::string& username, const std::string& name,
+                                int valid_days = kTokenDefaultDays);
   Result<std::vector<ApiToken>> tokens(const std::string& username);
   // Every user's tokens, revoked included, newest first (digests are in the records; never show
   // them). Admin or local caller; permission_denied "role.required" otherwise.

@@ -22,6 +22,13 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
 void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /admin/tokens
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
 
+// A token's expiry as shown in lists: its date, "expired" (expired = true) or "never".
+struct TokenExpiry {
+  std::string text;
+  bool expired = false;
+};
+TokenExpiry token_expiry(const Page& page, const ApiToken& token);
+
 // Whether the signed-in user may edit systems (to offer the link; the office decides).
 bool may_edit_systems(const Page& page);
 

@@ -1,6 +1,8 @@
 // Sign-in, sign-out, the language switch and the account page (password, API tokens).
+#include <charconv>
 #include <chrono>
 
+#include "service/access.h"
 #include "web/pages.h"
 
 namespace pasaprod::web {
@@ -28,6 +30,16 @@ Response login_form(Page& page, const std::string& username, const std::optional
   return page.render("login", data, status);
 }
 
+// The validity choices of the token form, `selected` (a number of days, as sent) marked.
+json validity_choices(const Page& page, const std::string& selected) {
+  json out = json::array();
+  for (int days : {30, kTokenDefaultDays, 180, kTokenMaxDays}) {
+    const std::string v = std::to_string(days);
+    out.push_back({{"value", v}, {"label", page.fmt("account.days", {{"n", v}})}, {"selected", v == selected}});
+  }
+  return out;
+}
+
 // The account page; `extra` adds a new token or a form's error.
 Response account_page(Page& page, json extra, int status = 200) {
   json data = {{"title", "account"}};
@@ -42,10 +54,12 @@ Response account_page(Page& page, json extra, int status = 200) {
     for (const auto& t : *ts) {
       tokens.push_back({{"id", std::to_string(t.id)}, {"name", t.name}, {"prefix", t.prefix}, {"created", page.when(t.created_at)},
                         {"last_used", t.last_used_at ? page.when(t.last_used_at) : page.t("account.never_used")},
+                        {"expires", token_expiry(page, t).text}, {"expired", token_expiry(page, t).expired},
                         {"revoked", t.revoked}});
     }
   }
   data["tokens"] = tokens;
+  data["validity"] = validity_choices(page, std::to_string(kTokenDefaultDays));
   data.update(extra);
   return page.render("account", data, status);
 }
@@ -102,9 +116,17 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
     return page.redirect("/account?ok=password_changed");
   });
   add_page(routes, web, Method::post, "/account/tokens", "Create an API token (form; shown once)", PageAccess::signed_in, [](Page& page) {
-    auto t = page.web.access().create_token(page.caller(), page.user().username, page.form("name"));
+    const std::string days_text = page.form("expires_in_days");
+    int days = kTokenDefaultDays;
+    if (!days_text.empty()) {
+      const auto [end, ec] = std::from_chars(days_text.data(), days_text.data() + days_text.size(), days);
+      if (ec != std::errc() || end != days_text.data() + days_text.size()) days = 0;  // refused below, with the range
+    }
+    auto t = page.web.access().create_token(page.caller(), page.user().username, page.form("name"), days);
     if (!t) {
-      return account_page(page, {{"token_error", page.error_view(t.error())}, {"token_name", page.form("name")}},
+      return account_page(page,
+                          {{"token_error", page.error_view(t.error())}, {"token_name", page.form("name")},
+                           {"validity", validity_choices(page, days_text)}},
                           http::http_status(t.error().code));
     }
     return account_page(page, {{"new_token", {{"token", t->token}, {"name", t->record.name}}}}, 201);

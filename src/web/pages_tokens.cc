@@ -26,6 +26,8 @@ Response tokens_page(Page& page, const std::string& only, const std::optional<Er
                     {"prefix", t.prefix},
                     {"created", page.when(t.created_at)},
                     {"last_used", t.last_used_at ? page.when(t.last_used_at) : page.t("account.never_used")},
+                    {"expires", token_expiry(page, t).text},
+                    {"expired", token_expiry(page, t).expired},
                     {"revoked", t.revoked}});
   }
   json data = {{"title", "admin_tokens"}, {"nav_admin", true}, {"rows", rows}, {"only", only}, {"empty", rows.empty()}};
@@ -35,6 +37,12 @@ Response tokens_page(Page& page, const std::string& only, const std::optional<Er
 }
 
 }  // namespace
+
+TokenExpiry token_expiry(const Page& page, const ApiToken& token) {
+  if (token.expires_at == 0) return {page.t("admin_tokens.never_expires"), false};
+  const bool expired = token.expires_at <= page.office().now();
+  return {expired ? page.fmt("account.token_expired_on", {{"when", page.when(token.expires_at)}}) : page.when(token.expires_at), expired};
+}
 
 void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/admin/tokens", "Every user's API tokens (query user= to show one user's)", PageAccess::admin,

@@ -2,10 +2,12 @@
 // users are created and given passwords with the CLI (`user add`, `user passwd` from stdin,
 // `token create`) before the server starts.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 
 #include "api_harness.h"
+#include "core/time.h"
 
 namespace apitest {
 namespace {
@@ -265,6 +267,52 @@ TEST_F(SessionTest, TokensAreShownOnceWorkAsBearerAreListedWithLastUseAndRevocab
   item = listed();
   ASSERT_FALSE(item.is_null());
   EXPECT_TRUE(item.at("revoked").get<bool>());
+}
+
+// Tokens expire: 90 days by default, 1 to 365 on request; once expired (here: the database
+// edited to move the date into the past) the token is refused with a message saying when it
+// expired and what to do.
+TEST_F(SessionTest, TokensExpireAfterTheirValidity) {
+  Api session(port(), "alice");
+  ASSERT_EQ(session.sign_in("alice", kAlicePw).status, 200);
+  const auto days_valid = [](const json& t) {
+    const auto created = pasaprod::parse_iso(t.at("created_at").get<std::string>());
+    const auto expires = pasaprod::parse_iso(t.at("expires_at").get<std::string>());
+    EXPECT_TRUE(created && expires) << t.dump();
+    return created && expires ? (*expires - *created) / 86'400'000.0 : -1.0;
+  };
+  const json by_default = session.post("/api/v1/tokens", {{"name", "por-defecto"}}).expect(201).json();
+  EXPECT_DOUBLE_EQ(days_valid(by_default), 90.0);
+  const json week = session.post("/api/v1/tokens", {{"name", "una-semana"}, {"expires_in_days", 7}}).expect(201).json();
+  EXPECT_DOUBLE_EQ(days_valid(week), 7.0);
+  for (const json& bad : {json(0), json(366), json("7"), json(7.5), json(-1), json(1LL << 40)}) {
+    Response r = session.post("/api/v1/tokens", {{"name", "mal"}, {"expires_in_days", bad}});
+    EXPECT_EQ(r.status, 400) << bad.dump() << "\n" << r.describe();
+    EXPECT_EQ(r.json().value("id", ""), "token.bad_days") << bad.dump();
+  }
+
+  Api bearer(port(), "alice (week token)");
+  bearer.token = week.at("token").get<std::string>();
+  ASSERT_EQ(bearer.get("/api/v1/me").status, 200);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_->path() / "p.db").string().c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    const std::string sql = "UPDATE api_tokens SET expires_at = 1000 WHERE id = " + std::to_string(week.at("id").get<std::int64_t>());
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  bearer.lang = "es";
+  Response expired = bearer.get("/api/v1/me");
+  ASSERT_EQ(expired.status, 401) << expired.describe();
+  EXPECT_EQ(expired.json().value("id", ""), "token.expired");
+  EXPECT_NE(expired.body.find("1970-01-01T00:00:01Z"), std::string::npos) << expired.describe();
+  EXPECT_NE(expired.body.find("Cree uno nuevo"), std::string::npos) << expired.describe();
+  for (const auto& item : session.get("/api/v1/tokens").expect(200).json().at("items")) {
+    if (item.at("id") == week.at("id")) {
+      EXPECT_EQ(item.at("expires_at"), "1970-01-01T00:00:01Z");
+    }
+  }
 }
 
 // An administrator sees every user's tokens (never their secrets) and can revoke any; nobody

@@ -396,5 +396,39 @@ TEST_P(StoreSuite, FreezesOrderedByFrom) {
   });
 }
 
+TEST_P(StoreSuite, ApiTokensRoundtripWithUseRevocationAndExpiry) {
+  std::int64_t first = 0;
+  std::int64_t second = 0;
+  write_ok([&](WriteTx& tx) -> Status {
+    if (auto st = tx.insert_user(sample_user("ana")); !st) return st;
+    auto a = tx.insert_token({0, "ana", "ci", "digest-a", "ppt_aaaaaaaa", 1000, 0, false, 1000 + 90 * 86'400'000LL});
+    auto b = tx.insert_token({0, "ana", "old", "digest-b", "ppt_bbbbbbbb", 2000, 0, false, 0});
+    if (!a || !b) return make_error(Code::internal, "t", "t", "t");
+    first = *a;
+    second = *b;
+    EXPECT_FALSE(tx.insert_token({0, "nobody", "x", "digest-c", "ppt_c", 1, 0, false, 0}));
+    return ok_status();
+  });
+  write_ok([&](WriteTx& tx) { return tx.touch_token(first, 5000); });
+  write_ok([&](WriteTx& tx) { return tx.revoke_token("ana", second); });
+  read([&](ReadTx& tx) {
+    auto a = tx.token_by_digest("digest-a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->id, first);
+    EXPECT_EQ(a->name, "ci");
+    EXPECT_EQ(a->prefix, "ppt_aaaaaaaa");
+    EXPECT_EQ(a->created_at, 1000);
+    EXPECT_EQ(a->last_used_at, 5000);
+    EXPECT_FALSE(a->revoked);
+    EXPECT_EQ(a->expires_at, 1000 + 90 * 86'400'000LL);
+    auto all = tx.tokens("ana");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, second);  // newest first
+    EXPECT_TRUE(all[0].revoked);
+    EXPECT_EQ(all[0].expires_at, 0);
+    EXPECT_FALSE(tx.token_by_digest("digest-c"));
+  });
+}
+
 }  // namespace
 }  // namespace pasaprod::testing_store

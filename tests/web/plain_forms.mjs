@@ -93,8 +93,11 @@ export async function admin_tokens(browser, url) {
   const pedro = await new Person(browser, url, 'pedro.lider').open();
   await pedro.goto('/account');
   await pedro.page.fill('#token-name', 'ci-siagie');
+  await pedro.page.selectOption('#token-days', '30');
   await Promise.all([pedro.page.waitForNavigation(), pedro.page.locator('form[action="/account/tokens"] button[type=submit]').click()]);
   const token = (await pedro.page.textContent('#new-token')).trim();
+  const mine = await pedro.page.locator('table tr', { hasText: 'ci-siagie' }).locator('td').allInnerTexts();
+  assert.match(mine[4], /\d/, 'its expiry date shown: ' + mine.join(' | '));
   assert.ok(token.length > 20, 'token shown once');
   const me = () => fetch(url + '/api/v1/me', { headers: { Authorization: 'Bearer ' + token } });
   assert.equal((await me()).status, 200, 'the token works');
@@ -106,6 +109,7 @@ export async function admin_tokens(browser, url) {
   assert.equal(await row.count(), 1, 'pedro\'s token listed');
   const cells = await row.locator('td').allInnerTexts();
   assert.ok(cells[2].startsWith(token.slice(0, 12)), 'its prefix shown: ' + cells[2]);
+  assert.equal(cells[5], mine[4], 'the same expiry on the admin page: ' + cells.join(' | '));
   assert.ok(!(await admin.page.content()).includes(token), 'the secret is never shown');
   await admin.shot('admin-tokens');
   await Promise.all([admin.page.waitForNavigation(), row.locator('button[type=submit]').click()]);

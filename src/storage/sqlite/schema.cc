@@ -375,7 +375,13 @@ CREATE TRIGGER transitions_delete_drops_derived AFTER DELETE ON transitions
 BEGIN DELETE FROM release_derived WHERE release = OLD.release; END;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+// Version 7: API tokens expire. Tokens created before keep expires_at 0 (no expiry): an
+// administrator sees them as such and can revoke them (/admin/tokens).
+constexpr const char* kV7 = R"sql(
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -383,6 +389,7 @@ constexpr std::array<Migration, 6> kMigrations = {{
     {4, "release indexes without the state, but for releases_by_state (cheaper state changes)", kV4},
     {5, "values derived from release histories for reports (adherence facts), dropped when a history changes", kV5},
     {6, "transitions, reviews and observations clustered by release (one page per insert, not two)", kV6},
+    {7, "API tokens expire", kV7},
 }};
 
 }  // namespace

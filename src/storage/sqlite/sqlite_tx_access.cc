@@ -5,10 +5,11 @@ namespace pasaprod::sqlite {
 namespace {
 
 ApiToken token_from(const Stmt& st) {
-  return ApiToken{st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5), st.integer(6), st.integer(7) != 0};
+  return ApiToken{st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5), st.integer(6), st.integer(7) != 0,
+                  st.integer(8)};
 }
 
-constexpr const char* kTokenColumns = "id, username, name, digest, prefix, created_at, last_used_at, revoked";
+constexpr const char* kTokenColumns = "id, username, name, digest, prefix, created_at, last_used_at, revoked, expires_at";
 
 Error user_missing(const std::string& username) {
   return make_error(Code::not_found, "user.not_found", "El usuario «" + username + "» no existe.", "User \"" + username + "\" does not exist.");
@@ -90,8 +91,9 @@ Status SqliteTx::delete_sessions_of(const std::string& username) {
 
 Result<std::int64_t> SqliteTx::insert_token(const ApiToken& t) {
   if (!user(t.username)) return user_missing(t.username);
-  db_.query("INSERT INTO api_tokens(username, name, digest, prefix, created_at, last_used_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            t.username, t.name, t.digest, t.prefix, t.created_at, t.last_used_at, t.revoked ? 1 : 0)
+  db_.query("INSERT INTO api_tokens(username, name, digest, prefix, created_at, last_used_at, revoked, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            t.username, t.name, t.digest, t.prefix, t.created_at, t.last_used_at, t.revoked ? 1 : 0, t.expires_at)
       .run();
   return db_.last_insert_rowid();
 }
