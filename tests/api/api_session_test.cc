@@ -308,7 +308,8 @@ TEST_F(SessionTest, TokensExpireAfterTheirValidity) {
   EXPECT_EQ(expired.json().value("id", ""), "token.expired");
   EXPECT_NE(expired.body.find("1970-01-01T00:00:01Z"), std::string::npos) << expired.describe();
   EXPECT_NE(expired.body.find("Cree uno nuevo"), std::string::npos) << expired.describe();
-  for (const auto& item : session.get("/api/v1/tokens").expect(200).json().at("items")) {
+  const json listed = session.get("/api/v1/tokens").expect(200).json();
+  for (const auto& item : listed.at("items")) {
     if (item.at("id") == week.at("id")) {
       EXPECT_EQ(item.at("expires_at"), "1970-01-01T00:00:01Z");
     }
