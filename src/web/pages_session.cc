@@ -52,9 +52,10 @@ Response account_page(Page& page, json extra, int status = 200) {
   json tokens = json::array();
   if (auto ts = page.web.access().tokens(u.username)) {
     for (const auto& t : *ts) {
+      const TokenExpiry expiry = token_expiry(page, t);
       tokens.push_back({{"id", std::to_string(t.id)}, {"name", t.name}, {"prefix", t.prefix}, {"created", page.when(t.created_at)},
                         {"last_used", t.last_used_at ? page.when(t.last_used_at) : page.t("account.never_used")},
-                        {"expires", token_expiry(page, t).text}, {"expired", token_expiry(page, t).expired},
+                        {"expires", expiry.text}, {"expired", expiry.expired},
                         {"revoked", t.revoked}});
     }
   }

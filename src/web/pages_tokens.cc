@@ -18,6 +18,7 @@ Response tokens_page(Page& page, const std::string& only, const std::optional<Er
   json rows = json::array();
   for (const auto& t : *ts) {
     if (!only.empty() && t.username != only) continue;
+    const TokenExpiry expiry = token_expiry(page, t);
     rows.push_back({{"id", std::to_string(t.id)},
                     {"row_id", "token-" + std::to_string(t.id)},
                     {"username", t.username},
@@ -26,8 +27,8 @@ Response tokens_page(Page& page, const std::string& only, const std::optional<Er
                     {"prefix", t.prefix},
                     {"created", page.when(t.created_at)},
                     {"last_used", t.last_used_at ? page.when(t.last_used_at) : page.t("account.never_used")},
-                    {"expires", token_expiry(page, t).text},
-                    {"expired", token_expiry(page, t).expired},
+                    {"expires", expiry.text},
+                    {"expired", expiry.expired},
                     {"revoked", t.revoked}});
   }
   json data = {{"title", "admin_tokens"}, {"nav_admin", true}, {"rows", rows}, {"only", only}, {"empty", rows.empty()}};
