@@ -7,7 +7,7 @@ packages=(build-essential cmake pkg-config
   libboost-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libsodium-dev libssl-dev
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
-  sqlite3 poppler-utils curl fonts-dejavu-core)
+  sqlite3 poppler-utils curl fonts-dejavu-core tzdata)
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)
   # Node.js from another source (e.g. NodeSource) bundles npm and conflicts with Debian's npm:

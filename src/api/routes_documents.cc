@@ -104,7 +104,8 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::get,
               .pattern = "/api/v1/settings/documents",
               .summary = "Settings of generated documents",
-              .description = "`institution` (printed on every document) and `lang` (es|en).",
+              .description = "`institution` (printed on every document), `lang` (es|en) and `time_zone` (the office's "
+                             "IANA time zone, default America/Lima: every time a person reads is in it).",
               .tags = {"configuration"},
               .handler = [&ctx](Request&) {
                 std::optional<std::string> inst, lang;
@@ -114,19 +115,22 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
                   return ok_status();
                 });
                 return Response::json({{"institution", inst && !inst->empty() ? *inst : kDefaultInstitution},
-                                       {"lang", lang.value_or("es")}});
+                                       {"lang", lang.value_or("es")},
+                                       {"time_zone", ctx.office.time_zone()->name()}});
               }});
   routes.add({.method = Method::put,
               .pattern = "/api/v1/settings/documents",
               .summary = "Change the settings of generated documents",
-              .description = "Admin or IT chief. Body `{institution?, lang?}`; documents issued afterwards use them.",
+              .description = "Admin or IT chief. Body `{institution?, lang?, time_zone?}`; documents issued afterwards "
+                             "use them. An unknown time zone is refused (404 tz.unknown).",
               .body = http::BodyKind::json,
               .responses = {{204, "Set"}},
               .tags = {"configuration"},
               .handler = [&ctx](Request& req) {
                 const json& b = req.json();
                 if (!b.is_object()) return problem(req, bad_field("institution", "Se espera un objeto JSON.", "A JSON object is expected."));
-                for (const auto& [field, key] : {std::pair{"institution", kInstitutionSetting}, std::pair{"lang", kDocumentLangSetting}}) {
+                for (const auto& [field, key] : {std::pair{"institution", kInstitutionSetting}, std::pair{"lang", kDocumentLangSetting},
+                                           std::pair{"time_zone", kTimeZoneSetting}}) {
                   if (!b.contains(field)) continue;
                   auto st = ctx.office.set_setting(caller(req), key, jstr(b, field));
                   if (!st) return problem(req, st.error());

@@ -103,13 +103,18 @@ void register_document_commands(CLI::App& app, CliContext& ctx) {
 
   auto institution = std::make_shared<std::string>();
   auto lang = std::make_shared<std::string>();
-  auto* settings = doc->add_subcommand("settings", "Institución e idioma de los documentos / institution and language of documents");
+  auto zone = std::make_shared<std::string>();
+  auto* settings = doc->add_subcommand(
+      "settings", "Institución, idioma y zona horaria de los documentos / institution, language and time zone of documents");
   settings->add_option("--institution", *institution, "Nombre impreso en cada documento / name printed on every document");
   settings->add_option("--doc-lang", *lang, "es|en")->check(CLI::IsMember({"es", "en"}));
-  settings->callback([&ctx, institution, lang] {
+  settings->add_option("--time-zone", *zone,
+                       "Zona horaria de la oficina (IANA, por defecto America/Lima) / the office's time zone");
+  settings->callback([&ctx, institution, lang, zone] {
     Office& office = ctx.office();
     if (!institution->empty()) ctx.check(office.set_setting(local_caller(), kInstitutionSetting, *institution));
     if (!lang->empty()) ctx.check(office.set_setting(local_caller(), kDocumentLangSetting, *lang));
+    if (!zone->empty()) ctx.check(office.set_setting(local_caller(), kTimeZoneSetting, *zone));
     std::optional<std::string> inst, l;
     ctx.check(office.store().read([&](ReadTx& tx) -> Status {
       inst = tx.setting(kInstitutionSetting);
@@ -117,7 +122,9 @@ void register_document_commands(CLI::App& app, CliContext& ctx) {
       return ok_status();
     }));
     const std::string i = inst && !inst->empty() ? *inst : kDefaultInstitution;
-    ctx.print({{"institution", i}, {"lang", l.value_or("es")}}, i + " (" + l.value_or("es") + ")");
+    const std::string z = office.time_zone()->name();
+    ctx.print({{"institution", i}, {"lang", l.value_or("es")}, {"time_zone", z}},
+              i + " (" + l.value_or("es") + ", " + z + ")");
   });
 }
 

@@ -27,6 +27,17 @@ std::string format_date(Timestamp t);
 // "Z" or "+HH:MM"/"-HH:MM" offset (a space may stand for "T"); no offset means UTC.
 Result<Timestamp> parse_iso(const std::string& text);
 
+// Proleptic Gregorian calendar arithmetic (Howard Hinnant's algorithms).
+struct CivilDate {
+  std::int64_t y;
+  unsigned m, d;
+};
+// Days since 1970-01-01 of the date y-m-d, and back.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+CivilDate civil_from_days(std::int64_t days);
+// Rounds toward negative infinity.
+std::int64_t floor_div(std::int64_t a, std::int64_t b);
+
 // UTC calendar year of t.
 int year_of(Timestamp t);
 

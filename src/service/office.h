@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "core/engine.h"
 #include "core/model.h"
 #include "core/procedure.h"
+#include "core/time_zone.h"
 #include "library/archive.h"
 #include "library/library.h"
 #include "service/procedures.h"
@@ -128,6 +130,9 @@ struct ArchiveCheck {
 // Settings of generated documents (SPEC §5).
 inline constexpr const char* kInstitutionSetting = "documents.institution";
 inline constexpr const char* kDocumentLangSetting = "documents.lang";
+// The office's time zone (an IANA name, default util/zoneinfo.h kDefaultTimeZone): every time a
+// person reads or types is in it.
+inline constexpr const char* kTimeZoneSetting = "office.time_zone";
 inline constexpr const char* kDefaultInstitution = "Ministerio de Educación — Oficina de Informática";
 
 class Office {
@@ -142,6 +147,9 @@ class Office {
   // Library::discard_unreferenced).
   Status discard_blob(const std::string& sha256);
   Timestamp now() const { return clock_.now(); }
+  // The office's time zone (setting kTimeZoneSetting), read once and kept; set_setting of that
+  // key replaces it. A zone that no longer loads falls back to UTC, which is named as such.
+  std::shared_ptr<const TimeZone> time_zone();
 
   // The server secret verification codes of generated documents are computed with (kept
   // outside the database, like the audit anchor's key). Empty, the default, means no
@@ -270,6 +278,8 @@ class Office {
   const Clock& clock_;
   const ProcedureSet& procedures_;
   std::string document_key_;  // set once before use (set_document_key)
+  std::mutex zone_mu_;
+  std::shared_ptr<const TimeZone> zone_;  // GUARDED_BY(zone_mu_); null until first use
 };
 
 }  // namespace pasaprod

@@ -3,6 +3,7 @@
 
 #include "core/version.h"
 #include "service/office.h"
+#include "util/zoneinfo.h"
 #include "service/office_internal.h"
 
 namespace pasaprod {
@@ -340,16 +341,45 @@ Status Office::set_setting(const Caller& caller, const std::string& key, const s
     return make_error(Code::invalid_argument, "setting.bad_lang", "El idioma de los documentos debe ser «es» o «en».",
                       "The documents' language must be \"es\" or \"en\".");
   }
+  std::shared_ptr<const TimeZone> zone;
+  if (key == kTimeZoneSetting) {
+    auto z = load_time_zone(value);
+    if (!z) return z.error();
+    zone = std::make_shared<const TimeZone>(std::move(*z));
+  }
   if (key == kInstitutionSetting && value.size() > 200) {
     return make_error(Code::invalid_argument, "setting.bad_institution", "El nombre de la institución admite hasta 200 caracteres.",
                       "The institution's name takes at most 200 characters.");
   }
-  return store_.write([&](WriteTx& tx) -> Status {
+  Status st = store_.write([&](WriteTx& tx) -> Status {
     auto old = tx.setting(key);
     if (auto s = tx.put_setting(key, value); !s) return s;
     auto e = tx.append_event(event(caller, clock_.now(), "setting.put", key, old ? json(*old) : json(nullptr), json(value)));
     return e ? ok_status() : Status(e.error());
   });
+  if (st && zone) {
+    std::lock_guard lock(zone_mu_);
+    zone_ = std::move(zone);
+  }
+  return st;
+}
+
+std::shared_ptr<const TimeZone> Office::time_zone() {
+  {
+    std::lock_guard lock(zone_mu_);
+    if (zone_) return zone_;
+  }
+  std::string name = kDefaultTimeZone;
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    if (auto v = tx.setting(kTimeZoneSetting); v && !v->empty()) name = *v;
+    return ok_status();
+  });
+  if (!st) name = kDefaultTimeZone;
+  auto z = load_time_zone(name);
+  auto loaded = std::make_shared<const TimeZone>(z ? std::move(*z) : TimeZone::utc());
+  std::lock_guard lock(zone_mu_);
+  if (!zone_) zone_ = std::move(loaded);
+  return zone_;
 }
 
 }  // namespace pasaprod
