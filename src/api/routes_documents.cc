@@ -121,6 +121,7 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Change the settings of generated documents",
               .description = "Admin or IT chief. Body `{institution?, lang?}`; documents issued afterwards use them.",
               .body = http::BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"institution":{"type":"string"},"lang":{"type":"string"}}})json"),
               .responses = {{204, "Set"}},
               .tags = {"configuration"},
               .handler = [&ctx](Request& req) {
