@@ -169,7 +169,7 @@ TEST_F(UploadFormTest, InvalidUtf8FileName_RefusedWithNothingKept) {
   Api api = session();
   const auto before = files_in(walker_->get(number_), "source_code");
   const std::size_t blobs = files_under(office_->blobs_dir()).size();
-  for (const std::string name : {std::string("bad\xff\xfe.zip"), std::string("over\xc0\xaflong.zip"), std::string("cut\xe2\x82.zip")}) {
+  for (const std::string& name : {std::string("bad\xff\xfe.zip"), std::string("over\xc0\xaflong.zip"), std::string("cut\xe2\x82.zip")}) {
     Response r = post(api, form(api.csrf, "source_code", {{name, "contenido"}}));
     EXPECT_EQ(r.status, 400) << r.describe();
     EXPECT_NE(r.header("Content-Type").value_or("").find("text/html"), std::string::npos);
