@@ -144,7 +144,7 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "default 90), then refused with 401 `token.expired`. The answer holds the token (`token`) — "
                              "shown only this once; use it as `Authorization: Bearer TOKEN`.",
               .body = BodyKind::json,
-              .request_schema = json::parse(R"json({"type":"object","properties":{"name":{"type":"string"},"expires_in_days":{"type":"integer"}}})json"),
+              .request_schema = json::parse(R"json({"type":"object","properties":{"name":{"type":"string"}}})json"),
               .responses = {{201, "Created; the token is in `token`"}},
               .tags = {"tokens"},
               .handler = [&ctx](Request& req) {
