@@ -26,3 +26,14 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# valijson (JSON Schema validation, header-only). Debian's libvalijson-dev hard-depends on ~80
+# packages (Qt, Poco, MariaDB...) it does not need: extract its headers to /opt/valijson instead.
+if [[ ! -f /usr/include/valijson/validator.hpp && ! -f /opt/valijson/usr/include/valijson/validator.hpp ]]; then
+  echo "pasaprod: extracting libvalijson-dev to /opt/valijson" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq libvalijson-dev)
+  mkdir -p /opt/valijson
+  dpkg-deb -x "$tmp"/libvalijson-dev_*.deb /opt/valijson
+  rm -rf "$tmp"
+fi

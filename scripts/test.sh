@@ -22,4 +22,4 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPASAPROD_SANITIZE=ON -DPASAP
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" \
-  ctest --output-on-failure -j"$jobs" --timeout 900)
+  ctest --output-on-failure -j"$jobs" --timeout 900 -LE external)

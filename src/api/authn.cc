@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "api/routes.h"
+#include "auth/credentials.h"
 
 namespace pasaprod::api {
 
@@ -22,16 +23,20 @@ Status authenticate(ApiContext& ctx, http::Request& req, const http::Route& rout
   Result<Principal> p = make_error(Code::unauthenticated, "signin.required", "Inicie sesión para continuar.", "Sign in to continue.");
   if (auto authz = req.header("Authorization")) {
     const std::string value(*authz);
-    if (value.rfind("Bearer ", 0) != 0) {
+    // RFC 9110 §11.1: the scheme is case-insensitive; one or more spaces before the token.
+    const std::size_t space = value.find(' ');
+    const std::size_t start = space == std::string::npos ? space : value.find_first_not_of(' ', space);
+    if (space == std::string::npos || !http::iequals(std::string_view(value).substr(0, space), "Bearer") ||
+        start == std::string::npos) {
       return make_error(Code::unauthenticated, "token.malformed", "Use «Authorization: Bearer TOKEN».", "Use \"Authorization: Bearer TOKEN\".");
     }
-    p = ctx.access.from_token(value.substr(7));
+    p = ctx.access.from_token(value.substr(start));
   } else if (auto sid = req.cookie(ctx.options.session_cookie)) {
     p = ctx.access.from_session(*sid);
     if (p && changes_state(req.method())) {
       auto sent = req.header("X-CSRF-Token");
       std::string token = sent ? std::string(*sent) : req.form("csrf").value_or("");
-      if (token.empty() || token != p->csrf_token) {
+      if (token.empty() || !auth::equal_secrets(token, p->csrf_token)) {
         return make_error(Code::permission_denied, "csrf.invalid",
                           "Falta o no coincide el token CSRF de su sesión: vuelva a cargar la página e intente de nuevo.",
                           "The session's CSRF token is missing or wrong: reload the page and try again.");

@@ -58,6 +58,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Create a user",
               .description = "Body `{username, name, email, lang, roles: [{role, system?}], password?}`.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"username":{"type":"string"},"name":{"type":"string"},"email":{"type":"string"},"lang":{"type":"string"},"password":{"type":"string"},"roles":{"type":"array","items":{"type":"object","required":["role"],"properties":{"role":{"type":"string"},"system":{"type":"string"}}}}}})json"),
               .responses = {{201, "Created"}, {409, "Username taken"}},
               .tags = {"admin"},
               .handler = [&ctx](Request& req) {
@@ -89,6 +90,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Update a user",
               .description = "Body with any of `{name, email, lang, active}`; `active: false` deactivates the user.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"},"lang":{"type":"string"},"active":{"type":"boolean"}}})json"),
               .tags = {"admin"},
               .handler = [&ctx](Request& req) {
                 const json& b = req.json();
@@ -113,6 +115,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Grant a role",
               .description = "Body `{role, system?}`; per-system roles (functional_user, project_lead) need `system`.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"role":{"type":"string"},"system":{"type":"string"}}})json"),
               .tags = {"admin"},
               .handler = [&ctx](Request& req) {
                 auto u = ctx.office.grant(caller(req), req.param("username"), {jstr(req.json(), "role"), jstr(req.json(), "system")});
@@ -133,8 +136,10 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .pattern = "/api/v1/users/{username}/password",
               .auth = Auth::admin,
               .summary = "Reset a user's password",
-              .description = "Body `{password}`. Ends the user's sessions.",
+              .description = "Body `{password}`. Ends the user's sessions and revokes their API tokens (whoever knew the old "
+                             "password may have made one).",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"password":{"type":"string"}}})json"),
               .responses = {{204, "Reset"}},
               .tags = {"admin"},
               .handler = [&ctx](Request& req) {
@@ -166,6 +171,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Register an information system",
               .description = "Body `{code, name, description, unit, origin: inhouse|outsourcing, technology, version?}`.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"code":{"type":"string"},"name":{"type":"string"},"description":{"type":"string"},"unit":{"type":"string"},"origin":{"type":"string"},"technology":{"type":"string"},"version":{"type":"string"}}})json"),
               .responses = {{201, "Registered"}},
               .tags = {"systems"},
               .handler = [&ctx](Request& req) {
@@ -193,6 +199,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "Admin or production lead. Any of `{name, description, unit, origin, technology, status, indecopi}`. "
                              "The version changes only through releases.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"name":{"type":"string"},"description":{"type":"string"},"unit":{"type":"string"},"origin":{"type":"string"},"technology":{"type":"string"},"status":{"type":"string"},"indecopi":{"type":"object","properties":{"requested_on":{"type":"string"},"file_number":{"type":"string"},"status":{"type":"string"}}}}})json"),
               .tags = {"systems"},
               .handler = [&ctx](Request& req) {
                 auto v = ctx.office.system_view(req.param("code"));
@@ -220,6 +227,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Add a freeze window",
               .description = "Admin, IT chief or production lead. Body `{from, to, reason}` (ISO 8601).",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"},"reason":{"type":"string"}}})json"),
               .responses = {{201, "Added"}},
               .tags = {"configuration"},
               .handler = [&ctx](Request& req) {
@@ -256,6 +264,7 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Set the committee quorum",
               .description = "Admin or IT chief. Body `{quorum}`: \"majority\" or a positive number.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"quorum":{"type":["string","integer"]}}})json"),
               .responses = {{204, "Set"}},
               .tags = {"configuration"},
               .handler = [&ctx](Request& req) {

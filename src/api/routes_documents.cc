@@ -124,6 +124,7 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "Admin or IT chief. Body `{institution?, lang?, time_zone?}`; documents issued afterwards "
                              "use them. An unknown time zone is refused (404 tz.unknown).",
               .body = http::BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"institution":{"type":"string"},"lang":{"type":"string"}}})json"),
               .responses = {{204, "Set"}},
               .tags = {"configuration"},
               .handler = [&ctx](Request& req) {

@@ -95,10 +95,9 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "a refusal names the expected version (`details.expected_version`).",
               .body = BodyKind::json,
               .request_schema = {{"type", "object"},
-                                 {"required", {"system", "kind", "version", "title"}},
                                  {"properties",
                                   {{"system", {{"type", "string"}}},
-                                   {"kind", {{"type", "string"}, {"enum", {"project", "maintenance", "emergency"}}}},
+                                   {"kind", {{"type", "string"}}},  // the kinds are the procedure's: checked by Office
                                    {"version", {{"type", "string"}}},
                                    {"title", {{"type", "string"}}},
                                    {"summary", {{"type", "string"}}},
@@ -126,6 +125,7 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Review a deliverable at reception",
               .description = "Body `{slot, verdict: accepted|observed, note}`; observing needs a note.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"slot":{"type":"string"},"verdict":{"type":"string"},"note":{"type":"string"}}})json"),
               .responses = {{200, "The release"}, {422, "Refused by the procedure"}},
               .tags = {"releases"},
               .handler = [&ctx](Request& req) {
@@ -140,6 +140,7 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "dba_conformity, infra_readiness, security_conformity, vote, backup, deployment, verification, "
                              "rollback, inventory, ip_registration, baseline, cosign).",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"type":{"type":"string"},"fields":{"type":"object","additionalProperties":{"type":["string","number","boolean","array","null"],"items":{"type":"string"}}}}})json"),
               .responses = {{201, "The record"}, {422, "Refused by the procedure"}},
               .tags = {"releases"},
               .handler = [&ctx](Request& req) {
@@ -156,6 +157,7 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "role the procedure requires; 409 when the request is no longer in a state for it (someone acted "
                              "first); 422 when a guard refuses, naming what is missing.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"note":{"type":"string"},"fields":{"type":"object","additionalProperties":{"type":["string","number","boolean","array","null"],"items":{"type":"string"}}}}})json"),
               .responses = {{200, "The release after the action"}, {403, "Role or segregation"}, {409, "State conflict or lost race"},
                             {422, "Refused by a guard"}},
               .tags = {"releases"},
@@ -208,6 +210,7 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Mark notifications read",
               .description = "Body `{ids: [..]}`; no ids = all.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"ids":{"type":"array","items":{"type":"integer"}}}})json"),
               .responses = {{204, "Marked"}},
               .tags = {"inbox"},
               .handler = [&ctx](Request& req) {

@@ -86,7 +86,7 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
                 auto p = ctx.access.from_session(s->id);
                 if (!p) return problem(req, p.error());
                 Response res = Response::json(me_json(*p));
-                const auto ttl = std::chrono::seconds((s->record.expires_at - s->record.created_at) / 1000);
+                const auto ttl = std::chrono::seconds((s->lifetime_end - s->record.created_at) / 1000);
                 res.set_cookie({.name = ctx.options.session_cookie, .value = s->id, .max_age = ttl, .secure = ctx.options.secure_cookies,
                                 .same_site = "Lax"});
                 return res;
@@ -114,13 +114,15 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::post,
               .pattern = "/api/v1/me/password",
               .summary = "Change my password",
-              .description = "Body `{current_password, password}`; at least 10 characters.",
+              .description = "Body `{current_password, password}`; at least 10 characters. Ends the caller's other "
+                             "sessions (the one making the change, if any, stays).",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"current_password":{"type":"string"},"password":{"type":"string"}}})json"),
               .responses = {{204, "Changed"}, {403, "Current password wrong"}},
               .tags = {"session"},
               .handler = [&ctx](Request& req) {
                 auto st = ctx.access.set_password(caller(req), principal(req)->user.username, jstr(req.json(), "password"),
-                                                  jstr(req.json(), "current_password"));
+                                                  jstr(req.json(), "current_password"), principal(req)->session_digest);
                 return st ? Response::empty() : problem(req, st.error());
               }});
   routes.add({.method = Method::get,
@@ -142,6 +144,7 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "default 90), then refused with 401 `token.expired`. The answer holds the token (`token`) — "
                              "shown only this once; use it as `Authorization: Bearer TOKEN`.",
               .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"name":{"type":"string"}}})json"),
               .responses = {{201, "Created; the token is in `token`"}},
               .tags = {"tokens"},
               .handler = [&ctx](Request& req) {

@@ -1,47 +1,26 @@
-// Sign-in throttling: after too many failures for one account or from one address, further
-// attempts are refused for a while, whatever the password.
+// Sign-in throttling policy: failures for one account from one address make that pair wait
+// before its next attempt, a delay that doubles with each failure up to a cap. There is no hard
+// lock: a named account cannot be locked by someone at another address, and one address (a
+// proxy, an office's NAT) failing for some accounts does not keep its other users out.
 //
-// Owned by the server (not a global); thread-safe.
+// The counters live in the database (SignInFailures, table signin_failures): they survive
+// restarts and are shared by every server on the database; each expires on its own
+// `window_ms` after its last failure.
 #pragma once
-
-#include <map>
-#include <mutex>
-#include <string>
 
 #include "core/time.h"
 
 namespace pasaprod::auth {
 
 struct ThrottlePolicy {
-  int max_failures_per_account = 5;    // within `window_ms`
-  int max_failures_per_address = 20;   // within `window_ms`
-  Timestamp window_ms = 15 * 60 * 1000;
-  Timestamp lockout_ms = 15 * 60 * 1000;
+  int free_failures = 3;                   // failures of a pair before any delay
+  Timestamp base_delay_ms = 2 * 1000;      // delay after the first failure beyond those
+  Timestamp max_delay_ms = 5 * 60 * 1000;  // the delay doubles up to this
+  Timestamp window_ms = 15 * 60 * 1000;    // a pair's failures are forgotten this long after its last one
 };
 
-class SignInThrottle {
- public:
-  explicit SignInThrottle(ThrottlePolicy policy = {}) : policy_(policy) {}
-
-  // Milliseconds until `account` from `address` may try again; 0 = may try now.
-  Timestamp retry_after(const std::string& account, const std::string& address, Timestamp now);
-  void record_failure(const std::string& account, const std::string& address, Timestamp now);
-  // A success clears the account's failures (not the address's).
-  void record_success(const std::string& account);
-
- private:
-  struct Counter {
-    int failures = 0;
-    Timestamp window_start = 0;
-    Timestamp locked_until = 0;
-  };
-  void bump(Counter& c, int limit, Timestamp now);
-  Timestamp wait(const Counter* c, Timestamp now) const;
-
-  const ThrottlePolicy policy_;
-  std::mutex mu_;
-  std::map<std::string, Counter> accounts_;   // GUARDED_BY(mu_)
-  std::map<std::string, Counter> addresses_;  // GUARDED_BY(mu_)
-};
+// The delay after `failures` failures of a pair (0 up to free_failures, then base, 2×base, …,
+// at most max_delay_ms).
+Timestamp throttle_delay(const ThrottlePolicy& policy, int failures);
 
 }  // namespace pasaprod::auth

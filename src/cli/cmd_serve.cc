@@ -34,6 +34,10 @@ struct ServeArgs {
   bool fast_hashing = false;
   std::string web_dir;  // "" = the web interface compiled into the binary
   std::string anchor = "background";
+  std::size_t max_connections = 10000;
+  std::size_t max_connections_per_address = 256;
+  std::vector<std::string> trusted_proxies;
+  int session_idle_minutes = 120;
 };
 
 void serve(CliContext& ctx, const ServeArgs& a) {
@@ -44,6 +48,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   Office& office = lo.office();
   AccessOptions access_options;
   access_options.interactive_hashing = !a.fast_hashing;
+  access_options.session_idle_ms = static_cast<Timestamp>(a.session_idle_minutes) * 60 * 1000;
   Access access(office, access_options);
 
   if (a.demo) {
@@ -73,6 +78,9 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   config.port = listen->second;
   config.threads = a.threads;
   config.max_upload_bytes = a.max_upload_mb << 20;
+  config.max_connections = a.max_connections;
+  config.max_connections_per_address = a.max_connections_per_address;
+  config.trusted_proxies = a.trusted_proxies;
   config.stop_on_signals = true;
   http::HttpServer server(config, std::move(routes));
   ctx.check(server.start());
@@ -105,6 +113,21 @@ void register_serve(CLI::App& app, CliContext& ctx) {
                          "Ancla de auditoría: background (tras cada cambio, en segundo plano; por defecto) o sync (antes de "
                          "responder) / audit anchor: background (right after each change; default) or sync (before answering)")
       ->check(CLI::IsMember({"background", "sync"}));
+  serve_cmd->add_option("--max-connections", a->max_connections,
+                        "Conexiones a la vez en total (10000); más allá se responde 503 / connections served at once (10000); "
+                        "beyond, 503")
+      ->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--max-connections-per-address", a->max_connections_per_address,
+                        "Conexiones a la vez desde una dirección (256); más allá se responde 503 / connections at once from "
+                        "one address (256); beyond, 503")
+      ->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--trusted-proxy", a->trusted_proxies,
+                        "Proxy inverso (dirección o CIDR; repetible) cuyo X-Forwarded-For nombra al cliente / reverse proxy "
+                        "(address or CIDR; repeatable) whose X-Forwarded-For names the client");
+  serve_cmd->add_option("--session-idle-minutes", a->session_idle_minutes,
+                        "Una sesión sin uso durante estos minutos termina (120; 0 = sin límite; la vida máxima es 12 h) / a "
+                        "session unused this many minutes ends (120; 0 = no limit; it lives 12 h at most)")
+      ->check(CLI::Range(0, 720));
   serve_cmd->add_option("--web-dir", a->web_dir,
                         "Lee plantillas y recursos web de esta carpeta (desarrollo) / read web templates and assets from this folder (development)");
   serve_cmd->callback([&ctx, a] { serve(ctx, *a); });

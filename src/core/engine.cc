@@ -1,4 +1,5 @@
 #include "core/engine.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <set>
@@ -197,6 +198,14 @@ std::vector<ActionOption> action_options(const Situation& s, const User& actor) 
 }
 
 Status check_file_name(const std::string& name) {
+  if (!is_valid_utf8(name)) {  // not echoed: it could not be shown nor stored
+    return make_error(Code::invalid_argument, "file.bad_name_encoding",
+                      "El nombre de archivo no es texto UTF-8 válido: renómbrelo (por ejemplo, sin caracteres especiales) "
+                      "y vuelva a subirlo. No se guardó nada.",
+                      "The file name is not valid UTF-8 text: rename it (for example, without special characters) and "
+                      "upload it again. Nothing was kept.")
+        .with("field", "file");
+  }
   bool ok = !name.empty() && name.size() <= 200 && name != "." && name != "..";
   for (unsigned char c : name) {
     if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') ok = false;

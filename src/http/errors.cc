@@ -66,4 +66,25 @@ Error err_internal() {
                     "Internal server error; it was logged for review.");
 }
 
+Error err_unsafe_header(const std::string& name) {
+  return make_error(Code::internal, "http.unsafe_header",
+                    "La respuesta llevaba una cabecera con caracteres de control y no se envió; avise al "
+                    "administrador (el registro del servidor indica la ruta).",
+                    "The response carried a header with control characters and was not sent; tell the "
+                    "administrator (the server log names the path).")
+      .with("header", name);
+}
+
+Error err_too_many_connections(std::size_t limit, bool per_address) {
+  return make_error(Code::internal, "http.too_many_connections",
+                    per_address
+                        ? fmt::format("Esta dirección ya tiene {} conexiones abiertas; cierre alguna y vuelva a intentarlo.", limit)
+                        : fmt::format("El servidor ya atiende {} conexiones; vuelva a intentarlo en unos segundos.", limit),
+                    per_address
+                        ? fmt::format("This address already holds {} open connections; close some and try again.", limit)
+                        : fmt::format("The server already serves {} connections; try again in a few seconds.", limit))
+      .with("limit", std::to_string(limit))
+      .with("scope", per_address ? "address" : "server");
+}
+
 }  // namespace pasaprod::http

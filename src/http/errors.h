@@ -20,5 +20,7 @@ Error err_body_incomplete();                                  // invalid_argumen
 Error err_body_timeout(std::chrono::milliseconds timeout);    // invalid_argument: client stalled
 Error err_server_stopping();                                  // internal: forced stop
 Error err_internal();                                         // internal: a handler threw
+Error err_unsafe_header(const std::string& name);             // internal "http.unsafe_header"
+Error err_too_many_connections(std::size_t limit, bool per_address);  // sent as 503
 
 }  // namespace pasaprod::http

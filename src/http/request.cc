@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "http/json_schema.h"
 #include "http/route.h"
 
 namespace pasaprod::http {
@@ -203,6 +204,8 @@ Status Request::parse_json() {
                       : fmt::format("The request body is not valid JSON (byte {}).", where));
     if (!where.empty()) e.with("byte", where);
     json_status_ = Status(std::move(e));
+  } else if (auto bad = route_ ? check_json_schema(route_->request_schema, parsed) : std::nullopt) {
+    json_status_ = Status(std::move(*bad));  // wrong types never reach a handler
   } else {
     json_ = std::move(parsed);
     json_status_ = Status();

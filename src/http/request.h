@@ -77,7 +77,9 @@ class Request {
 
   // Parses the body as JSON (once; later calls return the first outcome). The server calls it
   // for BodyKind::json routes before the handler and answers a failure with 400, so a json
-  // handler can use json() directly. Error: invalid_argument "http.malformed_json".
+  // handler can use json() directly. Error: invalid_argument "http.malformed_json". With a
+  // route set, the body must also satisfy its request_schema (an object when none is
+  // declared): invalid_argument "json.invalid_body" naming the field otherwise.
   Status parse_json();
   // The parsed JSON body; null when parse_json() was not called or failed.
   const nlohmann::json& json() const { return json_; }

@@ -20,6 +20,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/errors.h"
+
 namespace pasaprod::http {
 
 namespace net = boost::asio;
@@ -64,17 +66,40 @@ net::awaitable<void> HttpServer::Impl::accept_loop() {
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
+    std::string address;
+    if (auto peer = socket.remote_endpoint(ec); !ec) address = peer.address().to_string();
+    enum class Fate { serve, refuse, drop } fate = Fate::serve;
     std::size_t live = 0;
+    bool per_address = false;
     {
       std::lock_guard lock(core.mu);
       live = core.sessions.size();
+      auto it = core.per_address.find(address);
+      const std::size_t mine = it == core.per_address.end() ? 0 : it->second;
+      per_address = mine >= core.config.max_connections_per_address;
+      if (live < core.config.max_connections && !per_address) {
+        ++core.per_address[address];
+      } else if (core.refusing < core.config.connection_reserve) {
+        ++core.refusing;
+        fate = Fate::refuse;
+      } else {
+        fate = Fate::drop;
+      }
     }
-    if (live >= core.config.max_connections) {
-      core.log->warn("http: {} connections open, refusing one", live);
-      socket.close(ec);
+    if (fate != Fate::serve) {
+      core.log->warn("http: {} connections open ({} limit), {} one from {}", live, per_address ? "per-address" : "server",
+                     fate == Fate::refuse ? "answering 503 to" : "dropping", address);
+      if (fate == Fate::drop) {
+        socket.close(ec);
+      } else {
+        detail::spawn_refusal(core, std::move(socket),
+                              http::err_too_many_connections(per_address ? core.config.max_connections_per_address
+                                                                         : core.config.max_connections,
+                                                             per_address));
+      }
       continue;
     }
-    detail::spawn_session(core, std::move(socket));
+    detail::spawn_session(core, std::move(socket), std::move(address));
   }
 }
 
@@ -148,6 +173,9 @@ Status HttpServer::start() {
                         "El servidor ya fue iniciado.", "The server was already started.");
     }
   }
+  auto proxies = TrustedProxies::parse(cfg.trusted_proxies);
+  if (!proxies) return proxies.error();
+  m.core.proxies = std::move(*proxies);
   if (cfg.threads < 1) {
     return make_error(Code::invalid_argument, "http.bad_config",
                       "Se necesita al menos un hilo de trabajo.", "At least one worker thread is needed.");

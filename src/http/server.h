@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "http/request_log.h"
@@ -36,7 +37,15 @@ struct ServerConfig {
   std::string host = "127.0.0.1";  // address to bind (IPv4 or IPv6 literal)
   std::uint16_t port = 8080;       // 0 = an ephemeral port (see HttpServer::port())
   int threads = 2;                 // worker threads (>= 1)
-  std::size_t max_connections = 10000;  // further connections are closed on accept
+  // Connections served at once, in all and from one client address. A connection beyond either
+  // limit is answered 503 (problem+json, Connection: close) while fewer than
+  // `connection_reserve` such answers are under way; beyond that it is closed on accept.
+  std::size_t max_connections = 10000;
+  std::size_t max_connections_per_address = 256;
+  std::size_t connection_reserve = 64;
+  // Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client: see
+  // trusted_proxy.h. Empty = the peer's address is the client. Checked by start().
+  std::vector<std::string> trusted_proxies;
 
   std::size_t max_header_bytes = 16 * 1024;            // request line + headers → 431
   std::uint64_t max_json_bytes = 1024 * 1024;          // none/json/form bodies → 413

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,8 +18,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "http/file_range.h"
 #include "http/errors.h"
+#include "http/file_range.h"
+#include "http/header_safety.h"
+#include "http/input_check.h"
 #include "http/session_parts.h"
 
 namespace pasaprod::http::detail {
@@ -43,6 +46,12 @@ auto ec_token(beast::error_code& ec) { return net::redirect_error(net::use_await
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
+// A body the client sent but that cannot be parsed (bad chunk framing): answered 400.
+bool is_malformed_body(const beast::error_code& ec) {
+  return ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension ||
+         ec == bhttp::error::bad_transfer_encoding;
+}
+
 // Language of a (possibly partially parsed) request, for the server's own errors.
 Lang lang_of(const bhttp::request<bhttp::empty_body>& h) {
   auto it = h.find(bhttp::field::accept_language);
@@ -51,17 +60,19 @@ Lang lang_of(const bhttp::request<bhttp::empty_body>& h) {
 
 class Session final : public SessionHandle, public std::enable_shared_from_this<Session> {
  public:
-  Session(ServerCore& core, tcp::socket socket)
-      : core_(core), cfg_(core.config), stream_(std::move(socket)), executor_(stream_.get_executor()) {
+  Session(ServerCore& core, tcp::socket socket, std::string address)
+      : core_(core), cfg_(core.config), stream_(std::move(socket)), executor_(stream_.get_executor()),
+        client_(std::move(address)) {
     beast::error_code ec;
-    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) client_ = peer.address().to_string();
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
 
   ~Session() override {
     std::lock_guard lock(core_.mu);
     core_.sessions.erase(this);
+    if (auto it = core_.per_address.find(client_); it != core_.per_address.end() && --it->second == 0) {
+      core_.per_address.erase(it);
+    }
     core_.sessions_changed.notify_all();
   }
 
@@ -110,7 +121,10 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
       first = false;
       HeaderParser hp;
       hp.header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
-      hp.body_limit(std::max(cfg_.max_upload_bytes, cfg_.max_json_bytes));
+      // No body limit here: the route's limit is applied once it is known, so a web upload over
+      // the limit gets the route's own refusal (an HTML page), not a generic problem+json.
+      // (Not boost::none: Beast 1.74 compares the length with the optional, and anything > none.)
+      hp.body_limit(std::numeric_limits<std::uint64_t>::max());
       stream_.expires_after(cfg_.header_timeout);
       co_await bhttp::async_read_header(stream_, buffer_, hp, ec_token(ec));
       idle_ = false;
@@ -152,7 +166,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     ex.req.set_method(std::string(h.method_string()));
     ex.req.set_target(std::string(h.target()));
     for (const auto& f : h) ex.req.add_header(std::string(f.name_string()), std::string(f.value()));
-    ex.req.set_client_address(client_);
+    ex.req.set_client_address(core_.proxies.client(client_, ex.req.header("x-forwarded-for")));
     ex.version = h.version();
     ex.keep_alive = hp.keep_alive();
     ex.head = h.method() == bhttp::verb::head;
@@ -161,7 +175,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     ex.expect_continue = ex.version >= 11 && expect && iequals(*expect, "100-continue");
     ex.log.method = ex.req.method();
     ex.log.path = ex.req.path();
-    ex.log.client = client_;
+    ex.log.client = ex.req.client_address();
     const Lang lang = ex.req.lang();
 
     RouteMatch m = core_.routes.match(parse_method(ex.req.method()), ex.req.path());
@@ -199,6 +213,10 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     ex.req.set_route(&route, &core_.routes);
     ex.req.set_path_params(std::move(params));
     const Lang lang = ex.req.lang();
+    if (auto bad = check_url_inputs(ex.req)) {
+      ex.resp = Response::problem(*bad, lang);
+      co_return;
+    }
     if (const Authenticator& auth = core_.routes.authenticator()) {
       std::optional<Status> s = call_app(ex, [&] { return auth(ex.req, route); });
       if (!s) co_return;
@@ -218,6 +236,10 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
         ex.resp = Response::problem(s.error(), lang);
         co_return;
       }
+    }
+    if (auto bad = check_body_inputs(ex.req, route.body == BodyKind::json, route.body == BodyKind::form)) {
+      ex.resp = Response::problem(*bad, lang);
+      co_return;
     }
     std::optional<Response> r = call_app(ex, [&] { return route.handler(ex.req); });
     if (r) ex.resp = std::move(*r);
@@ -265,6 +287,10 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     co_await bhttp::async_read(stream_, buffer_, sp, ec_token(ec));
     if (ec == bhttp::error::body_limit) {
       ex.resp = Response::problem(err_body_too_large(limit), ex.req.lang());
+      co_return;
+    }
+    if (is_malformed_body(ec)) {
+      ex.resp = Response::problem(err_malformed_request(ec.message()), ex.req.lang());
       co_return;
     }
     if (ec) {
@@ -339,6 +365,12 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
           if (auto r = refusal(e)) ex.resp = std::move(*r);
           co_return;
         }
+        if (is_malformed_body(ec)) {
+          Error e = err_malformed_request(ec.message());
+          sink.abort(e);
+          if (auto r = refusal(e)) ex.resp = std::move(*r);
+          co_return;
+        }
         if (ec) {
           Error e = core_.stopping                  ? err_server_stopping()
                     : ec == beast::error::timeout ? err_body_timeout(cfg_.body_timeout)
@@ -362,6 +394,13 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
 
   // Writes ex.resp. Returns `keep`, or false when writing failed.
   net::awaitable<bool> write_response(Exchange& ex, bool keep) {
+    if (auto bad = unsafe_header(*ex.resp)) {  // no handler can inject a header or a cookie
+      core_.log->error("http: response to {} {} had an unsafe {} header; answered 500 instead", ex.req.method(),
+                       ex.req.path(), *bad);
+      ex.resp = Response::problem(err_unsafe_header(*bad), ex.req.lang());
+      ex.log.note = "unsafe header";
+    }
+    add_default_headers(*ex.resp);
     Response& r = *ex.resp;
     if (r.is_file()) co_return co_await write_file(ex, keep);
     if (r.is_stream()) co_return co_await write_stream(ex, keep);
@@ -530,10 +569,50 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   HttpDate date_;     // strand-only
 };
 
+// The 503 for a connection over a limit: written at once (the request is not read, so the
+// answer is in Spanish and English), then a short linger so the client reads it.
+net::awaitable<void> refuse(ServerCore& core, tcp::socket socket, Error why) {
+  beast::tcp_stream stream(std::move(socket));
+  try {
+    nlohmann::json body = problem_json(why, Lang::es, 503);
+    body["detail_en"] = why.en;
+    bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
+    res.set(bhttp::field::server, "pasaprod");
+    res.set(bhttp::field::content_type, "application/problem+json");
+    res.set(bhttp::field::retry_after, "5");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.body() = body.dump();
+    res.prepare_payload();
+    res.keep_alive(false);
+    beast::error_code ec;
+    stream.expires_after(std::chrono::seconds(2));
+    co_await bhttp::async_write(stream, res, ec_token(ec));
+    if (!ec) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      char sink[4096];
+      for (int i = 0; i < 16 && !ec; ++i) {
+        stream.expires_after(std::chrono::milliseconds(500));
+        (void)co_await stream.async_read_some(net::buffer(sink), ec_token(ec));
+      }
+    }
+  } catch (const std::exception& e) {
+    core.log->warn("http: 503 answer failed: {}", e.what());
+  }
+  beast::error_code ignored;
+  stream.socket().close(ignored);
+  std::lock_guard lock(core.mu);
+  --core.refusing;
+}
+
 }  // namespace
 
-void spawn_session(ServerCore& core, tcp::socket socket) {
-  auto session = std::make_shared<Session>(core, std::move(socket));
+void spawn_refusal(ServerCore& core, tcp::socket socket, Error why) {
+  net::any_io_executor ex = socket.get_executor();
+  net::co_spawn(ex, refuse(core, std::move(socket), std::move(why)), net::detached);
+}
+
+void spawn_session(ServerCore& core, tcp::socket socket, std::string address) {
+  auto session = std::make_shared<Session>(core, std::move(socket), std::move(address));
   {
     std::lock_guard lock(core.mu);
     core.sessions.emplace(session.get(), session);

@@ -8,11 +8,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 
 #include "http/server.h"
+#include "http/trusted_proxy.h"
 
 namespace pasaprod::http::detail {
 
@@ -34,15 +36,25 @@ struct ServerCore {
   RequestLogger request_logger;          // never null
   std::shared_ptr<spdlog::logger> log;   // never null
   std::atomic<bool> stopping{false};     // set once, when the graceful stop begins
+  TrustedProxies proxies;                // from config.trusted_proxies; set before the first accept
 
   std::mutex mu;
   std::condition_variable sessions_changed;  // notified when a session ends
   // Live sessions. GUARDED_BY(mu)
   std::unordered_map<SessionHandle*, std::weak_ptr<SessionHandle>> sessions;
+  // Live sessions per client address (entries removed at 0). GUARDED_BY(mu)
+  std::unordered_map<std::string, std::size_t> per_address;
+  // 503 answers under way for connections over a limit. GUARDED_BY(mu)
+  std::size_t refusing = 0;
 };
 
 // Serves `socket` (whose executor must be a strand) in a new session registered in `core`.
 // The session unregisters itself (and notifies sessions_changed) when it ends.
-void spawn_session(ServerCore& core, boost::asio::ip::tcp::socket socket);
+// `address` is the peer's address, already counted in core.per_address by the caller.
+void spawn_session(ServerCore& core, boost::asio::ip::tcp::socket socket, std::string address);
+
+// Answers `socket` with 503 `why` (Connection: close) and closes it, within a few seconds.
+// The caller counted it in core.refusing; this uncounts it when done.
+void spawn_refusal(ServerCore& core, boost::asio::ip::tcp::socket socket, Error why);
 
 }  // namespace pasaprod::http::detail

@@ -8,34 +8,13 @@
 #include "docs/svg_chart.h"
 #include "docs/verification_code.h"
 #include "reports/adherence.h"
+#include "reports/csv.h"
 #include "reports/document_text.h"
 
 namespace pasaprod::reports {
 namespace {
 
 using text::tr;
-
-// One RFC 4180 field.
-void csv_field(std::string& out, const std::string& value) {
-  if (value.find_first_of(",\"\r\n") == std::string::npos) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-void csv_row(std::string& out, const std::vector<std::string>& fields) {
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) out += ',';
-    csv_field(out, fields[i]);
-  }
-  out += "\r\n";
-}
 
 std::string iso_or_empty(Timestamp t) { return t == 0 ? std::string() : format_iso(t); }
 

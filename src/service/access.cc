@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/credentials.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "service/office_internal.h"
 
@@ -30,8 +31,12 @@ Error not_signed_in() {
 
 }  // namespace
 
-Access::Access(Office& office, AccessOptions options) : office_(office), options_(options), throttle_(options.throttle) {
+Access::Access(Office& office, AccessOptions options) : office_(office), options_(options) {
   auth::init();
+  dummy_hash_ = kUnknownUserHash;
+  if (!options_.interactive_hashing) {  // then real hashes are cheap too: so is the dummy one
+    if (auto h = auth::hash_password(auth::random_secret(16), false)) dummy_hash_ = *h;
+  }
 }
 
 Result<Principal> Access::principal_for(const std::string& username) {
@@ -44,7 +49,24 @@ Result<Principal> Access::principal_for(const std::string& username) {
 
 Result<NewSession> Access::sign_in(const std::string& username, const std::string& password, const std::string& address) {
   const Timestamp now = office_.now();
-  if (const Timestamp wait = throttle_.retry_after(username, address, now); wait > 0) {
+  // No account has such a name: refused before anything is hashed or written to the audit trail.
+  if (username.size() > kMaxUsernameBytes || !is_valid_utf8(username)) {
+    return make_error(Code::invalid_argument, "signin.bad_username",
+                      "El usuario debe ser texto UTF-8 de hasta " + std::to_string(kMaxUsernameBytes) + " bytes.",
+                      "The username must be UTF-8 text of at most " + std::to_string(kMaxUsernameBytes) + " bytes.")
+        .with("field", "username")
+        .with("limit", std::to_string(kMaxUsernameBytes));
+  }
+  std::optional<SignInFailures> failures;
+  if (Status r = office_.store().read([&](ReadTx& tx) -> Status {
+        failures = tx.signin_failures(username, address);
+        return ok_status();
+      });
+      !r) {
+    return r.error();
+  }
+  const bool fresh = failures && now - failures->last_failure <= options_.throttle.window_ms;
+  if (const Timestamp wait = fresh && failures->until > now ? failures->until - now : 0; wait > 0) {
     const std::string secs = std::to_string((wait + 999) / 1000);
     return make_error(Code::permission_denied, "signin.throttled",
                       "Demasiados intentos fallidos. Espere " + secs + " segundos antes de volver a intentar.",
@@ -61,24 +83,38 @@ Result<NewSession> Access::sign_in(const std::string& username, const std::strin
   });
   if (!st) return st.error();
   // Always one argon2id verification: an unknown user must not answer faster than a wrong password.
-  const bool matches = auth::verify_password(password, hash ? *hash : std::string(kUnknownUserHash));
+  const bool matches = auth::verify_password(password, hash ? *hash : dummy_hash_);
   const bool ok = user && user->active && hash && matches;
   const Caller who{user ? username : "anonymous", false};
   if (!ok) {
-    throttle_.record_failure(username, address, now);
     Status logged = office_.store().write([&](WriteTx& tx) -> Status {
+      // Read again inside the write: concurrent failures of the pair all count.
+      SignInFailures f;
+      if (auto kept = tx.signin_failures(username, address)) f = *kept;
+      f.account = username;
+      f.address = address;
+      if (now - f.last_failure > options_.throttle.window_ms) f.failures = 0;
+      ++f.failures;
+      f.last_failure = now;
+      f.until = now + auth::throttle_delay(options_.throttle, f.failures);
+      if (auto p = tx.put_signin_failures(f); !p) return p;
+      if (auto x = tx.expire_signin_failures(now - options_.throttle.window_ms, 100); !x) return x;
       auto e = tx.append_event(event(who, now, "session.login_failed", username, nullptr, json{{"address", address}}));
       return e ? ok_status() : Status(e.error());
     });
     (void)logged;  // the refusal stands even if the event could not be written
     return bad_credentials();
   }
-  throttle_.record_success(username);
   NewSession s;
   s.id = auth::random_secret(32);
-  s.record = SessionRecord{auth::secret_digest(s.id), username, auth::random_secret(24), address, now, now + options_.session_ttl_ms};
+  s.lifetime_end = now + options_.session_ttl_ms;
+  const Timestamp idle_end = options_.session_idle_ms > 0 ? std::min(s.lifetime_end, now + options_.session_idle_ms) : s.lifetime_end;
+  s.record = SessionRecord{auth::secret_digest(s.id), username, auth::random_secret(24), address, now, idle_end};
   st = office_.store().write([&](WriteTx& tx) -> Status {
     if (auto i = tx.insert_session(s.record); !i) return i;
+    if (failures) {
+      if (auto c = tx.clear_signin_failures(username, address); !c) return c;
+    }
     auto e = tx.append_event(event(who, now, "session.login", username, nullptr, json{{"address", address}}));
     return e ? ok_status() : Status(e.error());
   });
@@ -104,7 +140,14 @@ Result<Principal> Access::from_session(const std::string& session_id) {
     return ok_status();
   });
   if (!st) return st.error();
-  if (!s || s->expires_at <= office_.now()) return not_signed_in();
+  const Timestamp now = office_.now();
+  if (!s || s->expires_at <= now || s->created_at + options_.session_ttl_ms <= now) return not_signed_in();
+  if (options_.session_idle_ms > 0) {  // used: the idle deadline moves (written at most once a minute)
+    const Timestamp want = std::min(s->created_at + options_.session_ttl_ms, now + options_.session_idle_ms);
+    if (want - s->expires_at >= 60 * 1000) {
+      (void)office_.store().write([&](WriteTx& tx) { return tx.touch_session(s->id_digest, want); });
+    }
+  }
   auto p = principal_for(s->username);
   if (!p) return p.error();
   p->via = "session";
@@ -231,7 +274,7 @@ Status Access::revoke_token(const Caller& caller, const std::string& username, s
 }
 
 Status Access::set_password(const Caller& caller, const std::string& username, const std::string& password,
-                            const std::optional<std::string>& current) {
+                            const std::optional<std::string>& current, const std::string& keep_session_digest) {
   const bool self = caller.username == username && !caller.local;
   if (!self && !caller.local) {
     auto actor = office_.user(caller.username);
@@ -260,10 +303,22 @@ Status Access::set_password(const Caller& caller, const std::string& username, c
     auto u = tx.user(username);
     if (!u) return office_internal::not_found("El usuario", "User", username);
     if (auto s = tx.set_password_hash(username, *hashed, office_.now()); !s) return s;
-    if (!self) {
-      if (auto s = tx.delete_sessions_of(username); !s) return s;
+    std::optional<SessionRecord> keep;
+    if (self && !keep_session_digest.empty()) keep = tx.session(keep_session_digest);
+    if (auto s = tx.delete_sessions_of(username); !s) return s;
+    if (keep && keep->username == username) {
+      if (auto s = tx.insert_session(*keep); !s) return s;
     }
-    auto e = tx.append_event(event(caller, office_.now(), "user.password", username, nullptr, json{{"self", self}}));
+    int revoked = 0;
+    if (!self) {
+      for (const ApiToken& t : tx.tokens(username)) {
+        if (t.revoked) continue;
+        if (auto s = tx.revoke_token(username, t.id); !s) return s;
+        ++revoked;
+      }
+    }
+    auto e = tx.append_event(event(caller, office_.now(), "user.password", username, nullptr,
+                                   json{{"self", self}, {"tokens_revoked", revoked}}));
     return e ? ok_status() : Status(e.error());
   });
 }

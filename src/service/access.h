@@ -1,8 +1,8 @@
 // Who is calling: sign-in with a password, browser sessions, personal API tokens.
 //
 // Passwords are stored as argon2id hashes; session ids and API tokens are random secrets
-// given out once and stored only as SHA-256 digests. Sign-in attempts are throttled per
-// account and per address. Every sign-in, sign-out, failed attempt, token change and password
+// given out once and stored only as SHA-256 digests. Failed sign-ins delay the next
+// attempt of the same account from the same address (auth/throttle.h; kept in the database). Every sign-in, sign-out, failed attempt, token change and password
 // change is an audit event.
 #pragma once
 
@@ -25,7 +25,8 @@ struct Principal {
 
 struct NewSession {
   std::string id;  // the secret for the cookie; not stored
-  SessionRecord record;
+  SessionRecord record;  // record.expires_at: the idle deadline, moved forward while it is used
+  Timestamp lifetime_end = 0;  // never valid after this, used or not (the cookie's Max-Age)
 };
 
 struct NewToken {
@@ -36,11 +37,14 @@ struct NewToken {
 // How long a new API token is valid, in days: kTokenDefaultDays unless the creator chooses
 // between 1 and kTokenMaxDays.
 inline constexpr int kTokenDefaultDays = 90;
+// The longest username sign_in() considers (longer ones are refused before any audit write).
+inline constexpr std::size_t kMaxUsernameBytes = 64;
 inline constexpr int kTokenMaxDays = 365;
 
 struct AccessOptions {
-  Timestamp session_ttl_ms = 12LL * 3600 * 1000;
-  bool interactive_hashing = true;  // false: libsodium's minimum argon2id cost (tests, demo)
+  Timestamp session_ttl_ms = 12LL * 3600 * 1000;  // a session's whole life
+  Timestamp session_idle_ms = 2LL * 3600 * 1000;  // unused this long, it ends; 0 = no idle limit
+  bool interactive_hashing = true;  // false: libsodium's minimum argon2id cost (tests, demo), dummy hash included
   auth::ThrottlePolicy throttle{};
 };
 
@@ -71,9 +75,12 @@ class Access {
   Status revoke_token(const Caller& caller, const std::string& username, std::int64_t id);
 
   // Sets a password: the user themself (with `current` right), an admin, or a local caller.
-  // Ends the user's other sessions.
+  // Ends every session of the user but `keep_session_digest` (the caller's own, on a self
+  // change; "" = none kept). A reset by someone else (admin, local caller) also revokes the
+  // user's API tokens: whoever may have learnt the old password may have made one.
   Status set_password(const Caller& caller, const std::string& username, const std::string& password,
-                      const std::optional<std::string>& current = std::nullopt);
+                      const std::optional<std::string>& current = std::nullopt,
+                      const std::string& keep_session_digest = "");
 
  private:
   Result<Principal> principal_for(const std::string& username);
@@ -81,7 +88,7 @@ class Access {
   Status require_token_admin(const Caller& caller, const std::string& what_es, const std::string& what_en);
   Office& office_;
   const AccessOptions options_;
-  auth::SignInThrottle throttle_;
+  std::string dummy_hash_;  // verified for unknown users: same cost as a real password's hash
 };
 
 }  // namespace pasaprod

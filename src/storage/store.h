@@ -33,6 +33,15 @@
 
 namespace pasaprod {
 
+// Failed sign-ins of one account from one address (auth/throttle.h computes `until`).
+struct SignInFailures {
+  std::string account;
+  std::string address;
+  int failures = 0;
+  Timestamp last_failure = 0;
+  Timestamp until = 0;  // no attempt of this pair before
+};
+
 struct ReleaseFilter {
   std::string state;   // exact, "" = any
   std::string system;  // exact, "" = any
@@ -133,6 +142,8 @@ class ReadTx {
   virtual std::optional<std::string> password_hash(const std::string& username) = 0;
   // The session with this id digest, expired or not; nullopt when absent.
   virtual std::optional<SessionRecord> session(const std::string& id_digest) = 0;
+  // The failed sign-ins of the pair; nullopt when none is kept.
+  virtual std::optional<SignInFailures> signin_failures(const std::string& account, const std::string& address) = 0;
   // The user's tokens, revoked included, newest first.
   virtual std::vector<ApiToken> tokens(const std::string& username) = 0;
   virtual std::optional<ApiToken> token_by_digest(const std::string& digest) = 0;
@@ -198,8 +209,15 @@ class WriteTx : public ReadTx {
   virtual Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) = 0;
   virtual Status insert_session(const SessionRecord& session) = 0;
   virtual Status delete_session(const std::string& id_digest) = 0;
+  // Moves the session's expiry (idle timeout); nothing when absent.
+  virtual Status touch_session(const std::string& id_digest, Timestamp expires_at) = 0;
   // Removes every session of the user (password reset, deactivation).
   virtual Status delete_sessions_of(const std::string& username) = 0;
+  // Inserts or replaces the pair's row.
+  virtual Status put_signin_failures(const SignInFailures& failures) = 0;
+  virtual Status clear_signin_failures(const std::string& account, const std::string& address) = 0;
+  // Removes at most `max_rows` rows whose last failure is before `before`, oldest first.
+  virtual Status expire_signin_failures(Timestamp before, int max_rows) = 0;
   // Returns the new token's id.
   virtual Result<std::int64_t> insert_token(const ApiToken& token) = 0;
   // not_found unless the token exists and belongs to `username`.

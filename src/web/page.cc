@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth/credentials.h"
+#include "http/header_safety.h"
 #include "service/office_reports.h"
 #include "web/render.h"
 
@@ -34,6 +36,19 @@ Page::Page(const Web& w, http::Request& r) : web(w), req(r), cat(w.catalog()) {
   if (auto sid = req.cookie(web.api_options().session_cookie)) {
     auto p = web.access().from_session(*sid);
     if (p) who = std::move(*p);
+  }
+  if (!who) {
+    // 43 characters of URL-safe base64 (32 random bytes); anything else is replaced.
+    auto c = req.cookie(kPreSessionCookie);
+    const bool well_formed = c && c->size() == 43 &&
+                             c->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+                                 std::string::npos;
+    if (well_formed) {
+      pre_csrf = *c;
+    } else {
+      pre_csrf = auth::random_secret(32);
+      pre_csrf_new = true;
+    }
   }
   if (who) {
     lang = parse_lang(who->user.lang);
@@ -86,6 +101,8 @@ http::Response Page::render(const std::string& name, json data, int status) cons
     bool pmo = who->user.holds("admin", "");
     for (const auto& r : adherence_viewer_roles()) pmo = pmo || who->user.holds(r, "");
     data["nav_pmo"] = pmo;
+  } else {
+    data["csrf"] = pre_csrf;
   }
   auto body = render_template(*body_tmpl, data);
   if (!body) {
@@ -107,6 +124,10 @@ http::Response Page::render(const std::string& name, json data, int status) cons
   res.set_header("Content-Security-Policy",
                  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
                  "base-uri 'none'; frame-ancestors 'none'");
+  if (pre_csrf_new) {
+    res.set_cookie({.name = kPreSessionCookie, .value = pre_csrf, .http_only = true,
+                    .secure = web.api_options().secure_cookies, .same_site = "Strict"});
+  }
   return res;
 }
 
@@ -134,7 +155,9 @@ void add_page(http::RouteTable& routes, std::shared_ptr<const Web> web, http::Me
                   if (post) return http::Response::redirect("/login");
                   return http::Response::redirect("/login?next=" + url_part(req.target()));
                 }
-                if (post && page.who && page.form("csrf") != page.who->csrf_token) {
+                const bool csrf_ok = page.who ? csrf_matches(page.form("csrf"), page.who->csrf_token)
+                                              : !page.pre_csrf_new && csrf_matches(page.form("csrf"), page.pre_csrf);
+                if (post && !csrf_ok) {
                   return page.error_page(make_error(Code::permission_denied, "csrf.invalid", page.cat->text(Lang::es, "error.csrf"),
                                                     page.cat->text(Lang::en, "error.csrf")));
                 }
@@ -146,8 +169,10 @@ void add_page(http::RouteTable& routes, std::shared_ptr<const Web> web, http::Me
               }});
 }
 
-bool is_local_path(const std::string& path) {
-  return !path.empty() && path[0] == '/' && (path.size() == 1 || (path[1] != '/' && path[1] != '\\'));
+bool is_local_path(const std::string& path) { return http::is_safe_local_target(path); }
+
+bool csrf_matches(const std::string& sent, const std::string& expected) {
+  return !expected.empty() && auth::equal_secrets(sent, expected);
 }
 
 std::string url_part(const std::string& text) { return http::percent_encode(text); }

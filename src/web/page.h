@@ -48,6 +48,11 @@ class Page {
   const Web& web;
   http::Request& req;
   std::optional<Principal> who;  // the signed-in user, if any
+  // Without a session: the pre-session CSRF token (cookie kPreSessionCookie) that the sign-in
+  // and language forms must echo; `pre_csrf_new` when this request gets it first (render() then
+  // sets the cookie).
+  std::string pre_csrf;
+  bool pre_csrf_new = false;
   Lang lang = Lang::es;
   std::shared_ptr<const Catalog> cat;
 
@@ -96,8 +101,14 @@ using PageFn = std::function<http::Response(Page&)>;
 void add_page(http::RouteTable& routes, std::shared_ptr<const Web> web, http::Method method, std::string pattern, std::string summary,
               PageAccess access, PageFn fn);
 
-// True when `path` is a local path safe to redirect to ("/x", not "//host" or "http:").
+// True when `path` is a local path safe to redirect to: http::is_safe_local_target.
 bool is_local_path(const std::string& path);
+
+// The cookie holding the pre-session CSRF token (login CSRF: POST /login and /lang without a session).
+inline constexpr const char* kPreSessionCookie = "pasaprod_pre";
+
+// True when the form's csrf field matches the expected token (constant time; "" never matches).
+bool csrf_matches(const std::string& sent, const std::string& expected);
 
 // Percent-encodes a path segment or query value.
 std::string url_part(const std::string& text);

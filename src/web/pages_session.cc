@@ -18,14 +18,19 @@ http::Cookie session_cookie(const Page& page, std::string value, std::chrono::se
           .secure = page.web.api_options().secure_cookies, .same_site = "Lax"};
 }
 
+// Where to go after signing in: the form's `next` when it is a safe same-origin path
+// (is_local_path) other than the sign-in page itself, else the inbox.
 std::string next_or_inbox(const Page& page) {
   const std::string next = page.form("next");
   return is_local_path(next) && next.rfind("/login", 0) != 0 ? next : "/inbox";
 }
 
+// The `next` to carry in the sign-in form: only a safe one is echoed back.
+std::string safe_next(const std::string& next) { return is_local_path(next) ? next : ""; }
+
 Response login_form(Page& page, const std::string& username, const std::optional<Error>& error, int status) {
-  json data = {{"title", "login"}, {"username", username}, {"next", page.query("next")}};
-  if (!page.form("next").empty()) data["next"] = page.form("next");
+  json data = {{"title", "login"}, {"username", username}, {"next", safe_next(page.query("next"))}};
+  if (!page.form("next").empty()) data["next"] = safe_next(page.form("next"));
   if (error) data["error"] = page.error_view(*error);
   return page.render("login", data, status);
 }
@@ -76,7 +81,7 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
     const std::string username = page.form("username");
     auto s = page.web.access().sign_in(username, page.form("password"), page.req.client_address());
     if (!s) return login_form(page, username, s.error(), http::http_status(s.error().code));
-    const auto ttl = std::chrono::seconds((s->record.expires_at - s->record.created_at) / 1000);
+    const auto ttl = std::chrono::seconds((s->lifetime_end - s->record.created_at) / 1000);
     Response res = page.redirect(next_or_inbox(page));
     res.set_cookie(session_cookie(page, s->id, ttl));
     return res;
@@ -108,7 +113,8 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
       json err = {{"message", page.t("account.password_mismatch")}, {"field", "confirm"}};
       return account_page(page, {{"password_error", err}}, 422);
     }
-    auto st = page.web.access().set_password(page.caller(), page.user().username, password, page.form("current"));
+    auto st = page.web.access().set_password(page.caller(), page.user().username, password, page.form("current"),
+                                                  page.who->session_digest);
     if (!st) {
       json err = page.error_view(st.error());
       err["field"] = st.error().id == "password.current_wrong" ? "current" : "password";

@@ -134,7 +134,7 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
     if (current_) {
       done_.emplace_back(current_name_, std::move(current_));
     } else if (field_) {
-      if (field_->first == "csrf") csrf_ok_ = !field_->second.empty() && field_->second == page_.who->csrf_token;
+      if (field_->first == "csrf") csrf_ok_ = csrf_matches(field_->second, page_.who->csrf_token);
       if (field_->first == "slot") slot_ = field_->second;
       field_.reset();
     }

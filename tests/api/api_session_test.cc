@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "api_harness.h"
 #include "core/time.h"
@@ -117,7 +118,15 @@ TEST_F(SessionTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
     std::sort(t.begin(), t.end());
     return t[1];
   };
-  const double wrong = median_ms("bob");  // bob's hash was made by `user passwd` (interactive cost)
+  // The server runs with --fast-password-hashing, so the hashes it makes are cheap, and so must be
+  // its dummy one (issue 10): compare with a user whose password the server set.
+  Api admin(port(), "admin");
+  admin.token = admin_token_;
+  const Response made = admin.post("/api/v1/users", {{"username", "timo"}, {"name", "Timo"}, {"email", "timo@example.org"},
+                                                     {"lang", "es"}, {"roles", json::array({{{"role", "dba"}}})},
+                                                     {"password", "timo-secreta-1"}});
+  ASSERT_TRUE(made.status == 201 || made.status == 409) << made.describe();
+  const double wrong = median_ms("timo");
   const double unknown = median_ms("nobody-at-all");
   std::cerr << "sign-in refused in " << wrong << " ms (wrong password), " << unknown << " ms (unknown user)\n";
   if (unknown * 4 < wrong) {
@@ -126,25 +135,156 @@ TEST_F(SessionTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
                  << " ms): Access::sign_in (src/service/access.cc) verifies no hash when the user does not exist, so "
                     "the timing reveals which usernames exist. Verify against a dummy hash of the same cost.";
   }
+  if (unknown > wrong * 4 + 50) {
+    ADD_FAILURE() << "FastPasswordHashing: an unknown username costs " << unknown << " ms against " << wrong
+                  << " ms for a wrong password: with --fast-password-hashing the dummy hash must be fast too.";
+  }
 }
 
-TEST_F(SessionTest, RepeatedFailuresThrottleTheAccount) {
+TEST_F(SessionTest, SignInLockout_FailuresDelayTheAccountFromThatAddressOnly) {
   Api api(port());
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 4; ++i) {
     Response r = api.sign_in("carol", "wrong-password-" + std::to_string(i));
     ASSERT_EQ(r.status, 401) << "attempt " << i + 1 << "\n" << r.describe();
   }
-  // Now even the right password is refused, for a while.
+  // The fourth failure asks this account, from this address, to wait a little: a delay, not a lock.
   Response r = api.sign_in("carol", kCarolPw);
   ASSERT_EQ(r.status, 403) << r.describe();
-  EXPECT_EQ(r.json().value("code", ""), "permission_denied");
   EXPECT_EQ(r.json().value("id", ""), "signin.throttled");
   ASSERT_EQ(detail_list(r.json(), "retry_after_s").size(), 1u) << r.describe();
-  EXPECT_GT(std::stoi(detail_list(r.json(), "retry_after_s")[0]), 60);
+  const int wait_s = std::stoi(detail_list(r.json(), "retry_after_s")[0]);
+  EXPECT_GE(wait_s, 1);
+  EXPECT_LE(wait_s, 2);
   EXPECT_TRUE(api.cookie.empty());
-  // Throttling is per account: another user from the same address signs in.
+  // Another user from the same address is not held back.
   Api other(port());
   EXPECT_EQ(other.sign_in("alice", kAlicePw).status, 200);
+  // After the delay the right password works again (and clears the pair's failures).
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait_s * 1000 + 200));
+  EXPECT_EQ(api.sign_in("carol", kCarolPw).status, 200);
+}
+
+TEST_F(SessionTest, UnboundedAuditSubjects_HugeUsernameStoresNothing) {
+  auto audit_bytes = [&] {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_->path() / "p.db").string().c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(length(CAST(subject AS BLOB)) + length(CAST(after_json AS BLOB))), 0) FROM audit_events",
+                       -1, &st, nullptr);
+    std::int64_t n = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+  };
+  Api api(port());
+  Response r = api.send("POST", "/api/v1/session",
+                        json{{"username", std::string(1000000, 'u')}, {"password", "whatever-password"}}.dump());
+  EXPECT_EQ(r.status, 400) << r.describe();
+  EXPECT_EQ(r.json().value("id", ""), "input.too_long");
+  EXPECT_EQ(detail_list(r.json(), "field"), std::vector<std::string>{"username"});
+  EXPECT_LT(audit_bytes(), 10000) << "no big audit event for a refused oversized sign-in";
+  // Invalid UTF-8 in a field: refused at the boundary too, naming the field.
+  Response bad = api.send("POST", "/api/v1/session", "{\"username\": \"a\\udc80\", \"password\": \"x\"}");
+  EXPECT_EQ(bad.status, 400) << bad.describe();
+}
+
+TEST_F(SessionTest, PasswordChange_SelfChangeEndsOtherSessionsAdminResetRevokesTokens) {
+  Api admin(port(), "admin");
+  admin.token = admin_token_;
+  const std::string pw1 = "erin-primera-1", pw2 = "erin-segunda-2", pw3 = "erin-tercera-3";
+  ASSERT_EQ(admin.post("/api/v1/users", {{"username", "erin"}, {"name", "Erin"}, {"email", "erin@example.org"},
+                                         {"lang", "es"}, {"roles", json::array({{{"role", "dba"}}})}, {"password", pw1}})
+                .status,
+            201);
+  Api here(port(), "erin here"), there(port(), "erin there"), ci(port(), "erin ci");
+  ASSERT_EQ(here.sign_in("erin", pw1).status, 200);
+  ASSERT_EQ(there.sign_in("erin", pw1).status, 200);
+  Response t = here.post("/api/v1/tokens", {{"name", "ci"}});
+  ASSERT_EQ(t.status, 201) << t.describe();
+  ci.token = t.json().at("token").get<std::string>();
+  ASSERT_EQ(ci.get("/api/v1/me").status, 200);
+
+  // Changing one's own password ends the other sessions, not the one used.
+  Response c = here.post("/api/v1/me/password", {{"current_password", pw1}, {"password", pw2}});
+  ASSERT_EQ(c.status, 204) << c.describe();
+  EXPECT_EQ(here.get("/api/v1/me").status, 200);
+  EXPECT_EQ(there.get("/api/v1/me").status, 401) << "another session of the user survived a password change";
+
+  // An administrator's reset ends every session and revokes the user's API tokens.
+  Response r = admin.post("/api/v1/users/erin/password", {{"password", pw3}});
+  ASSERT_EQ(r.status, 204) << r.describe();
+  EXPECT_EQ(here.get("/api/v1/me").status, 401);
+  EXPECT_EQ(ci.get("/api/v1/me").status, 401) << "an API token survived an admin password reset";
+  Api fresh(port(), "erin again");
+  EXPECT_EQ(fresh.sign_in("erin", pw3).status, 200);
+}
+
+TEST_F(SessionTest, BearerSchemeIsCaseInsensitive) {
+  for (const char* scheme : {"Bearer", "bearer", "BEARER"}) {
+    Api api(port(), "admin");
+    Response r = api.get("/api/v1/me", {{"Authorization", std::string(scheme) + " " + admin_token_}});
+    EXPECT_EQ(r.status, 200) << scheme << "\n" << r.describe();
+  }
+  Api api(port(), "admin");
+  EXPECT_EQ(api.get("/api/v1/me", {{"Authorization", "Basic " + admin_token_}}).status, 401);
+}
+
+TEST_F(SessionTest, WrongJsonTypes_AnsweredWithTheFieldNotA500) {
+  Api admin(port(), "admin");
+  admin.token = admin_token_;
+  struct Case {
+    std::string method, path, body, field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"POST", "/api/v1/releases", R"({"system":"ALFA","kind":"maintenance","version":"1.1","title":"x","major":"yes"})", "major"},
+           {"POST", "/api/v1/releases", R"({"system":[],"kind":"maintenance","version":"1.1","title":"x"})", "system"},
+           {"POST", "/api/v1/users", "[]", "body"},
+           {"POST", "/api/v1/users", R"({"username":"zed","roles":"admin"})", "roles"},
+           {"PATCH", "/api/v1/users/carol", R"({"active":"no"})", "active"},
+           {"POST", "/api/v1/freezes", R"({"from":1,"to":2})", "from"},
+       }) {
+    for (const char* lang : {"es", "en"}) {
+      admin.lang = lang;
+      Response r = admin.send(c.method, c.path, c.body);
+      EXPECT_EQ(r.status, 400) << c.method << " " << c.path << " " << c.body << "\n" << r.describe();
+      EXPECT_EQ(r.json().value("id", ""), "json.invalid_body") << r.describe();
+      EXPECT_EQ(detail_list(r.json(), "field"), std::vector<std::string>{c.field}) << r.describe();
+      EXPECT_NE(r.json().value("detail", "").find(c.field == "body" ? (std::string(lang) == "es" ? "cuerpo" : "body") : c.field),
+                std::string::npos)
+          << r.describe();
+    }
+  }
+  admin.lang = "en";
+  Response users = admin.get("/api/v1/users");
+  ASSERT_EQ(users.status, 200);
+  EXPECT_EQ(users.body.find("\"zed\""), std::string::npos) << "nothing created on a refusal";
+}
+
+TEST_F(SessionTest, SessionIdleTimeout_AnUnusedSessionEndsBeforeItsLifetime) {
+  Api api(port(), "bob");
+  ASSERT_EQ(api.sign_in("bob", kBobPw).status, 200);
+  ASSERT_EQ(api.get("/api/v1/me").status, 200);
+  auto sql = [&](const std::string& q) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_->path() / "p.db").string().c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, q.c_str(), -1, &st, nullptr);
+    std::int64_t n = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+  };
+  // The stored deadline is the idle one (120 minutes by default), not the 12-hour lifetime.
+  const std::int64_t span = sql("SELECT MAX(expires_at - created_at) FROM sessions WHERE username = 'bob'");
+  EXPECT_GT(span, 0);
+  EXPECT_LE(span, 120LL * 60 * 1000);
+  // Unused past its idle deadline: over, although far from its lifetime.
+  sql("UPDATE sessions SET expires_at = 1000 WHERE username = 'bob'");
+  EXPECT_EQ(api.get("/api/v1/me").status, 401);
 }
 
 TEST_F(SessionTest, SignOutEndsTheSession) {
@@ -389,9 +529,9 @@ TEST_F(SessionTest, CliTokenWorksAndDeactivatedUsersAreLockedOut) {
   EXPECT_EQ(dave.get("/api/v1/me").status, 200);
 }
 
-// Per-address throttling: many failures from one address (whatever the accounts) block
-// sign-in from it. On its own server: it blocks 127.0.0.1 for a quarter of an hour.
-TEST(SessionThrottleTest, ManyFailuresFromOneAddressBlockIt) {
+// Sign-in lockout as a denial of service: many failures from one address (for other accounts)
+// do not keep a user at that address out. On its own server.
+TEST(SessionThrottleTest, SignInLockout_FailuresFromOneAddressDoNotLockOthersOut) {
   TempDir dir;
   const std::string db = (dir.path() / "p.db").string();
   run_cli_ok({"--db", db, "user", "add", "zoe", "--name", "Zoe", "--role", "dba"});
@@ -405,9 +545,14 @@ TEST(SessionThrottleTest, ManyFailuresFromOneAddressBlockIt) {
     if (s == 401) ++refused_401;
   }
   EXPECT_EQ(refused_401, 20);
-  Response r = api.sign_in("zoe", "zoe-secreta-9");
-  EXPECT_EQ(r.status, 403) << r.describe();
+  // Five failures for admin-like targets from here do not lock zoe either.
+  for (int i = 0; i < 5; ++i) (void)api.sign_in("zoe", "wrong-" + std::to_string(i));
+  Api other(server.port());
+  Response r = other.sign_in("zoe", "zoe-secreta-9");
+  EXPECT_EQ(r.status, 403) << "the pair zoe+address waits a few seconds: " << r.describe();
   EXPECT_EQ(r.json().value("id", ""), "signin.throttled");
+  const int wait_s = std::stoi(detail_list(r.json(), "retry_after_s").at(0));
+  EXPECT_LE(wait_s, 4) << "a short delay, not a 15-minute lock";
   EXPECT_EQ(server.stop(), 0) << server.output();
 }
 

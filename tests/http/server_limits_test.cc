@@ -104,6 +104,7 @@ TEST(LimitsTest, ThousandIdleConnectionsDoNotBlockOthers) {
   if (lim.rlim_cur < 2200) GTEST_SKIP() << "RLIMIT_NOFILE too low: " << lim.rlim_cur;
   ServerConfig cfg = testing::test_config();
   cfg.header_timeout = milliseconds(20000);
+  cfg.max_connections_per_address = 2000;  // all from 127.0.0.1
   auto server = start(cfg);
   std::vector<std::unique_ptr<TestConnection>> idle;
   for (int i = 0; i < 1000; ++i) {

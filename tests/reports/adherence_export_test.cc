@@ -9,6 +9,7 @@
 #include "pdf_tools.h"
 #include "report_fixtures.h"
 #include "reports/adherence.h"
+#include "reports/csv.h"
 
 namespace pasaprod::reports {
 namespace {
@@ -56,6 +57,35 @@ TEST(AdherenceCsv, HeaderRowsAndQuoting) {
 
   const auto en = lines(adherence_csv(report(), Lang::en));
   EXPECT_EQ(en[0].rfind("Number,System,Unit,Kind,State,Created,Deployed,Fully adherent,QA conformity", 0), 0u);
+}
+
+TEST(AdherenceCsv, CsvFormulaInjection_LeadingFormulaCharactersAreEscaped) {
+  auto field = [](std::string_view v) {
+    std::string out;
+    csv_field(out, v);
+    return out;
+  };
+  EXPECT_EQ(field("=HYPERLINK(\"http://evil\")"), "\"'=HYPERLINK(\"\"http://evil\"\")\"");
+  EXPECT_EQ(field("+1+2"), "\"'+1+2\"");
+  EXPECT_EQ(field("-2+3"), "\"'-2+3\"");
+  EXPECT_EQ(field("@SUM(A1)"), "\"'@SUM(A1)\"");
+  EXPECT_EQ(field("\tcmd"), "\"'\tcmd\"");
+  EXPECT_EQ(field("\rcmd"), "\"'\rcmd\"");
+  EXPECT_EQ(field("-1.5"), "-1.5") << "a plain number stays a number";
+  EXPECT_EQ(field("-"), "\"'-\"");
+  EXPECT_EQ(field("Lima"), "Lima");
+
+  // Through the export: a system's unit that is a formula reaches the file escaped.
+  auto systems = testing::adherence_systems();
+  ASSERT_FALSE(systems.empty());
+  for (auto& s : systems) s.unit = "=cmd|' /C calc'!A0";
+  const AdherenceReport r =
+      compute_adherence(testing::procedure(), testing::adherence_history(), systems, testing::adherence_options());
+  for (const std::string& csv : {adherence_csv(r, Lang::es), adherence_stats_csv(r, Lang::en)}) {
+    EXPECT_EQ(csv.find(",=cmd"), std::string::npos) << csv;
+    EXPECT_EQ(csv.find("\"=cmd"), std::string::npos) << csv;
+  }
+  EXPECT_NE(adherence_csv(r, Lang::es).find(",\"'=cmd|' /C calc'!A0\","), std::string::npos);
 }
 
 TEST(AdherenceCsv, StatsHaveOneRowPerGroup) {

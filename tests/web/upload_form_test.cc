@@ -165,6 +165,18 @@ TEST_F(UploadFormTest, TruncatedBodyKeepsNothing) {
   }
 }
 
+TEST_F(UploadFormTest, InvalidUtf8FileName_RefusedWithNothingKept) {
+  Api api = session();
+  const auto before = files_in(walker_->get(number_), "source_code");
+  const std::size_t blobs = files_under(office_->blobs_dir()).size();
+  for (const std::string& name : {std::string("bad\xff\xfe.zip"), std::string("over\xc0\xaflong.zip"), std::string("cut\xe2\x82.zip")}) {
+    Response r = post(api, form(api.csrf, "source_code", {{name, "contenido"}}));
+    EXPECT_EQ(r.status, 400) << r.describe();
+    EXPECT_NE(r.header("Content-Type").value_or("").find("text/html"), std::string::npos);
+    expect_nothing_kept(before, blobs);
+  }
+}
+
 TEST_F(UploadFormTest, WithoutASessionGoesToSignIn) {
   Api api = session();
   Response r = post(api, form(api.csrf, "source_code", {{"a.zip", "A"}}), std::nullopt, false);

@@ -381,7 +381,21 @@ constexpr const char* kV7 = R"sql(
 ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations = {{
+// Version 8: failed sign-ins per account and address (auth/throttle.h), kept across restarts
+// (and shared by nodes on one database); each row expires on its own.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE signin_failures (
+  account      TEXT NOT NULL,
+  address      TEXT NOT NULL,
+  failures     INTEGER NOT NULL,
+  last_failure INTEGER NOT NULL,
+  until        INTEGER NOT NULL,
+  PRIMARY KEY (account, address)
+) STRICT;
+CREATE INDEX signin_failures_by_last ON signin_failures(last_failure);
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -390,6 +404,7 @@ constexpr std::array<Migration, 7> kMigrations = {{
     {5, "values derived from release histories for reports (adherence facts), dropped when a history changes", kV5},
     {6, "transitions, reviews and observations clustered by release (one page per insert, not two)", kV6},
     {7, "API tokens expire", kV7},
+    {8, "failed sign-ins per account and address, for growing delays", kV8},
 }};
 
 }  // namespace

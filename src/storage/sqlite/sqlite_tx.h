@@ -87,6 +87,7 @@ class SqliteTx final : public WriteTx {
   std::optional<AuditEvent> last_event() override;
   std::optional<std::string> password_hash(const std::string& username) override;
   std::optional<SessionRecord> session(const std::string& id_digest) override;
+  std::optional<SignInFailures> signin_failures(const std::string& account, const std::string& address) override;
   std::vector<ApiToken> tokens(const std::string& username) override;
   std::optional<ApiToken> token_by_digest(const std::string& digest) override;
   std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) override;
@@ -118,7 +119,11 @@ class SqliteTx final : public WriteTx {
   Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) override;
   Status insert_session(const SessionRecord& session) override;
   Status delete_session(const std::string& id_digest) override;
+  Status touch_session(const std::string& id_digest, Timestamp expires_at) override;
   Status delete_sessions_of(const std::string& username) override;
+  Status put_signin_failures(const SignInFailures& failures) override;
+  Status clear_signin_failures(const std::string& account, const std::string& address) override;
+  Status expire_signin_failures(Timestamp before, int max_rows) override;
   Result<std::int64_t> insert_token(const ApiToken& token) override;
   Status revoke_token(const std::string& username, std::int64_t id) override;
   Status touch_token(std::int64_t id, Timestamp at) override;

@@ -29,6 +29,33 @@ std::optional<SessionRecord> SqliteTx::session(const std::string& id_digest) {
   return SessionRecord{st.text(0), st.text(1), st.text(2), st.text(3), st.integer(4), st.integer(5)};
 }
 
+std::optional<SignInFailures> SqliteTx::signin_failures(const std::string& account, const std::string& address) {
+  Stmt st = db_.query("SELECT failures, last_failure, until FROM signin_failures WHERE account = ? AND address = ?", account,
+                      address);
+  if (!st.step()) return std::nullopt;
+  return SignInFailures{account, address, static_cast<int>(st.integer(0)), st.integer(1), st.integer(2)};
+}
+
+Status SqliteTx::put_signin_failures(const SignInFailures& f) {
+  db_.query("INSERT OR REPLACE INTO signin_failures(account, address, failures, last_failure, until) VALUES (?, ?, ?, ?, ?)",
+            f.account, f.address, static_cast<std::int64_t>(f.failures), f.last_failure, f.until)
+      .run();
+  return ok_status();
+}
+
+Status SqliteTx::clear_signin_failures(const std::string& account, const std::string& address) {
+  db_.query("DELETE FROM signin_failures WHERE account = ? AND address = ?", account, address).run();
+  return ok_status();
+}
+
+Status SqliteTx::expire_signin_failures(Timestamp before, int max_rows) {
+  db_.query("DELETE FROM signin_failures WHERE rowid IN (SELECT rowid FROM signin_failures WHERE last_failure < ? "
+            "ORDER BY last_failure LIMIT ?)",
+            before, static_cast<std::int64_t>(max_rows))
+      .run();
+  return ok_status();
+}
+
 std::vector<ApiToken> SqliteTx::tokens(const std::string& username) {
   std::vector<ApiToken> out;
   Stmt st = db_.query(std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE username = ? ORDER BY id DESC", username);
@@ -81,6 +108,11 @@ Status SqliteTx::insert_session(const SessionRecord& s) {
 
 Status SqliteTx::delete_session(const std::string& id_digest) {
   db_.query("DELETE FROM sessions WHERE id_digest = ?", id_digest).run();
+  return ok_status();
+}
+
+Status SqliteTx::touch_session(const std::string& id_digest, Timestamp expires_at) {
+  db_.query("UPDATE sessions SET expires_at = ? WHERE id_digest = ?", expires_at, id_digest).run();
   return ok_status();
 }
 
