@@ -181,10 +181,13 @@ struct FileAnchor::Slots {
   }
 };
 
-FileAnchor::FileAnchor(std::string path) : path_(std::move(path)) {}
+FileAnchor::FileAnchor(std::string path) : path_(std::move(path)), key_path_(path_ + ".key") {}
+
+FileAnchor::FileAnchor(std::string path, std::string key_path)
+    : path_(std::move(path)), key_path_(std::move(key_path)) {}
 
 std::string FileAnchor::read_key(bool create) const {
-  const std::string key_path = path_ + ".key";
+  const std::string& key_path = key_path_;
   std::optional<std::string> key = read_file(key_path);
   if (key) {
     if (key->size() != kKeySize) throw AnchorInvalid("anchor key has the wrong size: " + key_path);

@@ -12,7 +12,8 @@
 //           disk sector, so the slot holding the current head is never torn. The file is
 //           created once atomically (P.tmp, fsync, rename, fsync of the directory). A slot
 //           that is neither empty nor valid makes the whole anchor invalid.
-//   P.key   32 random bytes (mode 0600), created on the first advance(). A hand-edited anchor
+//   P.key   32 random bytes (mode 0600), created on the first advance() (or at the key path
+//           given to the constructor). A hand-edited anchor
 //           file fails its HMAC and is detected; keep the key where the database's editors
 //           cannot read it for this to mean anything.
 //   P.lock  flock()ed exclusively during advance() and shared during load(), so several
@@ -36,6 +37,9 @@ class AnchorInvalid : public std::runtime_error {
 class FileAnchor : public AuditAnchor {
  public:
   explicit FileAnchor(std::string path);
+  // With the key at `key_path` instead of path + ".key" (e.g. on another disk, owned by
+  // another user, so that whoever can edit the database and the anchor cannot re-sign it).
+  FileAnchor(std::string path, std::string key_path);
 
   // nullopt when the anchor file does not exist. Throws AnchorInvalid when it exists but is
   // malformed or fails its HMAC, std::system_error (a std::runtime_error) on I/O failure.
@@ -48,6 +52,7 @@ class FileAnchor : public AuditAnchor {
   void advance(const AnchorHead& head) override;
 
   const std::string& path() const { return path_; }
+  const std::string& key_path() const { return key_path_; }
 
  private:
   struct Slots;
@@ -57,6 +62,7 @@ class FileAnchor : public AuditAnchor {
   std::optional<Slots> read_slots() const;
 
   const std::string path_;
+  const std::string key_path_;
 };
 
 }  // namespace pasaprod::audit

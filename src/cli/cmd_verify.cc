@@ -14,24 +14,6 @@ Error verification_failed(const std::string& es, const std::string& en) {
   return make_error(Code::data_loss, "verify.failed", es, en);
 }
 
-// Every library digest the database refers to.
-std::set<std::string> referenced_blobs(Office& office) {
-  std::set<std::string> out;
-  ReleaseFilter f;
-  f.limit = 500;
-  for (;;) {
-    ReleasePage page = office.releases(f).value();
-    for (const auto& s : page.items) {
-      auto v = office.view(s.number, "");
-      if (!v) continue;
-      for (const auto& file : v->release.files) out.insert(file.sha256);
-    }
-    if (page.items.size() < static_cast<std::size_t>(f.limit)) break;
-    f.offset += f.limit;
-  }
-  return out;
-}
-
 }  // namespace
 
 void register_verify(CLI::App& app, CliContext& ctx) {
@@ -40,6 +22,11 @@ void register_verify(CLI::App& app, CliContext& ctx) {
   auto* verify = audit->add_subcommand("verify", "Verifica la cadena de eventos y su ancla / verify the event chain and its anchor");
   verify->callback([&ctx] {
     auto report = ctx.local().store().verify_audit();
+    for (audit::AuditProblem& p : ctx.local().store().replay_differences()) {  // every one, listed
+      report.ok = false;
+      ++report.problems_total;
+      report.problems.push_back(std::move(p));
+    }
     nlohmann::json problems = nlohmann::json::array();
     std::string text;
     for (const auto& p : report.problems) {
@@ -47,6 +34,7 @@ void register_verify(CLI::App& app, CliContext& ctx) {
       text += "  " + p.message(ctx.language()) + "\n";
     }
     nlohmann::json j = {{"ok", report.ok}, {"events_checked", report.events_checked}, {"last_seq", report.last_seq},
+                        {"last_hash", report.last_hash},
                         {"problems", problems}, {"problems_total", report.problems_total}};
     if (report.ok) {
       ctx.print(j, ctx.t("Pista de auditoría íntegra: ", "Audit trail intact: ") + std::to_string(report.events_checked) +
@@ -59,14 +47,28 @@ void register_verify(CLI::App& app, CliContext& ctx) {
                      ctx.json};
   });
 
+  auto* reanchor = audit->add_subcommand(
+      "reanchor",
+      "Ancla de nuevo la cabeza de una pista íntegra cuyo ancla se apartó (ver docs/audit.md) / "
+      "anchor again the head of an intact trail whose anchor was set aside (see docs/audit.md)");
+  reanchor->callback([&ctx] {
+    const std::int64_t seq = ctx.take(ctx.local().store().reanchor());
+    ctx.print({{"ok", true}, {"anchored_seq", seq}},
+              ctx.t("Pista anclada de nuevo en el evento ", "Trail anchored again at event ") + std::to_string(seq) + ".");
+  });
+
   auto* lib = app.add_subcommand("library", "Librería de programas fuentes y documentación / the library");
   lib->require_subcommand(1);
   auto* lverify = lib->add_subcommand("verify", "Recalcula cada SHA-256 y reporta diferencias / recompute every digest");
   lverify->callback([&ctx] {
     Library& library = ctx.local().library();
     LibraryVerifyReport all = library.verify();
-    const auto refs = referenced_blobs(ctx.office());
-    LibraryVerifyReport referenced = library.verify_blobs(std::vector<std::string>(refs.begin(), refs.end()));
+    const std::vector<std::string> refs = ctx.local().store().referenced_blobs();
+    LibraryVerifyReport referenced = library.verify_blobs(refs);
+    const std::set<std::string> ref_set(refs.begin(), refs.end());
+    for (const std::string& sha : all.blobs) {
+      if (!ref_set.contains(sha)) referenced.problems.push_back(library.orphan_problem(sha));
+    }
     nlohmann::json problems = nlohmann::json::array();
     std::string text;
     std::set<std::string> seen;

@@ -33,6 +33,7 @@ struct CliContext {
   // How the local store anchors the audit trail; set before the first local() (serve picks
   // background: it keeps the store open, and its destructor anchors the last events).
   SqliteStore::AnchorMode anchor_mode = SqliteStore::AnchorMode::synchronous;
+  AnchorSettings anchor;  // --anchor-key, --anchor-witness
 
   Lang language() const { return parse_lang(lang); }
   // Opens the local database on first use; throws CliFailure when it cannot.

@@ -59,7 +59,8 @@ Result<std::string> load_or_create_key(const std::string& path) {
 }
 
 Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_path,
-                                                       SqliteStore::Options options) {
+                                                       SqliteStore::Options options,
+                                                       const AnchorSettings& anchor) {
   std::unique_ptr<LocalOffice> lo(new LocalOffice());
   lo->db_path_ = db_path;
   namespace fs = std::filesystem;
@@ -71,8 +72,25 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
                       "Could not create the folder " + db.parent_path().string() + ": " + ec.message());
   }
   lo->procedures_ = ProcedureSet::builtin();
-  lo->anchor_ = std::make_unique<audit::FileAnchor>(db_path + ".anchor");
-  auto store = SqliteStore::open(db_path, lo->anchor_.get(), options);
+  lo->anchor_ = std::make_unique<audit::FileAnchor>(
+      db_path + ".anchor", anchor.key_path.empty() ? db_path + ".anchor.key" : anchor.key_path);
+  AuditAnchor* store_anchor = lo->anchor_.get();
+  if (!anchor.witness.empty()) {
+    std::string socket;
+    if (anchor.witness == "syslog") {
+      socket = "/dev/log";
+    } else if (anchor.witness.starts_with("syslog:") && anchor.witness.size() > 7) {
+      socket = anchor.witness.substr(7);
+    } else {
+      return make_error(Code::invalid_argument, "anchor.witness",
+                        "Testigo de auditoría desconocido: «" + anchor.witness + "»; use syslog o syslog:SOCKET.",
+                        "Unknown audit witness \"" + anchor.witness + "\"; use syslog or syslog:SOCKET.");
+    }
+    lo->witnessed_ = std::make_unique<audit::WitnessedAnchor>(
+        *lo->anchor_, audit::syslog_witness(socket, db.filename().string()));
+    store_anchor = lo->witnessed_.get();
+  }
+  auto store = SqliteStore::open(db_path, store_anchor, options);
   if (!store) return store.error();
   lo->store_ = std::move(*store);
   try {

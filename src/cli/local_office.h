@@ -2,7 +2,8 @@
 // anchor outside it.
 //
 //   data/pasaprod.db          the database (WAL: also -wal and -shm files)
-//   data/pasaprod.db.anchor   the audit trail's head (and .key: its HMAC key)
+//   data/pasaprod.db.anchor   the audit trail's head (and .key: its HMAC key, unless
+//                             AnchorSettings::key_path puts it elsewhere)
 //   data/pasaprod.db.dockey   the key of the generated documents' verification codes (mode
 //                             0600, created on first open; keep it with the anchor key)
 //   data/library/             the content-addressed library
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "audit/file_anchor.h"
+#include "audit/witness.h"
 #include "library/library.h"
 #include "service/office.h"
 #include "service/procedures.h"
@@ -20,11 +22,19 @@
 
 namespace pasaprod {
 
+// Where the audit anchor's key lives and who witnesses each anchored head (docs/audit.md).
+struct AnchorSettings {
+  std::string key_path;  // "" = <db>.anchor.key
+  std::string witness;   // "" = none; "syslog" (/dev/log) or "syslog:SOCKET"
+};
+
 class LocalOffice {
  public:
   // Opens (creating if needed) the database at db_path and the files beside it.
+  // invalid_argument when anchor.witness is not one of the forms above.
   static Result<std::unique_ptr<LocalOffice>> open(const std::string& db_path,
-                                                   SqliteStore::Options options = {});
+                                                   SqliteStore::Options options = {},
+                                                   const AnchorSettings& anchor = {});
 
   Office& office() { return *office_; }
   SqliteStore& store() { return *store_; }
@@ -37,6 +47,7 @@ class LocalOffice {
   SystemClock clock_;
   ProcedureSet procedures_;
   std::unique_ptr<audit::FileAnchor> anchor_;
+  std::unique_ptr<audit::WitnessedAnchor> witnessed_;  // over anchor_, with a witness
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Library> library_;
   std::unique_ptr<Office> office_;

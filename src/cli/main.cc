@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   CliContext ctx;
   ctx.db = default_db_path();
   if (const char* t = std::getenv("PASAPROD_TOKEN")) ctx.token = t;
+  if (const char* k = std::getenv("PASAPROD_ANCHOR_KEY")) ctx.anchor.key_path = k;
+  if (const char* w = std::getenv("PASAPROD_ANCHOR_WITNESS")) ctx.anchor.witness = w;
 
   CLI::App app{"pasaprod — pases a producción según el procedimiento OFIN-ASI (edición 02).\n"
                "Release-to-production approvals following the OFIN-ASI procedure (edition 02)."};
@@ -20,6 +22,12 @@ int main(int argc, char** argv) {
   app.add_option("--lang", ctx.lang, "Idioma de los mensajes / message language: es|en")->check(CLI::IsMember({"es", "en"}));
   app.add_option("--server", ctx.server, "URL de un servidor pasaprod / talk to a pasaprod server instead of the file");
   app.add_option("--token", ctx.token, "Token de API para --server / API token for --server ($PASAPROD_TOKEN)");
+  app.add_option("--anchor-key", ctx.anchor.key_path,
+                 "Clave del ancla de auditoría, lejos de la base de datos / the audit anchor's key, kept away from the database "
+                 "($PASAPROD_ANCHOR_KEY, default <db>.anchor.key; see docs/audit.md)");
+  app.add_option("--anchor-witness", ctx.anchor.witness,
+                 "Testigo externo de cada cabeza anclada / external witness of each anchored head: syslog | syslog:SOCKET "
+                 "($PASAPROD_ANCHOR_WITNESS; see docs/audit.md)");
   app.require_subcommand(1);
   app.footer(
       "Códigos de salida / exit codes: 0 ok, 1 interno/internal, 2 argumento inválido/invalid argument, 3 no existe/not found,\n"

@@ -68,6 +68,7 @@ struct LibraryProblem {
     misplaced,       // something under blobs/ that is not a blob at its right place
     missing,         // verify_blobs: no blob with this digest
     invalid_sha256,  // verify_blobs: the given digest is not 64 lowercase hex characters
+    orphan,          // a blob no row of the database refers to (orphan_problem)
   };
   Kind kind = Kind::corrupted;
   std::string sha256;           // the digest named (blob name or requested); "" if none
@@ -84,6 +85,7 @@ struct LibraryVerifyReport {
   std::int64_t checked = 0;  // blobs whose content was read and digested
   std::int64_t bytes = 0;    // bytes digested
   std::vector<LibraryProblem> problems;  // in path order (verify) or list order (verify_blobs)
+  std::vector<std::string> blobs;        // verify: the digest of every blob in its place
   bool ok() const { return problems.empty(); }
 };
 
@@ -211,6 +213,8 @@ class Library {
   LibraryVerifyReport verify() const;
   // Reads the listed blobs and reports corrupted, unreadable, missing and invalid ones.
   LibraryVerifyReport verify_blobs(const std::vector<std::string>& sha256s) const;
+  // The problem reported for a blob that nothing refers to (the caller knows the references).
+  LibraryProblem orphan_problem(const std::string& sha256) const;
 
  private:
   Result<int> open_temp(std::filesystem::path* named_temp) const;

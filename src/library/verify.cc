@@ -65,6 +65,7 @@ const char* problem_kind_name(LibraryProblem::Kind kind) {
     case LibraryProblem::Kind::misplaced: return "misplaced";
     case LibraryProblem::Kind::missing: return "missing";
     case LibraryProblem::Kind::invalid_sha256: return "invalid_sha256";
+    case LibraryProblem::Kind::orphan: return "orphan";
   }
   return "corrupted";
 }
@@ -119,10 +120,24 @@ LibraryVerifyReport Library::verify() const {
         report.problems.push_back(misplaced(file.path()));
         continue;
       }
+      report.blobs.push_back(name);
       check_blob(name, file.path(), &report);
     }
   }
   return report;
+}
+
+LibraryProblem Library::orphan_problem(const std::string& sha256) const {
+  const std::filesystem::path path = path_of(sha256);
+  return {LibraryProblem::Kind::orphan, sha256, path, "",
+          fmt::format("El archivo {} de la librería no pertenece a ninguna solicitud ni documento "
+                      "(huérfano). Si no hay una subida en curso, averigüe cómo llegó allí; "
+                      "sáquelo de la librería solo después de revisarlo.",
+                      path.string()),
+          fmt::format("The library file {} belongs to no request and no document (orphan). If "
+                      "no upload is in progress, find out how it got there; move it out of the "
+                      "library only after checking it.",
+                      path.string())};
 }
 
 LibraryVerifyReport Library::verify_blobs(const std::vector<std::string>& sha256s) const {

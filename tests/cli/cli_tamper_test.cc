@@ -1,5 +1,10 @@
 // Tampering behind pasaprod's back, with the sqlite3 shell and by editing library files:
 // `audit verify` and `library verify` exit 7 and say what is wrong.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 
 #include "cli_office.h"
@@ -165,6 +170,108 @@ TEST_F(CliTamper, WholeTrailDeletedIsDetected) {
   ws_.sql("DELETE FROM audit_events;");
   Outcome o = ws_.cli({"--lang", "en", "audit", "verify"});
   EXPECT_EQ(o.exit_code, 7) << o.describe();
+}
+
+// Defect 2 of issue 10: tamper evidence erased by normal use. A writing command on a database
+// behind or beside its anchor is refused (exit 7, nothing changed), so `audit verify` keeps
+// reporting the tampering however many writes are attempted afterwards.
+class TamperEvidence : public CliTamper {
+ protected:
+  // A write that must be refused: exit 7, the error names the problem, nothing changed.
+  void expect_writes_refused(const std::string& en_says) {
+    const std::string before = ws_.dump();
+    for (int i = 0; i < 3; ++i) {
+      Outcome es = ws_.cli({"system", "add", "SYS" + std::to_string(i), "--name", "Sistema"});
+      EXPECT_EQ(es.exit_code, 7) << es.describe();
+      EXPECT_TRUE(contains(es.err, "bloqueadas")) << es.describe();
+      Outcome en = ws_.cli({"--lang", "en", "system", "add", "SYS" + std::to_string(i), "--name", "Sistema"});
+      EXPECT_EQ(en.exit_code, 7) << en.describe();
+      EXPECT_TRUE(contains(en.err, en_says)) << en.describe();
+      EXPECT_TRUE(contains(en.err, "Writes are refused")) << en.describe();
+    }
+    EXPECT_EQ(ws_.dump(), before) << "a refused write changed the database";
+    Outcome v = ws_.cli({"--lang", "en", "audit", "verify"});
+    EXPECT_EQ(v.exit_code, 7) << "the tampering is still reported after the refused writes\n" << v.describe();
+  }
+};
+
+TEST_F(TamperEvidence, OlderCopyPutBackRefusesWrites) {
+  fs::copy_file(ws_.db(), ws_.dir() / "old.db");
+  ws_.ok({"system", "add", "NEW1", "--name", "Sistema nuevo"});
+  ws_.ok({"system", "add", "NEW2", "--name", "Sistema nuevo"});
+  fs::copy_file(ws_.dir() / "old.db", ws_.db(), fs::copy_options::overwrite_existing);
+  expect_writes_refused("behind the audit anchor");
+}
+
+TEST_F(TamperEvidence, TailCutRefusesWrites) {
+  drop_triggers();
+  ws_.sql("DELETE FROM audit_events WHERE seq > (SELECT max(seq) - 3 FROM audit_events);");
+  expect_writes_refused("behind the audit anchor");
+}
+
+TEST_F(TamperEvidence, AnchorDeletedRefusesWritesUntilReanchored) {
+  fs::rename(ws_.db().string() + ".anchor", ws_.dir() / "set-aside.anchor");
+  expect_writes_refused("no audit anchor");
+  // The administrator's deliberate act: the chain verifies, so its head is anchored again.
+  nlohmann::json j = ws_.json({"audit", "reanchor"});
+  EXPECT_EQ(j.value("anchored_seq", 0L), events_) << j.dump(2);
+  ws_.ok({"system", "add", "AFTER", "--name", "Sistema"});
+  ws_.ok({"audit", "verify"});
+}
+
+TEST_F(TamperEvidence, ReanchorRefusesAnAlteredChain) {
+  drop_triggers();
+  ws_.sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = 5;");
+  fs::remove(ws_.db().string() + ".anchor");
+  Outcome o = ws_.cli({"--lang", "en", "audit", "reanchor"});
+  EXPECT_EQ(o.exit_code, 7) << o.describe();
+  EXPECT_FALSE(fs::exists(ws_.db().string() + ".anchor"));
+}
+
+TEST_F(TamperEvidence, ReanchorRefusedWhileAnAnchorExists) {
+  Outcome o = ws_.cli({"--lang", "en", "audit", "reanchor"});
+  EXPECT_EQ(o.exit_code, 5) << o.describe();
+  EXPECT_TRUE(contains(o.err, "set it aside")) << o.describe();
+}
+
+// --anchor-key keeps the anchor's key away from the database; --anchor-witness copies each
+// anchored head to a syslog socket (here a bound datagram socket in the workspace).
+TEST(AnchorOptions, KeyElsewhereAndSyslogWitness) {
+  Workspace ws;
+  fs::create_directories(ws.dir() / "keys");
+  const std::string key = (ws.dir() / "keys" / "anchor.key").string();
+  const std::string sock = (ws.dir() / "log.sock").string();
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const Args opts = {"--anchor-key", key, "--anchor-witness", "syslog:" + sock};
+  const auto with = [&](Args a) {
+    a.insert(a.begin(), opts.begin(), opts.end());
+    return a;
+  };
+  ws.ok(with({"system", "add", "SIS", "--name", "Sistema"}));
+  ws.ok(with({"system", "add", "SIS2", "--name", "Sistema"}));
+  EXPECT_TRUE(fs::exists(key));
+  EXPECT_FALSE(fs::exists(ws.db().string() + ".anchor.key"));
+  std::vector<std::string> lines;
+  char buf[1024];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;) lines.emplace_back(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(contains(lines[1], "audit head db=p.db seq=2 hash=")) << lines[1];
+  nlohmann::json v = ws.json(with({"audit", "verify"}));
+  EXPECT_EQ(v.value("last_seq", 0L), 2);
+  EXPECT_TRUE(contains(lines[1], v.value("last_hash", std::string("?")))) << "the witness holds the verified head";
+  // Without the option the key is not found: verification fails, writes are refused.
+  Outcome o = ws.cli({"--lang", "en", "audit", "verify"});
+  EXPECT_EQ(o.exit_code, 7) << o.describe();
+  Outcome w = ws.cli({"--lang", "en", "system", "add", "SIS3", "--name", "Sistema"});
+  EXPECT_NE(w.exit_code, 0) << w.describe();
+  EXPECT_TRUE(contains(w.err, "anchor key is missing")) << w.describe();
+  Outcome bad = ws.cli({"--anchor-witness", "carrier-pigeon", "system", "list"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.describe();
 }
 
 // `--json` must give one machine-readable document; a failed verify prints its report and then

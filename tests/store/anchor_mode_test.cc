@@ -114,7 +114,8 @@ TEST(AnchorMode, BackgroundCoalescesAdvances) {
 class AnchorFailure : public ::testing::TestWithParam<Mode> {};
 
 // A forged anchor file (here: garbage where a slot should be) found at open refuses the very
-// first write, which changes nothing; once the file is moved aside, writes resume.
+// first write, which changes nothing; moving the file aside is not enough (a missing anchor
+// over a non-empty trail refuses writes too); once the administrator re-anchors, writes resume.
 TEST_P(AnchorFailure, InvalidAnchorAtOpenRefusesWritesUntilRepaired) {
   TempDir dir;
   audit::FileAnchor anchor(dir.file("audit.anchor"));
@@ -132,7 +133,14 @@ TEST_P(AnchorFailure, InvalidAnchorAtOpenRefusesWritesUntilRepaired) {
     EXPECT_NE(st.error().es.find("audit verify"), std::string::npos) << st.error().es;
   }
   EXPECT_EQ(count_events(*store), 1);
+  Result<std::int64_t> present = store->reanchor();
+  ASSERT_FALSE(present.ok());
+  EXPECT_EQ(present.error().id, "audit.anchor_present");
   ASSERT_EQ(::unlink(anchor.path().c_str()), 0);  // the administrator sets it aside
+  Status missing = append(*store, 2);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().id, "audit.anchor_missing");
+  ASSERT_EQ(store->reanchor().value(), 1);
   ASSERT_TRUE(append(*store, 2).ok());
   ASSERT_TRUE(store->flush_anchor().ok());
   EXPECT_EQ(anchor.load()->seq, 2);

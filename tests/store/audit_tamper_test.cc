@@ -48,8 +48,10 @@ class AuditTamper : public ::testing::Test {
   void tamper(const std::string& sql) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+    // The attacker drops the append-only triggers, edits, and puts the triggers back
+    // (dropping them alone is reported: see TriggerDroppedIsReported).
     std::string all = "DROP TRIGGER IF EXISTS audit_events_no_update;"
-                      "DROP TRIGGER IF EXISTS audit_events_no_delete;" + sql;
+                      "DROP TRIGGER IF EXISTS audit_events_no_delete;" + sql + ";" + kTriggersSql;
     char* err = nullptr;
     int rc = sqlite3_exec(db, all.c_str(), nullptr, nullptr, &err);
     EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
@@ -198,6 +200,20 @@ TEST_F(AuditTamper, ForgedAnchorFileDetected) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().id, "audit.anchor_failed");
   EXPECT_TRUE(has(problems(), "audit.anchor_invalid@0"));
+}
+
+TEST_F(AuditTamper, TriggerDroppedIsReported) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER audit_events_no_delete", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER audit_events_no_update;"
+                             "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+                             "WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto found = problems();
+  EXPECT_TRUE(has(found, "audit.trigger_missing@0"));
+  EXPECT_TRUE(has(found, "audit.trigger_altered@0"));
+  EXPECT_EQ(found.size(), 2u);
 }
 
 TEST_F(AuditTamper, DeletedAnchorFileDetected) {

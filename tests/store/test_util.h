@@ -75,6 +75,14 @@ inline Release sample_release(const std::string& number, Timestamp created_at) {
   return r;
 }
 
+// The append-only triggers of audit_events, as the schema creates them (for tests that drop
+// them to tamper and put them back).
+inline constexpr const char* kTriggersSql =
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events\n"
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
+
 inline AuditEvent sample_event(const std::string& subject, int i) {
   AuditEvent e;
   e.at = 1'700'000'000'000 + i;

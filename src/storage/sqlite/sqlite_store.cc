@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "audit/descent.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sqlite_tx.h"
@@ -93,11 +94,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     if (Status st = sqlite::migrate(*writer); !st) return st.error();
     store->writer_ = std::move(writer);
     if (anchor != nullptr) {
-      try {
-        (void)anchor->load();
-      } catch (const std::exception& e) {
-        store->anchor_error_ = anchor_failed(e.what());
-      }
+      std::optional<AnchorHead> anchored;
+      store->anchor_error_ = store->check_against_anchor(std::nullopt, &anchored);
       if (options.anchor_mode == AnchorMode::background) {
         store->anchor_thread_ = std::thread([s = store.get()] { s->anchor_loop(); });
       }
@@ -211,22 +209,127 @@ Status SqliteStore::advance_locked(bool recheck) {
     target = latest_head_;
     if (!behind && !recheck) return anchor_error_ ? Status(*anchor_error_) : ok_status();
   }
-  try {
-    if (behind) {
+  std::optional<AnchorHead> anchored;
+  std::optional<Error> refused = check_against_anchor(
+      behind ? std::optional<AnchorHead>(target) : std::nullopt, &anchored);
+  if (!refused && behind && (!anchored || anchored->seq < target.seq)) {
+    try {
       anchor_->advance(target);  // also checks the current anchor
-    } else {
-      (void)anchor_->load();
+      known_anchor_ = target;
+    } catch (const std::exception& e) {
+      refused = anchor_failed(e.what());
     }
-  } catch (const std::exception& e) {
-    Error err = anchor_failed(e.what());
+  }
+  if (refused) {
     std::lock_guard<std::mutex> lock(anchor_mu_);
-    anchor_error_ = err;
-    return err;
+    anchor_error_ = refused;
+    return *refused;
   }
   std::lock_guard<std::mutex> lock(anchor_mu_);
   if (behind) anchored_seq_ = target.seq;
   anchor_error_.reset();
   return ok_status();
+}
+
+std::optional<Error> SqliteStore::check_against_anchor(const std::optional<AnchorHead>& target,
+                                                       std::optional<AnchorHead>* anchored) {
+  try {
+    *anchored = anchor_->load();
+  } catch (const std::exception& e) {
+    return anchor_failed(e.what());
+  }
+  const auto missing = [](const std::string& es, const std::string& en) {
+    return make_error(
+        Code::data_loss, "audit.anchor_missing",
+        es + " Las escrituras quedan bloqueadas: restaure el ancla (y su clave) desde donde se "
+             "guardan, o ejecute «pasaprod audit verify» y vea docs/audit.md.",
+        en + " Writes are refused: restore the anchor (and its key) from where they are kept, "
+             "or run \"pasaprod audit verify\" and see docs/audit.md.");
+  };
+  if (!*anchored) {
+    if (known_anchor_) {
+      return missing("El ancla de auditoría desapareció mientras el servidor la usaba.",
+                     "The audit anchor vanished while the server was using it.");
+    }
+    if (!target) {
+      bool any = false;
+      try {
+        scan_events(0, [&](const AuditEvent&) { return !(any = true); }, 1);
+      } catch (const std::exception& e) {
+        return anchor_failed(e.what());
+      }
+      if (any) {
+        return missing("La pista de auditoría tiene eventos pero no hay ancla de auditoría.",
+                       "The audit trail has events but there is no audit anchor.");
+      }
+      return std::nullopt;
+    }
+  } else {
+    if (known_anchor_ && (*anchored)->seq < known_anchor_->seq) {
+      return missing(fmt::format("El ancla de auditoría retrocedió del evento {} al {}.",
+                                 known_anchor_->seq, (*anchored)->seq),
+                     fmt::format("The audit anchor moved back from event {} to {}.",
+                                 known_anchor_->seq, (*anchored)->seq));
+    }
+    known_anchor_ = *anchored;
+  }
+  // Another process may have anchored past our target already: then only the anchored head
+  // needs to be on the trail.
+  std::optional<AnchorHead> until = target;
+  if (until && *anchored && (*anchored)->seq >= until->seq) until.reset();
+  audit::DescentCheck check(*anchored, until);
+  try {
+    scan_events(check.first_seq() - 1, [&](const AuditEvent& e) { return check.add(e); }, 256);
+  } catch (const std::exception& e) {
+    return anchor_failed(e.what());
+  }
+  return check.finish();
+}
+
+Result<std::int64_t> SqliteStore::reanchor() {
+  if (anchor_ == nullptr) return std::int64_t{0};
+  std::lock_guard<std::mutex> io(anchor_io_mu_);
+  bool present = true;
+  try {
+    present = anchor_->load().has_value();
+  } catch (const std::exception&) {
+    present = true;  // invalid, but there
+  }
+  if (present) {
+    return make_error(Code::failed_precondition, "audit.anchor_present",
+                      "Ya hay un ancla de auditoría. Para volver a anclar, primero apártela (muévala a "
+                      "otra carpeta) y conserve la copia como evidencia.",
+                      "An audit anchor exists. To re-anchor, first set it aside (move it to another "
+                      "folder) and keep the copy as evidence.");
+  }
+  audit::ChainVerifier verifier;
+  scan_events(0, [&](const AuditEvent& e) {
+    verifier.add(e);
+    return true;
+  });
+  audit::AuditVerifyReport report = verifier.finish();
+  if (!report.ok) {
+    return make_error(Code::data_loss, "audit.reanchor_refused",
+                      fmt::format("La cadena de eventos no se verifica ({} problema(s)); no se "
+                                  "ancla una pista alterada. Ejecute «pasaprod audit verify».",
+                                  report.problems_total),
+                      fmt::format("The event chain does not verify ({} problem(s)); an altered "
+                                  "trail is not anchored. Run \"pasaprod audit verify\".",
+                                  report.problems_total));
+  }
+  if (report.last_seq == 0) return std::int64_t{0};
+  const AnchorHead head{report.last_seq, report.last_hash};
+  try {
+    anchor_->advance(head);
+  } catch (const std::exception& e) {
+    return anchor_failed(e.what());
+  }
+  known_anchor_ = head;
+  std::lock_guard<std::mutex> lock(anchor_mu_);
+  if (anchored_seq_ < head.seq) anchored_seq_ = head.seq;
+  if (latest_head_.seq < head.seq) latest_head_ = head;
+  anchor_error_.reset();
+  return head.seq;
 }
 
 void SqliteStore::anchor_loop() {
@@ -278,11 +381,55 @@ audit::AuditVerifyReport SqliteStore::verify_audit() {
   }
   audit::ChainVerifier verifier(options);
   if (anchor_problem) verifier.add_problem(*anchor_problem);
+  for (audit::AuditProblem& p : check_append_only_triggers()) verifier.add_problem(std::move(p));
   scan_events(0, [&](const AuditEvent& e) {
     verifier.add(e);
     return true;
   });
   return verifier.finish();
+}
+
+std::vector<audit::AuditProblem> SqliteStore::check_append_only_triggers() {
+  // Exactly as schema.cc creates them: a trigger with another body (a WHEN clause, no RAISE)
+  // would no longer protect the trail.
+  static constexpr const char* kTriggers[][2] = {
+      {"audit_events_no_update",
+       "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
+       "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"},
+      {"audit_events_no_delete",
+       "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events\n"
+       "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"},
+  };
+  std::vector<audit::AuditProblem> out;
+  ReaderLease lease(*this);
+  for (const auto& [name, sql] : kTriggers) {
+    sqlite::Stmt st = lease.conn().query(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = 'audit_events'",
+        std::string(name));
+    if (!st.step()) {
+      out.push_back({0, "audit.trigger_missing",
+                     fmt::format("falta el disparador {} que impide editar o borrar eventos: alguien "
+                                 "lo quitó de la base de datos",
+                                 name),
+                     fmt::format("the trigger {} that keeps events from being edited or deleted is "
+                                 "missing: someone removed it from the database",
+                                 name)});
+    } else if (st.text(0) != sql) {
+      out.push_back({0, "audit.trigger_altered",
+                     fmt::format("el disparador {} fue modificado", name),
+                     fmt::format("the trigger {} was modified", name)});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> SqliteStore::referenced_blobs() {
+  ReaderLease lease(*this);
+  std::vector<std::string> out;
+  sqlite::Stmt st = lease.conn().query(
+      "SELECT sha256 FROM release_files UNION SELECT sha256 FROM documents ORDER BY 1");
+  while (st.step()) out.push_back(st.text(0));
+  return out;
 }
 
 int SqliteStore::schema_version() {

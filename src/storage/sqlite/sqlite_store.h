@@ -68,6 +68,14 @@ class SqliteStore final : public Store {
   // whose advance failed, makes every later write() return internal ("audit.anchor_failed")
   // before it begins — nothing is changed — until an advance succeeds again (each refused
   // write retries it first). Reads and verify_audit() keep working.
+  //
+  // The same holds, with a data_loss error, while the trail is not a continuation of the
+  // anchored head (audit/descent.h), checked when the store opens, before each advance and
+  // on each refused write: "audit.db_behind_anchor" (an older copy put back, a cut tail),
+  // "audit.db_beside_anchor" (another or a rewritten trail), "audit.chain_broken" (a link
+  // between the anchored event and the head fails its hash), "audit.anchor_missing" (events
+  // exist but the anchor file does not, or it vanished or moved back while the store was
+  // open). The anchor is never advanced onto a head that does not descend from it.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                    AuditAnchor* anchor = nullptr);
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, AuditAnchor* anchor,
@@ -104,6 +112,27 @@ class SqliteStore final : public Store {
   // problem ("audit.no_anchor"). Throws only on database I/O failure.
   audit::AuditVerifyReport verify_audit();
 
+  // Anchors the head of a trail that has no anchor, as the deliberate act of an administrator
+  // who set aside a lost, forged or keyless anchor (docs/audit.md): the trail must verify as
+  // a hash chain. Lifts a refusal of writes caused by the anchor. failed_precondition
+  // ("audit.anchor_present") while an anchor file exists (valid or not), data_loss
+  // ("audit.reanchor_refused") when the chain does not verify. Returns the anchored seq
+  // (0 for an empty trail).
+  Result<std::int64_t> reanchor();
+
+  // Every library digest a row refers to (release files and generated documents), sorted.
+  std::vector<std::string> referenced_blobs();
+
+  // A problem for each append-only trigger of audit_events that is missing or was changed
+  // ("audit.trigger_missing", "audit.trigger_altered"); verify_audit() reports them.
+  std::vector<audit::AuditProblem> check_append_only_triggers();
+
+  // The trail replayed (requests opened and acted on, files added/replaced/removed, records,
+  // reviews, users' roles) and compared with the current rows from one snapshot: a problem
+  // ("audit.replay_*") for every difference. `pasaprod audit verify` reports them beside
+  // verify_audit()'s.
+  std::vector<audit::AuditProblem> replay_differences();
+
   // The schema version of the open database.
   int schema_version();
 
@@ -135,6 +164,8 @@ class SqliteStore final : public Store {
   AnchorHead latest_head_;          // newest event committed through this store
   std::int64_t anchored_seq_ = 0;   // newest seq this store anchored
   std::optional<Error> anchor_error_;  // set by a failed advance, cleared by a successful one
+  // The newest head this store read from or wrote to the anchor. GUARDED_BY(anchor_io_mu_)
+  std::optional<AnchorHead> known_anchor_;
   bool stopping_ = false;
   std::thread anchor_thread_;  // AnchorMode::background only; started by open()
 
@@ -148,6 +179,11 @@ class SqliteStore final : public Store {
   // REQUIRES: anchor_io_mu_ held. `recheck`: with nothing to advance, load the anchor to
   // confirm it is valid (clearing a past error) instead of returning the past error.
   Status advance_locked(bool recheck);
+  // REQUIRES: anchor_io_mu_ held. Loads the anchor and checks that the trail descends from it
+  // up to `target` (or to the newest event); sets *anchored to what was loaded. nullopt when
+  // it does; otherwise the error that refuses writes (see open()).
+  std::optional<Error> check_against_anchor(const std::optional<AnchorHead>& target,
+                                            std::optional<AnchorHead>* anchored);
 };
 
 }  // namespace pasaprod
