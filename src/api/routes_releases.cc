@@ -13,6 +13,16 @@ using nlohmann::json;
 
 namespace {
 
+// What a notification is about: an action taken, a record added, or an opinion asked ("consult:<step>").
+std::string notification_label(const Procedure& proc, const std::string& action, Lang lang) {
+  const bool asked = action.rfind("consult:", 0) == 0;
+  const std::string step = asked ? action.substr(8) : action;
+  const std::string name = proc.record_type(step) ? proc.record_name(step, lang) : proc.action_name(step, lang);
+  if (!asked) return name;
+  return (lang == Lang::en ? "Your opinion is asked on: " : "Se le consulta sobre: ") + name;
+}
+
+
 Response release_response(ApiContext& ctx, const Request& req, const std::string& number, int status = 200) {
   auto v = ctx.office.view(number, principal(req)->user.username);
   if (!v) return problem(req, v.error());
@@ -101,14 +111,17 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                                    {"version", {{"type", "string"}}},
                                    {"title", {{"type", "string"}}},
                                    {"summary", {{"type", "string"}}},
-                                   {"major", {{"type", "boolean"}}}}}},
+                                   {"major", {{"type", "boolean"}}},
+                                   {"changes_database", {{"type", "boolean"}}}}}},
               .responses = {{201, "Opened: the release"}, {403, "Role required to open this kind"}, {422, "Version policy"}},
               .tags = {"releases"},
               .handler = [&ctx](Request& req) {
                 const json& b = req.json();
                 const bool major = b.is_object() && b.value("major", false);
+                const bool database = !b.is_object() || b.value("changes_database", true);
                 auto r = ctx.office.open_release(caller(req), jstr(b, "system"),
-                                                 NewReleaseInput{jstr(b, "kind"), jstr(b, "version"), major, jstr(b, "title"), jstr(b, "summary")});
+                                                 NewReleaseInput{jstr(b, "kind"), jstr(b, "version"), major, database, jstr(b, "title"),
+                                                                 jstr(b, "summary")});
                 if (!r) return problem(req, r.error());
                 return release_response(ctx, req, r->number, 201).set_header("Location", "/api/v1/releases/" + r->number);
               }});
@@ -199,7 +212,7 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                 for (const auto& i : inbox->accountable) accountable.push_back(inbox_item_json(i, proc, req.lang()));
                 for (const auto& i : inbox->consulted) consulted.push_back(inbox_item_json(i, proc, req.lang()));
                 for (const auto& n : inbox->notifications) {
-                  notes.push_back({{"id", n.id}, {"release", n.release}, {"action", n.action}, {"label", proc.action_name(n.action, req.lang())},
+                  notes.push_back({{"id", n.id}, {"release", n.release}, {"action", n.action}, {"label", notification_label(proc, n.action, req.lang())},
                                    {"actor", n.actor}, {"at", format_iso(n.at)}, {"read", n.read}, {"event_seq", n.event_seq}});
                 }
                 return Response::json({{"todo", todo}, {"accountable", accountable}, {"consulted", consulted}, {"notifications", notes},

@@ -123,6 +123,7 @@ void register_release(CLI::App& app, CliContext& ctx) {
   struct NewArgs {
     std::string system, kind, version, title, summary, as;
     bool major = false;
+    bool no_database = false;
   };
   auto n = std::make_shared<NewArgs>();
   auto* add = rel->add_subcommand("new", "Abre una solicitud e imprime su número / open a request, print its number");
@@ -132,19 +133,22 @@ void register_release(CLI::App& app, CliContext& ctx) {
   add->add_option("--title", n->title, "Título / title")->required();
   add->add_option("--summary", n->summary, "Resumen de cambios / change summary");
   add->add_flag("--major", n->major, "Mantenimiento declarado mayor / maintenance declared major");
+  add->add_flag("--no-database", n->no_database,
+                "No cambia la base de datos: sin scripts de BD ni partes del DBA / does not change the database");
   add->add_option("--as", n->as, "Usuario que actúa / acting user (local)");
   add->callback([&ctx, n] {
     if (!ctx.server.empty()) {
       auto j = ctx.take(remote(ctx).call("POST", "/api/v1/releases",
                                          {{"system", n->system}, {"kind", n->kind}, {"version", n->version}, {"title", n->title},
-                                          {"summary", n->summary}, {"major", n->major}}));
+                                          {"summary", n->summary}, {"major", n->major},
+                                          {"changes_database", !n->no_database}}));
       ctx.print({{"number", j.value("number", "")}, {"state", j.value("state", "")}, {"version", j.value("version", "")},
                  {"system", j.value("system", "")}, {"kind", j.value("kind", "")}},
                 j.value("number", ""));
       return;
     }
     acting_user(ctx, n->as);
-    Release r = ctx.take(ctx.office().open_release(Caller{n->as}, n->system, {n->kind, n->version, n->major, n->title, n->summary}));
+    Release r = ctx.take(ctx.office().open_release(Caller{n->as}, n->system, {n->kind, n->version, n->major, !n->no_database, n->title, n->summary}));
     ctx.print({{"number", r.number}, {"state", r.state}, {"version", r.version}, {"system", r.system}, {"kind", r.kind}}, r.number);
   });
 

@@ -46,24 +46,33 @@ Error not_allowed(const Procedure& p, const Release& r, const std::vector<std::s
   return e;
 }
 
-std::optional<Error> segregation(const Situation& s, const User& actor, const std::string& action) {
+// The name of a step (an action or a record type) for messages.
+std::string step_name(const Procedure& p, const std::string& code, Lang lang) {
+  return p.record_type(code) ? p.record_name(code, lang) : p.action_name(code, lang);
+}
+
+}  // namespace
+
+std::optional<Error> segregation(const Situation& s, const User& actor, const std::string& step) {
   const Procedure& p = *s.proc;
   for (const auto& rule : p.segregation) {
-    if (rule.then != action) continue;
-    for (const auto& t : s.release->transitions) {
-      if (t.action == rule.first && t.by == actor.username) {
-        return make_error(Code::permission_denied, "segregation",
-                          "Segregación de funciones: quien realizó «" + p.action_name(rule.first, Lang::es) + "» no puede realizar «" +
-                              p.action_name(action, Lang::es) + "» en la misma solicitud; debe hacerlo otra persona con el rol.",
-                          "Segregation of duties: whoever did \"" + p.action_name(rule.first, Lang::en) + "\" may not do \"" +
-                              p.action_name(action, Lang::en) + "\" on the same request; another person with the role must.")
-            .with("first", rule.first)
-            .with("then", action);
-      }
-    }
+    if (rule.then != step) continue;
+    bool did_first = false;
+    for (const auto& t : s.release->transitions) did_first = did_first || (t.action == rule.first && t.by == actor.username);
+    for (const auto& r : s.release->records) did_first = did_first || (r.type == rule.first && r.by == actor.username);
+    if (!did_first) continue;
+    return make_error(Code::permission_denied, "segregation",
+                      "Segregación de funciones: quien realizó «" + step_name(p, rule.first, Lang::es) + "» no puede realizar «" +
+                          step_name(p, step, Lang::es) + "» en la misma solicitud; debe hacerlo otra persona con el rol.",
+                      "Segregation of duties: whoever did \"" + step_name(p, rule.first, Lang::en) + "\" may not do \"" +
+                          step_name(p, step, Lang::en) + "\" on the same request; another person with the role must.")
+        .with("first", rule.first)
+        .with("then", step);
   }
   return std::nullopt;
 }
+
+namespace {
 
 // Every failing guard, merged into one Error (the first one's id; messages joined).
 std::optional<Error> failing_guards(const Situation& s, const ActionDef& def, const ActionInput& input, bool skip_note) {
@@ -103,6 +112,39 @@ bool needs_note(const ActionDef& def) {
 }
 
 }  // namespace
+
+bool condition_holds(const std::string& when, const Release& release) {
+  if (when == "changes_database") return release.changes_database;
+  return when.empty();
+}
+
+std::vector<std::string> required_slots(const Procedure& proc, const Release& release) {
+  std::vector<std::string> out;
+  const KindDef* kind = proc.kind(release.kind);
+  if (!kind) return out;
+  for (const auto& slot : kind->slots) {
+    const auto w = kind->slot_when.find(slot);
+    if (w == kind->slot_when.end() || condition_holds(w->second, release)) out.push_back(slot);
+  }
+  return out;
+}
+
+std::vector<std::string> consulted_roles(const Procedure& proc, const Release& release) {
+  std::vector<std::string> out;
+  auto add = [&](const std::vector<std::string>& roles) {
+    for (const auto& r : roles) {
+      if (!contains(out, r)) out.push_back(r);
+    }
+  };
+  for (const auto& code : proc.action_codes(release.kind)) {
+    if (const ActionDef* def = proc.action(code, release.kind, release.state)) add(def->C);
+  }
+  for (const auto& t : proc.record_types) {
+    if (!contains(t.states, release.state) || (!t.kinds.empty() && !contains(t.kinds, release.kind))) continue;
+    if (condition_holds(t.when, release)) add(t.consult);
+  }
+  return out;
+}
 
 Situation make_situation(const Procedure& proc, const Release& release, const System& system, Timestamp now) {
   Situation s;

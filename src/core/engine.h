@@ -66,6 +66,10 @@ struct ActionOption {
 };
 std::vector<ActionOption> action_options(const Situation& s, const User& actor);
 
+// Segregation of duties (procedure `segregation`): refused when `actor` did a step that forbids
+// `step` (an action or a record type) on the situation's request.
+std::optional<Error> segregation(const Situation& s, const User& actor, const std::string& step);
+
 // Records (SPEC §4.4). Validates type, role, state, kind and fields; returns the record to add.
 Result<Record> plan_record(const Situation& s, const User& actor, const std::string& type,
                            const std::map<std::string, std::string>& fields);
@@ -83,6 +87,7 @@ struct NewReleaseInput {
   std::string kind;
   std::string version;
   bool declared_major = false;
+  bool changes_database = true;
   std::string title;
   std::string summary;
 };
@@ -96,6 +101,14 @@ Result<Release> plan_new_release(const Procedure& proc, const System& system, co
 bool holds_any(const Procedure& proc, const User& actor, const Release& release, const std::vector<std::string>& roles);
 // "Responsable de Control de Calidad o Jefe de la Oficina de Informática (para el sistema X)".
 std::string roles_phrase(const Procedure& proc, const std::vector<std::string>& roles, const std::string& system, Lang lang);
+
+// True when a slot/record/guard condition (procedure.h kConditions; "" = always) holds for the request.
+bool condition_holds(const std::string& when, const Release& release);
+// The slots the request must deliver: its kind's slots whose condition holds, in display order.
+std::vector<std::string> required_slots(const Procedure& proc, const Release& release);
+// Roles asked for an opinion in the request's current state: the C roles of the actions open
+// from it and of the record types recordable in it.
+std::vector<std::string> consulted_roles(const Procedure& proc, const Release& release);
 
 // Quorum for the committee of the situation.
 int committee_quorum(const Situation& s);

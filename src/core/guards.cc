@@ -26,11 +26,11 @@ std::string join(const std::vector<std::string>& items, const std::string& last_
   return out;
 }
 
-const KindDef& kind_of(const Situation& s) { return *s.proc->kind(s.release->kind); }
 
+// The required slots that people upload (generated ones are filled by pasaprod).
 std::vector<std::string> uploadable_slots(const Situation& s) {
   std::vector<std::string> out;
-  for (const auto& code : kind_of(s).slots) {
+  for (const auto& code : required_slots(*s.proc, *s.release)) {
     const SlotDef* def = s.proc->slot(code);
     if (def && !def->generated) out.push_back(code);
   }
@@ -63,7 +63,7 @@ std::optional<Error> slots_filled(const Situation& s) {
 
 std::optional<Error> slots_accepted(const Situation& s) {
   std::vector<std::string> es, en, missing;
-  for (const auto& slot : uploadable_slots(s)) {
+  for (const auto& slot : required_slots(*s.proc, *s.release)) {
     const std::string es_name = s.proc->slot_name(slot, Lang::es), en_name = s.proc->slot_name(slot, Lang::en);
     if (s.release->files_in(slot).empty()) {
       es.push_back(es_name + " (vacío)");
@@ -85,9 +85,9 @@ std::optional<Error> slots_accepted(const Situation& s) {
   if (es.empty()) return std::nullopt;
   Error e = refuse("deliverables_not_accepted",
                    "Todo entregable requerido debe estar revisado y aceptado; pendientes: " + join(es, " y ") +
-                       ". El operador de pase a producción revisa cada entregable.",
+                       ". Los revisa " + roles_phrase(*s.proc, s.proc->review_by, s.release->system, Lang::es) + ".",
                    "Every required deliverable must be reviewed and accepted; pending: " + join(en, " and ") +
-                       ". The release operator reviews each deliverable.");
+                       ". They are reviewed by " + roles_phrase(*s.proc, s.proc->review_by, s.release->system, Lang::en) + ".");
   for (const auto& m : missing) e.with("missing", m);
   return e;
 }
@@ -104,9 +104,8 @@ std::optional<Error> checklist(const Situation& s) {
     es.push_back("entregables aceptados");
     en.push_back("accepted deliverables");
   }
-  const auto& slots = kind_of(s).slots;
   for (const auto& item : s.proc->checklist) {
-    if (!item.when_slot.empty() && std::find(slots.begin(), slots.end(), item.when_slot) == slots.end()) continue;
+    if (!condition_holds(item.when, *s.release)) continue;
     const Record* r = s.release->latest_record(item.record);
     if (r && record_fresh(s, *r)) continue;
     es.push_back(s.proc->record_name(item.record, Lang::es) + (r ? " (desactualizado)" : ""));
@@ -120,9 +119,10 @@ std::optional<Error> checklist(const Situation& s) {
   return e;
 }
 
+// The approval a deployment rests on: the action that brought the request to its current state.
 const Transition* latest_approval(const Release& r) {
   for (auto it = r.transitions.rbegin(); it != r.transitions.rend(); ++it) {
-    if (it->action == "approve" || it->action == "committee_approve") return &*it;
+    if (it->to == r.state) return &*it;
   }
   return nullptr;
 }
@@ -347,6 +347,7 @@ std::optional<Error> check_guard(const GuardRef& guard, const Situation& s, cons
   if (!guard.kinds.empty() && std::find(guard.kinds.begin(), guard.kinds.end(), s.release->kind) == guard.kinds.end()) {
     return std::nullopt;
   }
+  if (!condition_holds(guard.when, *s.release)) return std::nullopt;
   return evaluate(guard, s, input);
 }
 

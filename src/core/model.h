@@ -107,6 +107,7 @@ struct Release {
   std::string kind;    // project | maintenance | emergency
   std::string version;
   bool declared_major = false;
+  bool changes_database = true;  // stated when opened: database scripts (and the DBA's parts) are required
   std::string title;
   std::string summary;
   std::string requester;

@@ -38,6 +38,7 @@ struct SlotDef {
   std::string code;
   Label label;
   bool generated = false;  // produced by pasaprod (a document), never uploaded
+  std::string document;    // generated: the document kind whose PDF fills it when issued
 };
 
 struct KindDef {
@@ -46,21 +47,24 @@ struct KindDef {
   std::string version_rule;               // major | minor | patch (SPEC §4.1)
   std::vector<std::string> opened_by;     // roles that may open a request of this kind
   std::vector<std::string> uploaders;     // roles that may add/replace/remove deliverables
-  std::vector<std::string> slots;         // required deliverable slots, in display order
+  std::vector<std::string> slots;         // deliverable slots, in display order
+  std::map<std::string, std::string> slot_when;  // slot -> condition (see kConditions) it is required under
   std::vector<std::string> deployment_steps;  // points a deployment record must list
   std::vector<std::string> path;          // the happy path, for display (stepper)
+  Label checklist_title;                  // heading of the kind's checklist in documents ("" = generic)
 };
 
 struct RecordTypeDef {
   std::string code;
   Label label;
-  std::vector<std::string> by;       // roles that may record it
+  std::vector<std::string> by;       // roles that may record it (`consulted`: the C roles of the open activities)
   std::vector<std::string> keys;     // required field keys
   std::vector<std::string> states;   // states in which it may be recorded
   std::vector<std::string> kinds;    // empty = every kind
   std::vector<std::string> consult;  // C roles
   std::vector<std::string> inform;   // I roles
   bool signoff = false;              // counts only for the manifest it recorded
+  std::string when;                  // condition (kConditions) under which it applies; "" = always
 };
 
 // A guard reference: name[:argument], limited to some kinds (empty = all).
@@ -68,8 +72,13 @@ struct GuardRef {
   std::string name;
   std::string arg;
   std::vector<std::string> kinds;
+  std::string when;  // condition (kConditions); "" = always
   int line = 0;
 };
+
+// Conditions on a request that make a slot, record or guard apply. The request states them when
+// it is opened: `changes_database` (it carries database scripts).
+inline constexpr std::string_view kConditions[] = {"changes_database"};
 
 // One row of the lifecycle: an action from some states of some kinds to a state. An action
 // code may have several rows (e.g. per kind, or with other roles from other states); for a
@@ -90,9 +99,11 @@ struct ActionDef {
 
 struct ChecklistItem {
   std::string record;
-  std::string when_slot;  // "" = always
+  std::string when;  // condition (kConditions); "" = always
 };
 
+// Whoever did `first` (an action, or a record they recorded) may not do `then` (an action or a
+// record type) on the same request.
 struct SegregationRule {
   std::string first;
   std::string then;

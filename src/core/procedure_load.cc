@@ -89,7 +89,7 @@ class Checker {
   explicit Checker(const Procedure& p) : p_(p) {}
 
   void role(const std::string& code, int line, bool allow_pseudo = false) const {
-    if (allow_pseudo && (code == "requester" || code == "everyone")) return;
+    if (allow_pseudo && (code == "requester" || code == "everyone" || code == "consulted")) return;
     if (!p_.role(code)) throw LoadError{line, "rol desconocido «" + code + "»", "unknown role \"" + code + "\""};
   }
   void roles(const std::vector<std::string>& codes, int line, bool allow_pseudo = false) const {
@@ -112,6 +112,22 @@ class Checker {
   void record(const std::string& code, int line) const {
     if (!p_.record_type(code)) throw LoadError{line, "tipo de registro desconocido «" + code + "»", "unknown record type \"" + code + "\""};
   }
+  void condition(const std::string& when, int line) const {
+    if (when.empty()) return;
+    for (auto c : kConditions) {
+      if (when == c) return;
+    }
+    throw LoadError{line, "condición desconocida «" + when + "» (se admite: changes_database)",
+                    "unknown condition \"" + when + "\" (known: changes_database)"};
+  }
+  // An action code or a record type code.
+  void step(const std::string& code, int line) const {
+    if (p_.record_type(code)) return;
+    for (const auto& a : p_.actions) {
+      if (a.code == code) return;
+    }
+    throw LoadError{line, "«" + code + "» no es una acción ni un tipo de registro", "\"" + code + "\" is neither an action nor a record type"};
+  }
   void action(const std::string& code, int line) const {
     for (const auto& a : p_.actions) {
       if (a.code == code) return;
@@ -132,6 +148,7 @@ GuardRef parse_guard(const YAML::Node& n) {
   } else if (n.IsMap()) {
     text = str(n, "guard");
     g.kinds = list(n, "kinds");
+    g.when = str(n, "when", false);
   } else {
     fail(n, "guarda mal formada", "malformed guard");
   }
@@ -161,6 +178,7 @@ void check_guard(const GuardRef& g, const Checker& check) {
     }
   }
   check.kinds(g.kinds, g.line);
+  check.condition(g.when, g.line);
 }
 
 Procedure parse(const YAML::Node& root) {
@@ -183,7 +201,7 @@ Procedure parse(const YAML::Node& root) {
   check_unique(p.states, lines, "states");
   lines.clear();
   for (const auto& n : seq(root, "slots")) {
-    p.slots.push_back({str(n, "code"), label(n), flag(n, "generated")});
+    p.slots.push_back({str(n, "code"), label(n), flag(n, "generated"), str(n, "document", false)});
     lines.push_back(line_of(n));
   }
   check_unique(p.slots, lines, "slots");
@@ -197,8 +215,23 @@ Procedure parse(const YAML::Node& root) {
   lines.clear();
   for (const auto& n : seq(root, "kinds")) {
     KindDef k{str(n, "code"), label(n), str(n, "version_rule"), list(n, "opened_by"), list(n, "uploaders"),
-              list(n, "slots"), list(n, "deployment_steps"), list(n, "path")};
+              {}, {}, list(n, "deployment_steps"), list(n, "path"), {}};
     const int line = line_of(n);
+    // Slots: a code, or {slot: code, when: condition} for one required only under a condition.
+    const YAML::Node slots = n["slots"];
+    if (slots && !slots.IsNull() && !slots.IsSequence()) fail(slots, "«slots» debe ser una lista", "\"slots\" must be a list");
+    for (const auto& item : slots ? slots : YAML::Node(YAML::NodeType::Sequence)) {
+      if (item.IsScalar()) {
+        k.slots.push_back(item.as<std::string>());
+      } else if (item.IsMap()) {
+        k.slots.push_back(str(item, "slot"));
+        k.slot_when[k.slots.back()] = str(item, "when");
+        check.condition(k.slot_when[k.slots.back()], line_of(item));
+      } else {
+        fail(item, "entregable mal formado", "malformed slot");
+      }
+    }
+    if (const YAML::Node ct = n["checklist_title"]) k.checklist_title = label(ct);
     if (k.version_rule != "major" && k.version_rule != "minor" && k.version_rule != "patch") {
       throw LoadError{line, "version_rule debe ser major, minor o patch", "version_rule must be major, minor or patch"};
     }
@@ -234,10 +267,13 @@ Procedure parse(const YAML::Node& root) {
   lines.clear();
   for (const auto& n : seq(root, "record_types")) {
     RecordTypeDef r{str(n, "code"), label(n), list(n, "by"), list(n, "keys"), list(n, "states"),
-                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff")};
+                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff"), str(n, "when", false)};
     const int line = line_of(n);
     if (r.by.empty()) throw LoadError{line, "el registro «" + r.code + "» no indica quién lo registra (by)", "record \"" + r.code + "\" has no \"by\" role"};
-    check.roles(r.by, line);
+    for (const auto& b : r.by) {
+      if (b != "consulted") check.role(b, line);
+    }
+    check.condition(r.when, line);
     check.roles(r.consult, line);
     check.roles(r.inform, line, true);
     check.states(r.states, line);
@@ -249,9 +285,9 @@ Procedure parse(const YAML::Node& root) {
 
   if (const YAML::Node cl = root["checklist"]) {
     for (const auto& n : cl) {
-      ChecklistItem item{str(n, "record"), str(n, "when_slot", false)};
+      ChecklistItem item{str(n, "record"), str(n, "when", false)};
       check.record(item.record, line_of(n));
-      if (!item.when_slot.empty()) check.slot(item.when_slot, line_of(n));
+      check.condition(item.when, line_of(n));
       p.checklist.push_back(item);
     }
   }
@@ -310,8 +346,8 @@ Procedure parse(const YAML::Node& root) {
   if (const YAML::Node sod = root["segregation"]) {
     for (const auto& n : sod) {
       SegregationRule r{str(n, "first"), str(n, "then")};
-      check.action(r.first, line_of(n));
-      check.action(r.then, line_of(n));
+      check.step(r.first, line_of(n));
+      check.step(r.then, line_of(n));
       p.segregation.push_back(r);
     }
   }

@@ -49,6 +49,23 @@ std::string states_phrase(const Procedure& p, const std::vector<std::string>& st
   return out;
 }
 
+// `started` and `ended` of a deployment part: ISO 8601, now by default, in order.
+Status times(const Situation& s, std::map<std::string, std::string>& f) {
+  for (const char* k : {"started", "ended"}) {
+    if (f[k].empty()) {
+      f[k] = format_iso(s.now);
+    } else {
+      auto t = parse_iso(f[k]);
+      if (!t) return bad_field(k, t.error().es, t.error().en);
+      f[k] = format_iso(*t);
+    }
+  }
+  if (parse_iso(f["ended"]).value() < parse_iso(f["started"]).value()) {
+    return bad_field("ended", "el fin del despliegue no puede ser anterior a su inicio.", "the deployment cannot end before it started.");
+  }
+  return ok_status();
+}
+
 // Type-specific checks and normalisation of a record's fields.
 Status check_fields(const Situation& s, const User& actor, const RecordTypeDef& def, std::map<std::string, std::string>& f) {
   const Procedure& p = *s.proc;
@@ -88,19 +105,32 @@ Status check_fields(const Situation& s, const User& actor, const RecordTypeDef& 
                          "the deployment point \"" + e + "\" is missing; every point must be performed.");
       }
     }
-    for (const char* k : {"started", "ended"}) {
-      if (f[k].empty()) {
-        f[k] = format_iso(s.now);
-      } else {
-        auto t = parse_iso(f[k]);
-        if (!t) return bad_field(k, t.error().es, t.error().en);
-        f[k] = format_iso(*t);
-      }
-    }
-    if (parse_iso(f["ended"]).value() < parse_iso(f["started"]).value()) {
-      return bad_field("ended", "el fin del despliegue no puede ser anterior a su inicio.", "the deployment cannot end before it started.");
-    }
+    if (auto st = times(s, f); !st) return st;
     if (s.deployed_manifest) f["deployed_manifest_sha256"] = *s.deployed_manifest;
+  } else if (type == "db_deployment") {
+    if (f["result"] != "ok" && f["result"] != "failed") {
+      return bad_field("result", "use «ok» o «failed».", "use \"ok\" or \"failed\".");
+    }
+    if (auto st = times(s, f); !st) return st;
+  } else if (type == "consultation") {
+    if (f["opinion"] != "agree" && f["opinion"] != "concerns") {
+      return bad_field("opinion", "use «agree» (de acuerdo) o «concerns» (con reparos).", "use \"agree\" or \"concerns\".");
+    }
+    // The activity the opinion is on: given, or the first open one that consults the actor.
+    std::string on;
+    for (const auto& code : p.action_codes(r.kind)) {
+      const ActionDef* a = p.action(code, r.kind, r.state);
+      if (!a || !holds_any(p, actor, r, a->C)) continue;
+      if (f["on"].empty() ? on.empty() : f["on"] == code) on = code;
+    }
+    for (const auto& t : p.record_types) {
+      if (!contains(t.states, r.state) || !holds_any(p, actor, r, t.consult)) continue;
+      if (f["on"].empty() ? on.empty() : f["on"] == t.code) on = t.code;
+    }
+    if (on.empty() && !f["on"].empty()) {
+      return bad_field("on", "no se le consulta sobre «" + f["on"] + "» en este estado.", "you are not consulted on \"" + f["on"] + "\" in this state.");
+    }
+    f["on"] = on;
   } else if (type == "verification") {
     if (f["result"] != "ok" && f["result"] != "failed") {
       return bad_field("result", "use «ok» o «failed».", "use \"ok\" or \"failed\".");
@@ -147,9 +177,25 @@ Result<Record> plan_record(const Situation& s, const User& actor, const std::str
                       "El registro «" + def->label.es + "» no corresponde a un pase de tipo " + p.kind_name(r.kind, Lang::es) + ".",
                       "The record \"" + def->label.en + "\" does not apply to a " + p.kind_name(r.kind, Lang::en) + " release.");
   }
-  if (!actor.active || !holds_any(p, actor, r, def->by)) {
-    return forbidden(p, r, def->by, "Registrar «" + def->label.es + "»", "Recording \"" + def->label.en + "\"");
+  if (!condition_holds(def->when, r)) {
+    return make_error(Code::failed_precondition, "record.not_applicable",
+                      "El registro «" + def->label.es + "» no corresponde: la solicitud " + r.number + " declara que no cambia la base de datos.",
+                      "The record \"" + def->label.en + "\" does not apply: request " + r.number + " states it does not change the database.");
   }
+  std::vector<std::string> by;
+  for (const auto& role : def->by) {
+    if (role != "consulted") by.push_back(role);
+    else for (const auto& c : consulted_roles(p, r)) by.push_back(c);
+  }
+  if (by.empty()) {
+    return make_error(Code::failed_precondition, "record.nobody_consulted",
+                      "En el estado «" + p.state_name(r.state, Lang::es) + "» el procedimiento no consulta a nadie.",
+                      "In state \"" + p.state_name(r.state, Lang::en) + "\" the procedure consults nobody.");
+  }
+  if (!actor.active || !holds_any(p, actor, r, by)) {
+    return forbidden(p, r, by, "Registrar «" + def->label.es + "»", "Recording \"" + def->label.en + "\"");
+  }
+  if (auto e = segregation(s, actor, type)) return *e;
   if (!contains(def->states, r.state)) {
     return make_error(Code::failed_precondition, "record.wrong_state",
                       "«" + def->label.es + "» se registra en estado " + states_phrase(p, def->states, Lang::es) + "; la solicitud está en «" +
@@ -227,7 +273,7 @@ Result<Review> plan_review(const Situation& s, const User& actor, const std::str
   const Procedure& p = *s.proc;
   const Release& r = *s.release;
   const KindDef& kind = *p.kind(r.kind);
-  if (!contains(kind.slots, slot) || p.slot(slot)->generated) {
+  if (!contains(kind.slots, slot)) {
     return make_error(Code::invalid_argument, "slot.unknown", "El entregable «" + slot + "» no se revisa en un pase de tipo " + kind.label.es + ".",
                       "The deliverable \"" + slot + "\" is not reviewed in a " + kind.label.en + " release.");
   }
@@ -292,6 +338,7 @@ Result<Release> plan_new_release(const Procedure& proc, const System& system, co
   if (auto st = check_version(proc, system, uses, in.kind, in.declared_major, trim(in.version)); !st) return st.error();
   r.version = trim(in.version);
   r.declared_major = in.declared_major;
+  r.changes_database = in.changes_database;
   r.title = title;
   r.summary = trim(in.summary);
   r.state = proc.initial_state;

@@ -22,6 +22,9 @@ std::string datetime(Timestamp t);
 std::string date(Timestamp t);
 // An ISO 8601 text as datetime(); the text itself when it does not parse; "—" when empty.
 std::string datetime_of_iso(const std::string& iso);
+// "14/03/2025 04:41 (America/Lima)": in the context's zone, named (UTC without one); "—" for 0.
+std::string datetime(Timestamp t, const DocumentContext& ctx);
+std::string datetime_of_iso(const std::string& iso, const DocumentContext& ctx);
 // "1,5 MB" (es) / "1.5 MB" (en); bytes below 1 kB as "512 B".
 std::string size(std::int64_t bytes, Lang lang);
 // A duration in days with one decimal ("2,5" es / "2.5" en).

@@ -20,10 +20,6 @@ const Review* latest_review(const Release& r, const std::string& slot) {
   return nullptr;
 }
 
-bool has_slot(const KindDef* kind, const std::string& slot) {
-  return kind && std::find(kind->slots.begin(), kind->slots.end(), slot) != kind->slots.end();
-}
-
 // A role name when exactly one role (other than the pseudo-role `requester`) may act.
 std::string single_role(const Procedure& proc, const std::vector<std::string>& roles, Lang lang) {
   std::string found;
@@ -49,7 +45,7 @@ std::vector<std::pair<std::string, std::string>> request_rows(const Procedure& p
       {tr(l, "Título", "Title"), r.title},
       {tr(l, "Resumen del cambio", "Change summary"), r.summary.empty() ? "—" : r.summary},
       {tr(l, "Solicitante", "Requester"), text::person(ctx, r.requester)},
-      {tr(l, "Fecha de solicitud", "Requested on"), text::datetime(r.created_at)},
+      {tr(l, "Fecha de solicitud", "Requested on"), text::datetime(r.created_at, ctx)},
       {tr(l, "Estado", "State"), proc.state_name(r.state, l)},
       {tr(l, "Edición del procedimiento", "Procedure edition"), edition},
   };
@@ -58,14 +54,11 @@ std::vector<std::pair<std::string, std::string>> request_rows(const Procedure& p
 docs::Table checklist_table(const Procedure& proc, const Release& r, const DocumentContext& ctx, const std::string& manifest,
                             bool* complete) {
   const Lang l = ctx.lang;
-  const KindDef* kind = proc.kind(r.kind);
   docs::Table t{{{tr(l, "Punto", "Item"), 0.40}, {tr(l, "Resultado", "Result"), 0.22}, {tr(l, "Por", "By"), 0.20},
                  {tr(l, "Fecha", "Date"), 0.18}},
                 {}};
   *complete = true;
-  for (const std::string& slot : kind ? kind->slots : std::vector<std::string>{}) {
-    const SlotDef* def = proc.slot(slot);
-    if (def && def->generated) continue;
+  for (const std::string& slot : required_slots(proc, r)) {
     const Review* rv = latest_review(r, slot);
     std::string result;
     if (r.files_in(slot).empty()) {
@@ -82,10 +75,10 @@ docs::Table checklist_table(const Procedure& proc, const Release& r, const Docum
     }
     if (result != tr(l, "Aceptado", "Accepted")) *complete = false;
     t.rows.push_back({proc.slot_name(slot, l), result, rv ? text::person(ctx, rv->by) : "—",
-                      rv ? text::datetime(rv->at) : "—"});
+                      rv ? text::datetime(rv->at, ctx) : "—"});
   }
   for (const ChecklistItem& item : proc.checklist) {
-    if (!item.when_slot.empty() && !has_slot(kind, item.when_slot)) continue;
+    if (!condition_holds(item.when, r)) continue;
     const Record* rec = r.latest_record(item.record);
     const RecordTypeDef* def = proc.record_type(item.record);
     std::string result;
@@ -98,7 +91,7 @@ docs::Table checklist_table(const Procedure& proc, const Release& r, const Docum
     }
     if (result != tr(l, "Presente", "Present")) *complete = false;
     t.rows.push_back({proc.record_name(item.record, l), result, rec ? text::person(ctx, rec->by) : "—",
-                      rec ? text::datetime(rec->at) : "—"});
+                      rec ? text::datetime(rec->at, ctx) : "—"});
   }
   return t;
 }
@@ -122,7 +115,7 @@ docs::Table signoffs_table(const Procedure& proc, const Release& r, const Docume
       if (!def) def = proc.any_action(tr_.action, r.kind);
       if (!def || !def->signoff) continue;
       t.rows.push_back({proc.action_name(tr_.action, l), text::person(ctx, tr_.by), single_role(proc, def->R, l),
-                        text::datetime(tr_.at), status(tr_.manifest_sha256)});
+                        text::datetime(tr_.at, ctx), status(tr_.manifest_sha256)});
     } else {
       const Record& rec = r.records[ri++];
       const RecordTypeDef* def = proc.record_type(rec.type);
@@ -131,7 +124,7 @@ docs::Table signoffs_table(const Procedure& proc, const Release& r, const Docume
       const std::string role = role_code.empty() ? single_role(proc, def->by, l) : proc.role_name(role_code, l);
       std::string what = proc.record_name(rec.type, l);
       if (rec.type == "vote") what += " (" + text::field(rec, "decision") + ")";
-      t.rows.push_back({what, text::person(ctx, rec.by), role, text::datetime(rec.at), status(rec.manifest_sha256)});
+      t.rows.push_back({what, text::person(ctx, rec.by), role, text::datetime(rec.at, ctx), status(rec.manifest_sha256)});
     }
   }
   if (t.rows.empty()) t.rows.push_back({tr(l, "(ninguna todavía)", "(none yet)"), "", "", "", ""});
@@ -144,7 +137,7 @@ docs::Signature signature_of(const Procedure& proc, const DocumentContext& ctx, 
   s.role = proc.role_name(role, ctx.lang);
   if (!by.empty()) {
     s.name = text::person(ctx, by);
-    s.date = text::datetime(at);
+    s.date = text::datetime(at, ctx);
     s.signed_digitally = true;
   }
   return s;
@@ -161,6 +154,27 @@ docs::Signature cosign_signature(const Procedure& proc, const Release& r, const 
     if (it->type == "cosign" && text::field(*it, "role") == role) return signature_of(proc, ctx, role, it->by, it->at);
   }
   return signature_of(proc, ctx, role, "", 0);
+}
+
+// The opinions the RACI's consulted roles gave (records `consultation`), oldest first.
+void consultations(docs::PdfDocument& doc, const Procedure& proc, const Release& r, const DocumentContext& ctx,
+                   const std::string& number) {
+  const Lang l = ctx.lang;
+  docs::Table t{{{tr(l, "Sobre", "On"), 0.2}, {tr(l, "Por", "By"), 0.2}, {tr(l, "Opinión", "Opinion"), 0.14},
+                 {tr(l, "Nota", "Note"), 0.3}, {tr(l, "Fecha", "Date"), 0.16}},
+                {}};
+  for (const Record& rec : r.records) {
+    if (rec.type != "consultation") continue;
+    const std::string on = text::field(rec, "on");
+    const std::string what = proc.record_type(on) ? proc.record_name(on, l) : proc.action_name(on, l);
+    const std::string op = text::field(rec, "opinion");
+    t.rows.push_back({what, text::person(ctx, rec.by),
+                      op == "agree" ? tr(l, "De acuerdo", "Agrees") : op == "concerns" ? tr(l, "Con reparos", "Concerns") : op,
+                      text::field(rec, "note"), text::datetime(rec.at, ctx)});
+  }
+  if (t.rows.empty()) return;
+  doc.blocks.emplace_back(docs::Heading{number + tr(l, "Opiniones consultadas", "Consulted opinions")});
+  doc.blocks.emplace_back(std::move(t));
 }
 
 docs::Table manifest_table(const std::string& manifest, Lang l) {
@@ -206,11 +220,13 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
 
   bool complete = false;
   docs::Table checklist = checklist_table(proc, r, ctx, manifest, &complete);
-  doc.blocks.emplace_back(docs::Heading{tr(l, "2. Check list de producción", "2. Production checklist")});
+  const KindDef* kind = proc.kind(r.kind);
+  const std::string heading = kind && !kind->checklist_title.get(l).empty() ? kind->checklist_title.get(l)
+                                                                             : tr(l, "Check list de producción", "Production checklist");
+  doc.blocks.emplace_back(docs::Heading{"2. " + heading});
   doc.blocks.emplace_back(std::move(checklist));
-  doc.blocks.emplace_back(docs::Paragraph{
-      complete ? tr(l, "El check list de producción está completo.", "The production checklist is complete.")
-               : tr(l, "El check list de producción está incompleto.", "The production checklist is incomplete.")});
+  doc.blocks.emplace_back(docs::Paragraph{complete ? tr(l, "El check list está completo.", "The checklist is complete.")
+                                                   : tr(l, "El check list está incompleto.", "The checklist is incomplete.")});
 
   doc.blocks.emplace_back(docs::Heading{tr(l, "3. Entregables", "3. Deliverables")});
   doc.blocks.emplace_back(docs::Paragraph{
@@ -222,9 +238,9 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
   doc.blocks.emplace_back(docs::Heading{tr(l, "4. Ventana de despliegue planificada", "4. Planned deployment window")});
   if (const Record* w = r.latest_record("window")) {
     doc.blocks.emplace_back(docs::KeyValueTable{{
-        {tr(l, "Desde", "From"), text::datetime_of_iso(text::field(*w, "from"))},
-        {tr(l, "Hasta", "To"), text::datetime_of_iso(text::field(*w, "to"))},
-        {tr(l, "Registrada por", "Recorded by"), text::person(ctx, w->by) + ", " + text::datetime(w->at)},
+        {tr(l, "Desde", "From"), text::datetime_of_iso(text::field(*w, "from"), ctx)},
+        {tr(l, "Hasta", "To"), text::datetime_of_iso(text::field(*w, "to"), ctx)},
+        {tr(l, "Registrada por", "Recorded by"), text::person(ctx, w->by) + ", " + text::datetime(w->at, ctx)},
     }});
   } else {
     doc.blocks.emplace_back(docs::Paragraph{tr(l, "No hay ventana registrada.", "No window has been recorded.")});
@@ -241,9 +257,32 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
       true});
   doc.blocks.emplace_back(manifest_table(manifest, l));
 
+  consultations(doc, proc, r, ctx, "5b. ");
+
   doc.blocks.emplace_back(docs::Heading{tr(l, "6. Aprobación", "6. Approval")});
-  doc.blocks.emplace_back(docs::SignatureRow{{transition_signature(proc, r, ctx, "pre_approve", "asi_head"),
-                                           transition_signature(proc, r, ctx, "approve", "it_chief")}});
+  // The kind's approval: the authorizations its path asks for, or (emergency) the committee's
+  // acta, a generated deliverable reviewed at reception.
+  std::vector<const DeliverableFile*> actas;
+  for (const auto& slot : kind ? kind->slots : std::vector<std::string>{}) {
+    const SlotDef* def = proc.slot(slot);
+    if (!def || def->document.empty()) continue;
+    for (const DeliverableFile* f : r.files_in(slot)) actas.push_back(f);
+  }
+  if (!actas.empty() || !proc.any_action("approve", r.kind)) {
+    doc.blocks.emplace_back(docs::Paragraph{
+        tr(l, "Pase de emergencia: lo aprobó el comité de pase a producción de emergencia; su acta forma parte de los "
+              "entregables revisados en la recepción.",
+           "Emergency release: approved by the emergency release committee; its record is one of the deliverables "
+           "reviewed at reception.")});
+    docs::Table t{{{tr(l, "Acta", "Record"), 0.35}, {tr(l, "Fecha", "Date"), 0.2}, {"SHA-256", 0.45, true}}, {}};
+    const Transition* approved = r.latest_transition("committee_approve");
+    for (const DeliverableFile* f : actas) t.rows.push_back({f->name, text::datetime(f->uploaded_at, ctx), f->sha256});
+    if (t.rows.empty()) t.rows.push_back({tr(l, "(sin acta)", "(no record)"), approved ? text::datetime(approved->at, ctx) : "—", ""});
+    doc.blocks.emplace_back(std::move(t));
+  } else {
+    doc.blocks.emplace_back(docs::SignatureRow{{transition_signature(proc, r, ctx, "pre_approve", "asi_head"),
+                                             transition_signature(proc, r, ctx, "approve", "it_chief")}});
+  }
   text::add_verification_note(doc, ctx);
   return doc;
 }
@@ -292,10 +331,10 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
     if (deployed.empty() && deploy) deployed = deploy->manifest_sha256;
     doc.blocks.emplace_back(docs::KeyValueTable{{
         {tr(l, "Puntos ejecutados", "Points performed"), steps.empty() ? "—" : steps},
-        {tr(l, "Inicio", "Started"), text::datetime_of_iso(text::field(*d, "started"))},
-        {tr(l, "Fin", "Ended"), text::datetime_of_iso(text::field(*d, "ended"))},
+        {tr(l, "Inicio", "Started"), text::datetime_of_iso(text::field(*d, "started"), ctx)},
+        {tr(l, "Fin", "Ended"), text::datetime_of_iso(text::field(*d, "ended"), ctx)},
         {tr(l, "Ejecutado por", "Performed by"), text::person(ctx, d->by)},
-        {tr(l, "Desplegado el", "Deployed on"), deploy ? text::datetime(deploy->at) : "—"},
+        {tr(l, "Desplegado el", "Deployed on"), deploy ? text::datetime(deploy->at, ctx) : "—"},
     }});
     if (!deployed.empty()) {
       doc.blocks.emplace_back(docs::Table{
@@ -304,11 +343,20 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
   } else {
     doc.blocks.emplace_back(docs::Paragraph{tr(l, "No hay registro de despliegue.", "There is no deployment record.")});
   }
+  if (const Record* db = r.latest_record("db_deployment")) {
+    doc.blocks.emplace_back(docs::KeyValueTable{{
+        {tr(l, "Despliegue de base de datos", "Database deployment"), text::field(*db, "scripts")},
+        {tr(l, "Resultado", "Result"), text::field(*db, "result")},
+        {tr(l, "Inicio", "Started"), text::datetime_of_iso(text::field(*db, "started"), ctx)},
+        {tr(l, "Fin", "Ended"), text::datetime_of_iso(text::field(*db, "ended"), ctx)},
+        {tr(l, "Ejecutado por", "Performed by"), text::person(ctx, db->by) + " — " + proc.role_name("dba", l)},
+    }});
+  }
   if (const Record* b = r.latest_record("backup")) {
     doc.blocks.emplace_back(docs::KeyValueTable{{
         {tr(l, "Backup previo", "Prior backup"), text::field(*b, "what") + " — " + text::field(*b, "where")},
         {"SHA-256", text::field(*b, "sha256")},
-        {tr(l, "Registrado por", "Recorded by"), text::person(ctx, b->by) + ", " + text::datetime(b->at)},
+        {tr(l, "Registrado por", "Recorded by"), text::person(ctx, b->by) + ", " + text::datetime(b->at, ctx)},
     }});
   }
 
@@ -319,7 +367,7 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
         {tr(l, "Resultado", "Result"),
          res == "ok" ? tr(l, "Conforme (ok)", "Passed (ok)") : tr(l, "Fallida", "Failed") + " (" + res + ")"},
         {tr(l, "Evidencia", "Evidence"), text::field(*v, "evidence")},
-        {tr(l, "Verificado por", "Verified by"), text::person(ctx, v->by) + ", " + text::datetime(v->at)},
+        {tr(l, "Verificado por", "Verified by"), text::person(ctx, v->by) + ", " + text::datetime(v->at, ctx)},
     }});
   } else {
     doc.blocks.emplace_back(docs::Paragraph{tr(l, "No hay registro de verificación.", "There is no verification record.")});
@@ -377,7 +425,7 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
     const std::string d = text::field(*v, "decision");
     votes.rows.push_back({text::person(ctx, v->by),
                           d == "approve" ? tr(l, "A favor", "For") : d == "reject" ? tr(l, "En contra", "Against") : d,
-                          text::field(*v, "note"), text::datetime(v->at),
+                          text::field(*v, "note"), text::datetime(v->at, ctx),
                           v->manifest_sha256 == manifest ? tr(l, "Vigente", "Fresh") : tr(l, "Desactualizado", "Stale")});
   }
   if (votes.rows.empty()) votes.rows.push_back({tr(l, "(sin votos)", "(no votes)"), "", "", "", ""});
@@ -399,8 +447,12 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
   } else {
     quorum = tr(l, "Quórum alcanzado: ", "Quorum reached: ") + (approved ? tr(l, "sí", "yes") : tr(l, "no", "no")) + ".";
   }
-  if (approved) {
-    quorum += tr(l, " El comité aprobó el pase el ", " The committee approved the release on ") + text::datetime(approved->at) + ".";
+  const Transition* last = r.transitions.empty() ? nullptr : &r.transitions.back();
+  if (last && proc.is_final(last->to) && last->action != "committee_approve") {
+    quorum += tr(l, " El comité rechazó el pase el ", " The committee rejected the release on ") + text::datetime(last->at, ctx) +
+              tr(l, ". Motivo: ", ". Reason: ") + (last->note.empty() ? "—" : last->note) + ".";
+  } else if (approved) {
+    quorum += tr(l, " El comité aprobó el pase el ", " The committee approved the release on ") + text::datetime(approved->at, ctx) + ".";
   }
   doc.blocks.emplace_back(docs::Paragraph{quorum});
 

@@ -23,12 +23,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/model.h"
 #include "core/procedure.h"
 #include "core/time.h"
+#include "core/time_zone.h"
 #include "docs/pdf_document.h"
 
 namespace pasaprod::reports {
@@ -48,6 +50,8 @@ struct DocumentContext {
   // that the `committee_approve` action was taken (the engine checked the quorum then).
   std::vector<std::string> committee_members;
   std::string quorum_setting;
+  // The office's time zone: times a person reads are printed in it, named. Null: UTC.
+  std::shared_ptr<const TimeZone> zone;
 };
 
 enum class DocumentKind { release_report, acceptance_record, committee_record };

@@ -42,7 +42,7 @@ class Walker {
     auto v = office_.view(number, "");
     if (!v) return v.error();
     for (const auto& slot : v->proc->kind(v->release.kind)->slots) {
-      if (v->proc->slot(slot)->generated) continue;
+      if (v->release.files_in(slot).empty()) continue;
       auto r = office_.review(Caller{user}, number, slot, "accepted", "Conforme");
       if (!r) return failed(number, "review " + slot, r.error());
     }
@@ -158,7 +158,7 @@ Result<std::string> walk_demo_release(Office& office, const std::string& system,
   auto version = expected_version(proc, sys->system, uses, kind, false);
   if (!version) return version.error();
   const std::string opener = kind == "emergency" ? "pablo.produccion" : "pedro.lider";
-  auto rel = office.open_release(Caller{opener}, system, NewReleaseInput{kind, version->str(), false, title,
+  auto rel = office.open_release(Caller{opener}, system, NewReleaseInput{kind, version->str(), false, true, title,
                                                                           "Cambios de la versión " + version->str() + ": " + title + "."});
   if (!rel) return rel.error();
   const std::string n = rel->number;
@@ -194,7 +194,22 @@ Result<std::string> walk_demo_release(Office& office, const std::string& system,
     STEP(w.act(n, "carla.calidad", "qa_accept"));
     if (done(current())) return n;
   }
-  STEP(w.act(n, "carla.calidad", "request_production"));
+  if (kind == "emergency") {
+    // The committee votes first, on the request with its technical report and back-out plan.
+    STEP(w.act(n, "carla.calidad", "request_committee"));
+    if (done(current())) return n;
+    if (target == "rejected") {
+      STEP(w.record(n, "elena.comite", "vote", {{"decision", "reject"}, {"note", "Riesgo no justificado."}}));
+      STEP(w.record(n, "raul.comite", "vote", {{"decision", "reject"}, {"note", "Esperar al mantenimiento."}}));
+      STEP(w.act(n, "elena.comite", "reject", "El comité no encuentra justificada la emergencia."));
+      return n;
+    }
+    STEP(w.record(n, "elena.comite", "vote", {{"decision", "approve"}, {"note", "Corrige un error crítico en producción."}}));
+    STEP(w.record(n, "raul.comite", "vote", {{"decision", "approve"}, {"note", "Conforme."}}));
+    STEP(w.act(n, "elena.comite", "committee_approve"));
+  } else {
+    STEP(w.act(n, "carla.calidad", "request_production"));
+  }
   if (done(current())) return n;
   STEP(w.review_all(n, "oscar.operador"));
   STEP(w.act(n, "oscar.operador", "validate"));
@@ -203,26 +218,14 @@ Result<std::string> walk_demo_release(Office& office, const std::string& system,
   STEP(w.record(n, "oscar.operador", "window", {{"from", format_iso(now - 3600 * 1000)}, {"to", format_iso(now + 8 * 3600 * 1000)}}));
   STEP(w.record(n, "ines.infra", "infra_readiness", {{"note", "Servidores y accesos del centro de datos listos."}}));
   STEP(w.record(n, "sofia.seguridad", "security_conformity", {{"note", "Cumple las normas de seguridad de la institución."}}));
-  if (std::count(k->slots.begin(), k->slots.end(), "db_scripts")) {
-    STEP(w.record(n, "diego.dba", "dba_conformity", {{"note", "Scripts revisados y probados en preproducción."}}));
-  }
+  STEP(w.record(n, "diego.dba", "dba_conformity", {{"note", "Scripts revisados y probados en preproducción."}}));
   STEP(w.act(n, "oscar.operador", "prepare_report"));
   if (done(current())) return n;
   if (target == "rejected") {
-    if (kind == "emergency") {
-      STEP(w.record(n, "elena.comite", "vote", {{"decision", "reject"}, {"note", "Riesgo no justificado."}}));
-      STEP(w.record(n, "raul.comite", "vote", {{"decision", "reject"}, {"note", "Esperar al mantenimiento."}}));
-      STEP(w.act(n, "elena.comite", "reject", "El comité no encuentra justificada la emergencia."));
-    } else {
-      STEP(w.act(n, "rosa.asi", "reject", "No se alinea con las prioridades del trimestre."));
-    }
+    STEP(w.act(n, "rosa.asi", "reject", "No se alinea con las prioridades del trimestre."));
     return n;
   }
-  if (kind == "emergency") {
-    STEP(w.record(n, "elena.comite", "vote", {{"decision", "approve"}, {"note", "Corrige un error crítico en producción."}}));
-    STEP(w.record(n, "raul.comite", "vote", {{"decision", "approve"}, {"note", "Conforme."}}));
-    STEP(w.act(n, "elena.comite", "committee_approve"));
-  } else {
+  if (kind != "emergency") {
     STEP(w.act(n, "rosa.asi", "pre_approve"));
     if (done(current())) return n;
     STEP(w.act(n, "julia.jefa", "approve"));
@@ -235,6 +238,7 @@ Result<std::string> walk_demo_release(Office& office, const std::string& system,
   std::string steps;
   for (const auto& s : k->deployment_steps) steps += (steps.empty() ? "" : ",") + s;
   STEP(w.record(n, "oscar.operador", "deployment", {{"steps", steps}}));
+  STEP(w.record(n, "diego.dba", "db_deployment", {{"scripts", "Scripts de la versión " + rel->version + " (db_scripts)"}, {"result", "ok"}}));
   STEP(w.act(n, "oscar.operador", "deploy"));
   if (done(current())) return n;
   if (to_end) {

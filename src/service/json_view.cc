@@ -186,6 +186,7 @@ json release_json(const ReleaseView& v, Lang lang) {
           {"kind_name", p.kind_name(r.kind, lang)},
           {"version", r.version},
           {"declared_major", r.declared_major},
+          {"changes_database", r.changes_database},
           {"title", r.title},
           {"summary", r.summary},
           {"requester", r.requester},

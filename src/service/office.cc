@@ -114,7 +114,8 @@ Result<Release> Office::open_release(const Caller& caller, const std::string& sy
     planned->number = number;
     if (auto s = tx.insert_release(*planned); !s) return s;
     json after = {{"system", planned->system}, {"kind", planned->kind}, {"version", planned->version},
-                  {"title", planned->title}, {"state", planned->state}, {"edition", planned->edition}};
+                  {"title", planned->title}, {"state", planned->state}, {"edition", planned->edition},
+                  {"changes_database", planned->changes_database}};
     if (auto e = tx.append_event(event(caller, now, "release.open", planned->number, nullptr, after)); !e) return e.error();
     created = *planned;
     return ok_status();
@@ -194,8 +195,21 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
       json d = {{"id", *id}, {"kind", (*doc)->kind}, {"name", (*doc)->name}, {"sha256", (*doc)->sha256},
                 {"verification_code", (*doc)->verification_code}, {"payload", (*doc)->payload}};
       if (auto de = tx.append_event(event(caller, s.now, "document.issue", number, nullptr, d)); !de) return de.error();
+      // A generated deliverable (e.g. the committee's acta) is filled by the document it names,
+      // and from then on it is reviewed and frozen like any other.
+      if (!snap->proc->is_final(plan->transition.to)) {
+        for (const auto& slot : snap->proc->kind(before.kind)->slots) {
+          const SlotDef* def = snap->proc->slot(slot);
+          if (!def || def->document != (*doc)->kind) continue;
+          DeliverableFile f{slot, (*doc)->name, (*doc)->size, (*doc)->sha256, caller.username, s.now};
+          if (auto pf = tx.put_file(number, f); !pf) return pf;
+          json fa = {{"slot", f.slot}, {"name", f.name}, {"size", f.size}, {"sha256", f.sha256}};
+          if (auto fe = tx.append_event(event(caller, s.now, "deliverable.add", number, nullptr, fa)); !fe) return fe.error();
+        }
+      }
     }
-    return notify(tx, *snap, plan->def->I, plan->def->code, *e);
+    if (auto n = notify(tx, *snap, plan->def->I, plan->def->code, *e); !n) return n;
+    return ask_consulted(tx, *snap, plan->transition.to, *e);
   });
   if (!st) {
     if (*doc) (void)discard_blob((*doc)->sha256);  // a leftover would be only space

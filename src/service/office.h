@@ -272,6 +272,8 @@ class Office {
   // "everyone": whoever took part in the request), except the actor.
   Status notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, const std::string& action,
                 const AuditEvent& event);
+  // Asks the roles the RACI marks C for what opens in `state` (notifications "consult:<step>").
+  Status ask_consulted(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
 
   Store& store_;
   Library& library_;

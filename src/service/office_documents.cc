@@ -59,6 +59,7 @@ Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& sna
   ctx.issued_by = actor;
   ctx.committee_members = snap.committee;
   ctx.quorum_setting = snap.quorum;
+  ctx.zone = time_zone();
   Status st = store_.read([&](ReadTx& tx) -> Status {
     if (auto inst = tx.setting(kInstitutionSetting); inst && !inst->empty()) ctx.institution = *inst;
     else ctx.institution = kDefaultInstitution;

@@ -62,6 +62,22 @@ Status Office::notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::
   return ok_status();
 }
 
+Status Office::ask_consulted(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event) {
+  const Procedure& proc = *snap.proc;
+  const Release& r = snap.release;
+  for (const auto& code : proc.action_codes(r.kind)) {
+    const ActionDef* def = proc.action(code, r.kind, state);
+    if (!def || def->C.empty()) continue;
+    if (auto st = notify(tx, snap, def->C, "consult:" + code, event); !st) return st;
+  }
+  for (const auto& type : proc.record_types) {
+    if (type.consult.empty() || std::find(type.states.begin(), type.states.end(), state) == type.states.end()) continue;
+    if (!type.kinds.empty() && std::find(type.kinds.begin(), type.kinds.end(), r.kind) == type.kinds.end()) continue;
+    if (auto st = notify(tx, snap, type.consult, "consult:" + type.code, event); !st) return st;
+  }
+  return ok_status();
+}
+
 Result<Inbox> Office::inbox(const std::string& username) {
   auto who = user(username);
   if (!who) return who.error();
@@ -99,7 +115,7 @@ Result<Inbox> Office::inbox(const std::string& username) {
       for (const auto& type : proc.record_types) {
         if (!type.signoff || !contains(type.states, r.state)) continue;
         if (!type.kinds.empty() && !contains(type.kinds, r.kind)) continue;
-        if (type.code == "dba_conformity" && !contains(proc.kind(r.kind)->slots, "db_scripts")) continue;
+        if (!condition_holds(type.when, r)) continue;
         const std::string role = held_role(proc, *who, r, type.by);
         if (role.empty()) continue;
         bool given = false;

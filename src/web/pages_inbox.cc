@@ -11,6 +11,12 @@ namespace {
 
 std::string what_name(const Page& page, const std::string& action) {
   if (action.rfind("record:", 0) == 0) return page.fmt("inbox.add_record", {{"record", page.proc().record_name(action.substr(7), page.lang)}});
+  if (action.rfind("consult:", 0) == 0) {
+    const std::string on = action.substr(8);
+    return page.fmt("inbox.consulted_on", {{"what", page.proc().record_type(on) ? page.proc().record_name(on, page.lang)
+                                                                                  : page.proc().action_name(on, page.lang)}});
+  }
+  if (page.proc().record_type(action)) return page.proc().record_name(action, page.lang);
   return page.proc().action_name(action, page.lang);
 }
 

@@ -149,13 +149,15 @@ void add_release_list_pages(http::RouteTable& routes, const WebPtr& web) {
            });
   add_page(routes, web, Method::post, "/releases/new", "Open a release (form)", PageAccess::signed_in, [](Page& page) {
     json values = {{"system", page.form("system")}, {"kind", page.form("kind")},     {"version", page.form("version")},
-                   {"title", page.form("title")},   {"summary", page.form("summary")}, {"major", page.form("major") == "1"}};
+                   {"title", page.form("title")},   {"summary", page.form("summary")}, {"major", page.form("major") == "1"},
+                   {"no_database", page.form("changes_database") == "0"}};
     if (values["system"] == "") {
       Error e = make_error(Code::invalid_argument, "system.required", page.cat->text(Lang::es, "new.system_required"),
                            page.cat->text(Lang::en, "new.system_required"));
       return new_page(page, values, e.with("field", "system"), 422);
     }
-    NewReleaseInput in{page.form("kind"), page.form("version"), page.form("major") == "1", page.form("title"), page.form("summary")};
+    NewReleaseInput in{page.form("kind"), page.form("version"), page.form("major") == "1",
+                       page.form("changes_database") != "0", page.form("title"), page.form("summary")};
     auto r = page.office().open_release(page.caller(), page.form("system"), in);
     if (!r) return new_page(page, values, r.error(), http::http_status(r.error().code));
     return page.redirect("/releases/" + url_part(r->number) + "?ok=opened");

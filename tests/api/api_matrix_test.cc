@@ -71,7 +71,7 @@ class MatrixTest : public ::testing::Test {
     // details.required_role lists every R role (an array when there are several).
     const std::vector<std::string> named = detail_list(p, "required_role");
     std::set<std::string> expected = c.R;
-    if (c.action == "cancel") expected.insert("requester");  // the pseudo-role of the request's opener
+    if (c.action == "cancel" && c.from != "approved") expected.insert("requester");  // the pseudo-role of the opener
     EXPECT_EQ(std::set<std::string>(named.begin(), named.end()), expected) << where << "\n" << r.describe();
     // The message (in English: Accept-Language: en) names every R role.
     const std::string detail = p.value("detail", "");
@@ -129,7 +129,8 @@ TEST_F(MatrixTest, QaPhase) {
   run({"maintenance", "in_qa", "qa_observe", {"qa_lead"}, "draft"});
   run({"maintenance", "in_qa", "qa_accept", {"qa_lead"}, "qa_approved"});
   run({"maintenance", "qa_approved", "request_production", {"qa_lead"}, "submitted"});
-  run({"maintenance", "submitted", "validate", {"release_operator"}, "validated"});
+  // Activity 1 names the production coordinator responsible; the RACI gives the operator R.
+  run({"maintenance", "submitted", "validate", {"release_operator", "production_lead"}, "validated"});
   run({"maintenance", "submitted", "return_to_qa", {"release_operator", "production_lead"}, "returned"});
   run({"maintenance", "validated", "return_to_qa", {"release_operator", "production_lead"}, "returned"});
   run({"maintenance", "returned", "resubmit", {"qa_lead"}, "submitted"});
@@ -139,7 +140,7 @@ TEST_F(MatrixTest, QaPhase) {
 // Rows 6–7d (project and maintenance): report, pre-approval, approval, rejection, and the
 // return "with observations instead of rejection" open to ASI and the IT chief.
 TEST_F(MatrixTest, ApprovalPhase) {
-  run({"maintenance", "validated", "prepare_report", {"release_operator"}, "pending_approval"});
+  run({"maintenance", "validated", "prepare_report", {"release_operator", "production_lead"}, "pending_approval"});
   run({"maintenance", "pending_approval", "pre_approve", {"asi_head"}, "pre_approved"});
   run({"maintenance", "pre_approved", "approve", {"it_chief"}, "approved"});
   run({"maintenance", "pending_approval", "return_to_qa", {"release_operator", "production_lead", "asi_head", "it_chief"}, "returned"});
@@ -165,25 +166,27 @@ TEST_F(MatrixTest, DeploymentPhase) {
   run({"project", "verified", "accept", {"functional_user"}, "closed"});
 }
 
-// Emergency-only rows: 3 from draft (skipping QA), 7c, 7d by the committee, 12b.
+// Emergency-only rows, in the procedure's order: the committee first (7c, 7d), then reception,
+// the informe (which approves), deployment, 12b.
 TEST_F(MatrixTest, EmergencyActions) {
-  run({"emergency", "draft", "request_production", {"qa_lead", "production_lead"}, "submitted"});
-  run({"emergency", "submitted", "validate", {"release_operator"}, "validated"});
-  run({"emergency", "validated", "prepare_report", {"release_operator"}, "pending_approval"});
-  run({"emergency", "pending_approval", "committee_approve", {"emergency_committee"}, "approved"});
-  run({"emergency", "pending_approval", "reject", {"emergency_committee"}, "rejected"});
+  run({"emergency", "draft", "request_committee", {"qa_lead", "production_lead", "project_lead"}, "committee"});
+  run({"emergency", "committee", "committee_approve", {"emergency_committee"}, "submitted"});
+  run({"emergency", "committee", "reject", {"emergency_committee"}, "rejected"});
+  run({"emergency", "submitted", "validate", {"release_operator", "production_lead"}, "validated"});
+  run({"emergency", "validated", "prepare_report", {"release_operator", "production_lead"}, "approved"});
   run({"emergency", "approved", "deploy", {"release_operator"}, "deployed"});
   run({"emergency", "deployed", "verify", {"release_operator"}, "verified"});
   run({"emergency", "verified", "close", {"production_lead"}, "closed"});
 }
 
 // SPEC 5b: `resubmit` is the QA lead's, for emergencies too (their production lead may
-// `request_production` from draft, but not resubmit a returned request).
+// `request_committee` from draft, but not resubmit a returned request).
 TEST_F(MatrixTest, EmergencyResubmit) { run({"emergency", "returned", "resubmit", {"qa_lead"}, "submitted"}); }
 
-// Cancel: "any state before approved", by the requester or the production lead. The matrix
-// users never opened the request, so their project_lead role does not make them its requester.
-TEST_F(MatrixTest, CancelFromEveryStateBeforeApproved) {
+// Cancel: any state before approved, by the requester or the production lead; approved (not yet
+// deployed) by the IT chief or the production lead. The matrix users never opened the request,
+// so their project_lead role does not make them its requester.
+TEST_F(MatrixTest, CancelFromEveryStateBeforeDeployed) {
   for (const char* from : {"draft", "in_qa", "qa_approved", "submitted", "returned", "validated", "pending_approval", "pre_approved"}) {
     run({"maintenance", from, "cancel", {"production_lead"}, "cancelled"});
   }
@@ -194,8 +197,9 @@ TEST_F(MatrixTest, CancelFromEveryStateBeforeApproved) {
     ASSERT_EQ(r.status, 200) << r.describe();
     EXPECT_EQ(r.json().value("state", ""), "cancelled");
   }
-  // Not once approved: a state conflict, whoever asks.
-  const std::string number = pool_->take("maintenance", "approved");
+  run({"maintenance", "approved", "cancel", {"it_chief", "production_lead"}, "cancelled"});
+  // Not once deployed: a state conflict, whoever asks.
+  const std::string number = pool_->take("maintenance", "deployed");
   Response r = walker_->try_act(number, "cancel", matrix_user("production_lead"), "Tarde.");
   EXPECT_EQ(r.status, 409) << r.describe();
   EXPECT_EQ(r.json().value("id", ""), "action.state_conflict");

@@ -121,7 +121,7 @@ TEST_F(MetaTest, GuardRefusalNamesEveryMissingDeliverable) {
   Response opened = qa.post("/api/v1/releases", {{"system", "ALFA"}, {"kind", "emergency"}, {"version", "1.0.1"}, {"title", "e"}});
   ASSERT_EQ(opened.status, 201) << opened.describe();
   const std::string n = opened.json().value("number", "");
-  Response r = qa.post("/api/v1/releases/" + n + "/actions/request_production", {{"note", ""}});
+  Response r = qa.post("/api/v1/releases/" + n + "/actions/request_committee", {{"note", ""}});
   ASSERT_EQ(r.status, 422) << r.describe();
   const std::vector<std::string> slots = {"source_code", "db_scripts", "backout_plan", "technical_report"};
   const std::string detail = r.json().value("detail", "");

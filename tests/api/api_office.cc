@@ -235,7 +235,8 @@ void Walker::prepare(const std::string& number, const std::string& action) {
     return false;
   };
   const std::string op = cast.at("release_operator");
-  if (action == "request_qa" || action == "resubmit" || (action == "request_production" && kind == "emergency")) {
+  const bool database = rel.value("changes_database", true);
+  if (action == "request_qa" || action == "resubmit" || action == "request_committee") {
     for (const auto& slot : slots(kind)) {
       if (slot != "qa_acceptance" && !has_file(slot)) upload(number, slot, file_name_for(slot), "", cast.at("project_lead"));
     }
@@ -244,8 +245,10 @@ void Walker::prepare(const std::string& number, const std::string& action) {
     upload(number, "qa_acceptance", "acta-calidad.pdf", "", cast.at("qa_lead"));
   }
   if (action == "validate") {
-    for (const auto& slot : slots(kind)) {
+    for (const auto& code : kind_def(procedure_, kind).at("slots")) {
+      const std::string slot = code.get<std::string>();
       const json* d = find_slot(rel, slot);
+      if (!d || d->at("files").empty()) continue;
       const json& rv = d->at("review");
       if (rv.is_null() || rv.at("verdict") != "accepted" || !rv.value("current", false)) review(number, slot, "accepted", op, "Conforme");
     }
@@ -256,7 +259,7 @@ void Walker::prepare(const std::string& number, const std::string& action) {
     if (!has_record("security_conformity", "")) {
       record(number, "security_conformity", {{"note", "Conforme."}}, cast.at("security_officer"));
     }
-    if (contains(slots(kind), "db_scripts") && !has_record("dba_conformity", "")) {
+    if (database && !has_record("dba_conformity", "")) {
       record(number, "dba_conformity", {{"note", "Scripts revisados."}}, cast.at("dba"));
     }
   }
@@ -277,6 +280,9 @@ void Walker::prepare(const std::string& number, const std::string& action) {
       std::string steps;
       for (const auto& s : deployment_steps(kind)) steps += (steps.empty() ? "" : ",") + s;
       record(number, "deployment", {{"steps", steps}}, op);
+    }
+    if (database && !has_record("db_deployment", "")) {
+      record(number, "db_deployment", {{"scripts", "Scripts de " + number}, {"result", "ok"}}, cast.at("dba"));
     }
   }
   if (action == "verify" && !has_record("verification", "", "result", "ok")) {
@@ -309,12 +315,13 @@ std::string Walker::next_action(const json& rel, const std::string& target) cons
   if (target == "returned" && (st == "submitted" || st == "validated" || st == "pending_approval" || st == "pre_approved")) {
     return "return_to_qa";
   }
-  if (st == "draft") return emergency ? "request_production" : "request_qa";
+  if (st == "draft") return emergency ? "request_committee" : "request_qa";
+  if (st == "committee") return target == "rejected" ? "reject" : "committee_approve";
   if (st == "in_qa") return "qa_accept";
   if (st == "qa_approved") return "request_production";
   if (st == "submitted") return "validate";
   if (st == "validated") return "prepare_report";
-  if (st == "pending_approval") return emergency ? "committee_approve" : "pre_approve";
+  if (st == "pending_approval") return "pre_approve";
   if (st == "pre_approved") return "approve";
   if (st == "approved") return "deploy";
   if (st == "deployed") return "verify";
@@ -327,7 +334,7 @@ std::string Walker::actor_for(const std::string& action, const std::string& kind
   const auto& c = office_.cast;
   if (action == "request_qa") return c.at("project_lead");
   if (action == "qa_accept" || action == "qa_observe" || action == "request_production" || action == "resubmit" ||
-      action == "reopen_qa") {
+      action == "reopen_qa" || action == "request_committee") {
     return c.at("qa_lead");
   }
   if (action == "pre_approve") return c.at("asi_head");

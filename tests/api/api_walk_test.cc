@@ -244,21 +244,29 @@ TEST_F(DemoWalkTest, EmergencyWithCommitteeVotesToClosed) {
   const std::string n = opened.at("number");
   const std::string version = opened.at("version");
   EXPECT_EQ(std::count(version.begin(), version.end(), '.'), 2) << "an emergency takes a patch version: " << version;
-  step(n, "request_production", u("production_lead"), "submitted");
-  step(n, "validate", u("release_operator"), "validated");
-  step(n, "return_to_qa", u("release_operator"), "returned", "Falta el informe técnico firmado.");
-  step(n, "resubmit", u("qa_lead"), "submitted");
-  step(n, "validate", u("release_operator"), "validated");
-  step(n, "prepare_report", u("release_operator"), "pending_approval");
+  // The procedure's emergency order: the committee first.
+  step(n, "request_committee", u("production_lead"), "committee");
   // One vote is not a quorum (3 members: 2 needed).
   walker_->record(n, "vote", {{"decision", "approve"}, {"note", "A favor."}}, office_->committee[0]);
   Response early = walker_->try_act(n, "committee_approve", office_->committee[0], "");
   EXPECT_EQ(early.status, 422) << early.describe();
   walker_->record(n, "vote", {{"decision", "approve"}, {"note", "Conforme."}}, office_->committee[1]);
-  const json approved = step(n, "committee_approve", office_->committee[2], "approved");
+  const json approved = step(n, "committee_approve", office_->committee[2], "submitted");
   bool votes_signed = false;
   for (const auto& s : approved.at("signoffs")) votes_signed = votes_signed || s.value("name", "") == "vote";
   EXPECT_TRUE(votes_signed) << "committee votes are sign-offs";
+  // The committee's acta is now a deliverable, reviewed at reception like the others.
+  bool acta = false;
+  for (const auto& d : approved.at("deliverables")) {
+    acta = acta || (d.value("slot", "") == "emergency_committee_record" && !d.at("files").empty());
+  }
+  EXPECT_TRUE(acta) << approved.at("deliverables").dump();
+  step(n, "validate", u("production_lead"), "validated");
+  step(n, "return_to_qa", u("release_operator"), "returned", "Falta el informe técnico firmado.");
+  step(n, "resubmit", u("qa_lead"), "submitted");
+  step(n, "validate", u("release_operator"), "validated");
+  // The emergency informe holds the checklist and the acta; it is the approval.
+  step(n, "prepare_report", u("release_operator"), "approved");
   step(n, "deploy", u("release_operator"), "deployed");
   step(n, "verify", u("release_operator"), "verified");
   EXPECT_EQ(current_version("SIAGIE"), version);
@@ -286,7 +294,7 @@ TEST_F(DemoWalkTest, RejectCancelAndRollbackEndRequestsWithoutChangingTheVersion
   step(n, "cancel", u("project_lead"), "cancelled", "Ya no se necesita.");
   // emergency rejected by the committee.
   n = walker_->open("NEXUS", "emergency").at("number");
-  walker_->advance(n, "pending_approval");
+  walker_->advance(n, "committee");
   step(n, "reject", office_->committee[1], "rejected", "El comité no encuentra justificada la emergencia.");
   // rollback after a failed verification.
   n = walker_->open("NEXUS", "maintenance").at("number");

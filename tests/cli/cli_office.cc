@@ -81,6 +81,7 @@ void drive_approved_to_closed(const Workspace& ws, const std::string& n) {
   ws.ok({"record", n, "backup", "what=Aplicativo y base de datos", "where=/respaldos/" + n,
          "sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", "--as", "dba"});
   ws.ok({"record", n, "deployment", "steps=deployment_guide", "--as", "op"});
+  ws.ok({"record", n, "db_deployment", "scripts=V3_3__reportes.sql", "result=ok", "--as", "dba"});
   ws.ok({"act", n, "deploy", "--as", "op"});
   ws.ok({"record", n, "verification", "result=ok", "evidence=Pruebas de humo conformes", "--as", "op"});
   ws.ok({"act", n, "verify", "--as", "op"});

@@ -45,12 +45,15 @@ TEST(CliRefusal, RefusedActionsLeaveTheDatabaseUnchanged) {
   Outcome no_backup = refused_without_change(ws, 5, {"act", n, "deploy", "--as", "op"});
   EXPECT_TRUE(contains(no_backup.err, "backup")) << no_backup.describe();
   refused_without_change(ws, 4, {"act", n, "deploy", "--as", "qa"});                           // wrong role
-  refused_without_change(ws, 6, {"act", n, "cancel", "--note", "Ya no", "--as", "prod"});       // too late to cancel
+  refused_without_change(ws, 4, {"act", n, "cancel", "--note", "Ya no", "--as", "op"});         // approved: IT chief or production lead
   refused_without_change(ws, 4, {"record", n, "backup", "what=x", "where=y", "sha256=z", "--as", "qa"});
 
   ws.ok({"record", n, "backup", "what=Aplicativo", "where=/respaldos", "sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
          "--as", "dba"});
+  // Segregation of duties over records: chiefop approved, so chiefop may not record the deployment.
+  refused_without_change(ws, 4, {"record", n, "deployment", "steps=deployment_guide", "--as", "chiefop"});
   ws.ok({"record", n, "deployment", "steps=deployment_guide", "--as", "op"});
+  ws.ok({"record", n, "db_deployment", "scripts=V3.sql", "result=ok", "--as", "dba"});
   // Segregation of duties: chiefop approved, so chiefop may not deploy, although a release operator.
   Outcome seg = ws.cli({"act", n, "deploy", "--as", "chiefop"});
   EXPECT_TRUE(seg.exit_code == 4 || seg.exit_code == 5) << seg.describe();

@@ -28,25 +28,28 @@ TEST(Raci, EveryRowOfSpecTableIsInTheBuiltinProcedure) {
       {"qa_observe", pm, {"in_qa"}, "draft", {"qa_lead"}},
       {"qa_accept", pm, {"in_qa"}, "qa_approved", {"qa_lead"}},
       {"request_production", pm, {"qa_approved"}, "submitted", {"qa_lead"}},
-      {"request_production", {"emergency"}, {"draft"}, "submitted", {"qa_lead", "production_lead"}},
-      {"validate", all, {"submitted"}, "validated", {"release_operator"}},
+      {"request_committee", {"emergency"}, {"draft"}, "committee", {"qa_lead", "production_lead", "project_lead"}},
+      {"validate", all, {"submitted"}, "validated", {"release_operator", "production_lead"}},
       {"return_to_qa", all, {"submitted", "validated"}, "returned", {"release_operator", "production_lead"}},
       {"return_to_qa", all, {"pending_approval"}, "returned", {"release_operator", "production_lead", "asi_head", "it_chief"}},
       {"return_to_qa", pm, {"pre_approved"}, "returned", {"release_operator", "production_lead", "asi_head", "it_chief"}},
       {"resubmit", pm, {"returned"}, "submitted", {"qa_lead"}},
       {"reopen_qa", pm, {"returned"}, "in_qa", {"qa_lead"}},
-      {"prepare_report", all, {"validated"}, "pending_approval", {"release_operator"}},
+      {"prepare_report", pm, {"validated"}, "pending_approval", {"release_operator", "production_lead"}},
+      {"prepare_report", {"emergency"}, {"validated"}, "approved", {"release_operator", "production_lead"}},
       {"pre_approve", pm, {"pending_approval"}, "pre_approved", {"asi_head"}},
       {"approve", pm, {"pre_approved"}, "approved", {"it_chief"}},
-      {"committee_approve", {"emergency"}, {"pending_approval"}, "approved", {"emergency_committee"}},
+      {"committee_approve", {"emergency"}, {"committee"}, "submitted", {"emergency_committee"}},
       {"reject", pm, {"pending_approval", "pre_approved"}, "rejected", {"asi_head", "it_chief"}},
-      {"reject", {"emergency"}, {"pending_approval"}, "rejected", {"emergency_committee"}},
+      {"reject", {"emergency"}, {"committee"}, "rejected", {"emergency_committee"}},
       {"deploy", all, {"approved"}, "deployed", {"release_operator"}},
       {"verify", all, {"deployed"}, "verified", {"release_operator"}},
       {"rollback", all, {"deployed", "verified"}, "rolled_back", {"release_operator"}},
       {"accept", pm, {"verified"}, "closed", {"functional_user"}},
       {"close", {"emergency"}, {"verified"}, "closed", {"production_lead"}},
       {"cancel", all, {"draft", "submitted", "returned", "validated", "pending_approval"}, "cancelled", {"requester", "production_lead"}},
+      {"cancel", {"emergency"}, {"committee"}, "cancelled", {"requester", "production_lead"}},
+      {"cancel", all, {"approved"}, "cancelled", {"it_chief", "production_lead"}},
       {"cancel", pm, {"in_qa", "qa_approved", "pre_approved"}, "cancelled", {"requester", "production_lead"}},
   };
   const Procedure& p = builtin();
@@ -74,15 +77,17 @@ TEST(Raci, EmergencySkipsTheQaPassAndTheAsiAndChiefApprovals) {
   }
 }
 
-TEST(Raci, CancelIsPossibleFromEveryStateBeforeApprovedAndNoneAfter) {
+TEST(Raci, CancelIsPossibleFromEveryStateBeforeDeployedAndNoneAfter) {
   const Procedure& p = builtin();
   for (const char* kind : {"project", "maintenance"}) {
-    for (const char* s : {"draft", "in_qa", "qa_approved", "submitted", "returned", "validated", "pending_approval", "pre_approved"}) {
+    for (const char* s : {"draft", "in_qa", "qa_approved", "submitted", "returned", "validated", "pending_approval", "pre_approved",
+                          "approved"}) {
       EXPECT_NE(p.action("cancel", kind, s), nullptr) << kind << " " << s;
     }
   }
+  EXPECT_EQ(p.action("cancel", "project", "approved")->R, (std::vector<std::string>{"it_chief", "production_lead"}));
   for (const char* kind : {"project", "maintenance", "emergency"}) {
-    for (const char* s : {"approved", "deployed", "verified", "closed", "rolled_back", "rejected", "cancelled"}) {
+    for (const char* s : {"deployed", "verified", "closed", "rolled_back", "rejected", "cancelled"}) {
       EXPECT_EQ(p.action("cancel", kind, s), nullptr) << kind << " " << s;
     }
   }
@@ -133,9 +138,13 @@ TEST(PlanAction, ActionFromFinalStateIsConflict) {
   }
 }
 
-TEST(PlanAction, CancelAfterApprovalIsConflict) {
+TEST(PlanAction, ApprovedIsCancelledOnlyByTheItChiefOrProductionLeadAndDeployedNotAtAll) {
   Flow f("maintenance");
   ASSERT_TRUE(f.advance_to("approved"));
+  EXPECT_TRUE(Refused(f.try_act(f.who.pl, "cancel", "not needed"), Code::permission_denied, "role.required"));
+  EXPECT_TRUE(Refused(f.try_act(f.who.prod, "cancel", ""), Code::failed_precondition, "guard.note_required"));
+  EXPECT_TRUE(Allowed(f.try_act(f.who.prod, "cancel", "superseded by an emergency")));
+  ASSERT_TRUE(f.advance_to("deployed"));
   EXPECT_TRUE(Refused(f.try_act(f.who.prod, "cancel", "too late"), Code::conflict, "action.state_conflict"));
 }
 
@@ -266,17 +275,18 @@ TEST(Authorization, AsiHeadAndChiefReturnOnlyFromApprovalStates) {
   EXPECT_TRUE(Allowed(f.try_act(f.who.chief, "return_to_qa", "observations instead of rejection")));
 }
 
-TEST(Authorization, EmergencyIsRequestedByQaLeadOrProductionLeadOnly) {
+TEST(Authorization, EmergencyGoesToTheCommitteeByQaLeadProductionLeadOrProjectLead) {
   Flow f("emergency");
-  EXPECT_TRUE(Allowed(f.try_act(f.who.qa, "request_production")));
-  EXPECT_TRUE(Allowed(f.try_act(f.who.prod, "request_production")));
-  EXPECT_TRUE(Refused(f.try_act(f.who.pl, "request_production"), Code::permission_denied, "role.required"));
-  EXPECT_TRUE(Refused(f.try_act(f.who.op, "request_production"), Code::permission_denied, "role.required"));
+  EXPECT_TRUE(Allowed(f.try_act(f.who.qa, "request_committee")));
+  EXPECT_TRUE(Allowed(f.try_act(f.who.prod, "request_committee")));
+  EXPECT_TRUE(Allowed(f.try_act(f.who.pl, "request_committee")));
+  EXPECT_TRUE(Refused(f.try_act(f.who.op, "request_committee"), Code::permission_denied, "role.required"));
 }
 
 TEST(Authorization, OnlyCommitteeApprovesEmergency) {
   Flow f("emergency");
-  ASSERT_TRUE(f.advance_to("pending_approval"));
+  f.skip = {"votes"};
+  ASSERT_TRUE(f.advance_to("committee"));
   ASSERT_TRUE(f.record(f.who.c1, "vote", {{"decision", "approve"}}));
   ASSERT_TRUE(f.record(f.who.c2, "vote", {{"decision", "approve"}}));
   EXPECT_TRUE(Refused(f.try_act(f.who.chief, "committee_approve"), Code::permission_denied, "role.required"));

@@ -168,10 +168,12 @@ TEST(PlanReview, RecordsTheSlotDigestItSaw) {
   EXPECT_EQ(r->slot_digest, slot_digest(f.rel, "db_scripts"));
 }
 
-TEST(PlanReview, SlotMustBeAnUploadableSlotOfTheKind) {
+TEST(PlanReview, SlotMustBeASlotOfTheKindAndTheCommitteeActaIsReviewedAtReception) {
   Flow f("emergency");
   ASSERT_TRUE(f.advance_to("submitted"));
-  EXPECT_TRUE(Refused(f.try_review(f.who.op, "emergency_committee_record", "accepted"), Code::invalid_argument, "slot.unknown"));
+  ASSERT_EQ(f.rel.files_in("emergency_committee_record").size(), 1u);  // filled by committee_approve
+  EXPECT_TRUE(Allowed(f.try_review(f.who.op, "emergency_committee_record", "accepted")));
+  EXPECT_TRUE(Allowed(f.try_review(f.who.prod, "emergency_committee_record", "accepted")));
   EXPECT_TRUE(Refused(f.try_review(f.who.op, "user_manual", "accepted"), Code::invalid_argument, "slot.unknown"));
   EXPECT_TRUE(Refused(f.try_review(f.who.op, "nonsense", "accepted"), Code::invalid_argument, "slot.unknown"));
 }

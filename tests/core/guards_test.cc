@@ -46,7 +46,7 @@ TEST(Guards, UnknownGuardAtRuntimeRefuses) {
 
 TEST(Guards, GuardLimitedToOtherKindsPasses) {
   Flow f("project");
-  GuardRef g{"backup_recorded", "", {"maintenance", "emergency"}, 0};
+  GuardRef g{"backup_recorded", "", {"maintenance", "emergency"}, "", 0};
   EXPECT_TRUE(Passes(check_guard(g, f.sit(), {})));
   g.kinds = {"project"};
   EXPECT_TRUE(Refused(check_guard(g, f.sit(), {}), Code::failed_precondition, "guard.backup_missing"));
@@ -112,9 +112,9 @@ TEST(GuardRequiredSlotsFilled, RequestProductionNeedsEveryRequiredSlot) {
 TEST(GuardRequiredSlotsFilled, EmergencyNeedsItsSlotsButNotTheGeneratedRecord) {
   Flow f("emergency");
   EXPECT_TRUE(f.rel.files_in("emergency_committee_record").empty());
-  EXPECT_TRUE(Allowed(f.try_act(f.who.prod, "request_production")));
+  EXPECT_TRUE(Allowed(f.try_act(f.who.prod, "request_committee")));
   f.clear_slot("technical_report");
-  auto r = f.try_act(f.who.prod, "request_production");
+  auto r = f.try_act(f.who.prod, "request_committee");
   ASSERT_TRUE(Refused(r, Code::failed_precondition, "guard.deliverables_missing"));
   EXPECT_EQ(details(r.error(), "missing"), std::vector<std::string>{"technical_report"});
 }
@@ -263,36 +263,32 @@ TEST(GuardChecklistComplete, UnreadableWindowIsReportedAsMissingWindow) {
   EXPECT_TRUE(has_detail(r.error(), "missing", "window"));
 }
 
-TEST(GuardChecklistComplete, DbaConformityOnlyWhenTheKindHasDbScripts) {
-  // An edition whose emergency kind has no db_scripts slot: no DBA conformity needed.
-  std::string text(builtin_procedure_yaml());
-  const std::string from = "slots: [source_code, db_scripts, backout_plan, technical_report, emergency_committee_record]";
-  const auto pos = text.find(from);
-  ASSERT_NE(pos, std::string::npos);
-  text.replace(pos, from.size(), "slots: [source_code, backout_plan, technical_report, emergency_committee_record]");
-  auto proc = load_procedure(text, "procedures/no-db.yaml");
-  ASSERT_TRUE(Allowed(proc));
-
+TEST(GuardChecklistComplete, DbaConformityAndDbScriptsOnlyWhenTheRequestChangesTheDatabase) {
+  // A request that states it does not change the database: no scripts, no DBA conformity.
+  const char* slots[] = {"source_code", "backout_plan", "technical_report", "emergency_committee_record"};
   Release r = ReleaseBuilder("emergency").state("validated");
-  for (const char* slot : {"source_code", "backout_plan", "technical_report"}) r.files.push_back(make_file(slot, "f.pdf", slot));
+  r.changes_database = false;
+  EXPECT_EQ(required_slots(builtin(), r), (std::vector<std::string>(std::begin(slots), std::end(slots))));
+  for (const char* slot : slots) r.files.push_back(make_file(slot, "f.pdf", slot));
   const std::string m = manifest_sha256(r);
-  for (const char* slot : {"source_code", "backout_plan", "technical_report"}) {
+  for (const char* slot : slots) {
     r.reviews.push_back(Review{slot, "accepted", "", "op", 0, slot_digest(r, slot)});
   }
   r.records.push_back(Record{1, "window", {{"from", "2026-03-10T08:00:00Z"}, {"to", "2026-03-10T20:00:00Z"}}, "op", 0, m});
   r.records.push_back(Record{2, "infra_readiness", {{"note", "ok"}}, "infra", 0, m});
   r.records.push_back(Record{3, "security_conformity", {{"note", "ok"}}, "sec", 0, m});
   const System sys = SystemBuilder().version("2.3");
-  const Situation s = make_situation(*proc, r, sys, at("2026-03-10T10:00:00Z"));
-  EXPECT_TRUE(Passes(check_guard(GuardRef{"checklist_complete", "", {}, 0}, s, {})));
+  const Situation s = make_situation(builtin(), r, sys, at("2026-03-10T10:00:00Z"));
+  EXPECT_TRUE(Passes(check_guard(GuardRef{"checklist_complete", "", {}, "", 0}, s, {})));
 
-  // With the built-in edition the same request needs the DBA conformity.
+  // The same request changing the database needs its scripts and the DBA conformity.
   Release with_db = r;
+  with_db.changes_database = true;
   with_db.files.push_back(make_file("db_scripts", "f.sql", "sql"));
   with_db.reviews.push_back(Review{"db_scripts", "accepted", "", "op", 0, slot_digest(with_db, "db_scripts")});
   for (auto& rec : with_db.records) rec.manifest_sha256 = manifest_sha256(with_db);
   const Situation s2 = make_situation(builtin(), with_db, sys, at("2026-03-10T10:00:00Z"));
-  auto e = check_guard(GuardRef{"checklist_complete", "", {}, 0}, s2, {});
+  auto e = check_guard(GuardRef{"checklist_complete", "", {}, "", 0}, s2, {});
   ASSERT_TRUE(Refused(e, Code::failed_precondition, "guard.checklist_incomplete"));
   EXPECT_EQ(details(*e, "missing"), std::vector<std::string>{"dba_conformity"});
 }
@@ -335,7 +331,8 @@ TEST(GuardFresh, ApproveNeedsAFreshPreApproval) {
 
 TEST(GuardCommitteeQuorum, ApproveAndRejectBothWays) {
   Flow f("emergency");
-  ASSERT_TRUE(f.advance_to("pending_approval"));
+  f.skip = {"votes"};
+  ASSERT_TRUE(f.advance_to("committee"));
   EXPECT_TRUE(Refused(check(f, "committee_quorum_approve"), Code::failed_precondition, "guard.quorum_approve"));
   EXPECT_TRUE(Refused(check(f, "committee_quorum_reject"), Code::failed_precondition, "guard.quorum_reject"));
   ASSERT_TRUE(f.record(f.who.c1, "vote", {{"decision", "approve"}}));
@@ -368,7 +365,7 @@ TEST(GuardApprovalFresh, NoApprovalOnRecordRefuses) {
   Release r = ReleaseBuilder("project").state("approved").all_files();
   const System sys = SystemBuilder().version("2.3");
   const Situation s = make_situation(builtin(), r, sys, at("2026-03-10T10:00:00Z"));
-  EXPECT_TRUE(Refused(check_guard(GuardRef{"approval_fresh", "", {}, 0}, s, {}), Code::failed_precondition, "guard.approval_stale"));
+  EXPECT_TRUE(Refused(check_guard(GuardRef{"approval_fresh", "", {}, "", 0}, s, {}), Code::failed_precondition, "guard.approval_stale"));
 }
 
 TEST(GuardBackupRecorded, MaintenanceAndEmergencyDeployNeedABackup) {
@@ -376,9 +373,10 @@ TEST(GuardBackupRecorded, MaintenanceAndEmergencyDeployNeedABackup) {
     SCOPED_TRACE(kind);
     Flow f(kind);
     f.skip = {"backup"};
-    ASSERT_TRUE(f.advance_to("pending_approval"));
+    ASSERT_TRUE(f.advance_to("validated"));
     ASSERT_TRUE(f.advance_to("approved"));
     ASSERT_TRUE(f.record(f.who.op, "deployment", f.deployment_fields()));
+    ASSERT_TRUE(f.record(f.who.dba, "db_deployment", {{"scripts", "V2.sql"}, {"result", "ok"}}));
     f.deployed_manifest = manifest_sha256(f.rel);
     auto r = f.try_act(f.who.op, "deploy");
     ASSERT_TRUE(Refused(r, Code::failed_precondition, "guard.backup_missing"));
@@ -430,6 +428,7 @@ TEST(GuardWithinWindow, DeployMustFallInsideThePlannedWindow) {
   Flow f("project");
   ASSERT_TRUE(f.advance_to("approved"));
   ASSERT_TRUE(f.record(f.who.op, "deployment", f.deployment_fields()));
+  ASSERT_TRUE(f.record(f.who.dba, "db_deployment", {{"scripts", "V2.sql"}, {"result", "ok"}}));
   f.deployed_manifest = manifest_sha256(f.rel);
   f.now = at("2026-03-10T07:59:59Z");
   auto early = f.try_act(f.who.op, "deploy");
@@ -456,7 +455,7 @@ TEST(GuardWithinWindow, NoWindowIsWindowMissing) {
   Release r = ReleaseBuilder("project").state("approved").all_files();
   const System sys = SystemBuilder().version("2.3");
   const Situation s = make_situation(builtin(), r, sys, at("2026-03-10T10:00:00Z"));
-  auto e = check_guard(GuardRef{"within_window", "", {}, 0}, s, {});
+  auto e = check_guard(GuardRef{"within_window", "", {}, "", 0}, s, {});
   ASSERT_TRUE(Refused(e, Code::failed_precondition, "guard.window_missing"));
   EXPECT_TRUE(has_detail(*e, "missing", "window"));
 }
@@ -470,6 +469,7 @@ TEST(GuardDeploymentRecorded, DeployNeedsTheDeploymentRecord) {
   ASSERT_TRUE(Refused(r, Code::failed_precondition, "guard.deployment_missing"));
   EXPECT_TRUE(has_detail(r.error(), "missing", "deployment"));
   ASSERT_TRUE(f.record(f.who.op, "deployment", f.deployment_fields()));
+  ASSERT_TRUE(f.record(f.who.dba, "db_deployment", {{"scripts", "V2.sql"}, {"result", "ok"}}));
   EXPECT_TRUE(Allowed(f.try_act(f.who.op, "deploy")));
 }
 
@@ -478,6 +478,7 @@ TEST(GuardDeployedMatchesApproval, DeployedBytesMustHashToTheApprovedManifest) {
   ASSERT_TRUE(f.advance_to("approved"));
   ASSERT_TRUE(f.record(f.who.op, "backup", {{"what", "db"}, {"where", "nas"}, {"sha256", sha256_hex("dump")}}));
   ASSERT_TRUE(f.record(f.who.op, "deployment", f.deployment_fields()));
+  ASSERT_TRUE(f.record(f.who.dba, "db_deployment", {{"scripts", "V2.sql"}, {"result", "ok"}}));
   const std::string approved = f.rel.latest_transition("approve")->manifest_sha256;
 
   f.deployed_manifest.reset();  // library bytes not recomputed

@@ -124,7 +124,7 @@ TEST(BuiltinProcedure, HasTheStatesOfSpecWithTheFourEnds) {
   const Procedure& p = builtin();
   std::vector<std::string> got;
   for (const auto& s : p.states) got.push_back(s.code);
-  EXPECT_EQ(got, (std::vector<std::string>{"draft", "in_qa", "qa_approved", "submitted", "returned", "validated",
+  EXPECT_EQ(got, (std::vector<std::string>{"draft", "committee", "in_qa", "qa_approved", "submitted", "returned", "validated",
                                            "pending_approval", "pre_approved", "approved", "deployed", "verified",
                                            "closed", "rolled_back", "rejected", "cancelled"}));
   for (const auto& s : p.states) {
@@ -187,6 +187,8 @@ TEST(BuiltinProcedure, RecordTypesHaveTheRolesAndKeysOfSpec) {
       {"vote", {"emergency_committee"}, {"decision"}},
       {"backup", {"release_operator", "dba"}, {"what", "where", "sha256"}},
       {"deployment", {"release_operator"}, {"steps"}},
+      {"db_deployment", {"dba"}, {"scripts", "result"}},
+      {"consultation", {"consulted"}, {"opinion", "note"}},
       {"verification", {"release_operator"}, {"result", "evidence"}},
       {"rollback", {"release_operator"}, {"result", "note"}},
       {"inventory", {"release_operator"}, {"asset_id"}},
@@ -210,7 +212,7 @@ TEST(BuiltinProcedure, ChecklistIsWindowInfraSecurityAndDbaWhenDbScripts) {
   EXPECT_EQ(p.checklist[1].record, "infra_readiness");
   EXPECT_EQ(p.checklist[2].record, "security_conformity");
   EXPECT_EQ(p.checklist[3].record, "dba_conformity");
-  EXPECT_EQ(p.checklist[3].when_slot, "db_scripts");
+  EXPECT_EQ(p.checklist[3].when, "changes_database");
 }
 
 TEST(BuiltinProcedure, ProcedureLookupsAndNames) {
@@ -223,7 +225,8 @@ TEST(BuiltinProcedure, ProcedureLookupsAndNames) {
   EXPECT_NE(p.any_action("approve", "project"), nullptr);
   EXPECT_EQ(p.any_action("approve", "emergency"), nullptr);
   const auto codes = p.action_codes("emergency");
-  EXPECT_EQ(std::count(codes.begin(), codes.end(), "request_production"), 1);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "request_production"), 0);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "request_committee"), 1);
   EXPECT_EQ(std::count(codes.begin(), codes.end(), "pre_approve"), 0);
   EXPECT_EQ(p.state_name("draft", Lang::es), "Borrador");
   EXPECT_EQ(p.state_name("draft", Lang::en), "Draft");
@@ -403,7 +406,7 @@ TEST(ProcedureLoader, RefusesActionLeavingFinalState) {
 
 TEST(ProcedureLoader, RefusesSegregationNamingUnknownAction) {
   const std::string text = mutate(kMini, "{first: send, then: finish}", "{first: send, then: publish}");
-  EXPECT_TRUE(RefusedAt(load(text), line_of(text, "{first: send"), "unknown action \"publish\""));
+  EXPECT_TRUE(RefusedAt(load(text), line_of(text, "{first: send"), "\"publish\" is neither an action nor a record type"));
 }
 
 TEST(ProcedureLoader, RefusesBadQuorum) {
@@ -523,14 +526,15 @@ TEST(ProcedureLoader, BuiltinWithUnknownGuardIsRefusedAtItsLine) {
 }
 
 TEST(ProcedureLoader, BuiltinWithoutCancelToCancelledMakesItUnreachable) {
-  const std::string text = mutate(builtin_text(), "    to: cancelled\n", "    to: rejected\n");
+  std::string text = builtin_text();
+  for (std::size_t pos; (pos = text.find("    to: cancelled\n")) != std::string::npos;) text.replace(pos, 18, "    to: rejected\n");
   expect_unreachable_at(text, "cancelled", "{code: cancelled");
 }
 
 TEST(ProcedureLoader, BuiltinWithOverlappingRejectRowsIsRefused) {
   // The emergency row of reject also applying to maintenance overlaps the first row.
-  const std::string text = mutate(builtin_text(), "    kinds: [emergency]\n    from: [pending_approval]\n    to: rejected\n",
-                                  "    kinds: [maintenance, emergency]\n    from: [pending_approval]\n    to: rejected\n");
+  const std::string text = mutate(builtin_text(), "    kinds: [emergency]\n    from: [committee]\n    to: rejected\n",
+                                  "    kinds: [maintenance, emergency]\n    from: [committee, pending_approval]\n    to: rejected\n");
   EXPECT_TRUE(RefusedAt(load(text), line_of(text, "    es: Rechazar en comité") - 1, "duplicate action \"reject\" for maintenance"));
 }
 

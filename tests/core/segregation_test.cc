@@ -15,7 +15,13 @@ TEST(Segregation, BuiltinHasExactlyThePairsOfSpec) {
   EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{
                      {"request_qa", "qa_accept"}, {"qa_accept", "approve"}, {"pre_approve", "approve"}, {"approve", "deploy"},
                      // The committee's approval of an emergency is its approval: same rule.
-                     {"committee_approve", "deploy"}}));
+                     {"committee_approve", "deploy"},
+                     // Records: who authorized or voted does not execute; who deployed does not accept.
+                     {"pre_approve", "backup"}, {"pre_approve", "deployment"}, {"pre_approve", "db_deployment"},
+                     {"pre_approve", "verification"}, {"approve", "backup"}, {"approve", "deployment"},
+                     {"approve", "db_deployment"}, {"approve", "verification"}, {"vote", "backup"}, {"vote", "deployment"},
+                     {"vote", "db_deployment"}, {"vote", "verification"}, {"deploy", "accept"}, {"deployment", "accept"},
+                     {"db_deployment", "accept"}}));
 }
 
 void expect_segregation_refusal(const Result<ActionPlan>& r, const std::string& first, const std::string& then) {
@@ -59,9 +65,58 @@ TEST(Segregation, WhoApprovedMayNotDeploy) {
   ASSERT_TRUE(f.advance_to("pre_approved"));
   ASSERT_TRUE(f.act(both, "approve"));
   ASSERT_TRUE(f.record(f.who.op, "deployment", f.deployment_fields()));
+  ASSERT_TRUE(f.record(f.who.dba, "db_deployment", {{"scripts", "V2.sql"}, {"result", "ok"}}));
   f.deployed_manifest = manifest_sha256(f.rel);
   expect_segregation_refusal(f.try_act(both, "deploy"), "approve", "deploy");
   EXPECT_TRUE(Allowed(f.try_act(f.who.op, "deploy")));
+}
+
+void expect_record_refusal(const Result<Record>& r, const std::string& first, const std::string& then) {
+  ASSERT_TRUE(Refused(r, Code::permission_denied, "segregation"));
+  EXPECT_EQ(r.error().detail("first"), first);
+  EXPECT_EQ(r.error().detail("then"), then);
+}
+
+TEST(Segregation, WhoApprovedMayNotRecordTheBackupDeploymentOrVerification) {
+  Flow f("maintenance");
+  const User both = UserBuilder("both").role("it_chief").role("release_operator").role("dba");
+  ASSERT_TRUE(f.advance_to("pre_approved"));
+  ASSERT_TRUE(f.act(both, "approve"));
+  expect_record_refusal(f.try_record(both, "backup", {{"what", "db"}, {"where", "/b"}, {"sha256", std::string(64, 'a')}}), "approve",
+                        "backup");
+  expect_record_refusal(f.try_record(both, "deployment", f.deployment_fields()), "approve", "deployment");
+  expect_record_refusal(f.try_record(both, "db_deployment", {{"scripts", "V2.sql"}, {"result", "ok"}}), "approve", "db_deployment");
+  EXPECT_TRUE(Allowed(f.try_record(f.who.op, "deployment", f.deployment_fields())));
+  ASSERT_TRUE(f.advance_to("deployed"));
+  expect_record_refusal(f.try_record(both, "verification", {{"result", "ok"}, {"evidence", "smoke"}}), "approve", "verification");
+}
+
+TEST(Segregation, WhoVotedMayNotRecordTheDeployment) {
+  Flow f("emergency");
+  const User member = UserBuilder("member").role("emergency_committee").role("release_operator");
+  f.committee = {"member", "c1", "c2"};
+  f.skip = {"votes"};
+  ASSERT_TRUE(f.advance_to("committee"));
+  ASSERT_TRUE(f.record(member, "vote", {{"decision", "approve"}}));
+  ASSERT_TRUE(f.record(f.who.c1, "vote", {{"decision", "approve"}}));
+  ASSERT_TRUE(f.act(f.who.c1, "committee_approve"));
+  ASSERT_TRUE(f.advance_to("approved"));
+  expect_record_refusal(f.try_record(member, "deployment", f.deployment_fields()), "vote", "deployment");
+}
+
+TEST(Segregation, WhoDeployedMayNotSignTheAcceptance) {
+  Flow f("maintenance");
+  const User both = UserBuilder("both").role("release_operator").role_for("functional_user", kSys);
+  ASSERT_TRUE(f.advance_to("approved"));
+  ASSERT_TRUE(f.record(f.who.op, "backup", {{"what", "db"}, {"where", "/b"}, {"sha256", std::string(64, 'a')}}));
+  ASSERT_TRUE(f.record(both, "deployment", f.deployment_fields()));
+  ASSERT_TRUE(f.advance_to("verified"));
+  f.skip = {"cosign"};
+  ASSERT_TRUE(f.record(f.who.op, "baseline", {}));
+  ASSERT_TRUE(f.record(f.who.qa, "cosign", {{"note", "ok"}}));
+  ASSERT_TRUE(f.record(f.who.prod, "cosign", {{"note", "ok"}}));
+  expect_segregation_refusal(f.try_act(both, "accept"), "deployment", "accept");
+  EXPECT_TRUE(Allowed(f.try_act(f.who.fu, "accept")));
 }
 
 TEST(Segregation, HoldsAcrossRoundsOfTheSameRequest) {

@@ -11,6 +11,7 @@
 #include "docs/verification_code.h"
 #include "pdf_tools.h"
 #include "report_fixtures.h"
+#include "util/zoneinfo.h"
 
 namespace pasaprod::reports {
 namespace {
@@ -130,7 +131,8 @@ TEST(ReleaseReport, PdfTextHasRequestChecklistFilesWindowSignoffsAndSignatures) 
   expect_contains(text, {"Informe de pase a producción", "Ministerio de Educación — Oficina de Informática", "PP-2026-0042",
                          "SIAGIE", "3.2", "Mantenimiento", "José Ñandú Quispe (jquispe)", "Rosa Torres Ávila",
                          "María Pérez Ñahui", "Beatriz León Ríos", "Manual de Instalación", "Aceptado", "Presente",
-                         "Conformidad del Oficial de Seguridad", "El check list de producción está completo.",
+                         "Conformidad del Oficial de Seguridad", "El check list está completo.",
+                         "2. Check list del cumplimiento de la documentación y programas fuentes",
                          "install_manual-3.2.zip", "14/03/2026 22:00 UTC", "15/03/2026 04:00 UTC", "06/03/2026 09:41 UTC",
                          "Vigente", "Pre-aprobar (ASI)", "Responsable del Área de Sistemas de Información",
                          "Jefe de la Oficina de Informática", "Firmado digitalmente por", "Código de verificación: " + expected_code,
@@ -142,7 +144,19 @@ TEST(ReleaseReport, StaleSignoffsAndPendingSlotsAreShown) {
   Release r = maintenance_release("pre_approved");
   r.files.front().sha256 = std::string(64, 'b');  // content changed after every sign-off
   const std::string text = render_text(release_report_document(testing::procedure(), r, siagie(), context()), "stale.pdf");
-  expect_contains(text, {"Desactualizada", "Pendiente (revisión desactualizada)", "El check list de producción está incompleto."});
+  expect_contains(text, {"Desactualizada", "Pendiente (revisión desactualizada)", "El check list está incompleto."});
+}
+
+// Times a person reads are in the office's time zone, named (Lima is UTC-5 all year).
+TEST(ReleaseReport, TimesAreInTheOfficeTimeZoneNamed) {
+  Release r = maintenance_release("pre_approved");
+  DocumentContext ctx = context();
+  auto lima = load_time_zone("America/Lima");
+  ASSERT_TRUE(lima.ok()) << lima.error().en;
+  ctx.zone = std::make_shared<const TimeZone>(*lima);
+  const std::string text = render_text(release_report_document(testing::procedure(), r, siagie(), ctx), "lima.pdf");
+  expect_contains(text, {"14/03/2026 17:00 (America/Lima)", "06/03/2026 04:41 (America/Lima)"});
+  EXPECT_EQ(text.find(" UTC"), std::string::npos) << text;
 }
 
 TEST(ReleaseReport, EnglishLabelsComeFromTheProcedure) {

@@ -75,7 +75,9 @@ class Runner {
         anchor_((dir / "p.db.anchor").string()),
         store_(std::move(SqliteStore::open((dir / "p.db").string(), &anchor_).value())),
         library_(dir / "library"),
-        office_(*store_, library_, clock_, procedures_) {}
+        office_(*store_, library_, clock_, procedures_) {
+    office_.set_document_key("scenario-document-key");  // the documents are part of the story
+  }
 
   // Begins an upload of each name to `slot` of the current request and streams its content
   // ("contenido de NAME"), without finishing it.
@@ -243,7 +245,8 @@ class Runner {
       return fail("unknown directive " + cmd);
     }
     if (cmd == "open") {
-      auto r = office_.open_release(who, arg(1), NewReleaseInput{arg(2), arg(3), arg(5) == "major", arg(4), "Resumen de " + arg(4)});
+      auto r = office_.open_release(who, arg(1), NewReleaseInput{arg(2), arg(3), arg(5) == "major", arg(5) != "no-database", arg(4),
+                                                                         "Resumen de " + arg(4)});
       if (!r) return r.error();
       current_ = r->number;
       return ok_status();
@@ -271,7 +274,7 @@ class Runner {
       auto v = office_.view(current_, "");
       if (!v) return v.error();
       for (const auto& slot : v->proc->kind(v->release.kind)->slots) {
-        if (v->proc->slot(slot)->generated) continue;
+        if (v->release.files_in(slot).empty()) continue;
         auto r = office_.review(who, current_, slot, "accepted", "");
         if (!r) return r.error();
       }
@@ -336,6 +339,18 @@ class Runner {
       if (recorded.empty()) return fail("no sign-off " + arg(2));
       const bool fresh = recorded == manifest;
       return (fresh ? "fresh" : "stale") == arg(3) ? ok_status() : fail("sign-off " + arg(2) + " is " + (fresh ? "fresh" : "stale"));
+    }
+    if (what == "documents") {  // expect documents KIND N
+      const auto n = std::count_if(v->documents.begin(), v->documents.end(), [&](const IssuedDocument& d) { return d.kind == arg(2); });
+      return std::to_string(n) == arg(3) ? ok_status() : fail(arg(2) + ": " + std::to_string(n) + " documents");
+    }
+    if (what == "notified") {  // expect notified USER ACTION: the user was told of ACTION on this request
+      auto inbox = office_.inbox(arg(2));
+      if (!inbox) return inbox.error();
+      for (const auto& n : inbox->notifications) {
+        if (n.release == r.number && n.action == arg(3)) return ok_status();
+      }
+      return fail(arg(2) + " was not notified of " + arg(3));
     }
     if (what == "edition") return r.edition == arg(2) ? ok_status() : fail("edition is " + r.edition);
     if (what == "version") return r.version == arg(2) ? ok_status() : fail("version is " + r.version);

@@ -395,7 +395,13 @@ CREATE TABLE signin_failures (
 CREATE INDEX signin_failures_by_last ON signin_failures(last_failure);
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations = {{
+// Version 9: a request states whether it changes the database (procedure condition
+// `changes_database`); requests opened before say yes, as every slot was required then.
+constexpr const char* kV9 = R"sql(
+ALTER TABLE releases ADD COLUMN changes_database INTEGER NOT NULL DEFAULT 1;
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -405,6 +411,7 @@ constexpr std::array<Migration, 8> kMigrations = {{
     {6, "transitions, reviews and observations clustered by release (one page per insert, not two)", kV6},
     {7, "API tokens expire", kV7},
     {8, "failed sign-ins per account and address, for growing delays", kV8},
+    {9, "a request states whether it changes the database", kV9},
 }};
 
 }  // namespace

@@ -56,7 +56,7 @@ struct ReleaseWhere {
 // The columns of a releases row that read_release_row() reads, in its order.
 inline constexpr const char* kReleaseColumns =
     "number, system, kind, version, declared_major, title, summary, requester, state, edition, created_at, "
-    "updated_at, row_version";
+    "updated_at, row_version, changes_database";
 // Fills r's own fields (not files, reviews, records, transitions, observations) from a row
 // selected with kReleaseColumns first.
 void read_release_row(const Stmt& st, Release& r);

@@ -149,8 +149,8 @@ void SqliteTx::for_each_release_derived(const ReleaseFilter& filter, const std::
   std::string value;
   while (rel.step()) {
     read_release_row(rel, r);
-    if (!rel.is_null(13)) {
-      value.assign(rel.text_view(13));
+    if (!rel.is_null(14)) {
+      value.assign(rel.text_view(14));
       r.files.clear();
       r.reviews.clear();
       r.records.clear();

@@ -194,6 +194,7 @@ void read_release_row(const Stmt& st, Release& r) {
   r.created_at = st.integer(10);
   r.updated_at = st.integer(11);
   r.row_version = st.integer(12);
+  r.changes_database = st.integer(13) != 0;
 }
 
 Result<Release> SqliteTx::release(const std::string& number) {

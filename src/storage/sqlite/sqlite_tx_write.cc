@@ -103,10 +103,11 @@ Status SqliteTx::insert_release(const Release& r) {
   const std::string search = fold_search(r.number + "\x1f" + r.title + "\x1f" + r.summary);
   db_.query(
          "INSERT INTO releases(number, system, kind, version, declared_major, title, summary, "
-         "requester, state, edition, created_at, updated_at, row_version, search_text) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "requester, state, edition, created_at, updated_at, row_version, search_text, changes_database) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
          r.number, r.system, r.kind, r.version, r.declared_major, r.title, r.summary,
-         r.requester, r.state, r.edition, r.created_at, r.updated_at, r.row_version, search)
+         r.requester, r.state, r.edition, r.created_at, r.updated_at, r.row_version, search,
+         r.changes_database)
       .run();
   db_.query("INSERT INTO release_search(rowid, text) VALUES (?, ?)", db_.last_insert_rowid(),
             search)
