@@ -146,6 +146,21 @@ std::vector<std::string> consulted_roles(const Procedure& proc, const Release& r
   return out;
 }
 
+std::vector<std::string> record_roles(const Procedure& proc, const RecordTypeDef& def, const Release& release) {
+  std::vector<std::string> out;
+  if (!condition_holds(def.when, release)) return out;
+  for (const auto& role : def.by) {
+    if (role != "consulted") {
+      if (!contains(out, role)) out.push_back(role);
+      continue;
+    }
+    for (const auto& c : consulted_roles(proc, release)) {
+      if (!contains(out, c)) out.push_back(c);
+    }
+  }
+  return out;
+}
+
 Situation make_situation(const Procedure& proc, const Release& release, const System& system, Timestamp now) {
   Situation s;
   s.proc = &proc;

@@ -110,6 +110,10 @@ std::vector<std::string> required_slots(const Procedure& proc, const Release& re
 // from it and of the record types recordable in it.
 std::vector<std::string> consulted_roles(const Procedure& proc, const Release& release);
 
+// Who may record `def` on the request now: its `by` roles, `consulted` expanded to
+// consulted_roles(). Empty when its condition does not hold for the request.
+std::vector<std::string> record_roles(const Procedure& proc, const RecordTypeDef& def, const Release& release);
+
 // Quorum for the committee of the situation.
 int committee_quorum(const Situation& s);
 // Latest fresh vote per member: counts of "approve" and "reject".

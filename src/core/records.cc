@@ -182,11 +182,7 @@ Result<Record> plan_record(const Situation& s, const User& actor, const std::str
                       "El registro «" + def->label.es + "» no corresponde: la solicitud " + r.number + " declara que no cambia la base de datos.",
                       "The record \"" + def->label.en + "\" does not apply: request " + r.number + " states it does not change the database.");
   }
-  std::vector<std::string> by;
-  for (const auto& role : def->by) {
-    if (role != "consulted") by.push_back(role);
-    else for (const auto& c : consulted_roles(p, r)) by.push_back(c);
-  }
+  const std::vector<std::string> by = record_roles(p, *def, r);
   if (by.empty()) {
     return make_error(Code::failed_precondition, "record.nobody_consulted",
                       "En el estado «" + p.state_name(r.state, Lang::es) + "» el procedimiento no consulta a nadie.",

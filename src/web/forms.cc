@@ -43,10 +43,11 @@ json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind
   for (const auto& key : keys_for(def)) {
     json f = {{"key", key}, {"id", "f-" + def.code + "-" + key}, {"name", "f_" + key}, {"label", page.t("field." + key)},
               {"value", value_of(key)}};
-    if (key == "decision" || (key == "result" && def.code == "verification")) {
+    if (key == "decision" || key == "opinion" || (key == "result" && (def.code == "verification" || def.code == "db_deployment"))) {
       json opts = json::array();
-      const std::vector<std::string> codes = key == "decision" ? std::vector<std::string>{"approve", "reject"}
-                                                               : std::vector<std::string>{"ok", "failed"};
+      const std::vector<std::string> codes = key == "decision"  ? std::vector<std::string>{"approve", "reject"}
+                                             : key == "opinion" ? std::vector<std::string>{"agree", "concerns"}
+                                                                : std::vector<std::string>{"ok", "failed"};
       for (const auto& c : codes) {
         opts.push_back({{"value", c}, {"label", page.t("value." + key + "." + c)}, {"selected", value_of(key) == c}});
       }
@@ -65,7 +66,7 @@ json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind
       f["datetime"] = true;
     } else if (key == "filed_on") {
       f["date"] = true;
-    } else if (key == "note" || key == "evidence") {
+    } else if (key == "note" || key == "evidence" || key == "scripts") {
       f["textarea"] = true;
     } else {
       f["text"] = true;

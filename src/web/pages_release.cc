@@ -111,7 +111,7 @@ json record_forms(const Page& page, const ReleaseView& v, const json& extra) {
   for (const auto& def : p.record_types) {
     if (!def.kinds.empty() && !contains(def.kinds, r.kind)) continue;
     if (!contains(def.states, r.state)) continue;
-    if (!holds_any(p, page.user(), r, def.by)) continue;
+    if (!holds_any(p, page.user(), r, record_roles(p, def, r))) continue;
     std::map<std::string, std::string> values;
     const json* f = failed(extra, "record:" + def.code);
     if (f && f->contains("values")) values = (*f)["values"].get<std::map<std::string, std::string>>();

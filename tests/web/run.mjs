@@ -55,6 +55,8 @@ async function walk_maintenance(browser, url) {
   assert.equal(await julia.state(), 'Aprobado');
   await diego.record(number, 'backup', { what: 'Aplicativo y base SIAGIE', where: '\\\\backup01\\pases', sha256: 'a'.repeat(64) });
   await oscar.record(number, 'deployment');
+  // The DBA records and signs the database part of the deployment.
+  await diego.record(number, 'db_deployment', { scripts: 'V3_3__reportes.sql', result: 'ok' });
   await oscar.act(number, 'deploy');
   await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' });
   await oscar.act(number, 'verify');
@@ -71,7 +73,8 @@ async function walk_maintenance(browser, url) {
   for (const p of [pedro, carla, oscar, ines, sofia, diego, rosa, julia, pablo, ana]) await p.close();
 }
 
-// Emergency release: no QA pass; the committee votes and approves.
+// Emergency release in the procedure's order: the committee votes first; its acta is reviewed at
+// reception with the other deliverables; the informe approves; the DBA deploys the database part.
 async function emergency_committee(browser, url) {
   const as = async (u) => new Person(browser, url, u).open();
   const pablo = await as('pablo.produccion');
@@ -80,17 +83,12 @@ async function emergency_committee(browser, url) {
   for (const slot of ['source_code', 'db_scripts', 'backout_plan', 'technical_report']) {
     await pablo.upload(number, slot, [file(slot + '.zip')]);
   }
-  await pablo.act(number, 'request_production');
-  const oscar = await as('oscar.operador');
-  for (const slot of ['source_code', 'db_scripts', 'backout_plan', 'technical_report']) await oscar.review(number, slot, 'accepted');
-  await oscar.act(number, 'validate');
-  await oscar.record(number, 'window', { from: limaLocal(-1), to: limaLocal(4) });
-  await (await as('ines.infra')).record(number, 'infra_readiness', { note: 'Listo.' });
-  await (await as('sofia.seguridad')).record(number, 'security_conformity', { note: 'Conforme.' });
-  await (await as('diego.dba')).record(number, 'dba_conformity', { note: 'Conforme.' });
-  await oscar.act(number, 'prepare_report');
+  await pablo.act(number, 'request_committee');
+  assert.equal(await pablo.state(), 'En comité de emergencia');
 
   const elena = await as('elena.comite');
+  await elena.goto('/inbox');
+  assert.match(await elena.page.textContent('main'), new RegExp(number), 'the committee is told a vote is asked');
   await elena.goto('/releases/' + number);
   assert.ok(await elena.page.locator('#act-committee_approve button').isDisabled(), 'no quorum yet: disabled');
   const reason = await elena.page.textContent('#act-committee_approve-reason');
@@ -101,7 +99,27 @@ async function emergency_committee(browser, url) {
   assert.match(await raul.page.textContent('#votes-summary'), /2 a favor/);
   await raul.shot('emergency-votes');
   await elena.act(number, 'committee_approve');
-  assert.equal(await elena.state(), 'Aprobado');
+  assert.equal(await elena.state(), 'Solicitado a Producción');
+
+  const oscar = await as('oscar.operador');
+  await oscar.goto('/releases/' + number);
+  const slots = await oscar.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
+  assert.ok(slots.includes('emergency_committee_record'), 'the committee acta is reviewed at reception: ' + slots);
+  for (const slot of slots) await oscar.review(number, slot, 'accepted');
+  await pablo.act(number, 'validate');
+  await oscar.record(number, 'window', { from: limaLocal(-1), to: limaLocal(4) });
+  await (await as('ines.infra')).record(number, 'infra_readiness', { note: 'Listo.' });
+  await (await as('sofia.seguridad')).record(number, 'security_conformity', { note: 'Conforme.' });
+  const diego = await as('diego.dba');
+  await diego.record(number, 'dba_conformity', { note: 'Conforme.' });
+  await oscar.act(number, 'prepare_report');
+  assert.equal(await oscar.state(), 'Aprobado');
+  await diego.record(number, 'backup', { what: 'Base NEXUS', where: '\\\\backup01\\pases', sha256: 'b'.repeat(64) });
+  await oscar.record(number, 'deployment');
+  await diego.record(number, 'db_deployment', { scripts: 'fix.sql', result: 'ok' });
+  await oscar.act(number, 'deploy');
+  assert.equal(await oscar.state(), 'Desplegado');
+  for (const p of [pablo, elena, raul, oscar, diego]) await p.close();
 }
 
 // A refused action shows why and changes nothing; a refused form keeps what was typed.
