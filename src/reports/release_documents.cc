@@ -282,6 +282,16 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
   } else {
     doc.blocks.emplace_back(docs::SignatureRow{{transition_signature(proc, r, ctx, "pre_approve", "asi_head"),
                                              transition_signature(proc, r, ctx, "approve", "it_chief")}});
+    // Each authorization with the manifest it was given on: the informe is issued again at each.
+    docs::Table auth{{{tr(l, "Autorización", "Authorization"), 0.26}, {tr(l, "Por", "By"), 0.24}, {tr(l, "Fecha", "Date"), 0.18},
+                      {tr(l, "Manifiesto autorizado (SHA-256)", "Manifest authorized (SHA-256)"), 0.32, true}},
+                     {}};
+    for (const char* step : {"pre_approve", "approve"}) {
+      if (const Transition* t = r.latest_transition(step)) {
+        auth.rows.push_back({proc.action_name(step, l), text::person(ctx, t->by), text::datetime(t->at, ctx), t->manifest_sha256});
+      }
+    }
+    if (!auth.rows.empty()) doc.blocks.emplace_back(std::move(auth));
   }
   text::add_verification_note(doc, ctx);
   return doc;

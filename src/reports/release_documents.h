@@ -50,6 +50,9 @@ struct DocumentContext {
   // that the `committee_approve` action was taken (the engine checked the quorum then).
   std::vector<std::string> committee_members;
   std::string quorum_setting;
+  // The action the document is issued at ("" = document_step(kind)); the informe is issued again
+  // at each authorization.
+  std::string step;
   // The office's time zone: times a person reads are printed in it, named. Null: UTC.
   std::shared_ptr<const TimeZone> zone;
 };

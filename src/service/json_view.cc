@@ -99,6 +99,7 @@ json document_json(const IssuedDocument& d) {
           {"issued_by", d.issued_by},
           {"lang", d.lang},
           {"manifest_sha256", d.manifest_sha256},
+          {"superseded_by", d.superseded_by ? json(d.superseded_by) : json(nullptr)},
           {"url", "/api/v1/releases/" + d.release + "/documents/" + std::to_string(d.id)}};
 }
 

@@ -66,6 +66,8 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
     }
     snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
     snap.documents = tx.documents_of(number);
+    mark_superseded(snap.documents);
+    mark_superseded(snap.documents);
     return ok_status();
   });
   if (!st) return st.error();

@@ -39,6 +39,14 @@ Error document_failed(const std::string& number, const Error& why) {
 
 }  // namespace
 
+void mark_superseded(std::vector<IssuedDocument>& docs) {
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    for (std::size_t j = i + 1; j < docs.size(); ++j) {
+      if (docs[j].name == docs[i].name) docs[i].superseded_by = docs[j].id;
+    }
+  }
+}
+
 Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& snap, const ActionDef& action,
                                                              const Transition& transition, const std::string& actor) {
   if (action.document.empty() || document_key_.empty()) return std::optional<IssuedDocument>();
@@ -60,6 +68,7 @@ Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& sna
   ctx.committee_members = snap.committee;
   ctx.quorum_setting = snap.quorum;
   ctx.zone = time_zone();
+  ctx.step = action.code;
   Status st = store_.read([&](ReadTx& tx) -> Status {
     if (auto inst = tx.setting(kInstitutionSetting); inst && !inst->empty()) ctx.institution = *inst;
     else ctx.institution = kDefaultInstitution;
@@ -83,7 +92,7 @@ Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& sna
   IssuedDocument d;
   d.release = before.number;
   d.kind = action.document;
-  d.step = reports::document_step(*kind);
+  d.step = action.code;
   d.name = file_name(*kind, before.number);
   d.sha256 = blob->sha256;
   d.size = blob->size;
@@ -101,6 +110,7 @@ Result<std::vector<IssuedDocument>> Office::documents(const std::string& number)
   bool exists = false;
   Status st = store_.read([&](ReadTx& tx) -> Status {
     docs = tx.documents_of(number);
+    mark_superseded(docs);
     exists = !docs.empty() || tx.release(number).ok();
     return ok_status();
   });

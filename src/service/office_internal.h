@@ -27,6 +27,9 @@ struct Office::Snapshot {
   }
 };
 
+// Marks each document that a later one of the same name replaces (documents oldest first).
+void mark_superseded(std::vector<IssuedDocument>& docs);
+
 }  // namespace pasaprod
 
 namespace pasaprod::office_internal {

@@ -76,6 +76,7 @@ struct IssuedDocument {
   std::string lang;               // "es" | "en"
   Timestamp issued_at = 0;
   std::string issued_by;
+  std::int64_t superseded_by = 0;  // not stored: the id of a later issue of the same document (Office)
 };
 
 // A value a report derived from one release's history (e.g. reports::AdherenceFacts in text

@@ -217,6 +217,7 @@ json documents(const Page& page, const ReleaseView& v) {
                    {"issued_at", page.when(d.issued_at)},
                    {"issued_by", d.issued_by},
                    {"code", d.verification_code},
+                   {"superseded", d.superseded_by != 0},
                    {"sha256", d.sha256},
                    {"size", page.cat->size(page.lang, d.size)},
                    {"url", "/api/v1/releases/" + url_part(v.release.number) + "/documents/" + std::to_string(d.id)}});

@@ -136,7 +136,21 @@ TEST_F(DocumentsTest, ReportAndAcceptanceRecordAreIssuedAtTheirStepsAndVerify) {
 
   // To closed: the acceptance record is issued at `accept`.
   rel = walker_->advance(n, "closed");
-  ASSERT_EQ(rel.at("documents").size(), 2u) << rel.at("documents").dump();
+  // The informe again at each authorization (pre_approve, approve); the earlier issues are
+  // marked as replaced by the last, which carries both authorizations with their manifests.
+  ASSERT_EQ(rel.at("documents").size(), 4u) << rel.at("documents").dump();
+  const json& docs = rel.at("documents");
+  EXPECT_EQ(docs[1].at("step"), "pre_approve");
+  EXPECT_EQ(docs[2].at("step"), "approve");
+  EXPECT_EQ(docs[0].at("superseded_by"), docs[2].at("id"));
+  EXPECT_EQ(docs[1].at("superseded_by"), docs[2].at("id"));
+  EXPECT_TRUE(docs[2].at("superseded_by").is_null());
+  const std::string final_text = pdf_text(download(docs[2]));
+  for (const std::string& want : {std::string("Pre-aprobar (ASI)"), std::string("Aprobar pase a producción"),
+                                  std::string("Manifiesto autorizado"), docs[2].at("manifest_sha256").get<std::string>().substr(0, 20)}) {
+    EXPECT_NE(final_text.find(want), std::string::npos) << "missing \"" << want << "\" in:\n" << final_text;
+  }
+  EXPECT_EQ(final_text.find("Fecha: ______"), std::string::npos) << "both signature blocks are signed:\n" << final_text;
   const json acta = document_of(rel, "acceptance_record");
   ASSERT_FALSE(acta.is_null());
   EXPECT_EQ(acta.at("step"), "accept");
@@ -153,6 +167,14 @@ TEST_F(DocumentsTest, ReportAndAcceptanceRecordAreIssuedAtTheirStepsAndVerify) {
 TEST_F(DocumentsTest, CommitteeRecordIsIssuedAtCommitteeApproval) {
   const std::string n = walker_->open("ALFA", "emergency")["number"];
   json rel = walker_->advance(n, "approved");
+  // The emergency informe carries the acta's reference and digest, not ASI / IT chief lines.
+  const json informe = document_of(rel, "release_report");
+  ASSERT_FALSE(informe.is_null()) << rel.at("documents").dump();
+  const std::string informe_text = pdf_text(download(informe));
+  EXPECT_NE(informe_text.find("acta-comite-emergencia-"), std::string::npos) << informe_text;
+  EXPECT_NE(informe_text.find("(America/Lima)"), std::string::npos) << "times in the office's zone, named:\n" << informe_text;
+  EXPECT_EQ(informe_text.find("Jefe de la Oficina de Informática Fecha"), std::string::npos) << informe_text;
+  EXPECT_NE(informe_text.find("Check list del cumplimiento de la documentación"), std::string::npos) << informe_text;
   const json acta = document_of(rel, "committee_record");
   ASSERT_FALSE(acta.is_null()) << rel.at("documents").dump();
   EXPECT_EQ(acta.at("step"), "committee_approve");

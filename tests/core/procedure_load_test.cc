@@ -194,6 +194,7 @@ TEST(BuiltinProcedure, RecordTypesHaveTheRolesAndKeysOfSpec) {
       {"inventory", {"release_operator"}, {"asset_id"}},
       {"ip_registration", {"production_lead"}, {"filed_on", "file_number"}},
       {"baseline", {"release_operator"}, {}},
+      {"acceptance_refusal", {"functional_user"}, {"note"}},
       {"cosign", {"qa_lead", "production_lead"}, {"note"}},
   };
   ASSERT_EQ(p.record_types.size(), rows.size());
