@@ -1,4 +1,6 @@
 // /api/v1/users, /systems, /freezes, /settings.
+#include <charconv>
+
 #include "api/routes.h"
 #include "service/json_view.h"
 
@@ -237,6 +239,60 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
                 if (!to) return problem(req, Error(to.error()).with("field", "to"));
                 auto f = ctx.office.add_freeze(caller(req), *from, *to, jstr(req.json(), "reason"));
                 return f ? Response::json(freeze_json(*f), 201) : problem(req, f.error());
+              }});
+  const auto freeze_id = [](Request& req) -> Result<std::int64_t> {
+    const std::string text = req.param("id");
+    std::int64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+      return make_error(Code::not_found, "freeze.not_found", "El congelamiento «" + text + "» no existe.", "Freeze \"" + text + "\" does not exist.");
+    }
+    return id;
+  };
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/freezes/{id}/end",
+              .summary = "End a freeze window now",
+              .description = "Admin, IT chief or production lead. Body `{note}`: why (required, audited). Refused when it has not "
+                             "started (change or remove it instead) or is over.",
+              .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"note":{"type":"string"}}})json"),
+              .tags = {"configuration"},
+              .handler = [&ctx, freeze_id](Request& req) {
+                auto id = freeze_id(req);
+                if (!id) return problem(req, id.error());
+                auto f = ctx.office.end_freeze(caller(req), *id, jstr(req.json(), "note"));
+                return f ? Response::json(freeze_json(*f)) : problem(req, f.error());
+              }});
+  routes.add({.method = Method::put,
+              .pattern = "/api/v1/freezes/{id}",
+              .summary = "Change a freeze window",
+              .description = "Admin, IT chief or production lead. Body `{from, to, reason, note}` (ISO 8601; note: why, audited).",
+              .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"},"reason":{"type":"string"},"note":{"type":"string"}}})json"),
+              .tags = {"configuration"},
+              .handler = [&ctx, freeze_id](Request& req) {
+                auto id = freeze_id(req);
+                if (!id) return problem(req, id.error());
+                auto from = parse_iso(jstr(req.json(), "from"));
+                if (!from) return problem(req, Error(from.error()).with("field", "from"));
+                auto to = parse_iso(jstr(req.json(), "to"));
+                if (!to) return problem(req, Error(to.error()).with("field", "to"));
+                auto f = ctx.office.edit_freeze(caller(req), *id, *from, *to, jstr(req.json(), "reason"), jstr(req.json(), "note"));
+                return f ? Response::json(freeze_json(*f)) : problem(req, f.error());
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/freezes/{id}/remove",
+              .summary = "Remove a freeze window",
+              .description = "Admin, IT chief or production lead. Body `{note}`: why (required, audited).",
+              .body = BodyKind::json,
+              .request_schema = json::parse(R"json({"type":"object","properties":{"note":{"type":"string"}}})json"),
+              .responses = {{204, "Removed"}},
+              .tags = {"configuration"},
+              .handler = [&ctx, freeze_id](Request& req) {
+                auto id = freeze_id(req);
+                if (!id) return problem(req, id.error());
+                auto st = ctx.office.remove_freeze(caller(req), *id, jstr(req.json(), "note"));
+                return st ? Response::empty(204) : problem(req, st.error());
               }});
   routes.add({.method = Method::get,
               .pattern = "/api/v1/committee",

@@ -148,6 +148,40 @@ void register_freeze(CLI::App& app, CliContext& ctx) {
     FreezeWindow f = ctx.take(ctx.office().add_freeze(Caller{a->as}, from, to, a->reason));
     ctx.print(freeze_json(f), ctx.t("Congelamiento registrado: ", "Freeze added: ") + format_iso(f.from) + " – " + format_iso(f.to));
   });
+  struct ChangeArgs {
+    std::int64_t id = 0;
+    std::string from, to, reason, note, as;
+  };
+  auto c = std::make_shared<ChangeArgs>();
+  auto* end = freeze->add_subcommand("end", "Termina ahora un congelamiento / end a freeze window now");
+  end->add_option("ID", c->id, "Id del congelamiento (freeze list) / freeze id")->required();
+  end->add_option("--note", c->note, "Por qué / why (required, audited)")->required();
+  end->add_option("--as", c->as, "Usuario que actúa / acting user")->required();
+  end->callback([&ctx, c] {
+    FreezeWindow f = ctx.take(ctx.office().end_freeze(Caller{c->as}, c->id, c->note));
+    ctx.print(freeze_json(f), ctx.t("Congelamiento terminado: ", "Freeze ended: ") + format_iso(f.from) + " – " + format_iso(f.to));
+  });
+  auto* edit = freeze->add_subcommand("edit", "Cambia un congelamiento / change a freeze window");
+  edit->add_option("ID", c->id, "Id del congelamiento / freeze id")->required();
+  edit->add_option("FROM", c->from, "Inicio ISO 8601 / start")->required();
+  edit->add_option("TO", c->to, "Fin ISO 8601 / end")->required();
+  edit->add_option("--reason", c->reason, "Motivo / reason")->required();
+  edit->add_option("--note", c->note, "Por qué cambia / why it changes (required, audited)")->required();
+  edit->add_option("--as", c->as, "Usuario que actúa / acting user")->required();
+  edit->callback([&ctx, c] {
+    Timestamp from = ctx.take(parse_iso(c->from));
+    Timestamp to = ctx.take(parse_iso(c->to));
+    FreezeWindow f = ctx.take(ctx.office().edit_freeze(Caller{c->as}, c->id, from, to, c->reason, c->note));
+    ctx.print(freeze_json(f), ctx.t("Congelamiento cambiado: ", "Freeze changed: ") + format_iso(f.from) + " – " + format_iso(f.to));
+  });
+  auto* remove = freeze->add_subcommand("remove", "Elimina un congelamiento / remove a freeze window");
+  remove->add_option("ID", c->id, "Id del congelamiento / freeze id")->required();
+  remove->add_option("--note", c->note, "Por qué / why (required, audited)")->required();
+  remove->add_option("--as", c->as, "Usuario que actúa / acting user")->required();
+  remove->callback([&ctx, c] {
+    ctx.check(ctx.office().remove_freeze(Caller{c->as}, c->id, c->note));
+    ctx.print({{"removed", c->id}}, ctx.t("Congelamiento eliminado.", "Freeze removed."));
+  });
   auto* list = freeze->add_subcommand("list", "Lista los congelamientos / list freeze windows");
   list->callback([&ctx] {
     auto all = ctx.take(ctx.office().freezes());
@@ -155,7 +189,7 @@ void register_freeze(CLI::App& app, CliContext& ctx) {
     std::string text;
     for (const auto& f : all) {
       j.push_back(freeze_json(f));
-      text += format_iso(f.from) + " – " + format_iso(f.to) + "\t" + f.reason + "\n";
+      text += std::to_string(f.id) + "\t" + format_iso(f.from) + " – " + format_iso(f.to) + "\t" + f.reason + "\n";
     }
     ctx.print(j, text);
   });

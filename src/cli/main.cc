@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   register_serve(app, ctx);
   register_document(app, ctx);
   register_report(app, ctx);
+  register_procedure(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -179,6 +179,12 @@ class Office {
   // Freeze windows: admin, it_chief or production_lead.
   Result<FreezeWindow> add_freeze(const Caller& caller, Timestamp from, Timestamp to, const std::string& reason);
   Result<std::vector<FreezeWindow>> freezes();
+  // Whoever may add a freeze may end it now, change it or remove it; each needs a note saying
+  // why and is audited (freeze.end / freeze.edit / freeze.remove, before and after).
+  Result<FreezeWindow> end_freeze(const Caller& caller, std::int64_t id, const std::string& note);
+  Result<FreezeWindow> edit_freeze(const Caller& caller, std::int64_t id, Timestamp from, Timestamp to, const std::string& reason,
+                                   const std::string& note);
+  Status remove_freeze(const Caller& caller, std::int64_t id, const std::string& note);
   Status set_setting(const Caller& caller, const std::string& key, const std::string& value);
 
   // --- Release requests. ---
@@ -270,6 +276,8 @@ class Office {
   Result<Baseline> baseline_of(ReadTx& tx, const Release& release);
   // Adds a notification of event `seq` for every user holding one of `roles` (pseudo-role
   // "everyone": whoever took part in the request), except the actor.
+  Result<FreezeWindow> change_freeze(const Caller& caller, std::int64_t id, const std::string& action, const std::string& note,
+                                     const std::function<Status(FreezeWindow&, Timestamp now)>& change);
   Status notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, const std::string& action,
                 const AuditEvent& event);
   // Asks the roles the RACI marks C for what opens in `state` (notifications "consult:<step>").

@@ -314,6 +314,91 @@ Result<FreezeWindow> Office::add_freeze(const Caller& caller, Timestamp from, Ti
   return f;
 }
 
+namespace {
+
+json freeze_fields(const FreezeWindow& f) {
+  return {{"id", f.id}, {"from", format_iso(f.from)}, {"to", format_iso(f.to)}, {"reason", f.reason}};
+}
+
+}  // namespace
+
+// One change to a freeze: `change` edits it (false: remove), in one transaction with its event.
+Result<FreezeWindow> Office::change_freeze(const Caller& caller, std::int64_t id, const std::string& action,
+                                           const std::string& note,
+                                           const std::function<Status(FreezeWindow&, Timestamp now)>& change) {
+  if (auto st = require_admin(caller, {"it_chief", "production_lead"}); !st) return st.error();
+  if (note.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return make_error(Code::invalid_argument, "freeze.note_required", "Indique en una nota por qué cambia el congelamiento.",
+                      "Say in a note why the freeze changes.")
+        .with("field", "note");
+  }
+  FreezeWindow after;
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    const Timestamp now = clock_.now();
+    std::optional<FreezeWindow> before;
+    for (const auto& f : tx.freezes()) {
+      if (f.id == id) before = f;
+    }
+    if (!before) {
+      return make_error(Code::not_found, "freeze.not_found", "El congelamiento " + std::to_string(id) + " no existe.",
+                        "Freeze " + std::to_string(id) + " does not exist.");
+    }
+    after = *before;
+    json after_j = nullptr;
+    if (change) {
+      if (auto c = change(after, now); !c) return c;
+      if (after.to <= after.from) {
+        return make_error(Code::invalid_argument, "freeze.bad_range", "El fin del congelamiento debe ser posterior a su inicio.",
+                          "The freeze must end after it starts.");
+      }
+      if (auto u = tx.update_freeze(after); !u) return u;
+      after_j = freeze_fields(after);
+    } else if (auto d = tx.delete_freeze(id); !d) {
+      return d;
+    }
+    json before_j = freeze_fields(*before);
+    before_j["note"] = note;
+    auto e = tx.append_event(event(caller, now, action, "freeze-" + std::to_string(id), before_j, after_j));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st.error();
+  return after;
+}
+
+Result<FreezeWindow> Office::end_freeze(const Caller& caller, std::int64_t id, const std::string& note) {
+  return change_freeze(caller, id, "freeze.end", note, [](FreezeWindow& f, Timestamp now) -> Status {
+    if (now >= f.to) {
+      return make_error(Code::failed_precondition, "freeze.over", "Este congelamiento ya terminó.", "This freeze is already over.");
+    }
+    if (now < f.from) {
+      return make_error(Code::failed_precondition, "freeze.not_started",
+                        "Este congelamiento aún no empieza: cámbielo o elimínelo en lugar de terminarlo.",
+                        "This freeze has not started yet: change or remove it instead of ending it.");
+    }
+    f.to = std::max(now, f.from + 1);
+    return ok_status();
+  });
+}
+
+Result<FreezeWindow> Office::edit_freeze(const Caller& caller, std::int64_t id, Timestamp from, Timestamp to, const std::string& reason,
+                                         const std::string& note) {
+  if (reason.empty()) {
+    return make_error(Code::invalid_argument, "freeze.reason_required", "Indique el motivo del congelamiento.", "Give the reason for the freeze.")
+        .with("field", "reason");
+  }
+  return change_freeze(caller, id, "freeze.edit", note, [&](FreezeWindow& f, Timestamp) -> Status {
+    f.from = from;
+    f.to = to;
+    f.reason = reason;
+    return ok_status();
+  });
+}
+
+Status Office::remove_freeze(const Caller& caller, std::int64_t id, const std::string& note) {
+  auto r = change_freeze(caller, id, "freeze.remove", note, nullptr);
+  return r ? ok_status() : Status(r.error());
+}
+
 Result<std::vector<FreezeWindow>> Office::freezes() {
   std::vector<FreezeWindow> out;
   Status st = store_.read([&](ReadTx& tx) -> Status {

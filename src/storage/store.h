@@ -204,6 +204,9 @@ class WriteTx : public ReadTx {
   virtual Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) = 0;
 
   virtual Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) = 0;
+  // Changes from, to and reason of the freeze with freeze.id; not_found when there is none.
+  virtual Status update_freeze(const FreezeWindow& freeze) = 0;
+  virtual Status delete_freeze(std::int64_t id) = 0;  // not_found when there is none
   virtual Status put_setting(const std::string& key, const std::string& value) = 0;
 
   // --- Sign-in (issue 3). ---

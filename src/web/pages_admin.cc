@@ -1,6 +1,7 @@
 // Administration: users and their roles (office-wide and per system), freeze windows, the
 // emergency committee and its quorum. The office decides who may do what (admin; freezes also
 // it_chief and production_lead; the quorum also it_chief).
+#include <charconv>
 #include <chrono>
 
 #include "web/forms.h"
@@ -77,7 +78,13 @@ Response settings_page(Page& page, json values, const std::optional<Error>& erro
   json freezes = json::array();
   if (auto fs = page.office().freezes()) {
     for (const auto& f : *fs) {
-      freezes.push_back({{"from", page.when(f.from)}, {"to", page.when(f.to)}, {"reason", f.reason}, {"by", f.created_by}});
+      const Timestamp now = page.office().now();
+      freezes.push_back({{"id", f.id},
+                         {"from", page.when(f.from)},
+                         {"to", page.when(f.to)},
+                         {"reason", f.reason},
+                         {"by", f.created_by},
+                         {"current", f.from <= now && now < f.to}});
     }
   }
   json members = json::array();
@@ -165,6 +172,22 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
     if (!f) return settings_page(page, values, f.error(), "freeze", http::http_status(f.error().code));
     return page.redirect("/admin/settings?ok=freeze_added");
   });
+  add_page(routes, web, Method::post, "/admin/freezes/{id}", "End a freeze now or remove it, with a note (form)", PageAccess::signed_in,
+           [](Page& page) {
+             std::int64_t id = 0;
+             const std::string text = page.req.param("id");
+             std::from_chars(text.data(), text.data() + text.size(), id);
+             const std::string op = page.form("op");
+             Status st = ok_status();
+             if (op == "end") {
+               auto ended = page.office().end_freeze(page.caller(), id, page.form("note"));
+               if (!ended) st = ended.error();
+             } else {
+               st = page.office().remove_freeze(page.caller(), id, page.form("note"));
+             }
+             if (!st) return settings_page(page, json::object(), st.error(), "freeze", http::http_status(st.error().code));
+             return page.redirect(std::string("/admin/settings?ok=") + (op == "end" ? "freeze_ended" : "freeze_removed"));
+           });
   add_page(routes, web, Method::post, "/admin/quorum", "Set the emergency committee's quorum (form)", PageAccess::signed_in, [](Page& page) {
     const std::string q = page.form("quorum");
     auto st = page.office().set_setting(page.caller(), "committee.quorum", q.empty() ? "invalid" : q);

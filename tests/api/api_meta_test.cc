@@ -132,5 +132,46 @@ TEST_F(MetaTest, GuardRefusalNamesEveryMissingDeliverable) {
   EXPECT_EQ(std::set<std::string>(missing.begin(), missing.end()), std::set<std::string>(slots.begin(), slots.end())) << r.describe();
 }
 
+// A freeze can be ended early, changed or removed by whoever may add one, each with a note that
+// the audit trail keeps; without the role or the note nothing changes.
+TEST_F(MetaTest, FreezeIsEndedChangedAndRemovedWithANote) {
+  Api& prod = office_->as(office_->cast.at("production_lead"));
+  const auto add = [&](const std::string& from, const std::string& to) {
+    Response r = prod.post("/api/v1/freezes", {{"from", from}, {"to", to}, {"reason", "Cierre del año escolar"}});
+    EXPECT_EQ(r.status, 201) << r.describe();
+    return r.json().value("id", 0LL);
+  };
+  const long long current = add("2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
+  const long long later = add("2098-01-01T00:00:00Z", "2098-02-01T00:00:00Z");
+  const std::string base = "/api/v1/freezes/";
+  // Not without the role, not without a note.
+  Response denied = office_->as(office_->cast.at("qa_lead")).post(base + std::to_string(current) + "/end", {{"note", "x"}});
+  EXPECT_EQ(denied.status, 403) << denied.describe();
+  Response no_note = prod.post(base + std::to_string(current) + "/end", {{"note", " "}});
+  EXPECT_EQ(no_note.status, 400) << no_note.describe();
+  EXPECT_EQ(no_note.json().value("id", ""), "freeze.note_required");
+  // A freeze that has not started is changed or removed, not ended.
+  Response not_started = prod.post(base + std::to_string(later) + "/end", {{"note", "Se adelanta"}});
+  EXPECT_EQ(not_started.status, 422) << not_started.describe();
+  // End now.
+  Response ended = prod.post(base + std::to_string(current) + "/end", {{"note", "El cierre terminó antes"}});
+  ASSERT_EQ(ended.status, 200) << ended.describe();
+  EXPECT_LT(ended.json().value("to", ""), "2099");
+  // Change.
+  Response changed = prod.put(base + std::to_string(later),
+                              R"({"from":"2098-01-10T00:00:00Z","to":"2098-01-20T00:00:00Z","reason":"Elecciones","note":"Nueva fecha"})");
+  ASSERT_EQ(changed.status, 200) << changed.describe();
+  EXPECT_EQ(changed.json().value("reason", ""), "Elecciones");
+  Response backwards = prod.put(base + std::to_string(later),
+                                R"({"from":"2098-01-20T00:00:00Z","to":"2098-01-10T00:00:00Z","reason":"Elecciones","note":"x"})");
+  EXPECT_EQ(backwards.status, 400) << backwards.describe();
+  // Remove.
+  EXPECT_EQ(prod.post(base + std::to_string(later) + "/remove", {{"note", "Ya no aplica"}}).status, 204);
+  EXPECT_EQ(prod.post(base + std::to_string(later) + "/remove", {{"note", "Ya no aplica"}}).status, 404);
+  EXPECT_EQ(prod.post(base + "abc/remove", {{"note", "x"}}).status, 404);
+  const json listed = prod.get("/api/v1/freezes").expect(200).json();
+  ASSERT_EQ(listed.at("items").size(), 1u);
+}
+
 }  // namespace
 }  // namespace apitest

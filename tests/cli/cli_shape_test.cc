@@ -3,6 +3,7 @@
 // (0 ok, 2 invalid argument, 3 not found, 4 not allowed, 5 guard refusal, 6 conflict,
 // 7 verification failed).
 #include "cli_office.h"
+#include "core/procedure.h"
 
 namespace clitest {
 namespace {
@@ -421,6 +422,32 @@ TEST(CliShape, UsageErrorsExitWithInvalidArgument) {
                     "instead of the documented 2 (invalid argument):"
                  << bugs;
   }
+}
+
+// `procedure check FILE`: a valid edition prints its differences from the edition in force; a
+// broken one is refused naming the file and line, with the usage exit code.
+TEST(CliShape, ProcedureCheckValidatesAnEditionAndListsItsDifferences) {
+  Workspace ws;
+  std::string text(pasaprod::builtin_procedure_yaml());
+  const std::string from = "edition: \"02\"";
+  text.replace(text.find(from), from.size(), "edition: \"03\"");
+  const std::string cancel = "    I: [production_lead, release_operator, everyone]\n";
+  ASSERT_NE(text.find(cancel), std::string::npos);
+  text.replace(text.find(cancel), cancel.size(), "    I: [production_lead, release_operator, asi_head, everyone]\n");
+  const json ok = ws.json({"procedure", "check", ws.write_file("edition-03.yaml", text)});
+  EXPECT_TRUE(ok.value("ok", false)) << ok.dump();
+  EXPECT_EQ(ok.value("edition", ""), "03");
+  EXPECT_EQ(ok.value("in_force", ""), "02");
+  ASSERT_EQ(ok.at("changes").size(), 3u) << ok.dump();  // cancel from approved, for each kind
+  EXPECT_EQ(ok.at("changes")[0].value("what", ""), "action");
+
+  std::string broken = text;
+  const std::string guard = "      - deployment_recorded\n";
+  broken.replace(broken.find(guard), guard.size(), "      - deployment_logged\n");
+  Outcome bad = ws.cli({"procedure", "check", ws.write_file("broken.yaml", broken)});
+  EXPECT_EQ(bad.exit_code, 2) << bad.describe();
+  EXPECT_NE(bad.err.find("broken.yaml:"), std::string::npos) << bad.describe();
+  EXPECT_NE(bad.err.find("deployment_logged"), std::string::npos) << bad.describe();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "core/procedure_diff.h"
 #include "core_test_util.h"
 
 namespace pasaprod::test {
@@ -543,6 +544,33 @@ TEST(ProcedureLoader, EditionStaysAsDeclared) {
   auto p = load(mutate(builtin_text(), "edition: \"02\"", "edition: \"03\""));
   ASSERT_TRUE(Allowed(p));
   EXPECT_EQ(p->edition, "03");
+}
+
+TEST(ProcedureDiff, NamesWhatAnotherEditionAddsRemovesAndChanges) {
+  const Procedure& in_force = builtin();
+  EXPECT_TRUE(procedure_diff(in_force, in_force).empty());
+  // Edition 03: maintenance also needs a training record, deploy is told to the IT chief, and the
+  // INDECOPI request is gone.
+  std::string text = mutate(builtin_text(), "edition: \"02\"", "edition: \"03\"");
+  text = mutate(text, "  - {record: security_conformity}\n",
+                "  - {record: security_conformity}\n  - {record: training_given}\n");
+  text = mutate(text, "record_types:\n",
+                "record_types:\n  - {code: training_given, es: Capacitación dada, en: Training given, by: [project_lead], "
+                "keys: [note], states: [submitted, validated]}\n");
+  text = mutate(text, "    C: [dba, infra_specialist]\n    I: [functional_user]\n",
+                "    C: [dba, infra_specialist]\n    I: [functional_user, it_chief]\n");
+  auto next = load_procedure(text, "procedures/edition-03.yaml");
+  ASSERT_TRUE(Allowed(next));
+  std::vector<std::string> lines;
+  for (const auto& c : procedure_diff(in_force, *next)) lines.push_back(c.text(Lang::en));
+  const auto has = [&](const std::string& needle) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("+ record training_given")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("+ checklist training_given")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("~ action deploy project approved: I [functional_user] → [functional_user, it_chief]"))
+      << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines.size(), 5u) << ::testing::PrintToString(lines);  // deploy's three kinds, the record, the checklist item
 }
 
 }  // namespace

@@ -396,6 +396,29 @@ TEST_P(StoreSuite, FreezesOrderedByFrom) {
   });
 }
 
+TEST_P(StoreSuite, FreezesAreUpdatedAndDeletedById) {
+  std::int64_t id = 0;
+  write_ok([&](WriteTx& tx) -> Status {
+    auto r = tx.insert_freeze({0, 5000, 6000, "cierre anual", "olga", 1});
+    if (!r) return r.error();
+    id = *r;
+    return tx.update_freeze({id, 5000, 5500, "cierre anual (acortado)", "", 0});
+  });
+  read([&](ReadTx& tx) {
+    auto fs = tx.freezes();
+    ASSERT_EQ(fs.size(), 1u);
+    EXPECT_EQ(fs[0].to, 5500);
+    EXPECT_EQ(fs[0].reason, "cierre anual (acortado)");
+    EXPECT_EQ(fs[0].created_by, "olga");  // who added it stays
+  });
+  Status missing = store_->write([&](WriteTx& tx) { return tx.update_freeze({id + 100, 1, 2, "x", "", 0}); });
+  EXPECT_EQ(missing.error().code, Code::not_found);
+  write_ok([&](WriteTx& tx) { return tx.delete_freeze(id); });
+  Status again = store_->write([&](WriteTx& tx) { return tx.delete_freeze(id); });
+  EXPECT_EQ(again.error().code, Code::not_found);
+  read([&](ReadTx& tx) { EXPECT_TRUE(tx.freezes().empty()); });
+}
+
 TEST_P(StoreSuite, ApiTokensRoundtripWithUseRevocationAndExpiry) {
   std::int64_t first = 0;
   std::int64_t second = 0;

@@ -114,6 +114,8 @@ class SqliteTx final : public WriteTx {
   Status add_observation(const std::string& number, const Observation& o) override;
   Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) override;
   Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
+  Status update_freeze(const FreezeWindow& freeze) override;
+  Status delete_freeze(std::int64_t id) override;
   Status put_setting(const std::string& key, const std::string& value) override;
   Result<AuditEvent> append_event(AuditEvent event) override;
   Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) override;

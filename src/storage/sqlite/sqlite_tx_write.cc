@@ -221,6 +221,23 @@ Result<std::int64_t> SqliteTx::insert_freeze(const FreezeWindow& f) {
   return db_.last_insert_rowid();
 }
 
+namespace {
+Error no_freeze(std::int64_t id) {
+  return make_error(Code::not_found, "freeze.not_found", "El congelamiento " + std::to_string(id) + " no existe.",
+                    "Freeze " + std::to_string(id) + " does not exist.");
+}
+}  // namespace
+
+Status SqliteTx::update_freeze(const FreezeWindow& f) {
+  db_.query("UPDATE freezes SET from_ts = ?, to_ts = ?, reason = ? WHERE id = ?", f.from, f.to, f.reason, f.id).run();
+  return db_.changes() == 1 ? ok_status() : Status(no_freeze(f.id));
+}
+
+Status SqliteTx::delete_freeze(std::int64_t id) {
+  db_.query("DELETE FROM freezes WHERE id = ?", id).run();
+  return db_.changes() == 1 ? ok_status() : Status(no_freeze(id));
+}
+
 Status SqliteTx::put_setting(const std::string& key, const std::string& value) {
   db_.query(
          "INSERT INTO settings(key, value) VALUES (?, ?) "
