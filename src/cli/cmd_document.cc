@@ -101,6 +101,26 @@ void register_document_commands(CLI::App& app, CliContext& ctx) {
     ctx.print({{"items", items}}, text.substr(0, text.size() - 1));
   });
 
+  struct GetArgs {
+    std::string number, name, out;
+  };
+  auto g = std::make_shared<GetArgs>();
+  auto* get = doc->add_subcommand("get", "Descarga un documento de un pase / write a release's document to a file");
+  get->add_option("NUMBER", g->number, "Número del pase / release number")->required();
+  get->add_option("NAME", g->name, "Nombre o id del documento (document list) / document name or id")->required();
+  get->add_option("--out", g->out, "Archivo de salida / output file")->required();
+  get->callback([&ctx, g] {
+    IssuedDocument d = ctx.take(ctx.office().document(g->number, g->name));
+    const std::filesystem::path from = ctx.local().library().path_of(d.sha256);
+    std::error_code ec;
+    std::filesystem::copy_file(from, g->out, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) {
+      throw CliFailure{make_error(Code::internal, "document.write_failed", "No se pudo escribir «" + g->out + "»: " + ec.message(),
+                                  "Could not write \"" + g->out + "\": " + ec.message())};
+    }
+    ctx.print(document_json(d), g->out + " (" + d.name + ", " + d.verification_code + ")");
+  });
+
   auto institution = std::make_shared<std::string>();
   auto lang = std::make_shared<std::string>();
   auto zone = std::make_shared<std::string>();

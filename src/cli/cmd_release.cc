@@ -190,6 +190,32 @@ void register_release(CLI::App& app, CliContext& ctx) {
     std::string number, as;
   };
   auto s = std::make_shared<ShowArgs>();
+  auto ev = std::make_shared<std::string>();
+  auto* events = rel->add_subcommand("events", "Historia (pista de auditoría) de una solicitud / a request's audit events");
+  events->add_option("NUMBER", *ev, "Número / number")->required();
+  events->callback([&ctx, ev] {
+    if (!ctx.server.empty()) {
+      auto j = ctx.take(remote(ctx).call("GET", "/api/v1/releases/" + url_segment(*ev) + "/events"));
+      ctx.print(j, j.dump(2));
+      return;
+    }
+    ctx.take(ctx.office().view(*ev, ""));  // not_found for an unknown request
+    nlohmann::json items = nlohmann::json::array();
+    std::string text;
+    for (std::int64_t after = 0;;) {
+      auto batch = ctx.take(ctx.office().events(*ev, after, 500));
+      for (const auto& e : batch) {
+        items.push_back({{"seq", e.seq}, {"at", format_iso(e.at)}, {"actor", e.actor}, {"action", e.action},
+                         {"before", e.before.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(e.before, nullptr, false)},
+                         {"after", e.after.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(e.after, nullptr, false)}});
+        text += std::to_string(e.seq) + "\t" + format_iso(e.at) + "\t" + e.actor + "\t" + e.action + "\t" + e.after + "\n";
+      }
+      if (batch.size() < 500) break;
+      after = batch.back().seq;
+    }
+    ctx.print({{"items", items}}, text.empty() ? "" : text.substr(0, text.size() - 1));
+  });
+
   auto* show = rel->add_subcommand("show", "Muestra una solicitud completa / show a request");
   show->add_option("NUMBER", s->number, "Número / number")->required();
   show->add_option("--as", s->as, "Mostrar las acciones posibles para este usuario / show this user's possible actions");
@@ -271,14 +297,84 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
   auto rc = std::make_shared<Args>();
   auto* record = app.add_subcommand("record", "Registra un dato del pase (SPEC §4.4) / add a record");
   record->add_option("NUMBER", rc->number, "Número / number")->required();
-  record->add_option("TYPE", rc->type, "window|dba_conformity|infra_readiness|security_conformity|vote|backup|deployment|verification|"
-                                       "rollback|inventory|ip_registration|baseline|cosign")
+  record->add_option("TYPE", rc->type, "window|dba_conformity|infra_readiness|security_conformity|vote|backup|deployment|db_deployment|verification|"
+                                       "rollback|inventory|ip_registration|baseline|acceptance_refusal|cosign|consultation")
       ->required();
   record->add_option("FIELDS", rc->fields, "clave=valor / key=value");
   record->add_option("--as", rc->as, "Usuario que actúa / acting user")->required();
   record->callback([&ctx, rc] {
     Record r = ctx.take(ctx.office().record(Caller{rc->as}, rc->number, rc->type, parse_fields(rc->fields)));
     ctx.print(record_json(r), rc->number + ": " + r.type + ctx.t(" registrado", " recorded"));
+  });
+
+  // consult: a consulted person's opinion (the RACI's C cells), a `consultation` record.
+  struct ConsultArgs {
+    std::string number, opinion, note, on, as;
+  };
+  auto co = std::make_shared<ConsultArgs>();
+  auto* consult = app.add_subcommand("consult", "Da su opinión cuando se le consulta (C) / answer a consultation");
+  consult->add_option("NUMBER", co->number, "Número / number")->required();
+  consult->add_option("--opinion", co->opinion, "agree (de acuerdo) | concerns (con reparos)")->required()->check(CLI::IsMember({"agree", "concerns"}));
+  consult->add_option("--note", co->note, "Su opinión / your opinion")->required();
+  consult->add_option("--on", co->on, "Sobre qué acción o registro (por defecto el abierto) / on which step");
+  consult->add_option("--as", co->as, "Usuario que opina / acting user (local)");
+  consult->callback([&ctx, co] {
+    std::map<std::string, std::string> fields = {{"opinion", co->opinion}, {"note", co->note}};
+    if (!co->on.empty()) fields["on"] = co->on;
+    if (!ctx.server.empty()) {
+      auto j = ctx.take(remote(ctx).call("POST", "/api/v1/releases/" + url_segment(co->number) + "/records",
+                                         {{"type", "consultation"}, {"fields", fields}}));
+      ctx.print(j, co->number + ctx.t(": opinión registrada", ": opinion recorded"));
+      return;
+    }
+    Record r = ctx.take(ctx.office().record(Caller{co->as}, co->number, "consultation", fields));
+    ctx.print(record_json(r), co->number + ctx.t(": opinión registrada sobre ", ": opinion recorded on ") + r.fields.at("on"));
+  });
+
+  // inbox: what the user must do (R), answers for (A), is asked about (C), was told (I).
+  auto who = std::make_shared<std::string>();
+  auto* inbox = app.add_subcommand("inbox", "Mis pendientes / what I must do, answer for, am asked and was told");
+  inbox->add_option("--as", *who, "Usuario / user (local)");
+  inbox->callback([&ctx, who] {
+    if (!ctx.server.empty()) {
+      auto j = ctx.take(remote(ctx).call("GET", "/api/v1/inbox"));
+      std::string text;
+      for (const char* part : {"todo", "accountable", "consulted"}) {
+        for (const auto& i : j.value(part, nlohmann::json::array())) {
+          text += std::string(part) + "\t" + i.value("number", "") + "\t" + i.value("action", "") + "\n";
+        }
+      }
+      ctx.print(j, text);
+      return;
+    }
+    if (who->empty()) throw CliFailure{make_error(Code::invalid_argument, "cli.as_required", "Indique --as USUARIO.", "Give --as USER.")};
+    Inbox in = ctx.take(ctx.office().inbox(*who));
+    const Procedure& p = ctx.office().current_procedure();
+    nlohmann::json j = nlohmann::json::object();
+    std::string text;
+    const auto part = [&](const char* name, const char* es, const char* en, const std::vector<InboxItem>& items) {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& i : items) {
+        arr.push_back({{"number", i.release.number}, {"action", i.action}, {"role", i.role}, {"allowed", i.allowed},
+                       {"reason", i.reason ? nlohmann::json(i.reason->message(ctx.language())) : nlohmann::json(nullptr)}});
+        text += ctx.t(es, en) + std::string("\t") + i.release.number + "\t" + i.action + "\t" + i.release.title +
+                (i.reason ? "\t(" + i.reason->message(ctx.language()) + ")" : "") + "\n";
+      }
+      j[name] = arr;
+    };
+    part("todo", "hacer", "todo", in.todo);
+    part("accountable", "responde", "accountable", in.accountable);
+    part("consulted", "consulta", "consulted", in.consulted);
+    nlohmann::json notes = nlohmann::json::array();
+    for (const auto& n : in.notifications) {
+      notes.push_back({{"id", n.id}, {"release", n.release}, {"action", n.action}, {"actor", n.actor}, {"at", format_iso(n.at)},
+                       {"read", n.read}});
+      text += ctx.t("aviso", "notice") + std::string("\t") + n.release + "\t" + n.action + "\t" + n.actor + "\t" + format_iso(n.at) + "\n";
+    }
+    j["notifications"] = notes;
+    j["unread"] = in.unread;
+    (void)p;
+    ctx.print(j, text.empty() ? ctx.t("Nada pendiente.", "Nothing pending.") : text.substr(0, text.size() - 1));
   });
 
   auto ac = std::make_shared<Args>();

@@ -54,5 +54,41 @@ TEST(CliWalk, MaintenanceReleaseFromEmptyDatabaseToClosed) {
   EXPECT_GE(lib.value("checked", 0), 9);
 }
 
+// A person's day on the command line: the inbox, answering a consultation, the request's
+// history and its documents.
+TEST(CliWalk, InboxConsultEventsAndDocuments) {
+  Workspace ws;
+  setup_office(ws);
+  const std::string n = new_release(ws, "maintenance", "2.4", "lead");
+  drive_to_pending_approval(ws, n);
+  // ASI must pre-approve: it is in their inbox, with the action.
+  const nlohmann::json asi = ws.json({"inbox", "--as", "asi"});
+  bool todo = false;
+  for (const auto& i : asi.at("todo")) todo = todo || (i.value("number", "") == n && i.value("action", "") == "pre_approve");
+  EXPECT_TRUE(todo) << asi.dump(2);
+  EXPECT_NE(ws.ok({"inbox", "--as", "asi"}).out.find("pre_approve"), std::string::npos);
+  // The DBA and infrastructure were asked (C) when the informe was open; nothing is open for them now.
+  ws.fails(5, {"consult", n, "--opinion", "agree", "--note", "Conforme", "--as", "dba"});
+  ws.ok({"act", n, "pre_approve", "--as", "asi"});
+  ws.ok({"act", n, "approve", "--as", "chief"});
+  // Deployment consults the DBA and infrastructure: the DBA answers.
+  const nlohmann::json opinion = ws.json({"consult", n, "--opinion", "concerns", "--note", "Ventana corta para los índices", "--as", "dba"});
+  EXPECT_EQ(opinion.at("fields").value("on", ""), "deploy") << opinion.dump(2);
+  // The request's history names every step.
+  const nlohmann::json events = ws.json({"release", "events", n});
+  std::string actions;
+  for (const auto& e : events.at("items")) actions += e.value("action", "") + " ";
+  EXPECT_NE(actions.find("release.open"), std::string::npos) << actions;
+  EXPECT_NE(actions.find("release.record"), std::string::npos) << actions;
+  // The final informe, written to a file, verifies.
+  const nlohmann::json docs = ws.json({"document", "list", n});
+  ASSERT_EQ(docs.at("items").size(), 3u) << docs.dump(2);
+  const std::string out = ws.write_file("informe.pdf", "");
+  ws.ok({"document", "get", n, docs.at("items")[2].value("name", ""), "--out", out});
+  const nlohmann::json verified = ws.json({"document", "verify", out});
+  EXPECT_TRUE(verified.value("ok", false)) << verified.dump(2);
+  EXPECT_EQ(verified.value("step", ""), "approve");
+}
+
 }  // namespace
 }  // namespace clitest
