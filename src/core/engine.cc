@@ -161,6 +161,24 @@ std::vector<std::string> record_roles(const Procedure& proc, const RecordTypeDef
   return out;
 }
 
+System system_after(const Procedure& proc, const Release& release, const std::string& state, System system) {
+  if (!proc.is_final(state) || !proc.is_production(state)) return system;
+  if (system.status == "in_development") system.status = "in_production";
+  for (const auto& type : proc.record_types) {
+    if (type.system_fields.empty()) continue;
+    const Record* rec = release.latest_record(type.code);
+    if (!rec) continue;
+    for (const auto& [field, source] : type.system_fields) {
+      std::string value = source.rfind('=', 0) == 0 ? source.substr(1) : (rec->fields.count(source) ? rec->fields.at(source) : "");
+      if (field == "asset_id") system.asset_id = value;
+      if (field == "indecopi_requested_on") system.indecopi.requested_on = value;
+      if (field == "indecopi_file_number") system.indecopi.file_number = value;
+      if (field == "indecopi_status") system.indecopi.status = value;
+    }
+  }
+  return system;
+}
+
 Situation make_situation(const Procedure& proc, const Release& release, const System& system, Timestamp now) {
   Situation s;
   s.proc = &proc;

@@ -114,6 +114,11 @@ std::vector<std::string> consulted_roles(const Procedure& proc, const Release& r
 // consulted_roles(). Empty when its condition does not hold for the request.
 std::vector<std::string> record_roles(const Procedure& proc, const RecordTypeDef& def, const Release& release);
 
+// The system as a request that reaches `state` leaves it: when the state is a final production
+// one, the system is in production (an in-development one moves) and each record type's
+// system_fields take the request's latest record of that type. Otherwise `system` unchanged.
+System system_after(const Procedure& proc, const Release& release, const std::string& state, System system);
+
 // Quorum for the committee of the situation.
 int committee_quorum(const Situation& s);
 // Latest fresh vote per member: counts of "approve" and "reject".

@@ -49,6 +49,7 @@ struct System {
   std::string initial_version;          // version in production before pasaprod, may be ""
   IndecopiRegistration indecopi;
   Timestamp created_at = 0;
+  std::string asset_id;                 // code in the office's asset inventory ("" = not registered)
 };
 
 // One file in a deliverable slot of a request. Content lives in the library by digest.

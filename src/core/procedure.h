@@ -65,7 +65,15 @@ struct RecordTypeDef {
   std::vector<std::string> inform;   // I roles
   bool signoff = false;              // counts only for the manifest it recorded
   std::string when;                  // condition (kConditions) under which it applies; "" = always
+  // When a request closes, its latest record of this type updates its system: system field →
+  // record key, or "=text" for a fixed value (see kSystemFields).
+  std::map<std::string, std::string> system_fields;
 };
+
+// The system fields a record may set on closing: asset_id, indecopi_requested_on,
+// indecopi_file_number, indecopi_status.
+inline constexpr std::string_view kSystemFields[] = {"asset_id", "indecopi_requested_on", "indecopi_file_number",
+                                                     "indecopi_status"};
 
 // A guard reference: name[:argument], limited to some kinds (empty = all).
 struct GuardRef {

@@ -267,13 +267,29 @@ Procedure parse(const YAML::Node& root) {
   lines.clear();
   for (const auto& n : seq(root, "record_types")) {
     RecordTypeDef r{str(n, "code"), label(n), list(n, "by"), list(n, "keys"), list(n, "states"),
-                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff"), str(n, "when", false)};
+                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff"), str(n, "when", false), {}};
     const int line = line_of(n);
     if (r.by.empty()) throw LoadError{line, "el registro «" + r.code + "» no indica quién lo registra (by)", "record \"" + r.code + "\" has no \"by\" role"};
     for (const auto& b : r.by) {
       if (b != "consulted") check.role(b, line);
     }
     check.condition(r.when, line);
+    if (const YAML::Node sf = n["system_fields"]) {
+      if (!sf.IsMap()) fail(sf, "«system_fields» debe ser un mapa", "\"system_fields\" must be a map");
+      for (const auto& kv : sf) {
+        const std::string field = kv.first.as<std::string>(), value = kv.second.as<std::string>();
+        bool known = false;
+        for (auto f : kSystemFields) known = known || field == f;
+        if (!known) {
+          throw LoadError{line, "campo de sistema desconocido «" + field + "»", "unknown system field \"" + field + "\""};
+        }
+        if (value.empty() || (value[0] != '=' && std::find(r.keys.begin(), r.keys.end(), value) == r.keys.end())) {
+          throw LoadError{line, "«" + field + "» debe tomar una clave del registro o «=texto»",
+                          "\"" + field + "\" must take one of the record's keys or \"=text\""};
+        }
+        r.system_fields[field] = value;
+      }
+    }
     check.roles(r.consult, line);
     check.roles(r.inform, line, true);
     check.states(r.states, line);

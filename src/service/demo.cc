@@ -117,11 +117,11 @@ Status seed_demo_people_and_systems(Office& office, const DemoLog& log) {
   const std::vector<System> systems = {
       {"SIAGIE", "Sistema de Información de Apoyo a la Gestión de la Institución Educativa",
        "Matrícula, evaluación y certificados de estudiantes de educación básica.", "Dirección General de Calidad de la Gestión Escolar",
-       "inhouse", "Java 8, Oracle 19c, WebLogic", "in_production", "3.2", {"2015-03-10", "00123-2015/DDA", "registrado"}, 0},
+       "inhouse", "Java 8, Oracle 19c, WebLogic", "in_production", "3.2", {"2015-03-10", "00123-2015/DDA", "registered"}, 0, "AIT-0123"},
       {"NEXUS", "Sistema de Administración y Control de Plazas", "Plazas docentes y administrativas de las UGEL.",
-       "Oficina General de Recursos Humanos", "outsourcing", ".NET 4.8, SQL Server 2019", "in_production", "2.5", {}, 0},
+       "Oficina General de Recursos Humanos", "outsourcing", ".NET 4.8, SQL Server 2019", "in_production", "2.5", {}, 0, "AIT-0245"},
       {"TUTOR", "Plataforma de Tutoría Virtual", "Acompañamiento y tutoría a estudiantes en línea.",
-       "Dirección de Educación Secundaria", "inhouse", "Python 3.11, PostgreSQL 15", "in_development", "", {}, 0},
+       "Dirección de Educación Secundaria", "inhouse", "Python 3.11, PostgreSQL 15", "in_development", "", {}, 0, ""},
   };
   for (const auto& s : systems) {
     auto r = office.add_system(kSetup, s);

@@ -39,6 +39,7 @@ json system_json(const System& s) {
           {"status", s.status},
           {"initial_version", s.initial_version},
           {"indecopi", {{"requested_on", s.indecopi.requested_on}, {"file_number", s.indecopi.file_number}, {"status", s.indecopi.status}}},
+          {"asset_id", s.asset_id},
           {"created_at", format_iso(s.created_at)}};
 }
 

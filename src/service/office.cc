@@ -210,6 +210,25 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
         }
       }
     }
+    // Closing a request keeps the office's inventory: the system is in production, with the
+    // asset and INDECOPI data of the request's records (audited as a system change).
+    Release after_release = before;
+    after_release.state = plan->transition.to;
+    const System system = system_after(*snap->proc, after_release, plan->transition.to, snap->system);
+    if (system.status != snap->system.status || system.asset_id != snap->system.asset_id ||
+        system.indecopi.requested_on != snap->system.indecopi.requested_on ||
+        system.indecopi.file_number != snap->system.indecopi.file_number || system.indecopi.status != snap->system.indecopi.status) {
+      if (auto u = tx.update_system(system); !u) return u;
+      const auto inventory = [](const System& sys) {
+        return json{{"status", sys.status}, {"asset_id", sys.asset_id},
+                    {"indecopi", {{"requested_on", sys.indecopi.requested_on}, {"file_number", sys.indecopi.file_number},
+                                  {"status", sys.indecopi.status}}},
+                    {"release", ""}};
+      };
+      json b = inventory(snap->system), a = inventory(system);
+      a["release"] = number;
+      if (auto se = tx.append_event(event(caller, s.now, "system.inventory", system.code, b, a)); !se) return se.error();
+    }
     if (auto n = notify(tx, *snap, plan->def->I, plan->def->code, *e); !n) return n;
     return ask_consulted(tx, *snap, plan->transition.to, *e);
   });

@@ -250,10 +250,19 @@ Result<System> Office::update_system(const Caller& caller, System system) {
                       "The INDECOPI request date must look like YYYY-MM-DD (e.g. 2026-03-15), or be empty.")
         .with("field", "indecopi_requested_on");
   }
+  static const std::vector<std::string> indecopi_statuses = {"", "requested", "registered", "observed"};
+  if (std::find(indecopi_statuses.begin(), indecopi_statuses.end(), system.indecopi.status) == indecopi_statuses.end()) {
+    return make_error(Code::invalid_argument, "system.bad_indecopi_status",
+                      "El estado del registro en INDECOPI debe ser requested (solicitado), registered (registrado) u observed "
+                      "(observado), o quedar vacío.",
+                      "The INDECOPI registration status must be requested, registered or observed, or be empty.")
+        .with("field", "indecopi_status");
+  }
   Status st = store_.write([&](WriteTx& tx) -> Status {
     auto old = tx.system(system.code);
     if (!old) return office_internal::not_found("El sistema", "System", system.code);
     system.created_at = old->created_at;
+    if (system.asset_id.empty()) system.asset_id = old->asset_id;  // set by closing requests
     system.initial_version = old->initial_version;  // versions move only through releases
     if (auto s = tx.update_system(system); !s) return s;
     auto e = tx.append_event(event(caller, clock_.now(), "system.update", system.code, system_json(*old), system_json(system)));

@@ -43,6 +43,9 @@ Response edit_page(Page& page, const System& system, const json& values, const s
                {"values", values},
                {"origins", choices(page, "origin.", {"inhouse", "outsourcing"}, values.value("origin", ""))},
                {"statuses", choices(page, "system_status.", {"in_development", "in_production", "retired"}, values.value("status", ""))},
+               {"indecopi_statuses",
+                choices(page, "indecopi_status.", {"none", "requested", "registered", "observed"},
+                        values.value("indecopi_status", "").empty() ? "none" : values.value("indecopi_status", ""))},
                {"errors", json::object()}};
   if (error) {
     const std::string field = error->detail("field");
@@ -81,7 +84,7 @@ void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web) {
              s.origin = page.form("origin");
              s.technology = page.form("technology");
              s.status = page.form("status");
-             s.indecopi = {page.form("indecopi_requested_on"), page.form("indecopi_file_number"), page.form("indecopi_status")};
+             s.indecopi = {page.form("indecopi_requested_on"), page.form("indecopi_file_number"), page.form("indecopi_status") == "none" ? "" : page.form("indecopi_status")};
              auto updated = page.office().update_system(page.caller(), s);
              if (!updated) return edit_page(page, v->system, values, updated.error(), http::http_status(updated.error().code));
              return page.redirect("/systems/" + url_part(s.code) + "?ok=system_updated");

@@ -117,7 +117,30 @@ void add_system_pages(http::RouteTable& routes, const WebPtr& web) {
              const auto& ip = v->system.indecopi;
              sys["indecopi"] = {{"requested_on", ip.requested_on.empty() ? page.t("systems.not_requested") : ip.requested_on},
                                 {"file_number", ip.file_number},
-                                {"status", ip.status}};
+                                {"status", page.t("indecopi_status." + (ip.status.empty() ? std::string("none") : ip.status))}};
+             sys["asset_id"] = v->system.asset_id.empty() ? page.t("systems.no_asset") : v->system.asset_id;
+             // The system's own history: registration, edits and what closing requests changed.
+             json changes = json::array();
+             if (auto events = page.office().events(v->system.code, 0, 200)) {
+               for (const auto& e : *events) {
+                 const json after = json::parse(e.after.empty() ? "null" : e.after, nullptr, false);
+                 std::string what = e.action == "system.inventory" ? page.t("systems.change_inventory")
+                                    : e.action == "system.add"     ? page.t("systems.change_added")
+                                                                   : page.t("systems.change_edited");
+                 if (after.is_object()) {
+                   for (const char* k : {"status", "asset_id", "release"}) {
+                     if (after.contains(k) && after[k].is_string() && !after[k].get<std::string>().empty()) {
+                       what += std::string(" · ") + k + ": " + after[k].get<std::string>();
+                     }
+                   }
+                   if (after.contains("indecopi") && after["indecopi"].is_object()) {
+                     const json& ip = after["indecopi"];
+                     if (ip.value("file_number", "") != "") what += " · INDECOPI: " + ip.value("file_number", "") + " (" + ip.value("status", "") + ")";
+                   }
+                 }
+                 changes.push_back({{"when", page.when(e.at)}, {"what", what}, {"actor", e.actor}});
+               }
+             }
              json releases = json::array();
              for (const auto& r : v->releases) {
                releases.push_back({{"number", r.number}, {"url", "/releases/" + url_part(r.number)}, {"title", r.title},
@@ -128,6 +151,7 @@ void add_system_pages(http::RouteTable& routes, const WebPtr& web) {
                           {"nav_systems", true},
                           {"system", sys},
                           {"releases", releases},
+                          {"changes", changes},
                           {"new_url", "/releases/new?system=" + url_part(v->system.code)},
                           {"edit_url", may_edit_systems(page) ? "/systems/" + url_part(v->system.code) + "/edit" : ""},
                           {"library_url", "/systems/" + url_part(v->system.code) + "/library"}};

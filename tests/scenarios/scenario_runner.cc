@@ -311,6 +311,19 @@ class Runner {
       if (v->production_version != arg(3)) return fail("production version of " + arg(2) + " is " + v->production_version + ", expected " + arg(3));
       return ok_status();
     }
+    if (what == "system") {  // expect system CODE FIELD VALUE (status, asset_id, indecopi_*)
+      auto v = office_.system_view(arg(2));
+      if (!v) return v.error();
+      const System& sys = v->system;
+      const std::map<std::string, std::string> fields = {{"status", sys.status},
+                                                         {"asset_id", sys.asset_id},
+                                                         {"indecopi_requested_on", sys.indecopi.requested_on},
+                                                         {"indecopi_file_number", sys.indecopi.file_number},
+                                                         {"indecopi_status", sys.indecopi.status}};
+      auto it = fields.find(arg(3));
+      if (it == fields.end()) return fail("unknown system field " + arg(3));
+      return it->second == arg(4) ? ok_status() : fail(arg(3) + " of " + arg(2) + " is \"" + it->second + "\", expected " + arg(4));
+    }
     if (what == "audit") {
       auto report = store_->verify_audit();
       return report.ok ? ok_status() : fail("audit trail does not verify");

@@ -401,7 +401,12 @@ constexpr const char* kV9 = R"sql(
 ALTER TABLE releases ADD COLUMN changes_database INTEGER NOT NULL DEFAULT 1;
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations = {{
+// Version 10: a system's code in the office's asset inventory (set when a request closes).
+constexpr const char* kV10 = R"sql(
+ALTER TABLE systems ADD COLUMN asset_id TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -412,6 +417,7 @@ constexpr std::array<Migration, 9> kMigrations = {{
     {7, "API tokens expire", kV7},
     {8, "failed sign-ins per account and address, for growing delays", kV8},
     {9, "a request states whether it changes the database", kV9},
+    {10, "a system's asset inventory code", kV10},
 }};
 
 }  // namespace

@@ -29,7 +29,7 @@ User read_user(const Stmt& st) {
 
 constexpr const char* kSystemColumns =
     "code, name, description, unit, origin, technology, status, initial_version, "
-    "indecopi_requested_on, indecopi_file_number, indecopi_status, created_at";
+    "indecopi_requested_on, indecopi_file_number, indecopi_status, created_at, asset_id";
 
 System read_system(const Stmt& st) {
   System s;
@@ -45,6 +45,7 @@ System read_system(const Stmt& st) {
   s.indecopi.file_number = st.text(9);
   s.indecopi.status = st.text(10);
   s.created_at = st.integer(11);
+  s.asset_id = st.text(12);
   return s;
 }
 

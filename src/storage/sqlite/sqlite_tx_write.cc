@@ -66,10 +66,10 @@ Status SqliteTx::insert_system(const System& s) {
   db_.query(
          "INSERT INTO systems(code, name, description, unit, origin, technology, status, "
          "initial_version, indecopi_requested_on, indecopi_file_number, indecopi_status, "
-         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "created_at, asset_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
          s.code, s.name, s.description, s.unit, s.origin, s.technology, s.status,
          s.initial_version, s.indecopi.requested_on, s.indecopi.file_number, s.indecopi.status,
-         s.created_at)
+         s.created_at, s.asset_id)
       .run();
   return ok_status();
 }
@@ -79,9 +79,9 @@ Status SqliteTx::update_system(const System& s) {
   db_.query(
          "UPDATE systems SET name = ?, description = ?, unit = ?, origin = ?, technology = ?, "
          "status = ?, initial_version = ?, indecopi_requested_on = ?, "
-         "indecopi_file_number = ?, indecopi_status = ? WHERE code = ?",
+         "indecopi_file_number = ?, indecopi_status = ?, asset_id = ? WHERE code = ?",
          s.name, s.description, s.unit, s.origin, s.technology, s.status, s.initial_version,
-         s.indecopi.requested_on, s.indecopi.file_number, s.indecopi.status, s.code)
+         s.indecopi.requested_on, s.indecopi.file_number, s.indecopi.status, s.asset_id, s.code)
       .run();
   if (db_.changes() == 0) return missing_error("el sistema", "system", s.code);
   return ok_status();
