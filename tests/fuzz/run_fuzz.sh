@@ -10,7 +10,11 @@ target=$1 seeds=$2 seconds=$3 artifacts=$4
 [[ -d "$seeds" ]] || { echo "run_fuzz.sh: no seed corpus $seeds" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/pasaprod-fuzz-corpus-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -R "$seeds"/. "$work"/
+mkdir "$work/corpus" "$work/tmp"
+cp -R "$seeds"/. "$work/corpus"/
+# What the target itself creates (the office behind the route table) goes there too, so a
+# crashed run leaves nothing behind.
+export TMPDIR="$work/tmp"
 mkdir -p "$artifacts"
 # Symbolized stack traces (the sanitizers do not find Debian's unversioned llvm-symbolizer).
 if [[ -z "${ASAN_SYMBOLIZER_PATH:-}" ]]; then
@@ -22,4 +26,4 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 # -timeout: one input running this long is a hang (reported as a failure, saved as timeout-*).
 # -rss_limit_mb: above this the run fails as out-of-memory (saved as oom-*).
 "$target" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
-  -artifact_prefix="$artifacts"/ "$work"
+  -artifact_prefix="$artifacts"/ "$work/corpus"
