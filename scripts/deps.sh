@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pasaprod needs to build, test and run, when missing.
-# Usage: scripts/deps.sh [--browser]   (--browser: also Chromium and Node.js for browser tests)
+# Usage: scripts/deps.sh [--browser] [--fuzz]
+#   --browser: also Chromium and Node.js for browser tests
+#   --fuzz:    also clang 16 and its libFuzzer/sanitizer runtimes (tests/fuzz, docs/fuzzing.md).
+#              Not Debian's default clang 14: with GCC 12's libstdc++ it cannot compile std::views.
 set -euo pipefail
+
+browser=false fuzz=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=true ;;
+    --fuzz) fuzz=true ;;
+    *) echo "usage: scripts/deps.sh [--browser] [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(build-essential cmake pkg-config
   libboost-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libsodium-dev libssl-dev
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 poppler-utils curl fonts-dejavu-core tzdata)
-if [[ "${1:-}" == "--browser" ]]; then
+if $fuzz; then
+  packages+=(clang-16 libclang-rt-16-dev)
+fi
+if $browser; then
   packages+=(chromium)
   # Node.js from another source (e.g. NodeSource) bundles npm and conflicts with Debian's npm:
   # ask for the Debian packages only when the commands are missing.

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "auth/credentials.h"
@@ -100,6 +101,14 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
                       std::string("Could not open the library: ") + e.what());
   }
   lo->office_ = std::make_unique<Office>(*lo->store_, *lo->library_, lo->clock_, lo->procedures_);
+  // A process killed between storing an upload's blob and recording it left a marker: give
+  // the blob back (unless recorded) before anything looks at the library.
+  if (auto recovered = lo->office_->recover_interrupted_uploads(); !recovered) {
+    return recovered.error();
+  } else if (*recovered > 0) {
+    // On stderr: stdout may be JSON (--json).
+    std::cerr << "pasaprod: " << *recovered << " subida(s) interrumpida(s) recuperada(s) / interrupted upload(s) recovered\n";
+  }
   auto key = load_or_create_key(db_path + ".dockey");
   if (!key) return key.error();
   lo->office_->set_document_key(std::move(*key));

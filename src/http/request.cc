@@ -195,13 +195,17 @@ Status Request::parse_json() {
       nlohmann::json ignored = nlohmann::json::parse(body_);
     } catch (const nlohmann::json::parse_error& e) {
       where = std::to_string(e.byte);
+    } catch (const nlohmann::json::exception&) {
+      // out_of_range.406, a number beyond a double ("1e999"): no position to report.
     }
+    const std::string at_es = where.empty() ? "" : " (byte " + where + ")";
+    const std::string at_en = where.empty() ? "" : " (byte " + where + ")";
     Error e = make_error(
         Code::invalid_argument, "http.malformed_json",
         body_.empty() ? "Falta el cuerpo JSON de la solicitud."
-                      : fmt::format("El cuerpo de la solicitud no es JSON válido (byte {}).", where),
+                      : fmt::format("El cuerpo de la solicitud no es JSON válido{}.", at_es),
         body_.empty() ? "The request's JSON body is missing."
-                      : fmt::format("The request body is not valid JSON (byte {}).", where));
+                      : fmt::format("The request body is not valid JSON{}.", at_en));
     if (!where.empty()) e.with("byte", where);
     json_status_ = Status(std::move(e));
   } else if (auto bad = route_ ? check_json_schema(route_->request_schema, parsed) : std::nullopt) {

@@ -163,10 +163,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     Clock::time_point t0 = Clock::now();
     Exchange ex;
     const auto& h = hp.get();
-    ex.req.set_method(std::string(h.method_string()));
-    ex.req.set_target(std::string(h.target()));
-    for (const auto& f : h) ex.req.add_header(std::string(f.name_string()), std::string(f.value()));
-    ex.req.set_client_address(core_.proxies.client(client_, ex.req.header("x-forwarded-for")));
+    fill_request(ex.req, h, core_.proxies, client_);
     ex.version = h.version();
     ex.keep_alive = hp.keep_alive();
     ex.head = h.method() == bhttp::verb::head;
@@ -176,26 +173,12 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     ex.log.method = ex.req.method();
     ex.log.path = ex.req.path();
     ex.log.client = ex.req.client_address();
-    const Lang lang = ex.req.lang();
 
     RouteMatch m = core_.routes.match(parse_method(ex.req.method()), ex.req.path());
-    switch (m.kind) {
-      case RouteMatch::Kind::not_found:
-        ex.resp = Response::problem(err_not_found(ex.req.path()), lang);
-        break;
-      case RouteMatch::Kind::method_not_allowed: {
-        std::string allow;
-        for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(method_name(a));
-        ex.resp = Response::problem(err_method_not_allowed(ex.req.method(), allow), lang, 405);
-        ex.resp->set_header("Allow", allow);
-        break;
-      }
-      case RouteMatch::Kind::bad_param:
-        ex.resp = Response::problem(*m.error, lang);
-        break;
-      case RouteMatch::Kind::found:
-        co_await dispatch(hp, ex, *m.route, std::move(m.params));
-        break;
+    if (m.kind == RouteMatch::Kind::found) {
+      co_await dispatch(hp, ex, *m.route, std::move(m.params));
+    } else {
+      ex.resp = answer_unmatched(m, ex.req);
     }
     if (!ex.has_body) ex.body_consumed = true;
     if (ex.abandon || !ex.resp) {
@@ -231,13 +214,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     }
     co_await read_small_body(hp, ex);
     if (ex.resp || ex.abandon) co_return;
-    if (route.body == BodyKind::json) {
-      if (Status s = ex.req.parse_json(); !s) {
-        ex.resp = Response::problem(s.error(), lang);
-        co_return;
-      }
-    }
-    if (auto bad = check_body_inputs(ex.req, route.body == BodyKind::json, route.body == BodyKind::form)) {
+    if (auto bad = check_small_body(ex.req, route)) {
       ex.resp = Response::problem(*bad, lang);
       co_return;
     }

@@ -1,4 +1,6 @@
-// Internal to session.cc: the pieces of a connection session that need no Beast.
+// Internal to session.cc: the pieces of a connection session that need no Beast. The fuzz
+// target of the request path (tests/fuzz/fuzz_http_request.cc) uses them too, so it checks what
+// the server runs.
 #pragma once
 
 #include <ctime>
@@ -11,9 +13,12 @@
 
 #include "http/body_sink.h"
 #include "http/errors.h"
+#include "http/input_check.h"
 #include "http/request.h"
 #include "http/request_log.h"
 #include "http/response.h"
+#include "http/route.h"
+#include "http/trusted_proxy.h"
 
 namespace pasaprod::http::detail {
 
@@ -69,6 +74,50 @@ class SinkGuard {
   spdlog::logger& log_;
   bool done_ = false;
 };
+
+// Fills `req` from the parsed header of a request: method, raw target, every header in order,
+// and the client address (`peer`, or the one X-Forwarded-For names when `peer` is a trusted
+// proxy). `Header` is Beast's request header (any type with method_string(), target() and
+// fields with name_string() and value()).
+template <class Header>
+void fill_request(Request& req, const Header& h, const TrustedProxies& proxies, const std::string& peer) {
+  req.set_method(std::string(h.method_string()));
+  req.set_target(std::string(h.target()));
+  for (const auto& f : h) req.add_header(std::string(f.name_string()), std::string(f.value()));
+  req.set_client_address(proxies.client(peer, req.header("x-forwarded-for")));
+}
+
+// The answer to a request whose path matched no route (404), no route for its method (405,
+// with Allow) or a route with a malformed capture (400). REQUIRES: m.kind != found.
+inline Response answer_unmatched(const RouteMatch& m, const Request& req) {
+  const Lang lang = req.lang();
+  switch (m.kind) {
+    case RouteMatch::Kind::method_not_allowed: {
+      std::string allow;
+      for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(method_name(a));
+      Response r = Response::problem(err_method_not_allowed(req.method(), allow), lang, 405);
+      r.set_header("Allow", allow);
+      return r;
+    }
+    case RouteMatch::Kind::bad_param:
+      return Response::problem(*m.error, lang);
+    case RouteMatch::Kind::not_found:
+    case RouteMatch::Kind::found:
+      break;
+  }
+  return Response::problem(err_not_found(req.path()), lang);
+}
+
+// The checks of a none/json/form request once its body is in, before the handler runs: a json
+// body is parsed and checked against the route's schema (Request::parse_json), then every text
+// of the body is checked (check_body_inputs). REQUIRES: req.route() == &route. The error to
+// answer (400), or nullopt when the handler may run.
+inline std::optional<Error> check_small_body(Request& req, const Route& route) {
+  if (route.body == BodyKind::json) {
+    if (Status s = req.parse_json(); !s) return s.error();
+  }
+  return check_body_inputs(req, route.body == BodyKind::json, route.body == BodyKind::form);
+}
 
 // One request/response exchange.
 struct Exchange {

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <limits>
+#include <string_view>
 
 namespace pasaprod {
 namespace {
@@ -217,9 +220,12 @@ std::string field(const char* b, std::size_t width) { return std::string(b, strn
 
 std::optional<std::int64_t> parse_number(const char* b, std::size_t width) {
   const auto* u = reinterpret_cast<const unsigned char*>(b);
-  if (u[0] & 0x80) {  // base-256 (GNU)
+  if (u[0] & 0x80) {  // base-256 (GNU); a value beyond int64 is unreadable
     std::int64_t v = u[0] & 0x3f;
-    for (std::size_t i = 1; i < width; ++i) v = (v << 8) | u[i];
+    for (std::size_t i = 1; i < width; ++i) {
+      if (v > (std::numeric_limits<std::int64_t>::max() >> 8)) return std::nullopt;
+      v = (v << 8) | u[i];
+    }
     return v;
   }
   std::int64_t v = 0;
@@ -232,6 +238,16 @@ std::optional<std::int64_t> parse_number(const char* b, std::size_t width) {
     any = true;
   }
   if (!any) return std::nullopt;
+  return v;
+}
+
+// A whole decimal number ("123"): digits only, no sign, no spaces; nullopt otherwise or when it
+// does not fit.
+template <class T>
+std::optional<T> parse_decimal(std::string_view text) {
+  T v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || text[0] == '-' || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return v;
 }
 
@@ -284,19 +300,26 @@ Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
       if (type == 'L') {
         next_path = field(data.data(), data.size());
       } else if (type == 'x') {
+        // Records: "LEN KEY=VALUE\n", LEN counting the whole record, its own digits included.
         std::size_t pos = 0;
         while (pos < data.size()) {
           const std::size_t sp = data.find(' ', pos);
           if (sp == std::string::npos) break;
-          const std::size_t len = std::stoul(data.substr(pos, sp - pos));
-          if (len == 0 || pos + len > data.size()) return malformed("registro pax erróneo", "bad pax record");
-          const std::string rec = data.substr(sp + 1, len - (sp + 1 - pos) - 1);
+          const auto len = parse_decimal<std::size_t>(std::string_view(data).substr(pos, sp - pos));
+          if (!len || *len <= sp + 1 - pos || *len > data.size() - pos || data[pos + *len - 1] != '\n') {
+            return malformed("registro pax erróneo", "bad pax record");
+          }
+          const std::string rec = data.substr(sp + 1, *len - (sp + 1 - pos) - 1);
           const std::size_t eq = rec.find('=');
           if (eq != std::string::npos) {
             if (rec.substr(0, eq) == "path") next_path = rec.substr(eq + 1);
-            if (rec.substr(0, eq) == "size") next_size = std::stoll(rec.substr(eq + 1));
+            if (rec.substr(0, eq) == "size") {
+              const auto v = parse_decimal<std::int64_t>(std::string_view(rec).substr(eq + 1));
+              if (!v) return malformed("tamaño pax ilegible", "unreadable pax size");
+              next_size = *v;
+            }
           }
-          pos += len;
+          pos += *len;
         }
       }
       continue;

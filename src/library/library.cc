@@ -55,10 +55,12 @@ Library::Library(std::filesystem::path root, LibraryOptions options)
     : root_(std::filesystem::absolute(root)),
       blobs_(root_ / "blobs"),
       tmp_(root_ / "tmp"),
+      pending_(root_ / "pending"),
       options_(options) {
   if (options_.buffer_size == 0) options_.buffer_size = LibraryOptions{}.buffer_size;
   std::filesystem::create_directories(blobs_);
   std::filesystem::create_directories(tmp_);
+  std::filesystem::create_directories(pending_);
   fsync_dir(root_);  // best effort: the directories are recreated if lost
   use_tmpfile_ = !options_.TEST_force_named_temp && probe_tmpfile(tmp_);
   sweep_temporaries(tmp_);
@@ -85,6 +87,31 @@ Status Library::discard_unreferenced(std::string_view sha256, const std::functio
   const std::filesystem::path path = path_of(sha256);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("eliminar", "remove", path, errno);
   return ok_status();
+}
+
+Result<int> Library::recover_interrupted_adds(const std::function<Status(const std::string&)>& discard) {
+  std::vector<std::filesystem::path> markers;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(pending_, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    markers.push_back(it->path());
+  }
+  if (ec) return io_error("listar", "list", pending_, ec.value());
+  int handled = 0;
+  for (const auto& path : markers) {
+    // "<sha256>-<random>"; anything else is not ours: left alone.
+    const std::string name = path.filename().string();
+    if (name.size() < 66 || name[64] != '-' || !is_sha256_hex(std::string_view(name).substr(0, 64))) continue;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd.get() < 0) continue;                               // handled meanwhile
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // an add still running
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;  // handled meanwhile
+    if (Status s = discard(name.substr(0, 64)); !s) return s.error();
+    ::unlink(path.c_str());
+    ++handled;
+  }
+  return handled;
 }
 
 Result<BlobReader> Library::open_read(std::string_view sha256) const {

@@ -4,12 +4,15 @@
 //
 //   root/blobs/ab/abcdef...   the blob whose lowercase hex digest is "abcdef..."
 //   root/tmp/                 temporaries of adds in progress
+//   root/pending/             a marker per add that linked a new blob and has not ended yet
 //
 // Adds are streamed through a Writer: memory stays fixed whatever the file size, the digest
 // is computed on the way, the file is made durable (fsync of the file, then of its directory)
 // and only then appears, atomically, under its name. A reader never sees a partial blob, and a
 // process killed in the middle of an add leaves no blob behind (and, where O_TMPFILE works, no
 // file at all; elsewhere a named temporary that the next Library opened on the root removes).
+// A process killed after the commit but before the add's owner recorded the blob leaves a
+// marker in root/pending/; recover_interrupted_adds() gives such blobs back.
 //
 //   Library lib("/var/lib/pasaprod/library");
 //   Result<std::unique_ptr<Library::Writer>> w = lib.begin_add(expected_sha, 512 << 20);
@@ -133,6 +136,9 @@ class Library {
     // place. Succeeds with already_present when the blob existed (the new copy is dropped;
     // an existing blob is trusted, not re-read: verify() finds a damaged one). An io_error
     // from the final directory fsync may leave the blob in place, complete and correct.
+    // Before linking a new blob it leaves a durable marker in root/pending/, removed when the
+    // Writer is destroyed (its owner has recorded the blob or given it back by then): should
+    // the process die in between, recover_interrupted_adds() finds the blob.
     Result<StoredBlob> commit();
     // Drops everything written so far. Idempotent; a no-op after commit.
     void abort();
@@ -152,6 +158,10 @@ class Library {
     Error closed_error() const;
     // Closes the temporary and removes its name, if any.
     void release_temp();
+    // Creates, locks and makes durable the marker of this add for `sha256` in root/pending/.
+    Status leave_marker(const std::string& sha256);
+    // Removes the marker, if any.
+    void remove_marker();
 
     enum class State { open, committed, aborted };
     std::filesystem::path blobs_dir_;
@@ -165,12 +175,14 @@ class Library {
     Sha256 hash_;
     State state_ = State::open;
     int pin_fd_ = -1;  // root/pins.lock, flock()ed shared; -1 when not pinned
+    std::filesystem::path marker_;  // root/pending/<sha256>-<random>; "" when none
+    int marker_fd_ = -1;            // the marker, flock()ed exclusively while the add lives
   };
 
-  // Opens (creating if needed) the library at `root`: root/blobs and root/tmp. Removes the
-  // temporaries that killed processes left in root/tmp (those of adds still running, in this
-  // or another process, are kept). Throws std::filesystem::filesystem_error or
-  // std::system_error when the directories cannot be created.
+  // Opens (creating if needed) the library at `root`: root/blobs, root/tmp and root/pending.
+  // Removes the temporaries that killed processes left in root/tmp (those of adds still
+  // running, in this or another process, are kept). Throws std::filesystem::filesystem_error
+  // or std::system_error when the directories cannot be created.
   explicit Library(std::filesystem::path root, LibraryOptions options = {});
 
   const std::filesystem::path& root() const { return root_; }
@@ -209,6 +221,15 @@ class Library {
   // unreleased Writer), or it would wait for itself.
   Status discard_unreferenced(std::string_view sha256, const std::function<bool()>& still_referenced);
 
+  // Adds whose process died between linking a new blob (Writer::commit) and the Writer's
+  // end, i.e. maybe before the blob's use was recorded: calls `discard(sha256)` for each (it
+  // should remove the blob unless something refers to it: Office::discard_blob), then removes
+  // the add's marker. Markers of adds still running, in this or any process, are left alone.
+  // Call it when the library is opened with the database that records its blobs. The number
+  // of interrupted adds handled; the first error of `discard` (that marker stays for the next
+  // time) or of the directory listing.
+  Result<int> recover_interrupted_adds(const std::function<Status(const std::string&)>& discard);
+
   // Reads every blob and reports corrupted, unreadable and misplaced ones.
   LibraryVerifyReport verify() const;
   // Reads the listed blobs and reports corrupted, unreadable, missing and invalid ones.
@@ -224,6 +245,7 @@ class Library {
   std::filesystem::path root_;
   std::filesystem::path blobs_;
   std::filesystem::path tmp_;
+  std::filesystem::path pending_;
   LibraryOptions options_;
   bool use_tmpfile_ = false;
 };

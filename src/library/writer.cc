@@ -29,6 +29,40 @@ Library::Writer::Writer(std::filesystem::path blobs_dir, int fd, std::filesystem
 Library::Writer::~Writer() {
   abort();
   release_pin();
+  remove_marker();
+}
+
+Status Library::Writer::leave_marker(const std::string& sha256) {
+  const std::filesystem::path dir = blobs_dir_.parent_path() / "pending";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::filesystem::path path = dir / (sha256 + "-" + random_hex());
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return io_error("crear la marca de carga en", "create the add's marker in", dir, errno);
+    }
+    // The lock marks the add as running (recovery takes only unlocked markers). A recovery
+    // may have locked and removed it before we locked it; then take another name.
+    struct stat st;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
+    if (int err = fsync_dir(dir); err != 0) {
+      ::unlink(path.c_str());
+      return io_error("guardar en disco (fsync) la carpeta", "flush to disk (fsync) the directory", dir, err);
+    }
+    marker_ = std::move(path);
+    marker_fd_ = fd.release();
+    return ok_status();
+  }
+  return io_error("crear la marca de carga en", "create the add's marker in", dir, EEXIST);
+}
+
+void Library::Writer::remove_marker() {
+  if (marker_fd_ < 0) return;
+  // Unlink before close: once the lock goes, a recovery could take the marker as stale.
+  ::unlink(marker_.c_str());
+  ::close(marker_fd_);
+  marker_fd_ = -1;
+  marker_.clear();
 }
 
 void Library::Writer::release_pin() {
@@ -109,6 +143,10 @@ Result<StoredBlob> Library::Writer::commit() {
   struct stat st;
   blob.already_present = ::stat(final_path.c_str(), &st) == 0;
   if (!blob.already_present) {
+    if (Status marked = leave_marker(blob.sha256); !marked) {
+      abort();
+      return marked.error();
+    }
     if (::fsync(fd_) != 0) {
       int err = errno;
       abort();

@@ -146,6 +146,10 @@ class Office {
   // Removes the library blob `sha256` unless a deliverable or document refers to it (see
   // Library::discard_unreferenced).
   Status discard_blob(const std::string& sha256);
+  // Crash recovery, when the office is opened: the blobs of uploads whose process died
+  // between storing them and recording them are discarded (discard_blob), so that no orphan
+  // is left behind (Library::recover_interrupted_adds). The number of such uploads.
+  Result<int> recover_interrupted_uploads();
   Timestamp now() const { return clock_.now(); }
   // The office's time zone (setting kTimeZoneSetting), read once and kept; set_setting of that
   // key replaces it. A zone that no longer loads falls back to UTC, which is named as such.

@@ -107,6 +107,10 @@ Status Office::discard_blob(const std::string& sha256) {
   });
 }
 
+Result<int> Office::recover_interrupted_uploads() {
+  return library_.recover_interrupted_adds([this](const std::string& sha256) { return discard_blob(sha256); });
+}
+
 Result<std::vector<DeliverableFile>> Office::commit_files(const Caller& caller, const std::string& number,
                                                           std::vector<DeliverableFile> files) {
   Status st = store_.write([&](WriteTx& tx) -> Status {

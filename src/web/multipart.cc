@@ -231,13 +231,18 @@ Result<bool> MultipartParser::step(MultipartHandler& handler) {
   const std::size_t avail = buf.size() - pos_;
   switch (state_) {
     case State::preamble: {
+      // buf_ starts with the "\r\n" the constructor put there: a delimiter at `at` >= 2 leaves
+      // at - 2 bytes of preamble. Over max_header_bytes of it is refused, whether the delimiter
+      // is already here or cannot start early enough any more, so chunk edges change nothing.
+      const std::size_t max_at = limits_.max_header_bytes + 2;
       const std::size_t at = buf.find(delimiter_, pos_);
       if (at != std::string_view::npos) {
+        if (at > max_at) return malformed("no boundary at the start");
         pos_ = at + delimiter_.size();
         state_ = State::after_delimiter;
         return true;
       }
-      if (buf.size() > limits_.max_header_bytes + delimiter_.size()) return malformed("no boundary at the start");
+      if (buf.size() + 1 > max_at + delimiter_.size()) return malformed("no boundary at the start");
       return false;  // the preamble is short: keep it whole until the boundary shows
     }
     case State::after_delimiter: {
@@ -263,7 +268,9 @@ Result<bool> MultipartParser::step(MultipartHandler& handler) {
       } else {
         end = buf.find("\r\n\r\n", pos_);
         if (end == std::string_view::npos) {
-          if (avail > limits_.max_header_bytes) {
+          // Up to 3 bytes of the blank line may be here already: only past those is the block
+          // surely too large (as it is found to be once whole: chunk edges change nothing).
+          if (avail > limits_.max_header_bytes + 3) {
             return make_error(Code::invalid_argument, "multipart.header_too_large", "Los encabezados de una parte son demasiado grandes.",
                               "A part's headers are too large.");
           }

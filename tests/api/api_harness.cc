@@ -209,6 +209,11 @@ void ServerProcess::start(std::chrono::milliseconds timeout) {
   }
   argv.insert(argv.end(), options_.extra.begin(), options_.extra.end());
   const fs::path dir = db_.parent_path();
+  // A restart on the same folder: drop the last run's output first, or the port it printed
+  // could be read before the child truncates the file (and the wait would poll a dead port).
+  std::error_code ec;
+  fs::remove(dir / "serve.out", ec);
+  fs::remove(dir / "serve.err", ec);
   pid_ = spawn(argv, "/dev/null", dir / "serve.out", dir / "serve.err");
   // The port: the server prints "... http://127.0.0.1:PORT ..." once it listens. (No
   // std::regex: GCC 12 warns inside <regex> under -O2 -fsanitize=address, and -Werror.)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -96,6 +97,96 @@ TEST_F(ArchiveTest, NotATarIsMalformed) {
   const fs::path file = dir_ / "no.tar";
   std::ofstream(file, std::ios::binary) << std::string(1024, 'x');
   auto r = scan_tar(file, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "archive.malformed");
+}
+
+// Regressions found by tests/fuzz/fuzz_tar (inputs in tests/fuzz/corpus/fuzz_tar/): malformed
+// headers must come back as archive.malformed, never as an exception out of scan_tar.
+
+// One ustar header block with a valid checksum; `size_field` is written as is (12 bytes).
+std::string tar_header(const std::string& name, char type, const std::string& size_field) {
+  std::string h(512, '\0');
+  h.replace(0, name.size(), name);
+  h.replace(100, 8, std::string("0000644\0", 8));
+  h.replace(124, size_field.size(), size_field);
+  h[156] = type;
+  h.replace(257, 6, std::string("ustar\0", 6));
+  h.replace(263, 2, "00");
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(h[i]);
+  char chk[8];
+  std::snprintf(chk, sizeof chk, "%06o", sum);
+  h.replace(148, 7, std::string(chk, 6) + '\0');
+  return h;
+}
+
+std::string octal_size(std::size_t n) {
+  char b[13];
+  std::snprintf(b, sizeof b, "%011zo", n);
+  return std::string(b, 11) + '\0';
+}
+
+// A pax header with `records`, then a one-byte member "a".
+std::string tar_with_pax(const std::string& records) {
+  std::string t = tar_header("PaxHeaders/a", 'x', octal_size(records.size()));
+  t += records;
+  t.append((512 - records.size() % 512) % 512, '\0');
+  t += tar_header("a", '0', octal_size(1));
+  t += std::string("z") + std::string(511, '\0');
+  return t + std::string(1024, '\0');
+}
+
+class ArchiveFuzzRegressionTest : public ArchiveTest {
+ protected:
+  Result<std::vector<TarMember>> scan(const std::string& bytes) {
+    const fs::path file = dir_ / "f.tar";
+    fs::create_directories(dir_);
+    std::ofstream(file, std::ios::binary) << bytes;
+    return scan_tar(file, nullptr);
+  }
+};
+
+TEST_F(ArchiveFuzzRegressionTest, PaxRecordLengthNotANumberIsMalformed) {
+  // std::stoul threw std::invalid_argument on "\0\0149" (fuzz_tar crash-ae339c26).
+  auto r = scan(tar_with_pax(std::string(3, '\0') + "13 path=abcd\n"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "archive.malformed");
+  r = scan(tar_with_pax("99999999999999999999999 path=x\n"));  // out of range
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "archive.malformed");
+}
+
+TEST_F(ArchiveFuzzRegressionTest, PaxSizeNotANumberIsMalformed) {
+  for (const char* rec : {"11 size=zz\n", "11 size=-1\n", "32 size=99999999999999999999999\n"}) {
+    auto r = scan(tar_with_pax(rec));
+    ASSERT_FALSE(r.ok()) << rec;
+    EXPECT_EQ(r.error().id, "archive.malformed") << rec;
+  }
+}
+
+TEST_F(ArchiveFuzzRegressionTest, PaxRecordShorterThanItsLengthFieldIsMalformed) {
+  // "3 path=..." cannot hold its own prefix; "9 path=x" lacks the closing newline.
+  for (const char* rec : {"3 path=abc\n", "9 path=xy"}) {
+    auto r = scan(tar_with_pax(rec));
+    ASSERT_FALSE(r.ok()) << rec;
+    EXPECT_EQ(r.error().id, "archive.malformed") << rec;
+  }
+}
+
+TEST_F(ArchiveFuzzRegressionTest, WellFormedPaxRecordsStillRead) {
+  auto r = scan(tar_with_pax("13 path=abcd\n9 size=1\n"));
+  ASSERT_TRUE(r.ok()) << r.error().en;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].path, "abcd");
+  EXPECT_EQ((*r)[0].size, 1);
+}
+
+TEST_F(ArchiveFuzzRegressionTest, Base256SizeBeyondInt64IsMalformed) {
+  // GNU base-256: 0x80 then 11 bytes; 0xff... does not fit an int64 (the shift overflowed).
+  std::string size_field(12, '\xff');
+  size_field[0] = '\x80';
+  auto r = scan(tar_header("a", '0', size_field) + std::string(1024, '\0'));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().id, "archive.malformed");
 }

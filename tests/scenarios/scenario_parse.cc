@@ -1,5 +1,6 @@
 #include "scenario_parse.h"
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -39,6 +40,10 @@ std::string trim(const std::string& s) {
 Scenario parse_scenario(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
+  return parse_scenario(in, path);
+}
+
+Scenario parse_scenario(std::istream& in, const std::string& path) {
   Scenario sc;
   sc.file = path;
   std::string line;
@@ -61,7 +66,10 @@ Scenario parse_scenario(const std::string& path) {
     const auto arrow = t.find("=>");
     if (arrow != std::string::npos) {
       auto expect = split_words(t.substr(arrow + 2), where);
-      if (expect.empty() || expect.size() > 2) throw std::runtime_error(where + ": use `=> CODE [ID]`");
+      // An empty word ("") would read as "must succeed" and drop the ID: refused too.
+      if (expect.empty() || expect.size() > 2 || std::any_of(expect.begin(), expect.end(), [](const std::string& w) { return w.empty(); })) {
+        throw std::runtime_error(where + ": use `=> CODE [ID]`");
+      }
       step.expect_code = expect[0];
       if (expect.size() == 2) step.expect_id = expect[1];
       t = trim(t.substr(0, arrow));

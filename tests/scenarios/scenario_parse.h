@@ -1,6 +1,7 @@
 // Parsing of scenario files (README.md in this folder).
 #pragma once
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,9 @@ struct Scenario {
   std::vector<Step> steps;
 };
 
-// Throws std::runtime_error("file:line: ...") on a malformed line.
+// Throws std::runtime_error("file:line: ...") on a malformed line, or when `path` cannot be read.
 Scenario parse_scenario(const std::string& path);
+// The same for text read from `in`; `file` names it in messages (tests/fuzz feeds it this way).
+Scenario parse_scenario(std::istream& in, const std::string& file);
 
 }  // namespace pasaprod::scenario

@@ -247,6 +247,52 @@ TEST(Multipart, OversizeHeadersAreRefusedAtAnySplit) {
   EXPECT_EQ(s.error().id, "multipart.header_too_large");
 }
 
+// Regressions found by tests/fuzz/fuzz_multipart (inputs in tests/fuzz/corpus/fuzz_multipart/):
+// a header block or a preamble right at the limit was refused or not depending on where the
+// chunks were cut (crash-2d0e1686: a 255-byte block under a 256-byte limit, refused once 257
+// bytes without the whole blank line had arrived).
+TEST(Multipart, FuzzHeaderBlockAtTheLimitIsAcceptedAtAnySplit) {
+  MultipartLimits limits;
+  limits.max_header_bytes = 256;
+  for (std::size_t block : {254u, 255u, 256u, 257u}) {
+    const std::string head = "Content-Disposition: form-data; name=\"a\"\r\nX-Pad: ";
+    const std::string headers = head + std::string(block - head.size(), 'p');
+    ASSERT_EQ(headers.size(), block);
+    const std::string body = "--" + kBoundary + "\r\n" + headers + "\r\n\r\n1\r\n--" + kBoundary + "--\r\n";
+    for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+      Recorder rec;
+      Status s = parse_in_pieces(body, {cut}, rec, limits);
+      if (block <= 256) {
+        ASSERT_TRUE(s.ok()) << "block " << block << " cut " << cut << ": " << s.error().en;
+        ASSERT_EQ(rec.parts.size(), 1u);
+        EXPECT_EQ(rec.parts[0].data, "1");
+      } else {
+        ASSERT_FALSE(s.ok()) << "block " << block << " cut " << cut;
+        EXPECT_EQ(s.error().id, "multipart.header_too_large") << "block " << block << " cut " << cut;
+      }
+    }
+  }
+}
+
+TEST(Multipart, FuzzPreambleAtTheLimitIsJudgedAlikeAtAnySplit) {
+  MultipartLimits limits;
+  limits.max_header_bytes = 100;
+  for (std::size_t preamble : {99u, 100u, 101u, 150u}) {  // bytes before the first "\r\n--boundary"
+    const std::string body = std::string(preamble, 'x') + "\r\n--" + kBoundary +
+                             "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--" + kBoundary + "--";
+    for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+      Recorder rec;
+      Status s = parse_in_pieces(body, {cut}, rec, limits);
+      if (preamble <= 100) {
+        ASSERT_TRUE(s.ok()) << "preamble " << preamble << " cut " << cut << ": " << s.error().en;
+      } else {
+        ASSERT_FALSE(s.ok()) << "preamble " << preamble << " cut " << cut;
+        EXPECT_EQ(s.error().id, "multipart.malformed");
+      }
+    }
+  }
+}
+
 TEST(Multipart, TooManyParts) {
   MultipartLimits limits;
   limits.max_parts = 3;
