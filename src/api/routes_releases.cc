@@ -14,15 +14,6 @@ using nlohmann::json;
 namespace {
 
 // What a notification is about: an action taken, a record added, or an opinion asked ("consult:<step>").
-std::string notification_label(const Procedure& proc, const std::string& action, Lang lang) {
-  const bool asked = action.rfind("consult:", 0) == 0;
-  const std::string step = asked ? action.substr(8) : action;
-  const std::string name = proc.record_type(step) ? proc.record_name(step, lang) : proc.action_name(step, lang);
-  if (!asked) return name;
-  return (lang == Lang::en ? "Your opinion is asked on: " : "Se le consulta sobre: ") + name;
-}
-
-
 Response release_response(ApiContext& ctx, const Request& req, const std::string& number, int status = 200) {
   auto v = ctx.office.view(number, principal(req)->user.username);
   if (!v) return problem(req, v.error());
@@ -59,8 +50,9 @@ std::map<std::string, std::string> string_fields(const json& fields) {
 }
 
 json inbox_item_json(const InboxItem& item, const Procedure& proc, Lang lang) {
-  json j = {{"release", summary_json(item.release, proc, lang)}, {"action", item.action}, {"label", proc.action_name(item.action, lang)},
-            {"role", item.role}, {"allowed", item.allowed}};
+  json j = {{"release", summary_json(item.release, proc, lang)}, {"action", item.action}, {"label", step_label(proc, item.action, lang)},
+            {"role", item.role}, {"allowed", item.allowed}, {"serves", item.serves}, {"since", format_iso(item.since)},
+            {"accountable", item.accountable}};
   if (item.reason) j["reason"] = error_json(*item.reason, lang);
   return j;
 }
@@ -199,7 +191,9 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::get,
               .pattern = "/api/v1/inbox",
               .summary = "My pending work",
-              .description = "`todo`: actions the caller may or must take now (R), `accountable`: requests they answer for (A), "
+              .description = "`todo`: per request, the one step that moves it forward and is due from the caller now (an action, "
+                             "or `record:TYPE`, `upload:SLOT`, `review:SLOT`; oldest first, `since` = when the request entered its "
+                             "state), `waiting`: the caller's next step that waits on others (`reason`), `accountable`: requests they answer for (A), "
                              "`consulted`: requests they are asked about (C), `notifications`: what they were informed of (I), "
                              "with read/unread.",
               .tags = {"inbox"},
@@ -207,15 +201,17 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                 auto inbox = ctx.office.inbox(principal(req)->user.username);
                 if (!inbox) return problem(req, inbox.error());
                 const Procedure& proc = ctx.office.current_procedure();
-                json todo = json::array(), accountable = json::array(), consulted = json::array(), notes = json::array();
+                json todo = json::array(), waiting = json::array(), accountable = json::array(), consulted = json::array(),
+                     notes = json::array();
                 for (const auto& i : inbox->todo) todo.push_back(inbox_item_json(i, proc, req.lang()));
+                for (const auto& i : inbox->waiting) waiting.push_back(inbox_item_json(i, proc, req.lang()));
                 for (const auto& i : inbox->accountable) accountable.push_back(inbox_item_json(i, proc, req.lang()));
                 for (const auto& i : inbox->consulted) consulted.push_back(inbox_item_json(i, proc, req.lang()));
                 for (const auto& n : inbox->notifications) {
-                  notes.push_back({{"id", n.id}, {"release", n.release}, {"action", n.action}, {"label", notification_label(proc, n.action, req.lang())},
+                  notes.push_back({{"id", n.id}, {"release", n.release}, {"action", n.action}, {"label", step_label(proc, n.action, req.lang())},
                                    {"actor", n.actor}, {"at", format_iso(n.at)}, {"read", n.read}, {"event_seq", n.event_seq}});
                 }
-                return Response::json({{"todo", todo}, {"accountable", accountable}, {"consulted", consulted}, {"notifications", notes},
+                return Response::json({{"todo", todo}, {"waiting", waiting}, {"accountable", accountable}, {"consulted", consulted}, {"notifications", notes},
                                        {"unread", inbox->unread}});
               }});
   routes.add({.method = Method::post,

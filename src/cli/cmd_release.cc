@@ -339,7 +339,7 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
     if (!ctx.server.empty()) {
       auto j = ctx.take(remote(ctx).call("GET", "/api/v1/inbox"));
       std::string text;
-      for (const char* part : {"todo", "accountable", "consulted"}) {
+      for (const char* part : {"todo", "waiting", "accountable", "consulted"}) {
         for (const auto& i : j.value(part, nlohmann::json::array())) {
           text += std::string(part) + "\t" + i.value("number", "") + "\t" + i.value("action", "") + "\n";
         }
@@ -355,14 +355,16 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
     const auto part = [&](const char* name, const char* es, const char* en, const std::vector<InboxItem>& items) {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& i : items) {
-        arr.push_back({{"number", i.release.number}, {"action", i.action}, {"role", i.role}, {"allowed", i.allowed},
+        arr.push_back({{"number", i.release.number}, {"action", i.action}, {"label", step_label(p, i.action, ctx.language())},
+                       {"role", i.role}, {"allowed", i.allowed}, {"serves", i.serves}, {"since", format_iso(i.since)},
                        {"reason", i.reason ? nlohmann::json(i.reason->message(ctx.language())) : nlohmann::json(nullptr)}});
-        text += ctx.t(es, en) + std::string("\t") + i.release.number + "\t" + i.action + "\t" + i.release.title +
+        text += ctx.t(es, en) + std::string("\t") + i.release.number + "\t" + i.action + "\t" + step_label(p, i.action, ctx.language()) + "\t" + i.release.title +
                 (i.reason ? "\t(" + i.reason->message(ctx.language()) + ")" : "") + "\n";
       }
       j[name] = arr;
     };
     part("todo", "hacer", "todo", in.todo);
+    part("waiting", "espera", "waiting", in.waiting);
     part("accountable", "responde", "accountable", in.accountable);
     part("consulted", "consulta", "consulted", in.consulted);
     nlohmann::json notes = nlohmann::json::array();

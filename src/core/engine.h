@@ -21,6 +21,7 @@
 #include "core/model.h"
 #include "core/procedure.h"
 #include "core/status.h"
+#include "core/time_zone.h"
 
 namespace pasaprod {
 
@@ -36,6 +37,8 @@ struct Situation {
   std::string quorum_setting;                  // "" = the procedure's default
   // For deploy: the manifest recomputed from the bytes actually in the library.
   std::optional<std::string> deployed_manifest;
+  // The office's time zone: times in refusal messages are wall times there, named. Null: UTC.
+  const TimeZone* zone = nullptr;
 };
 
 Situation make_situation(const Procedure& proc, const Release& release, const System& system, Timestamp now);
@@ -65,6 +68,28 @@ struct ActionOption {
   std::optional<Error> reason;
 };
 std::vector<ActionOption> action_options(const Situation& s, const User& actor);
+
+// The inbox's "to do": the one step that moves the request forward for `actor` now. Forward
+// means an action whose target lies further along the kind's path (return, reject, cancel and
+// rollback never are). In order: a forward action `actor` may take; else something a forward
+// action waits for that `actor` can give (a record, a deliverable to upload or to review); else
+// a sign-off `actor` gives in this state and has not given for the current deliverables; else
+// the actor's own forward action that waits on others (`due` false, `reason` says on what).
+// nullopt: nothing of the actor's moves the request now.
+struct NextStep {
+  std::string step;    // an action code, or "record:TYPE", "upload:SLOT", "review:SLOT"
+  std::string action;  // the forward action it serves ("" for a sign-off given on its own)
+  bool due = true;
+  std::optional<Error> reason;
+  std::vector<std::string> accountable;  // the A roles of `action`
+};
+std::optional<NextStep> next_step(const Situation& s, const User& actor);
+// True when reaching `state` moves the request further along its kind's path.
+bool moves_forward(const Procedure& proc, const Release& release, const std::string& state);
+// What a step (as NextStep::step, or a notification's "consult:CODE") is called: the action's
+// name, "Registrar: Backup de la línea base", "Subir: Plan de marcha atrás", "Revisar: …",
+// "Se le consulta sobre: …".
+std::string step_label(const Procedure& proc, const std::string& step, Lang lang);
 
 // Segregation of duties (procedure `segregation`): refused when `actor` did a step that forbids
 // `step` (an action or a record type) on the situation's request.

@@ -11,6 +11,27 @@ Error refuse(std::string id, std::string es, std::string en) {
   return make_error(Code::failed_precondition, "guard." + std::move(id), std::move(es), std::move(en));
 }
 
+const TimeZone& zone_of(const Situation& s) {
+  static const TimeZone utc = TimeZone::utc();
+  return s.zone ? *s.zone : utc;
+}
+
+// "04/12/2026 08:53, hora de America/Lima" / "2026-12-04 08:53, America/Lima time".
+std::string named(const Situation& s, const std::string& wall, Lang lang) {
+  const std::string& zone = zone_of(s).name();
+  return wall + (lang == Lang::es ? ", hora de " + zone : ", " + zone + " time");
+}
+
+std::string at(const Situation& s, Timestamp t, Lang lang) { return named(s, format_local(t, zone_of(s), lang), lang); }
+
+// "04/12/2026 09:00 – 13:00, hora de America/Lima"; the second date is left out on the same day.
+std::string span(const Situation& s, Timestamp from, Timestamp to, Lang lang) {
+  const std::string a = format_local(from, zone_of(s), lang);
+  std::string b = format_local(to, zone_of(s), lang);
+  if (a.size() == b.size() && a.size() > 6 && a.compare(0, a.size() - 5, b, 0, b.size() - 5) == 0) b = b.substr(b.size() - 5);
+  return named(s, a + " – " + b, lang);
+}
+
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return {};
@@ -143,6 +164,16 @@ std::optional<std::pair<Timestamp, Timestamp>> window_of(const Situation& s) {
   return std::make_pair(*from, *to);
 }
 
+bool freezes_guard(const Situation& s) {
+  for (const auto& a : s.proc->actions) {
+    for (const auto& g : a.guards) {
+      const bool kind_ok = g.kinds.empty() || std::find(g.kinds.begin(), g.kinds.end(), s.release->kind) != g.kinds.end();
+      if (g.name == "outside_freeze" && kind_ok && condition_holds(g.when, *s.release)) return true;
+    }
+  }
+  return false;
+}
+
 std::optional<Error> quorum(const Situation& s, bool approve) {
   const int needed = committee_quorum(s);
   const auto [yes, no] = committee_votes(s);
@@ -219,9 +250,9 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
       const bool now_in = s.now >= f.from && s.now < f.to;
       const bool window_in = w && w->first < f.to && f.from < w->second;
       if (now_in || window_in) {
-        return refuse("freeze", "El despliegue cae en un periodo de congelamiento (" + format_iso(f.from) + " – " + format_iso(f.to) + ": " + f.reason +
+        return refuse("freeze", "El despliegue cae en un periodo de congelamiento (" + span(s, f.from, f.to, Lang::es) + ": " + f.reason +
                                     "). Solo un pase de emergencia puede desplegarse en él; replanifique la ventana.",
-                      "The deployment falls in a freeze period (" + format_iso(f.from) + " – " + format_iso(f.to) + ": " + f.reason +
+                      "The deployment falls in a freeze period (" + span(s, f.from, f.to, Lang::en) + ": " + f.reason +
                           "). Only an emergency release may deploy in it; plan another window.")
             .with("freeze_id", std::to_string(f.id));
       }
@@ -236,10 +267,12 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
     }
     if (s.now >= w->first && s.now <= w->second) return std::nullopt;
     return refuse("outside_window",
-                  "Ahora (" + format_iso(s.now) + ") está fuera de la ventana de despliegue planificada (" + format_iso(w->first) + " – " +
-                      format_iso(w->second) + "); registre una nueva ventana.",
-                  "Now (" + format_iso(s.now) + ") is outside the planned deployment window (" + format_iso(w->first) + " – " +
-                      format_iso(w->second) + "); record a new window.");
+                  "Ahora (" + at(s, s.now, Lang::es) + ") está fuera de la ventana de despliegue planificada (" +
+                      span(s, w->first, w->second, Lang::es) + "); registre una nueva ventana.",
+                  "Now (" + at(s, s.now, Lang::en) + ") is outside the planned deployment window (" + span(s, w->first, w->second, Lang::en) +
+                      "); record a new window.")
+        .with("window_from", format_iso(w->first))
+        .with("window_to", format_iso(w->second));
   }
   if (g.name == "deployment_recorded") {
     const Record* d = r.latest_record("deployment");
@@ -264,11 +297,13 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
   if (g.name == "verification_ok") {
     const Record* v = r.latest_record("verification");
     if (v && v->fields.count("result") && v->fields.at("result") == "ok") return std::nullopt;
-    return refuse("verification_missing",
-                  v ? "La última verificación de operatividad falló: ejecute el plan de marcha atrás o verifique de nuevo."
-                    : "Registre la verificación de operatividad con resultado «ok».",
-                  v ? "The last operability verification failed: execute the back-out plan or verify again."
-                    : "Record the operability verification with result \"ok\".");
+    Error e = refuse("verification_missing",
+                     v ? "La última verificación de operatividad falló: ejecute el plan de marcha atrás o verifique de nuevo."
+                       : "Registre la verificación de operatividad con resultado «ok».",
+                     v ? "The last operability verification failed: execute the back-out plan or verify again."
+                       : "Record the operability verification with result \"ok\".");
+    if (!v) e.with("missing", "verification");
+    return e;
   }
   if (g.name == "rollback_recorded") {
     const Record* rb = r.latest_record("rollback");
@@ -349,6 +384,21 @@ std::optional<Error> check_guard(const GuardRef& guard, const Situation& s, cons
   }
   if (!condition_holds(guard.when, *s.release)) return std::nullopt;
   return evaluate(guard, s, input);
+}
+
+std::optional<WindowStatus> window_status(const Situation& s) {
+  const auto w = window_of(s);
+  if (!w) return std::nullopt;
+  WindowStatus out{.from = w->first, .to = w->second, .open = s.now >= w->first && s.now <= w->second, .past = s.now > w->second, .freeze = std::nullopt};
+  if (freezes_guard(s)) {
+    for (const auto& f : s.freezes) {
+      if (w->first < f.to && f.from < w->second) {
+        out.freeze = f;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 bool signoff_fresh(const Situation& s, const std::string& name) {

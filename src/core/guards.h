@@ -25,6 +25,18 @@ const std::vector<GuardSpec>& all_guards();
 // nullopt when `guard` passes; otherwise a failed_precondition Error.
 std::optional<Error> check_guard(const GuardRef& guard, const Situation& s, const ActionInput& input);
 
+// The deployment window recorded on the request, as it stands at `s.now`: open (the
+// `within_window` guard passes now), already past, and the first freeze it overlaps when an
+// action of the request's kind is guarded by `outside_freeze`. nullopt: no window recorded.
+struct WindowStatus {
+  Timestamp from = 0;
+  Timestamp to = 0;
+  bool open = false;
+  bool past = false;
+  std::optional<FreezeWindow> freeze;
+};
+std::optional<WindowStatus> window_status(const Situation& s);
+
 // True when the latest sign-off named `name` (an action or a sign-off record type) was given
 // for the current manifest.
 bool signoff_fresh(const Situation& s, const std::string& name);

@@ -206,6 +206,7 @@ struct Notification {
   std::string actor;
   Timestamp at = 0;
   bool read = false;
+  std::string release_title;  // read with it from the request ("" when unknown); not stored
 };
 
 }  // namespace pasaprod

@@ -96,8 +96,9 @@ struct ControlResult {
   const char* why_en = "";
   Timestamp due = 0;   // when the control was due (e.g. the deploy), 0 = not known
   Timestamp done = 0;  // when it was satisfied (e.g. the approval), 0 = never
-  // The reason, with the times filled in as "dd/mm/yyyy HH:MM UTC".
-  std::string reason(Lang lang) const;
+  // The reason, with the times filled in as "dd/mm/yyyy HH:MM (America/Lima)" in `zone`, or
+  // "dd/mm/yyyy HH:MM UTC" without one.
+  std::string reason(Lang lang, const TimeZone* zone = nullptr) const;
 };
 
 struct ReleaseAdherence {
@@ -163,6 +164,8 @@ struct AdherenceOptions {
   Timestamp to = 0;    // ... and strictly before (0 = no upper bound)
   Timestamp as_of = 0;  // time of the report; 0 = closing controls are never overdue
   std::int64_t closing_due_days = 30;  // a verified release must be closed within this
+  // The office's time zone: reasons and the CSV's local columns use it (null: UTC only).
+  std::shared_ptr<const TimeZone> zone;
 };
 
 struct AdherenceReport {

@@ -30,12 +30,12 @@ std::string days_or_empty(const Distribution& d, bool p90) {
 }
 
 // The reasons of the controls missed or met late, "Control: reason; ...".
-std::string problems(const ReleaseAdherence& a, Lang lang) {
+std::string problems(const ReleaseAdherence& a, Lang lang, const TimeZone* zone) {
   std::string out;
   for (const ControlResult& c : a.controls) {
     if (c.outcome != Outcome::missed && c.outcome != Outcome::met_late) continue;
     if (!out.empty()) out += "; ";
-    out += control_name(c.control, lang) + ": " + c.reason(lang);
+    out += control_name(c.control, lang) + ": " + c.reason(lang, zone);
   }
   return out;
 }
@@ -128,17 +128,27 @@ std::string chart_or_fallback(Result<std::string> svg) {
 
 std::string adherence_csv(const AdherenceReport& report, Lang l) {
   std::string out;
-  std::vector<std::string> header = {tr(l, "Número", "Number"),         tr(l, "Sistema", "System"), tr(l, "Unidad", "Unit"),
-                                     tr(l, "Tipo", "Kind"),             tr(l, "Estado", "State"),   tr(l, "Creado", "Created"),
-                                     tr(l, "Desplegado", "Deployed"), tr(l, "Plenamente adherente", "Fully adherent")};
+  // Times twice: ISO 8601 UTC, and (with a zone) ISO 8601 with the office's offset.
+  const TimeZone* zone = report.options.zone.get();
+  const std::string local = zone ? " (" + zone->name() + ")" : "";
+  std::vector<std::string> header = {tr(l, "Número", "Number"), tr(l, "Sistema", "System"), tr(l, "Unidad", "Unit"),
+                                     tr(l, "Tipo", "Kind"),     tr(l, "Estado", "State"),   tr(l, "Creado (UTC)", "Created (UTC)")};
+  if (zone) header.push_back(tr(l, "Creado", "Created") + local);
+  header.push_back(tr(l, "Desplegado (UTC)", "Deployed (UTC)"));
+  if (zone) header.push_back(tr(l, "Desplegado", "Deployed") + local);
+  header.push_back(tr(l, "Plenamente adherente", "Fully adherent"));
   for (Control c : all_controls()) header.push_back(control_name(c, l));
   header.push_back(tr(l, "Observaciones", "Findings"));
   csv_row(out, header);
   for (const ReleaseAdherence& a : report.releases) {
-    std::vector<std::string> row = {a.number, a.system, a.unit, a.kind, a.state, iso_or_empty(a.created_at),
-                                    iso_or_empty(a.deployed_at), a.fully_adherent ? tr(l, "sí", "yes") : tr(l, "no", "no")};
+    auto local_iso = [&](Timestamp t) { return t == 0 ? std::string() : format_iso_local(t, *zone); };
+    std::vector<std::string> row = {a.number, a.system, a.unit, a.kind, a.state, iso_or_empty(a.created_at)};
+    if (zone) row.push_back(local_iso(a.created_at));
+    row.push_back(iso_or_empty(a.deployed_at));
+    if (zone) row.push_back(local_iso(a.deployed_at));
+    row.push_back(a.fully_adherent ? tr(l, "sí", "yes") : tr(l, "no", "no"));
     for (const ControlResult& c : a.controls) row.push_back(outcome_name(c.outcome, l));
-    row.push_back(problems(a, l));
+    row.push_back(problems(a, l, report.options.zone.get()));
     csv_row(out, row);
   }
   return out;
@@ -194,7 +204,7 @@ nlohmann::json adherence_json(const AdherenceReport& report, Lang l) {
   for (const ReleaseAdherence& a : report.releases) {
     nlohmann::json controls = nlohmann::json::array();
     for (const ControlResult& c : a.controls) {
-      controls.push_back({{"control", control_code(c.control)}, {"outcome", outcome_code(c.outcome)}, {"reason", c.reason(l)}});
+      controls.push_back({{"control", control_code(c.control)}, {"outcome", outcome_code(c.outcome)}, {"reason", c.reason(l, report.options.zone.get())}});
     }
     rel.push_back({{"number", a.number},
                    {"system", a.system},
@@ -289,7 +299,7 @@ docs::PdfDocument adherence_pdf_document(const AdherenceReport& report, const Do
       ++left_out;
       continue;
     }
-    bad.rows.push_back({a.number, a.system, problems(a, l)});
+    bad.rows.push_back({a.number, a.system, problems(a, l, report.options.zone.get())});
   }
   if (bad.rows.empty()) {
     doc.blocks.emplace_back(docs::Paragraph{tr(l, "Ninguna.", "None.")});

@@ -164,10 +164,13 @@ std::string control_name(Control c, Lang lang) {
   return lang == Lang::en ? i.en : i.es;
 }
 
-std::string ControlResult::reason(Lang lang) const {
+std::string ControlResult::reason(Lang lang, const TimeZone* zone) const {
   std::string s = lang == Lang::en ? why_en : why_es;
-  replace_all(s, "{due}", text::datetime(due));
-  replace_all(s, "{done}", text::datetime(done));
+  auto when = [&](Timestamp t) {
+    return zone && t != 0 ? format_local(t, *zone, lang) + " (" + zone->name() + ")" : text::datetime(t);
+  };
+  replace_all(s, "{due}", when(due));
+  replace_all(s, "{done}", when(done));
   return s;
 }
 

@@ -375,7 +375,7 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
     const std::string res = text::field(*v, "result");
     doc.blocks.emplace_back(docs::KeyValueTable{{
         {tr(l, "Resultado", "Result"),
-         res == "ok" ? tr(l, "Conforme (ok)", "Passed (ok)") : tr(l, "Fallida", "Failed") + " (" + res + ")"},
+         res == "ok" ? tr(l, "Conforme", "Passed") : tr(l, "Fallida", "Failed") + " (" + res + ")"},
         {tr(l, "Evidencia", "Evidence"), text::field(*v, "evidence")},
         {tr(l, "Verificado por", "Verified by"), text::person(ctx, v->by) + ", " + text::datetime(v->at, ctx)},
     }});

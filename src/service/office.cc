@@ -67,10 +67,10 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
     snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
     snap.documents = tx.documents_of(number);
     mark_superseded(snap.documents);
-    mark_superseded(snap.documents);
     return ok_status();
   });
   if (!st) return st.error();
+  snap.zone = time_zone();
   return snap;
 }
 
@@ -142,10 +142,11 @@ Result<ReleaseView> Office::view(const std::string& number, const std::string& v
   ReleaseView v;
   v.proc = snap->proc;
   v.manifest_sha256 = manifest_sha256(snap->release);
+  Situation s = snap->situation(clock_.now());
+  s.release = &snap->release;
+  s.system = &snap->system;
+  v.window = window_status(s);
   if (!viewer.empty()) {
-    Situation s = snap->situation(clock_.now());
-    s.release = &snap->release;
-    s.system = &snap->system;
     // What would be deployed, from the stored digests: re-reading every file of the library
     // is left to act(), which does it before a deploy is allowed.
     s.deployed_manifest = v.manifest_sha256;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "core/guards.h"
 #include "core/model.h"
 #include "core/procedure.h"
 #include "core/time_zone.h"
@@ -47,6 +48,7 @@ struct ReleaseView {
   std::string manifest_sha256;
   std::vector<ActionOption> options;  // empty when no viewer was given
   std::vector<IssuedDocument> documents;  // generated PDFs, oldest first
+  std::optional<WindowStatus> window;     // the recorded deployment window, now (core/guards.h)
 };
 
 struct SystemView {
@@ -58,17 +60,23 @@ struct SystemView {
 // One thing for a user to do or follow on a request (the inbox).
 struct InboxItem {
   ReleaseSummary release;
-  std::string action;  // an action code, or "record:TYPE" for a record the user should add
+  // An action code, or "record:TYPE", "upload:SLOT", "review:SLOT" (core next_step).
+  std::string action;
   std::string role;    // the role that puts it in the user's inbox
   bool allowed = false;
   std::optional<Error> reason;  // why not yet (a guard), when not allowed
+  std::string serves;           // the forward action the step leads to ("" = none)
+  Timestamp since = 0;          // when the request entered its current state
+  std::vector<std::string> accountable;  // roles that answer for `serves`
 };
 
 struct Inbox {
-  std::vector<InboxItem> todo;         // R: the user may or must act now
+  std::vector<InboxItem> todo;         // R: one next step per request, due now
+  std::vector<InboxItem> waiting;      // R: the user's next step, waiting on others (reason)
   std::vector<InboxItem> accountable;  // A: the user answers for it
   std::vector<InboxItem> consulted;    // C: the user is asked about it
-  std::vector<Notification> notifications;  // I: newest first
+  std::vector<Notification> notifications;  // I: newest first, one page (Office::kNoticesPerPage)
+  bool more_notifications = false;          // older ones on the next page
   std::int64_t unread = 0;
 };
 
@@ -223,8 +231,10 @@ class Office {
   Status remove_deliverable(const Caller& caller, const std::string& number, const std::string& slot,
                             const std::string& name);
 
-  // What `username` must do now, answers for, is asked about, and was informed of.
-  Result<Inbox> inbox(const std::string& username);
+  // What `username` must do now, answers for, is asked about, and was informed of (page
+  // `notices_page` of the notifications, from 0).
+  static constexpr int kNoticesPerPage = 30;
+  Result<Inbox> inbox(const std::string& username, int notices_page = 0);
   Status mark_read(const std::string& username, const std::vector<std::int64_t>& ids);
 
   // --- PMO adherence and metrics (SPEC §7; office_reports.cc, office_reports.h). ---

@@ -9,7 +9,6 @@ namespace pasaprod {
 
 namespace {
 
-bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
 ReleaseSummary summary_of(const Release& r) {
   return ReleaseSummary{r.number, r.system, r.kind, r.version, r.title, r.state, r.requester, r.created_at, r.updated_at};
@@ -22,6 +21,25 @@ std::string held_role(const Procedure& proc, const User& u, const Release& r, co
     if (holds_any(proc, u, r, {role})) return role;
   }
   return {};
+}
+
+// The role that makes `step` (next_step's) the user's.
+std::string step_role(const Procedure& proc, const User& u, const Release& r, const std::string& step) {
+  const auto colon = step.find(':');
+  const std::string verb = colon == std::string::npos ? "" : step.substr(0, colon);
+  const std::string what = colon == std::string::npos ? step : step.substr(colon + 1);
+  std::vector<std::string> roles;
+  if (verb.empty()) {
+    if (const ActionDef* def = proc.action(what, r.kind, r.state)) roles = def->R;
+  } else if (verb == "record") {
+    if (const RecordTypeDef* def = proc.record_type(what)) roles = record_roles(proc, *def, r);
+  } else if (verb == "upload") {
+    if (const KindDef* k = proc.kind(r.kind)) roles = k->uploaders;
+  } else {
+    roles = proc.review_by;
+  }
+  const std::string role = held_role(proc, u, r, roles);
+  return role.empty() ? "requester" : role;
 }
 
 }  // namespace
@@ -78,7 +96,7 @@ Status Office::ask_consulted(WriteTx& tx, const Snapshot& snap, const std::strin
   return ok_status();
 }
 
-Result<Inbox> Office::inbox(const std::string& username) {
+Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
   auto who = user(username);
   if (!who) return who.error();
   Inbox inbox;
@@ -96,38 +114,40 @@ Result<Inbox> Office::inbox(const std::string& username) {
       const Procedure& proc = *snap->proc;
       const Release& r = snap->release;
       Situation s = snap->situation(now);
+      // As the request page: what would be deployed is what is stored (act() re-reads the bytes).
+      s.deployed_manifest = s.manifest;
+      Timestamp since = r.created_at;
+      for (const auto& t : r.transitions) {
+        if (t.to == r.state) since = t.at;
+      }
+      if (auto next = next_step(s, *who)) {
+        InboxItem item{summary_of(r), next->step, step_role(proc, *who, r, next->step), next->due, next->reason,
+                       next->action, since, next->accountable};
+        (next->due ? inbox.todo : inbox.waiting).push_back(std::move(item));
+      }
+      // A and C: once per request, for the first action open now that names the user so.
+      bool listed = false;
       for (const auto& option : action_options(s, *who)) {
         const ActionDef* def = proc.action(option.action, r.kind, r.state);
-        const bool refused_by_role = option.reason && option.reason->code == Code::permission_denied;
-        if (!refused_by_role) {
-          const std::string role = def ? held_role(proc, *who, r, def->R) : "";
-          inbox.todo.push_back({summary_of(r), option.action, role.empty() ? "requester" : role, option.allowed, option.reason});
-          continue;
-        }
-        if (!def) continue;
+        if (listed || !def || !option.reason || option.reason->code != Code::permission_denied) continue;
         if (auto role = held_role(proc, *who, r, def->A); !role.empty()) {
-          inbox.accountable.push_back({summary_of(r), option.action, role, false, std::nullopt});
+          inbox.accountable.push_back({summary_of(r), option.action, role, false, std::nullopt, option.action, since, {}});
+          listed = true;
         } else if (auto crole = held_role(proc, *who, r, def->C); !crole.empty()) {
-          inbox.consulted.push_back({summary_of(r), option.action, crole, false, std::nullopt});
+          inbox.consulted.push_back({summary_of(r), option.action, crole, false, std::nullopt, option.action, since, {}});
+          listed = true;
         }
-      }
-      // Records the user is expected to give here: sign-offs missing or stale.
-      for (const auto& type : proc.record_types) {
-        if (!type.signoff || !contains(type.states, r.state)) continue;
-        if (!type.kinds.empty() && !contains(type.kinds, r.kind)) continue;
-        if (!condition_holds(type.when, r)) continue;
-        const std::string role = held_role(proc, *who, r, type.by);
-        if (role.empty()) continue;
-        bool given = false;
-        for (const auto& rec : r.records) {
-          if (rec.type == type.code && rec.by == username && rec.manifest_sha256 == s.manifest) given = true;
-        }
-        if (!given) inbox.todo.push_back({summary_of(r), "record:" + type.code, role, true, std::nullopt});
       }
     }
   }
+  // Oldest waiting first.
+  for (auto* list : {&inbox.todo, &inbox.waiting, &inbox.accountable, &inbox.consulted}) {
+    std::stable_sort(list->begin(), list->end(), [](const InboxItem& a, const InboxItem& b) { return a.since < b.since; });
+  }
   Status st = store_.read([&](ReadTx& tx) -> Status {
-    inbox.notifications = tx.notifications(username, false, 100);
+    inbox.notifications = tx.notifications(username, false, kNoticesPerPage + 1, std::max(0, notices_page) * kNoticesPerPage);
+    inbox.more_notifications = inbox.notifications.size() > static_cast<std::size_t>(kNoticesPerPage);
+    if (inbox.more_notifications) inbox.notifications.pop_back();
     inbox.unread = tx.unread_notifications(username);
     return ok_status();
   });

@@ -17,12 +17,14 @@ struct Office::Snapshot {
   std::vector<std::string> committee;
   std::string quorum;
   std::vector<IssuedDocument> documents;  // the release's generated documents
+  std::shared_ptr<const TimeZone> zone;    // the office's time zone (Office::time_zone)
 
   Situation situation(Timestamp now) const {
     Situation s = make_situation(*proc, release, system, now);
     s.freezes = freezes;
     s.committee_members = committee;
     s.quorum_setting = quorum;
+    s.zone = zone.get();
     return s;
   }
 };

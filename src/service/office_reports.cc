@@ -112,6 +112,7 @@ Result<reports::AdherenceReport> Office::adherence_report(const Caller& caller, 
   options.from = query.from;
   options.to = query.to;
   options.as_of = clock_.now();
+  options.zone = time_zone();
   ReleaseFilter filter;
   filter.system = query.system;
   filter.kind = query.kind;

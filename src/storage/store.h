@@ -149,7 +149,8 @@ class ReadTx {
   virtual std::vector<ApiToken> tokens(const std::string& username) = 0;
   virtual std::optional<ApiToken> token_by_digest(const std::string& digest) = 0;
   // The user's notifications, newest first, at most `limit`.
-  virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) = 0;
+  // Newest first, `offset` rows skipped; each with its request's title.
+  virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) = 0;
   virtual std::int64_t unread_notifications(const std::string& username) = 0;
 
   // --- Generated documents (issue 5). ---

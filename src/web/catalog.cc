@@ -39,8 +39,8 @@ struct Civil {
   int hh, mm;
 };
 
-Civil civil(Timestamp t, int offset_min) {
-  long long secs = t / 1000 + static_cast<long long>(offset_min) * 60;
+Civil civil(Timestamp local) {
+  long long secs = local / 1000;
   long long days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   long long rem = secs - days * 86400;
   days += 719468;
@@ -107,16 +107,16 @@ std::vector<std::string> Catalog::keys() const {
   return out;
 }
 
-std::string Catalog::datetime(Lang lang, Timestamp t, int utc_offset_min) const {
+std::string Catalog::datetime(Lang lang, Timestamp t, const TimeZone& zone) const {
   if (t == 0) return "";
-  const Civil c = civil(t, utc_offset_min);
+  const Civil c = civil(zone.to_local(t));
   return format(lang, "format.datetime",
                 {{"y", std::to_string(c.y)}, {"m", two(c.m)}, {"d", two(c.d)}, {"H", two(c.hh)}, {"M", two(c.mm)}});
 }
 
-std::string Catalog::date(Lang lang, Timestamp t, int utc_offset_min) const {
+std::string Catalog::date(Lang lang, Timestamp t, const TimeZone& zone) const {
   if (t == 0) return "";
-  const Civil c = civil(t, utc_offset_min);
+  const Civil c = civil(zone.to_local(t));
   return format(lang, "format.date", {{"y", std::to_string(c.y)}, {"m", two(c.m)}, {"d", two(c.d)}});
 }
 

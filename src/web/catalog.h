@@ -19,6 +19,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "core/time_zone.h"
 
 namespace pasaprod::web {
 
@@ -40,9 +41,9 @@ class Catalog {
   // Every key of the Spanish catalog.
   std::vector<std::string> keys() const;
 
-  // "28/11/2026 10:54" (es) / "2026-11-28 10:54" (en), shifted by `utc_offset_min`; "" for 0.
-  std::string datetime(Lang lang, Timestamp t, int utc_offset_min) const;
-  std::string date(Lang lang, Timestamp t, int utc_offset_min) const;
+  // "28/11/2026 10:54" (es) / "2026-11-28 10:54" (en): the wall time of `t` in `zone`; "" for 0.
+  std::string datetime(Lang lang, Timestamp t, const TimeZone& zone) const;
+  std::string date(Lang lang, Timestamp t, const TimeZone& zone) const;
   // "1.234.567" / "1,234,567".
   std::string integer(Lang lang, std::int64_t n) const;
   // "1,5 MB" / "1.5 MB".

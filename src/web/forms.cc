@@ -111,15 +111,12 @@ std::string field_display(const Page& page, const std::string& type, const std::
 
 std::string local_to_iso(const Page& page, const std::string& local) {
   if (local.empty()) return "";
-  const int off = page.web.options().utc_offset_min;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%c%02d:%02d", off < 0 ? '-' : '+', std::abs(off) / 60, std::abs(off) % 60);
-  auto t = parse_iso(local + suffix);
+  auto t = parse_local(local, *page.zone);
   return t ? format_iso(*t) : local;
 }
 
 std::string iso_to_local(const Page& page, Timestamp t) {
-  std::string iso = format_iso(t + static_cast<Timestamp>(page.web.options().utc_offset_min) * 60000);
+  std::string iso = format_iso(page.zone->to_local(t));
   return iso.substr(0, 16);
 }
 

@@ -32,7 +32,7 @@ Web::Web(api::ApiContext& api, WebOptions options) : api_(api), options_(std::mo
 
 std::shared_ptr<const Catalog> Web::catalog() const { return catalog_ ? catalog_ : load_catalog(assets_); }
 
-Page::Page(const Web& w, http::Request& r) : web(w), req(r), cat(w.catalog()) {
+Page::Page(const Web& w, http::Request& r) : web(w), req(r), cat(w.catalog()), zone(w.office().time_zone()) {
   if (auto sid = req.cookie(web.api_options().session_cookie)) {
     auto p = web.access().from_session(*sid);
     if (p) who = std::move(*p);
@@ -93,6 +93,9 @@ http::Response Page::render(const std::string& name, json data, int status) cons
   data["lang_es"] = lang == Lang::es;
   data["lang_en"] = lang == Lang::en;
   data["here"] = req.target();
+  const Timestamp now = office().now();
+  data["zone_note"] = fmt("app.zone_note", {{"zone", zone->name()}, {"abbr", zone->abbreviation(now)}});
+  data["zone_hint"] = fmt("app.zone_hint", {{"zone", zone->name()}});
   if (auto ok = req.query("ok"); ok && !data.contains("flash") && cat->has(lang, "flash." + *ok)) data["flash"] = t("flash." + *ok);
   if (who) {
     data["me"] = {{"username", who->user.username}, {"name", who->user.name}};

@@ -55,6 +55,9 @@ class Page {
   bool pre_csrf_new = false;
   Lang lang = Lang::es;
   std::shared_ptr<const Catalog> cat;
+  // The office's time zone (Office::time_zone): every time shown or typed on a page is a wall
+  // time there, and the pages name it.
+  std::shared_ptr<const TimeZone> zone;
 
   Office& office() const { return web.office(); }
   const Procedure& proc() const { return web.office().current_procedure(); }
@@ -66,7 +69,7 @@ class Page {
   std::string fmt(std::string_view key, const std::vector<std::pair<std::string, std::string>>& args) const {
     return cat->format(lang, key, args);
   }
-  std::string when(Timestamp t) const { return cat->datetime(lang, t, web.options().utc_offset_min); }
+  std::string when(Timestamp t) const { return cat->datetime(lang, t, *zone); }
   std::string when_iso(const std::string& iso) const;  // an ISO date of a record, shown like when()
 
   // First value of a form field (application/x-www-form-urlencoded body), or "".

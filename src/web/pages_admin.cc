@@ -99,8 +99,20 @@ Response settings_page(Page& page, json values, const std::optional<Error>& erro
     q = tx.setting("committee.quorum");
     return ok_status();
   });
+  // The quorum as a choice: the majority of the members, or a number of votes up to their count.
+  const std::string quorum = q.value_or(page.proc().committee_quorum);
+  json quorum_options = json::array({{{"value", "majority"}, {"label", page.t("settings.quorum_majority")}, {"selected", quorum == "majority"}}});
+  const int most = std::max<int>(static_cast<int>(members.size()), 1);
+  bool listed = quorum == "majority";
+  for (int n = 1; n <= most || (!listed && n <= 99); ++n) {
+    const bool here = quorum == std::to_string(n);
+    listed = listed || here;
+    if (n > most && !here) continue;
+    quorum_options.push_back({{"value", std::to_string(n)}, {"label", page.fmt("settings.quorum_votes", {{"n", std::to_string(n)}})}, {"selected", here}});
+  }
   json data = {{"title", "admin_settings"},
                {"nav_settings", true},
+               {"quorum_options", quorum_options},
                {"freezes", freezes},
                {"members", members},
                {"quorum", q.value_or(page.proc().committee_quorum)},

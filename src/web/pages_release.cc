@@ -116,13 +116,37 @@ json record_forms(const Page& page, const ReleaseView& v, const json& extra) {
     const json* f = failed(extra, "record:" + def.code);
     if (f && f->contains("values")) values = (*f)["values"].get<std::map<std::string, std::string>>();
     if (!f && def.code == "window") {
-      values["from"] = iso_to_local(page, page.office().now() + 3600 * 1000);
-      values["to"] = iso_to_local(page, page.office().now() + 5 * 3600 * 1000);
+      const Timestamp now = page.office().now() / 60000 * 60000;  // the deploy may start now
+      values["from"] = iso_to_local(page, now);
+      values["to"] = iso_to_local(page, now + 4 * 3600 * 1000);
     }
     json form = record_form(page, def, *p.kind(r.kind), values);
     form["action_url"] = "/releases/" + url_part(r.number) + "/records/" + url_part(def.code);
     if (f) form["error"] = (*f)["error"];
     out.push_back(form);
+  }
+  return out;
+}
+
+// The deployment window, when an action open now is guarded by it: when the deploy opens, in the
+// office's time, and warnings for a window already past or inside a freeze.
+json window_notice(const Page& page, const ReleaseView& v) {
+  if (!v.window) return nullptr;
+  bool matters = false;
+  for (const auto& o : v.options) {
+    const ActionDef* def = v.proc->action(o.action, v.release.kind, v.release.state);
+    for (const auto& g : def ? def->guards : std::vector<GuardRef>{}) matters = matters || g.name == "within_window";
+  }
+  if (!matters) return nullptr;
+  const WindowStatus& w = *v.window;
+  const std::vector<std::pair<std::string, std::string>> args = {{"from", page.when(w.from)}, {"to", page.when(w.to)}, {"zone", page.zone->name()}};
+  json out = {{"text", page.fmt(w.open ? "release.window_open" : w.past ? "release.window_past" : "release.window_future", args)},
+              {"warning", w.past}};
+  if (w.freeze) {
+    out["freeze"] = page.fmt("release.window_freeze", {{"reason", w.freeze->reason},
+                                                       {"from", page.when(w.freeze->from)},
+                                                       {"to", page.when(w.freeze->to)},
+                                                       {"zone", page.zone->name()}});
   }
   return out;
 }
@@ -164,9 +188,34 @@ json votes(const Page& page, const ReleaseView& v) {
                                                          {"needed", std::to_string(needed)}})}};
 }
 
+// Who moves the request forward now: each forward action open from here and the people who
+// take it. "" when the viewer is one of them or nothing moves the request.
+std::string next_actors(const Page& page, const ReleaseView& v) {
+  const Release& r = v.release;
+  auto users = page.office().users();
+  std::string out;
+  for (const ActionOption& o : v.options) {
+    const ActionDef* def = v.proc->action(o.action, r.kind, r.state);
+    if (!def || o.allowed || !moves_forward(*v.proc, r, o.to)) continue;
+    if (!o.reason || o.reason->code != Code::permission_denied) continue;  // the viewer's own, blocked
+    std::string people;
+    int shown = 0;
+    for (const auto& u : users ? *users : std::vector<User>{}) {
+      if (!u.active || !holds_any(*v.proc, u, r, def->R) || ++shown > 4) continue;
+      people += (people.empty() ? "" : ", ") + (u.name.empty() ? u.username : u.name);
+    }
+    out += (out.empty() ? "" : " ") +
+           page.fmt("release.next_actor", {{"action", v.proc->action_name(o.action, page.lang)},
+                                           {"who", (people.empty() ? "" : people + " — ") + roles_phrase(*v.proc, def->R, r.system, page.lang)}});
+  }
+  return out;
+}
+
 json actions(const Page& page, const ReleaseView& v, const json& extra) {
   json out = json::array();
   for (const ActionOption& o : v.options) {
+    // Actions of other roles are not offered; next_actors() says who takes them.
+    if (o.reason && o.reason->code == Code::permission_denied && !failed(extra, "action:" + o.action)) continue;
     json a = {{"action", o.action},
               {"label", v.proc->action_name(o.action, page.lang)},
               {"to_name", page.fmt("release.action_to", {{"state", v.proc->state_name(o.to, page.lang)}})},
@@ -287,12 +336,23 @@ Response release_page(Page& page, const std::string& number, const json& extra, 
                {"signoffs", signoffs(page, *v)},
                {"observations", obs},
                {"actions", actions(page, *v, extra)},
+               {"window", window_notice(page, *v)},
+               {"next_actors", next_actors(page, *v)},
                {"timeline", timeline(page, *v)},
                {"documents", documents(page, *v)},
                {"emergency", r.kind == "emergency"}};
   data["has_documents"] = !data["documents"].empty();
+  data["has_record_forms"] = !data["record_forms"].empty();
   if (r.kind == "emergency") data["votes"] = votes(page, *v);
   if (auto f = extra.find("failed"); f != extra.end()) data["failed_message"] = (*f)["error"]["message"];
+  // After an action: what was done, and who acts next.
+  if (page.query("ok") == "acted" && !r.transitions.empty()) {
+    const Transition& last = r.transitions.back();
+    const std::string next = data["next_actors"].get<std::string>();
+    data["flash"] = page.fmt("flash.acted_step", {{"action", p.action_name(last.action, page.lang)},
+                                                  {"state", p.state_name(r.state, page.lang)}}) +
+                    (next.empty() ? "" : " " + next);
+  }
   if (auto up = page.req.query("uploaded")) {
     for (const auto& f : r.files) {
       if (f.slot + "/" + f.name == *up) {

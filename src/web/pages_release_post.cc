@@ -1,6 +1,9 @@
 // Forms posted on a release: actions (with a confirmation step for irreversible ones),
 // records, reviews, file removal. A refusal re-renders the release page with the reason next
 // to the form and what the user typed kept; nothing is changed.
+#include <functional>
+#include <map>
+
 #include "web/forms.h"
 #include "web/pages.h"
 
@@ -29,6 +32,29 @@ std::optional<std::int64_t> row_version(const Page& page) {
   return std::nullopt;
 }
 
+// "Aprobar" → "aprobar", for use inside a sentence (names start with an ASCII letter).
+std::string lower_first(std::string s) {
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+
+// A form sent twice (double click, second tab): the second finds the request changed. When the
+// change is exactly what this form asked for, done by this user, it is answered as a success
+// instead of a conflict, and nothing is written twice.
+bool already_done(Page& page, const std::string& number, const std::function<bool(const Release&)>& same) {
+  auto v = page.office().view(number, "");
+  return v && same(v->release);
+}
+
+// Fields as the form sent them against fields as recorded (which may add computed ones).
+bool same_fields(const std::map<std::string, std::string>& recorded, const std::map<std::string, std::string>& sent) {
+  for (const auto& [k, val] : sent) {
+    auto it = recorded.find(k);
+    if (it == recorded.end() || it->second != val) return false;
+  }
+  return true;
+}
+
 Response act(Page& page) {
   const std::string number = page.req.param("number");
   const std::string action = page.form("action");
@@ -49,12 +75,19 @@ Response act(Page& page) {
                  {"action", action},
                  {"note", note},
                  {"row_version", page.form("row_version")},
+                 {"yes", page.fmt("confirm.yes_action", {{"action", lower_first(v->proc->action_name(action, page.lang))}})},
+                 {"no", page.fmt("confirm.no_action", {{"action", lower_first(v->proc->action_name(action, page.lang))}})},
                  {"question", page.fmt("confirm.question", {{"action", v->proc->action_name(action, page.lang)},
                                                             {"number", number},
                                                             {"state", v->proc->state_name(option->to, page.lang)}})}};
     return page.render("confirm", data);
   }
   auto r = page.office().act(page.caller(), number, {action, note, {}}, row_version(page));
+  if (!r && r.error().id == "release.changed" && already_done(page, number, [&](const Release& rel) {
+        return !rel.transitions.empty() && rel.transitions.back().action == action && rel.transitions.back().by == page.user().username;
+      })) {
+    return page.redirect(release_url(number) + "?ok=acted");
+  }
   if (!r) return refused(page, number, "action:" + action, r.error(), {{"note", note}});
   return page.redirect(release_url(number) + "?ok=acted");
 }
@@ -68,7 +101,13 @@ Response record(Page& page) {
   }
   std::map<std::string, std::string> typed;
   auto fields = record_fields(page, *def, typed);
-  auto r = page.office().record(page.caller(), number, type, fields);
+  auto r = page.office().record(page.caller(), number, type, fields, row_version(page));
+  if (!r && r.error().id == "release.changed" && already_done(page, number, [&](const Release& rel) {
+        const Record* last = rel.latest_record(type);
+        return last && last->by == page.user().username && same_fields(last->fields, fields);
+      })) {
+    return page.redirect(release_url(number) + "?ok=recorded");
+  }
   if (!r) return refused(page, number, "record:" + type, r.error(), {{"values", typed}});
   return page.redirect(release_url(number) + "?ok=recorded");
 }
@@ -77,7 +116,16 @@ Response review(Page& page) {
   const std::string number = page.req.param("number");
   const std::string slot = page.form("slot");
   const std::string note = page.form("note");
-  auto r = page.office().review(page.caller(), number, slot, page.form("verdict"), note);
+  const std::string verdict = page.form("verdict");
+  auto r = page.office().review(page.caller(), number, slot, verdict, note, row_version(page));
+  if (!r && r.error().id == "release.changed" && already_done(page, number, [&](const Release& rel) {
+        for (auto it = rel.reviews.rbegin(); it != rel.reviews.rend(); ++it) {
+          if (it->slot == slot) return it->by == page.user().username && it->verdict == verdict && it->note == note;
+        }
+        return false;
+      })) {
+    return page.redirect(release_url(number) + "?ok=reviewed#slot-" + slot);
+  }
   if (!r) return refused(page, number, "review:" + slot, r.error(), {{"note", note}});
   return page.redirect(release_url(number) + "?ok=reviewed#slot-" + slot);
 }

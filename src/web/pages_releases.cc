@@ -25,7 +25,7 @@ Timestamp local_day(const Page& page, const std::string& date, int plus_days) {
   if (date.empty()) return 0;
   auto t = parse_iso(date.substr(0, 10));
   if (!t) return 0;
-  return *t + plus_days * 86400000LL - static_cast<Timestamp>(page.web.options().utc_offset_min) * 60000;
+  return page.zone->from_local(*t + plus_days * 86400000LL);
 }
 
 Response list_page(Page& page) {

@@ -23,8 +23,6 @@ struct WebOptions {
   // "" = templates, assets and catalogs compiled into the binary; otherwise the web/ folder
   // to read them from at every request (development).
   std::string dev_dir;
-  // Dates are shown in this offset from UTC (Lima, no daylight saving time).
-  int utc_offset_min = -300;
 };
 
 // Declares every page route. `api` must outlive the routes (its office, access and options

@@ -119,7 +119,7 @@ TEST_F(ReportsApi, CsvDownloadHasTheHeaderAndOneRowPerRequest) {
   ASSERT_EQ(r.status, 200) << r.describe();
   EXPECT_EQ(r.header("Content-Type").value_or(""), "text/csv; charset=utf-8");
   EXPECT_NE(r.header("Content-Disposition").value_or("").find("attachment; filename=\"adherencia-"), std::string::npos);
-  EXPECT_EQ(r.body.rfind("Number,System,Unit,Kind,State,Created,Deployed,Fully adherent,QA conformity", 0), 0u) << r.body;
+  EXPECT_EQ(r.body.rfind("Number,System,Unit,Kind,State,Created (UTC),Created (America/Lima),Deployed (UTC),Deployed (America/Lima),Fully adherent,QA conformity", 0), 0u) << r.body;
   EXPECT_EQ(count_lines(r.body), 3u) << r.body;
   EXPECT_NE(r.body.find("\r\n" + closed_ + ",ALFA,"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\r\n" + rejected_ + ",MTX,"), std::string::npos) << r.body;

@@ -98,7 +98,7 @@ TEST_F(ReportCli, CsvHasTheHeaderAndOneRowPerRequest) {
   Outcome o = ws_->ok({"report", "adherence", "--from", today(), "--to", today(), "--format", "csv"});
   const auto rows = lines(o.out);
   ASSERT_EQ(rows.size(), 3u) << o.describe();
-  EXPECT_EQ(rows[0].rfind("Número,Sistema,Unidad,Tipo,Estado,Creado,Desplegado,Plenamente adherente,", 0), 0u) << rows[0];
+  EXPECT_EQ(rows[0].rfind("Número,Sistema,Unidad,Tipo,Estado,Creado (UTC),Creado (America/Lima),Desplegado (UTC),Desplegado (America/Lima),Plenamente adherente,", 0), 0u) << rows[0];
   EXPECT_NE(o.out.find("\r\n"), std::string::npos) << "RFC 4180 line ends";
   EXPECT_NE(o.out.find(closed_ + "," + kSystem), std::string::npos);
   EXPECT_NE(o.out.find(rejected_ + "," + kSystem), std::string::npos);

@@ -234,6 +234,7 @@ Situation Flow::sit() const {
   s.freezes = freezes;
   s.quorum_setting = quorum_setting;
   s.deployed_manifest = deployed_manifest;
+  s.zone = zone;
   return s;
 }
 

@@ -153,6 +153,7 @@ class Flow {
   std::vector<FreezeWindow> freezes;
   std::string quorum_setting;
   std::optional<std::string> deployed_manifest;  // nullopt: advance_to sets it to the approved one
+  const TimeZone* zone = nullptr;                 // the office's zone (null: UTC)
   // Steps advance_to leaves out: record types ("security_conformity"), "reviews", "votes".
   std::set<std::string> skip;
 

@@ -7,6 +7,7 @@
 
 #include "core_test_util.h"
 #include "util/sha256.h"
+#include "util/zoneinfo.h"
 
 namespace pasaprod::test {
 namespace {
@@ -433,7 +434,8 @@ TEST(GuardWithinWindow, DeployMustFallInsideThePlannedWindow) {
   f.now = at("2026-03-10T07:59:59Z");
   auto early = f.try_act(f.who.op, "deploy");
   ASSERT_TRUE(Refused(early, Code::failed_precondition, "guard.outside_window"));
-  EXPECT_NE(early.error().en.find("2026-03-10T08:00:00Z"), std::string::npos) << early.error().en;
+  EXPECT_NE(early.error().en.find("2026-03-10 08:00"), std::string::npos) << early.error().en;  // UTC: no zone given
+  EXPECT_EQ(early.error().detail("window_from"), "2026-03-10T08:00:00Z");
   f.now = at("2026-03-10T20:00:01Z");
   EXPECT_TRUE(Refused(f.try_act(f.who.op, "deploy"), Code::failed_precondition, "guard.outside_window"));
   f.now = at("2026-03-10T08:00:00Z");
@@ -509,6 +511,34 @@ TEST(GuardsOfDeploy, RefusalNamesEverythingMissing) {
   EXPECT_TRUE(has_detail(r.error(), "missing", "deployment"));
   EXPECT_NE(r.error().en.find("outside the planned deployment window"), std::string::npos) << r.error().en;
   EXPECT_NE(r.error().en.find("do not match the approved manifest"), std::string::npos) << r.error().en;
+}
+
+TEST(Guards, WindowAndFreezeRefusalsNameTheOfficeTimeZone) {
+  auto lima = load_time_zone("America/Lima");
+  ASSERT_TRUE(lima) << lima.error().en;
+  Flow f("maintenance");
+  f.zone = &*lima;
+  ASSERT_TRUE(f.advance_to("approved"));
+  const Release& r = f.rel;
+  const Record* w = r.latest_record("window");
+  ASSERT_NE(w, nullptr);
+  f.now = *parse_iso(w->fields.at("to")) + 3600 * 1000;  // an hour after the window closed
+  auto refused = f.try_act(f.who.op, "deploy");
+  ASSERT_FALSE(refused.ok());
+  const std::string es = refused.error().es;
+  const std::string local_now = format_local(f.now, *lima, Lang::es);
+  EXPECT_NE(es.find("Ahora (" + local_now + ", hora de America/Lima)"), std::string::npos) << es;
+  EXPECT_EQ(es.find('Z'), std::string::npos) << "no UTC instant in a message a person reads: " << es;
+  EXPECT_NE(refused.error().en.find("America/Lima time"), std::string::npos) << refused.error().en;
+
+  f.now = *parse_iso(w->fields.at("from")) + 60 * 1000;
+  f.freezes.push_back({.id = 7, .from = f.now - 86400000LL, .to = f.now + 86400000LL, .reason = "cierre de año", .created_by = "", .created_at = 0});
+  refused = f.try_act(f.who.op, "deploy");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().es.find(format_local(f.now - 86400000LL, *lima, Lang::es) + " – " +
+                                    format_local(f.now + 86400000LL, *lima, Lang::es) + ", hora de America/Lima"),
+            std::string::npos)
+      << refused.error().es;
 }
 
 // --- verify / rollback -----------------------------------------------------------------------------

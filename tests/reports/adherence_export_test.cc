@@ -10,6 +10,7 @@
 #include "report_fixtures.h"
 #include "reports/adherence.h"
 #include "reports/csv.h"
+#include "util/zoneinfo.h"
 
 namespace pasaprod::reports {
 namespace {
@@ -36,7 +37,7 @@ TEST(AdherenceCsv, HeaderRowsAndQuoting) {
   const auto rows = lines(csv);
   ASSERT_EQ(rows.size(), 7u);
   EXPECT_EQ(rows[0],
-            "Número,Sistema,Unidad,Tipo,Estado,Creado,Desplegado,Plenamente adherente,"
+            "Número,Sistema,Unidad,Tipo,Estado,Creado (UTC),Desplegado (UTC),Plenamente adherente,"
             "Conformidad de Calidad antes de solicitar el pase,Entregables aceptados en la recepción,"
             "Conformidad de seguridad antes del informe,Aprobación antes del despliegue,Backup antes del despliegue,"
             "Despliegue dentro de la ventana,Verificación de la operatividad registrada,Acta de conformidad en producción,"
@@ -56,7 +57,30 @@ TEST(AdherenceCsv, HeaderRowsAndQuoting) {
   EXPECT_NE(rows[2].find("No cumple"), std::string::npos);
 
   const auto en = lines(adherence_csv(report(), Lang::en));
-  EXPECT_EQ(en[0].rfind("Number,System,Unit,Kind,State,Created,Deployed,Fully adherent,QA conformity", 0), 0u);
+  EXPECT_EQ(en[0].rfind("Number,System,Unit,Kind,State,Created (UTC),Deployed (UTC),Fully adherent,QA conformity", 0), 0u);
+}
+
+TEST(AdherenceCsv, LocalTimesBesideUtcAndFindingsInTheOfficeZone) {
+  auto lima = load_time_zone("America/Lima");
+  ASSERT_TRUE(lima) << lima.error().en;
+  auto options = testing::adherence_options();
+  options.zone = std::make_shared<const TimeZone>(*lima);
+  const AdherenceReport r = compute_adherence(testing::procedure(), testing::adherence_history(), testing::adherence_systems(), options);
+  const auto rows = lines(adherence_csv(r, Lang::es));
+  EXPECT_EQ(rows[0].rfind("Número,Sistema,Unidad,Tipo,Estado,Creado (UTC),Creado (America/Lima),Desplegado (UTC),"
+                          "Desplegado (America/Lima),Plenamente adherente,",
+                          0),
+            0u)
+      << rows[0];
+  EXPECT_EQ(rows[1].rfind("PP-2026-0001,SIAGIE,Dirección de Educación Básica Regular,maintenance,closed,2026-01-05T09:00:00Z,"
+                          "2026-01-05T04:00:00-05:00,2026-01-10T10:00:00Z,2026-01-10T05:00:00-05:00,sí,",
+                          0),
+            0u)
+      << rows[1];
+  // The findings name the office's zone, not UTC.
+  EXPECT_NE(rows[3].find("Aprobado el 06/02/2026 11:00 (America/Lima), después del despliegue del 06/02/2026 05:00 (America/Lima)"),
+            std::string::npos)
+      << rows[3];
 }
 
 TEST(AdherenceCsv, CsvFormulaInjection_LeadingFormulaCharactersAreEscaped) {

@@ -177,7 +177,7 @@ TEST(AcceptanceRecord, PdfTextHasDeploymentVerificationAndThreeSignatures) {
   const std::string text = render_text(doc, "acta.pdf");
   expect_contains(text, {"Acta de conformidad de puesta en producción", "PP-2026-0042", "SIAGIE", "3.2",
                          "Dirección de Educación Básica Regular", "Guía de referencia de despliegue", "14/03/2026 22:10 UTC",
-                         "14/03/2026 23:40 UTC", manifest_sha256(r).substr(0, 16), "Conforme (ok)",
+                         "14/03/2026 23:40 UTC", manifest_sha256(r).substr(0, 16), "Conforme",
                          "Registro de notas operativo en producción", "Usuario Funcional", "Responsable de Control de Calidad",
                          "Responsable del Equipo de Producción", "José Ñandú Quispe", "Lucía Castro Huamán",
                          "Fernando Salas Yupanqui", "16/03/2026 11:15 UTC", "16/03/2026 10:00 UTC", "Firmado digitalmente por",

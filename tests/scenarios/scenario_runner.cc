@@ -148,6 +148,7 @@ class Runner {
       std::stable_sort(releases.begin(), releases.end(), [](const Release& a, const Release& b) { return a.created_at < b.created_at; });
       reports::AdherenceOptions o;
       o.as_of = clock_.now();
+      o.zone = office_.time_zone();
       fresh = reports::adherence_json(reports::compute_adherence(procedures_.current(), releases, tx.systems(), o), Lang::en).dump();
       return ok_status();
     });
@@ -358,12 +359,31 @@ class Runner {
       return std::to_string(n) == arg(3) ? ok_status() : fail(arg(2) + ": " + std::to_string(n) + " documents");
     }
     if (what == "notified") {  // expect notified USER ACTION: the user was told of ACTION on this request
-      auto inbox = office_.inbox(arg(2));
-      if (!inbox) return inbox.error();
-      for (const auto& n : inbox->notifications) {
-        if (n.release == r.number && n.action == arg(3)) return ok_status();
+      for (int page = 0;; ++page) {
+        auto inbox = office_.inbox(arg(2), page);
+        if (!inbox) return inbox.error();
+        for (const auto& n : inbox->notifications) {
+          if (n.release == r.number && n.action == arg(3)) return ok_status();
+        }
+        if (!inbox->more_notifications) break;
       }
       return fail(arg(2) + " was not notified of " + arg(3));
+    }
+    if (what == "next") {  // expect next USER STEP|none|waiting:ACTION — the user's inbox for this request
+      auto inbox = office_.inbox(arg(2));
+      if (!inbox) return inbox.error();
+      std::vector<std::string> todo, waiting;
+      for (const auto& i : inbox->todo) {
+        if (i.release.number == r.number) todo.push_back(i.action);
+      }
+      for (const auto& i : inbox->waiting) {
+        if (i.release.number == r.number) waiting.push_back("waiting:" + i.action);
+      }
+      const std::string want = arg(3);
+      std::string got = todo.empty() ? (waiting.empty() ? "none" : waiting.front()) : todo.front();
+      if (todo.size() > 1) got = std::to_string(todo.size()) + " steps";
+      if (todo.size() + waiting.size() > 1) got += " (and " + std::to_string(todo.size() + waiting.size() - 1) + " more)";
+      return got == want ? ok_status() : fail(arg(2) + "'s next step is " + got + ", expected " + want);
     }
     if (what == "edition") return r.edition == arg(2) ? ok_status() : fail("edition is " + r.edition);
     if (what == "version") return r.version == arg(2) ? ok_status() : fail("version is " + r.version);

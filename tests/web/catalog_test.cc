@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "web/assets.h"
+#include "util/zoneinfo.h"
 #include "web/catalog.h"
 
 namespace pasaprod::web {
@@ -53,9 +54,15 @@ TEST(Catalog, MissingKeyShowsTheKey) {
 TEST(Catalog, FormatsDatesAndNumbersPerLanguage) {
   Catalog c = embedded_catalog();
   const Timestamp t = *parse_iso("2026-11-28T15:04:00Z");
-  EXPECT_EQ(c.datetime(Lang::es, t, -300), "28/11/2026 10:04");
-  EXPECT_EQ(c.datetime(Lang::en, t, -300), "2026-11-28 10:04");
-  EXPECT_EQ(c.date(Lang::es, *parse_iso("2026-01-01T02:00:00Z"), -300), "31/12/2025");
+  auto lima = load_time_zone("America/Lima");
+  auto madrid = load_time_zone("Europe/Madrid");
+  ASSERT_TRUE(lima && madrid);
+  EXPECT_EQ(c.datetime(Lang::es, t, *lima), "28/11/2026 10:04");
+  EXPECT_EQ(c.datetime(Lang::en, t, *lima), "2026-11-28 10:04");
+  EXPECT_EQ(c.date(Lang::es, *parse_iso("2026-01-01T02:00:00Z"), *lima), "31/12/2025");
+  // A zone with daylight saving time: +01 in winter, +02 in summer.
+  EXPECT_EQ(c.datetime(Lang::es, t, *madrid), "28/11/2026 16:04");
+  EXPECT_EQ(c.datetime(Lang::es, *parse_iso("2026-07-01T15:04:00Z"), *madrid), "01/07/2026 17:04");
   EXPECT_EQ(c.integer(Lang::es, 1234567), "1.234.567");
   EXPECT_EQ(c.integer(Lang::en, 1234567), "1,234,567");
   EXPECT_EQ(c.size(Lang::es, 1536), "1,5 KB");

@@ -4,7 +4,9 @@
 // - deliverable upload forms (which post multipart/form-data without JavaScript) upload each
 //   file with XHR PUT instead (streamed raw body, CSRF header), as soon as it is picked or
 //   dropped, with a progress bar; they show each file's SHA-256, then reload the page;
-// - the new release form fills in the expected version for the chosen system and kind.
+// - the new release form fills in the expected version for the chosen system and kind;
+// - the inbox (#inbox-live) refreshes itself every 30 s with If-None-Match: nothing changes
+//   until the server says something did (200 instead of 304).
 (function () {
   'use strict';
   document.documentElement.classList.add('js');
@@ -117,5 +119,27 @@
     };
     form.addEventListener('change', suggest);
     suggest();
+  }
+  var live = document.getElementById('inbox-live');
+  if (live && window.fetch && window.DOMParser) {
+    var etag = null;
+    var refresh = function () {
+      var headers = etag ? { 'If-None-Match': etag } : {};
+      fetch(live.getAttribute('data-refresh') + window.location.search, { headers: headers, credentials: 'same-origin' })
+        .then(function (res) {
+          if (res.status !== 200) return null;
+          var seen = etag;
+          etag = res.headers.get('ETag');
+          return seen === null ? null : res.text();
+        })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('inbox-live');
+          if (fresh) live.innerHTML = fresh.innerHTML;
+        })
+        .catch(function () {});
+    };
+    refresh();
+    window.setInterval(refresh, 30000);
   }
 })();

@@ -90,7 +90,7 @@ class SqliteTx final : public WriteTx {
   std::optional<SignInFailures> signin_failures(const std::string& account, const std::string& address) override;
   std::vector<ApiToken> tokens(const std::string& username) override;
   std::optional<ApiToken> token_by_digest(const std::string& digest) override;
-  std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit) override;
+  std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) override;
   std::int64_t unread_notifications(const std::string& username) override;
   std::vector<IssuedDocument> documents_of(const std::string& number) override;
   std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) override;

@@ -69,14 +69,16 @@ std::optional<ApiToken> SqliteTx::token_by_digest(const std::string& digest) {
   return token_from(st);
 }
 
-std::vector<Notification> SqliteTx::notifications(const std::string& username, bool unread_only, int limit) {
+std::vector<Notification> SqliteTx::notifications(const std::string& username, bool unread_only, int limit, int offset) {
   std::vector<Notification> out;
   Stmt st = db_.query(
-      "SELECT id, username, release, event_seq, action, actor, at, read FROM notifications "
-      "WHERE username = ? AND (? = 0 OR read = 0) ORDER BY id DESC LIMIT ?",
-      username, unread_only ? 1 : 0, limit);
+      "SELECT n.id, n.username, n.release, n.event_seq, n.action, n.actor, n.at, n.read, COALESCE(r.title, '') "
+      "FROM notifications n LEFT JOIN releases r ON r.number = n.release "
+      "WHERE n.username = ? AND (? = 0 OR n.read = 0) ORDER BY n.id DESC LIMIT ? OFFSET ?",
+      username, unread_only ? 1 : 0, limit, offset);
   while (st.step()) {
-    out.push_back(Notification{st.integer(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.text(5), st.integer(6), st.integer(7) != 0});
+    out.push_back(Notification{st.integer(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.text(5), st.integer(6), st.integer(7) != 0,
+                               st.text(8)});
   }
   return out;
 }
