@@ -48,6 +48,8 @@ json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind
       const std::vector<std::string> codes = key == "decision"  ? std::vector<std::string>{"approve", "reject"}
                                              : key == "opinion" ? std::vector<std::string>{"agree", "concerns"}
                                                                 : std::vector<std::string>{"ok", "failed"};
+      // No choice is made for the person: the first option asks for one.
+      opts.push_back({{"value", ""}, {"label", page.t("release.choose")}, {"selected", value_of(key).empty()}});
       for (const auto& c : codes) {
         opts.push_back({{"value", c}, {"label", page.t("value." + key + "." + c)}, {"selected", value_of(key) == c}});
       }

@@ -121,6 +121,17 @@ json record_forms(const Page& page, const ReleaseView& v, const json& extra) {
       values["to"] = iso_to_local(page, now + 4 * 3600 * 1000);
     }
     json form = record_form(page, def, *p.kind(r.kind), values);
+    // What this person recorded before: a new one replaces it; the history keeps both.
+    for (auto it = r.records.rbegin(); it != r.records.rend(); ++it) {
+      if (it->type != def.code || it->by != page.user().username) continue;
+      std::string shown;
+      for (const auto& [k, val] : it->fields) {
+        if (val.empty() || k == "manifest_sha256" || k == "files") continue;
+        shown += (shown.empty() ? "" : "; ") + page.t("field." + k) + ": " + field_display(page, def.code, k, val);
+      }
+      form["previous"] = page.fmt("release.record_again", {{"when", page.when(it->at)}, {"fields", shown}});
+      break;
+    }
     form["action_url"] = "/releases/" + url_part(r.number) + "/records/" + url_part(def.code);
     if (f) form["error"] = (*f)["error"];
     out.push_back(form);
@@ -343,6 +354,14 @@ Response release_page(Page& page, const std::string& number, const json& extra, 
                {"emergency", r.kind == "emergency"}};
   data["has_documents"] = !data["documents"].empty();
   data["has_record_forms"] = !data["record_forms"].empty();
+  // The deliverables fold once every one is accepted for its current content.
+  int accepted = 0;
+  for (const auto& d : data["deliverables"]) {
+    if (d.contains("review") && d["review"].value("accepted", false) && !d["review"].value("stale", true)) ++accepted;
+  }
+  const int slots = static_cast<int>(data["deliverables"].size());
+  data["all_accepted"] = slots > 0 && accepted == slots;
+  data["slots_summary"] = page.fmt("release.slots_summary", {{"accepted", std::to_string(accepted)}, {"total", std::to_string(slots)}});
   if (r.kind == "emergency") data["votes"] = votes(page, *v);
   if (auto f = extra.find("failed"); f != extra.end()) data["failed_message"] = (*f)["error"]["message"];
   // After an action: what was done, and who acts next.

@@ -1,5 +1,5 @@
 // Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|documents|
-// upload_nojs|admin_system_edit|admin_tokens|screenshots|all
+// upload_nojs|admin_system_edit|admin_tokens|screenshots|phone|all
 // Each test gets its own server (fresh database) and browser. Exit status 0 = all passed.
 import assert from 'node:assert/strict';
 import { startServer, launch, Person, openRelease, limaLocal, file } from './harness.mjs';
@@ -40,7 +40,17 @@ async function walk_maintenance(browser, url) {
   assert.ok(slots.length >= 9, 'every slot can be reviewed: ' + slots);
   for (const slot of slots) await oscar.review(number, slot, 'accepted');
   await oscar.act(number, 'validate');
-  await oscar.record(number, 'window', { from: limaLocal(-1), to: limaLocal(8) });
+  // The inbox: one next step on this request, linking to its form; the office's zone named.
+  await oscar.goto('/inbox');
+  const mine = oscar.page.locator('#todo li', { hasText: number });
+  assert.equal(await mine.count(), 1, 'one next step per request and person');
+  assert.match(await mine.locator('a.step').getAttribute('href'), new RegExp(number + '#record-window$'));
+  assert.match(await oscar.page.textContent('footer'), /America\/Lima/);
+  // Deployment day: the window as prefilled (from now, in Lima time) is one the deploy accepts.
+  await oscar.goto('/releases/' + number);
+  const from = await oscar.page.inputValue('#f-window-from');
+  assert.ok(Math.abs(Date.parse(from + ':00-05:00') - Date.now()) < 5 * 60000, 'the window starts now, in Lima time: ' + from);
+  await oscar.record(number, 'window');
   const ines = await as('ines.infra');
   await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' });
   const sofia = await as('sofia.seguridad');
@@ -53,6 +63,11 @@ async function walk_maintenance(browser, url) {
   const julia = await as('julia.jefa');
   await julia.act(number, 'approve');
   assert.equal(await julia.state(), 'Aprobado');
+  await oscar.goto('/releases/' + number);
+  assert.match(await oscar.page.textContent('#window-note'), /abierta ahora.*America\/Lima/, 'the deploy is open, in local time');
+  await diego.goto('/inbox');
+  assert.match(await diego.page.locator('#todo li', { hasText: number }).locator('a.step').getAttribute('href'), /#record-backup$/,
+    'the DBA is asked for the backup');
   await diego.record(number, 'backup', { what: 'Aplicativo y base SIAGIE', where: '\\\\backup01\\pases', sha256: 'a'.repeat(64) });
   await oscar.record(number, 'deployment');
   // The DBA records and signs the database part of the deployment.
@@ -213,7 +228,23 @@ async function documents(browser, url) {
   await ana.shot('release-documents');
 }
 
-const tests = { walk_maintenance, emergency_committee, refusal, language, documents, upload_nojs, admin_system_edit, admin_tokens, screenshots };
+// A 390 px phone: no page scrolls sideways.
+async function phone(browser, url) {
+  const pedro = new Person(browser, url, 'pedro.lider');
+  await pedro.open();
+  await pedro.page.setViewportSize({ width: 390, height: 844 });
+  await pedro.goto('/releases');
+  const first = await pedro.page.locator('table.releases tbody a').first().getAttribute('href');
+  for (const path of ['/inbox', '/releases', '/releases/new', '/systems', '/account', first]) {
+    await pedro.goto(path);
+    const wide = await pedro.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 390, `${path} scrolls sideways on a phone: ${wide} px wide`);
+  }
+  await pedro.shot('phone-release');
+  await pedro.close();
+}
+
+const tests = { phone, walk_maintenance, emergency_committee, refusal, language, documents, upload_nojs, admin_system_edit, admin_tokens, screenshots };
 
 async function main() {
   const which = process.argv[2] || 'all';
