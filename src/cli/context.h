@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,6 +36,8 @@ struct CliContext {
   // background: it keeps the store open, and its destructor anchors the last events).
   SqliteStore::AnchorMode anchor_mode = SqliteStore::AnchorMode::synchronous;
   AnchorSettings anchor;  // --anchor-key, --anchor-witness
+  // Passed to the local store (SqliteStore::Options::write_observer); set before the first local().
+  std::function<void(std::chrono::nanoseconds, bool)> write_observer;
 
   Lang language() const { return parse_lang(lang); }
   // Opens the local database on first use; throws CliFailure when it cannot.
