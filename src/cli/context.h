@@ -78,5 +78,6 @@ void register_serve(CLI::App& app, CliContext& ctx);  // after register_user
 void register_document(CLI::App& app, CliContext& ctx);  // after register_verify ("library")
 void register_report(CLI::App& app, CliContext& ctx);
 void register_procedure(CLI::App& app, CliContext& ctx);
+void register_backup(CLI::App& app, CliContext& ctx);
 
 }  // namespace pasaprod
