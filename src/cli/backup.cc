@@ -195,7 +195,9 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
   return BackupSummary{static_cast<std::int64_t>(entries.size()), library_files, done};
 }
 
-Result<BackupSummary> restore_backup(const fs::path& archive, const fs::path& into, const BackupProgress& progress) {
+Result<BackupSummary> restore_backup(const fs::path& archive, const fs::path& into_arg, const BackupProgress& progress) {
+  // "DIR/" names DIR: the temporary folder goes beside it, never inside.
+  const fs::path into = into_arg.has_filename() ? into_arg : into_arg.parent_path();
   std::error_code ec;
   if (fs::exists(into, ec) && !(fs::is_directory(into, ec) && fs::is_empty(into, ec))) {
     return make_error(Code::already_exists, "backup.target_not_empty",

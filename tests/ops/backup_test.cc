@@ -168,5 +168,21 @@ TEST(Backup, CutOrEditedArchiveIsRefusedAndNothingIsLeft) {
   EXPECT_EQ(twice.exit_code, 6) << "a restore never writes into a folder in use: " << twice.describe();
 }
 
+TEST(Backup, ProgressOnlyOnATerminal) {
+  TempDir dir;
+  const fs::path db = dir.path() / "p.db";
+  run_cli_ok({"--db", db.string(), "demo"});
+  const CliResult piped = run_cli_ok({"--db", db.string(), "backup", "--out", (dir.path() / "a.tar").string()});
+  EXPECT_EQ(piped.err, "") << "no progress when standard error is not a terminal";
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (util-linux) not installed";
+  // script(1) gives the command a terminal and copies what it writes there to its own stdout.
+  const fs::path seen = dir.path() / "tty.out";
+  const std::string cmd = "script -qec \"'" + pasaprod_bin() + "' --db '" + db.string() + "' backup --out '" +
+                          (dir.path() / "b.tar").string() + "'\" /dev/null > '" + seen.string() + "' 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(seen);
+  EXPECT_NE(slurp(seen).find("backup "), std::string::npos) << slurp(seen);
+  EXPECT_NE(slurp(seen).find("(100%)"), std::string::npos) << slurp(seen);
+}
+
 }  // namespace
 }  // namespace apitest
