@@ -93,8 +93,12 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   spdlog::set_default_logger(log->logger());
   HangupReopener hangup(log);  // before any thread starts, so that every thread blocks SIGHUP
 
-  ServeMetrics metrics;
-  ctx.write_observer = metrics.write_observer();
+  // Shared with the store's write observer: the store (kept by ctx) outlives this function.
+  auto metrics_owner = std::make_shared<ServeMetrics>();
+  ServeMetrics& metrics = *metrics_owner;
+  ctx.write_observer = [metrics_owner, observe = metrics.write_observer()](std::chrono::nanoseconds wait, bool committed) {
+    observe(wait, committed);
+  };
   ctx.anchor_mode = a.anchor == "sync" ? SqliteStore::AnchorMode::synchronous : SqliteStore::AnchorMode::background;
   LocalOffice& lo = ctx.local();
   Office& office = lo.office();
