@@ -20,6 +20,9 @@ packages=(build-essential cmake pkg-config
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 poppler-utils curl fonts-dejavu-core tzdata)
+# Test-only: promtool (package prometheus) checks GET /metrics' output (tests/ops). The unit
+# test uses systemd-analyze when present (package systemd) and skips otherwise.
+packages+=(prometheus)
 if $fuzz; then
   packages+=(clang-16 libclang-rt-16-dev)
 fi

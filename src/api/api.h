@@ -15,6 +15,7 @@
 #include "http/route.h"
 #include "service/access.h"
 #include "service/office.h"
+#include "util/metrics.h"
 
 namespace pasaprod::api {
 
@@ -35,6 +36,11 @@ struct ApiContext {
 // Declares every /api/v1 route, /healthz and /api/openapi.json, and installs the
 // authenticator (session cookie + CSRF header, or bearer token).
 void add_api_routes(http::RouteTable& routes, ApiContext& ctx);
+
+// Declares GET /metrics, answering `registry` rendered, for callers `auth` admits: Auth::admin
+// on the main listener, Auth::none on a metrics-only listener (a table without authenticator).
+// `registry` must outlive the routes.
+void add_metrics_route(http::RouteTable& routes, const metrics::Registry& registry, http::Auth auth);
 
 // The signed-in caller of a request the authenticator accepted (nullptr for Auth::none).
 const Principal* principal(const http::Request& req);

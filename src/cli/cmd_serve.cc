@@ -1,12 +1,20 @@
 // serve, user passwd, token create.
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <ctime>
 #include <iostream>
+#include <thread>
 
 #include "api/api.h"
 #include "auth/credentials.h"
 #include "cli/context.h"
+#include "cli/log_output.h"
+#include "cli/serve_config.h"
+#include "cli/serve_metrics.h"
 #include "core/time.h"
 #include "http/server.h"
 #include "service/access.h"
@@ -38,15 +46,64 @@ struct ServeArgs {
   std::size_t max_connections_per_address = 256;
   std::vector<std::string> trusted_proxies;
   int session_idle_minutes = 120;
+  std::string config;          // --config FILE (serve_config.h)
+  std::string log_format = "text";
+  std::string log_file;        // "" = standard error
+  std::string metrics_listen;  // "" = /metrics only on the main listener (administrators)
+};
+
+// Blocks SIGHUP in the calling thread (and every thread it starts afterwards) and, until
+// destroyed, reopens `log` whenever SIGHUP arrives. So SIGHUP never ends the server.
+class HangupReopener {
+ public:
+  explicit HangupReopener(std::shared_ptr<LogOutput> log) : log_(std::move(log)) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    thread_ = std::thread([this, set] {
+      const timespec tick{0, 200'000'000};
+      while (!stop_) {
+        if (sigtimedwait(&set, nullptr, &tick) == SIGHUP) {
+          log_->reopen();
+          spdlog::info("SIGHUP: archivo de registro reabierto / log file reopened");
+        }
+      }
+    });
+  }
+  ~HangupReopener() {
+    stop_ = true;
+    thread_.join();
+  }
+  HangupReopener(const HangupReopener&) = delete;
+  HangupReopener& operator=(const HangupReopener&) = delete;
+
+ private:
+  std::shared_ptr<LogOutput> log_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 void serve(CliContext& ctx, const ServeArgs& a) {
   auto listen = http::parse_listen(a.listen);
   if (!listen) throw CliFailure{listen.error()};
+  std::optional<std::pair<std::string, std::uint16_t>> metrics_listen;
+  if (!a.metrics_listen.empty()) metrics_listen = ctx.take(http::parse_listen(a.metrics_listen));
+  auto log = ctx.take(LogOutput::open(a.log_format == "json" ? LogOutput::Format::json : LogOutput::Format::text, a.log_file));
+  spdlog::set_default_logger(log->logger());
+  HangupReopener hangup(log);  // before any thread starts, so that every thread blocks SIGHUP
+
+  // Shared with the store's write observer: the store (kept by ctx) outlives this function.
+  auto metrics_owner = std::make_shared<ServeMetrics>();
+  ServeMetrics& metrics = *metrics_owner;
+  ctx.write_observer = [metrics_owner, observe = metrics.write_observer()](std::chrono::nanoseconds wait, bool committed) {
+    observe(wait, committed);
+  };
   ctx.anchor_mode = a.anchor == "sync" ? SqliteStore::AnchorMode::synchronous : SqliteStore::AnchorMode::background;
   LocalOffice& lo = ctx.local();
   Office& office = lo.office();
   AccessOptions access_options;
+  access_options.on_sign_in = metrics.sign_in_observer();
   access_options.interactive_hashing = !a.fast_hashing;
   access_options.session_idle_ms = static_cast<Timestamp>(a.session_idle_minutes) * 60 * 1000;
   Access access(office, access_options);
@@ -72,6 +129,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
                       [&lo](Lang lang) { return audit_report_json(lo.store(), lang); }};
   api::add_api_routes(routes, api);
   web::add_web_routes(routes, api, {.dev_dir = a.web_dir});
+  api::add_metrics_route(routes, metrics.registry(), http::Auth::admin);
 
   http::ServerConfig config;
   config.host = listen->first;
@@ -82,11 +140,36 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   config.max_connections_per_address = a.max_connections_per_address;
   config.trusted_proxies = a.trusted_proxies;
   config.stop_on_signals = true;
+  config.request_logger = metrics.observe_requests(log->request_logger());
+  config.logger = log->logger();
   http::HttpServer server(config, std::move(routes));
+  metrics.watch(lo.store(), [&server] { return server.requests_in_flight(); });
+
+  // The metrics-only listener: GET /metrics without sign-in, nothing else.
+  std::unique_ptr<http::HttpServer> metrics_server;
+  if (metrics_listen) {
+    http::RouteTable metrics_routes;
+    api::add_metrics_route(metrics_routes, metrics.registry(), http::Auth::none);
+    http::ServerConfig mc;
+    mc.host = metrics_listen->first;
+    mc.port = metrics_listen->second;
+    mc.threads = 1;
+    mc.max_connections = 64;
+    mc.max_connections_per_address = 64;
+    mc.request_logger = log->request_logger();
+    mc.logger = log->logger();
+    metrics_server = std::make_unique<http::HttpServer>(mc, std::move(metrics_routes));
+    ctx.check(metrics_server->start());
+  }
   ctx.check(server.start());
   std::cout << ctx.t("pasaprod escuchando en http://", "pasaprod listening on http://") << listen->first << ":" << server.port()
             << " (db " << lo.db_path() << ")" << std::endl;
+  if (metrics_server) {
+    std::cout << ctx.t("métricas en http://", "metrics on http://") << metrics_listen->first << ":" << metrics_server->port()
+              << "/metrics" << std::endl;
+  }
   server.wait();
+  if (metrics_server) metrics_server->stop();
   std::cout << ctx.t("pasaprod detenido.", "pasaprod stopped.") << std::endl;
 }
 
@@ -130,7 +213,23 @@ void register_serve(CLI::App& app, CliContext& ctx) {
       ->check(CLI::Range(0, 720));
   serve_cmd->add_option("--web-dir", a->web_dir,
                         "Lee plantillas y recursos web de esta carpeta (desarrollo) / read web templates and assets from this folder (development)");
-  serve_cmd->callback([&ctx, a] { serve(ctx, *a); });
+  serve_cmd->add_option("--config", a->config,
+                        "Lee las opciones de serve de este archivo YAML; las de la línea de órdenes mandan / read serve's "
+                        "options from this YAML file; command-line options win (README: «serve --config»)");
+  serve_cmd->add_option("--log-format", a->log_format,
+                        "Registro en texto (por defecto) o un objeto JSON por línea / log as text (default) or one JSON "
+                        "object per line")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve_cmd->add_option("--log-file", a->log_file,
+                        "Escribe el registro en este archivo (SIGHUP lo reabre) en vez de la salida de errores / write the "
+                        "log to this file (SIGHUP reopens it) instead of standard error");
+  serve_cmd->add_option("--metrics-listen", a->metrics_listen,
+                        "HOST:PORT donde servir solo /metrics sin inicio de sesión (Prometheus) / HOST:PORT serving only "
+                        "/metrics without sign-in (Prometheus)");
+  serve_cmd->callback([&ctx, a, serve_cmd] {
+    if (!a->config.empty()) ctx.check(apply_serve_config(*serve_cmd, a->config));
+    serve(ctx, *a);
+  });
 
   auto user = app.get_subcommand("user");
   auto username = std::make_shared<std::string>();

@@ -30,6 +30,7 @@ LocalOffice& CliContext::local() {
   if (!local_) {
     SqliteStore::Options options;
     options.anchor_mode = anchor_mode;
+    options.write_observer = write_observer;
     auto lo = LocalOffice::open(db, options, anchor);
     if (!lo) throw CliFailure{lo.error()};
     local_ = std::move(*lo);

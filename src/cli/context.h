@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,6 +36,8 @@ struct CliContext {
   // background: it keeps the store open, and its destructor anchors the last events).
   SqliteStore::AnchorMode anchor_mode = SqliteStore::AnchorMode::synchronous;
   AnchorSettings anchor;  // --anchor-key, --anchor-witness
+  // Passed to the local store (SqliteStore::Options::write_observer); set before the first local().
+  std::function<void(std::chrono::nanoseconds, bool)> write_observer;
 
   Lang language() const { return parse_lang(lang); }
   // Opens the local database on first use; throws CliFailure when it cannot.
@@ -74,5 +78,6 @@ void register_serve(CLI::App& app, CliContext& ctx);  // after register_user
 void register_document(CLI::App& app, CliContext& ctx);  // after register_verify ("library")
 void register_report(CLI::App& app, CliContext& ctx);
 void register_procedure(CLI::App& app, CliContext& ctx);
+void register_backup(CLI::App& app, CliContext& ctx);
 
 }  // namespace pasaprod

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   register_document(app, ctx);
   register_report(app, ctx);
   register_procedure(app, ctx);
+  register_backup(app, ctx);
 
   try {
     app.parse(argc, argv);

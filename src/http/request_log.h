@@ -16,6 +16,7 @@ namespace pasaprod::http {
 struct RequestLogEntry {
   std::string method;          // "GET"
   std::string path;            // raw path, without query
+  std::string route{};         // the matched route's pattern ("/api/v1/releases/{number}"), "" if none
   int status = 0;              // 0: no response was sent (client gone, upload aborted)
   std::uint64_t bytes_in = 0;  // body bytes received
   std::uint64_t bytes_out = 0; // body bytes sent

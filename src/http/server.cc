@@ -268,6 +268,8 @@ void HttpServer::stop() {
   wait();
 }
 
+std::int64_t HttpServer::requests_in_flight() const { return impl_->core.in_flight.load(); }
+
 std::size_t HttpServer::TEST_connection_count() const {
   std::lock_guard lock(impl_->core.mu);
   return impl_->core.sessions.size();

@@ -92,6 +92,9 @@ class HttpServer {
   // request_stop() + wait(). Idempotent. REQUIRES: not called from a handler.
   void stop();
 
+  // Requests whose headers are in and whose answer is not yet sent (for metrics). Thread-safe.
+  std::int64_t requests_in_flight() const;
+
   // Connections currently open (for tests and metrics).
   std::size_t TEST_connection_count() const;
 

@@ -161,6 +161,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   // Serves the request whose headers `hp` holds. Returns whether to keep the connection.
   net::awaitable<bool> serve_one(HeaderParser& hp) {
     Clock::time_point t0 = Clock::now();
+    InFlight counted(core_.in_flight);
     Exchange ex;
     const auto& h = hp.get();
     fill_request(ex.req, h, core_.proxies, client_);
@@ -194,6 +195,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
 
   net::awaitable<void> dispatch(HeaderParser& hp, Exchange& ex, const Route& route, Params params) {
     ex.req.set_route(&route, &core_.routes);
+    ex.log.route = route.pattern;
     ex.req.set_path_params(std::move(params));
     const Lang lang = ex.req.lang();
     if (auto bad = check_url_inputs(ex.req)) {

@@ -37,6 +37,7 @@ struct ServerCore {
   std::shared_ptr<spdlog::logger> log;   // never null
   std::atomic<bool> stopping{false};     // set once, when the graceful stop begins
   TrustedProxies proxies;                // from config.trusted_proxies; set before the first accept
+  std::atomic<std::int64_t> in_flight{0};  // requests whose headers are in and not yet answered
 
   std::mutex mu;
   std::condition_variable sessions_changed;  // notified when a session ends

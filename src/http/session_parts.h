@@ -3,6 +3,8 @@
 // the server runs.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <ctime>
 #include <exception>
 #include <memory>
@@ -118,6 +120,18 @@ inline std::optional<Error> check_small_body(Request& req, const Route& route) {
   }
   return check_body_inputs(req, route.body == BodyKind::json, route.body == BodyKind::form);
 }
+
+// Counts one request in flight for as long as it lives.
+class InFlight {
+ public:
+  explicit InFlight(std::atomic<std::int64_t>& n) : n_(n) { ++n_; }
+  ~InFlight() { --n_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::atomic<std::int64_t>& n_;
+};
 
 // One request/response exchange.
 struct Exchange {

@@ -98,6 +98,12 @@ TarEntry TarEntry::blob(std::string path, std::string sha256, std::int64_t size)
   return e;
 }
 
+TarEntry TarEntry::file(std::string path, std::filesystem::path source, std::string sha256, std::int64_t size) {
+  TarEntry e = blob(std::move(path), std::move(sha256), size);
+  e.source = std::move(source);
+  return e;
+}
+
 std::uint64_t tar_size(const std::vector<TarEntry>& entries) {
   std::uint64_t total = 2 * kBlock;  // the trailer: two zero blocks
   for (const auto& e : entries) total += headers_for(e, 0).size() + padded(static_cast<std::uint64_t>(e.size));
@@ -106,6 +112,21 @@ std::uint64_t tar_size(const std::vector<TarEntry>& entries) {
 
 TarStream::TarStream(const Library& library, std::vector<TarEntry> entries, std::int64_t mtime)
     : library_(library), entries_(std::move(entries)), mtime_(mtime), size_(tar_size(entries_)) {}
+
+namespace {
+// A file entry's source opened as a BlobReader of the size recorded (a changed size is caught
+// like a changed blob).
+Result<BlobReader> open_source(const TarEntry& e) {
+  int fd = ::open(e.source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return make_error(Code::internal, "archive.open", "No se puede abrir " + e.source.string() + ": " + std::strerror(errno),
+                      "Cannot open " + e.source.string() + ": " + std::strerror(errno));
+  }
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(e.source, ec);
+  return BlobReader(fd, ec ? -1 : static_cast<std::int64_t>(size));
+}
+}  // namespace
 
 Status TarStream::start_entry() {
   pending_pos_ = 0;
@@ -120,7 +141,7 @@ Status TarStream::start_entry() {
   data_pos_ = 0;
   padding_left_ = padded(static_cast<std::uint64_t>(e.size)) - static_cast<std::uint64_t>(e.size);
   if (!e.in_memory) {
-    auto r = library_.open_read(e.sha256);
+    Result<BlobReader> r = e.source.empty() ? library_.open_read(e.sha256) : open_source(e);
     if (!r) return r.error();
     if (r->size() != e.size) return blob_changed(e.path);
     blob_.emplace(std::move(*r));
@@ -262,6 +283,12 @@ struct Fd {
 
 Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
                                         const std::function<bool(const std::string&, std::int64_t)>& keep) {
+  return scan_tar(path, keep, TarDataSink{});
+}
+
+Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
+                                        const std::function<bool(const std::string&, std::int64_t)>& keep,
+                                        const TarDataSink& sink) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) {
     return make_error(errno == ENOENT ? Code::not_found : Code::internal, "archive.open",
@@ -334,6 +361,9 @@ Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
     const bool regular = type == '0' || type == '\0' || type == '7';
     const bool kept = regular && length <= kMaxKept && keep && keep(name, length);
     if (kept) m.content.emplace();
+    if (regular && sink) {
+      if (Status st = sink(name, nullptr, 0); !st) return st.error();
+    }
     Sha256 hash;
     std::uint64_t left = padded(static_cast<std::uint64_t>(length));
     std::int64_t data_left = length;
@@ -342,6 +372,9 @@ Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
       if (!read_full(f.fd, buf.data(), n)) return malformed("el miembro «" + name + "» está cortado", "member \"" + name + "\" is cut short");
       const std::size_t data = static_cast<std::size_t>(std::min<std::int64_t>(data_left, static_cast<std::int64_t>(n)));
       if (regular) hash.update(buf.data(), data);
+      if (regular && sink && data > 0) {
+        if (Status st = sink(name, buf.data(), data); !st) return st.error();
+      }
       if (kept) m.content->append(buf.data(), data);
       data_left -= static_cast<std::int64_t>(data);
       left -= n;

@@ -35,9 +35,12 @@ struct TarEntry {
   std::string sha256;       // blob entries: the library digest (also checked while streaming)
   std::string content;      // memory entries: the bytes
   bool in_memory = false;
+  std::filesystem::path source;  // file entries: a file outside the library (checked like a blob)
 
   static TarEntry memory(std::string path, std::string content);
   static TarEntry blob(std::string path, std::string sha256, std::int64_t size);
+  // A file on disk whose digest and size the caller computed; the stream checks them again.
+  static TarEntry file(std::string path, std::filesystem::path source, std::string sha256, std::int64_t size);
 };
 
 // One archive being produced. Not thread-safe; holds at most one open blob and one header.
@@ -94,5 +97,14 @@ struct TarMember {
 // ("archive.malformed") for a file that is not a tar archive or is cut short.
 Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
                                         const std::function<bool(const std::string&, std::int64_t)>& keep);
+
+// Receives the bytes of each regular member while scan_tar reads it: first a call with
+// (path, nullptr, 0) when the member begins, then its data in chunks. An error stops the scan
+// and is returned by it.
+using TarDataSink = std::function<Status(const std::string& path, const char* data, std::size_t size)>;
+// As above, also handing every regular member's bytes to `sink` (e.g. to extract them).
+Result<std::vector<TarMember>> scan_tar(const std::filesystem::path& path,
+                                        const std::function<bool(const std::string&, std::int64_t)>& keep,
+                                        const TarDataSink& sink);
 
 }  // namespace pasaprod

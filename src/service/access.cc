@@ -48,6 +48,23 @@ Result<Principal> Access::principal_for(const std::string& username) {
 }
 
 Result<NewSession> Access::sign_in(const std::string& username, const std::string& password, const std::string& address) {
+  Result<NewSession> r = sign_in_unobserved(username, password, address);
+  if (options_.on_sign_in) {
+    const char* outcome = "success";
+    if (!r) {
+      const std::string& id = r.error().id;
+      outcome = id == "signin.throttled" ? "throttled"
+                : id == "signin.bad_username" ? "invalid"
+                : r.error().code == Code::unauthenticated ? "failure"
+                                                          : "error";
+    }
+    options_.on_sign_in(outcome);
+  }
+  return r;
+}
+
+Result<NewSession> Access::sign_in_unobserved(const std::string& username, const std::string& password,
+                                              const std::string& address) {
   const Timestamp now = office_.now();
   // No account has such a name: refused before anything is hashed or written to the audit trail.
   if (username.size() > kMaxUsernameBytes || !is_valid_utf8(username)) {

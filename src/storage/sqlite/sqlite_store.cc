@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "audit/descent.h"
@@ -130,15 +132,27 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
   }
   std::optional<AnchorHead> head;
   {
+    const auto asked = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> lock(write_mu_);
     Connection& db = *writer_;
     int rc = db.try_run_cached("BEGIN IMMEDIATE");
+    const auto wait = std::chrono::steady_clock::now() - asked;
+    bool committed = false;
+    struct Observe {  // reports the write however the block is left (return, throw)
+      const Options& o;
+      const std::chrono::steady_clock::duration& wait;
+      const bool& committed;
+      ~Observe() {
+        if (o.write_observer) o.write_observer(std::chrono::duration_cast<std::chrono::nanoseconds>(wait), committed);
+      }
+    };
     if ((rc & 0xff) == SQLITE_BUSY) {
       return make_error(Code::internal, "store.busy",
                         "La base de datos está ocupada por otro proceso; intente de nuevo.",
                         "The database is busy in another process; try again.");
     }
     if (rc != SQLITE_OK) sqlite::throw_sqlite(db.raw(), rc, "BEGIN IMMEDIATE");
+    Observe observe{options_, wait, committed};
     sqlite::SqliteTx tx(db);
     Status st;
     try {
@@ -159,6 +173,7 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
                         fmt::format("No se pudo guardar el cambio: {}", why),
                         fmt::format("Could not save the change: {}", why));
     }
+    committed = true;
     head = tx.appended_head();
   }
   if (!head || anchor_ == nullptr) return ok_status();
@@ -174,6 +189,12 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
     return e.with("seq", std::to_string(head->seq));
   }
   return ok_status();
+}
+
+std::int64_t SqliteStore::anchor_lag() const {
+  if (anchor_ == nullptr) return 0;
+  std::lock_guard lock(anchor_mu_);
+  return std::max<std::int64_t>(0, latest_head_.seq - anchored_seq_);
 }
 
 Status SqliteStore::flush_anchor() {
@@ -430,6 +451,31 @@ std::vector<std::string> SqliteStore::referenced_blobs() {
       "SELECT sha256 FROM release_files UNION SELECT sha256 FROM documents ORDER BY 1");
   while (st.step()) out.push_back(st.text(0));
   return out;
+}
+
+SqliteStore::LibraryUsage SqliteStore::library_usage() {
+  ReaderLease lease(*this);
+  sqlite::Stmt st = lease.conn().query(
+      "SELECT count(*), coalesce(sum(size), 0) FROM "
+      "(SELECT sha256, size FROM release_files UNION SELECT sha256, size FROM documents)");
+  LibraryUsage u;
+  if (st.step()) u = {st.integer(0), st.integer(1)};
+  return u;
+}
+
+Status SqliteStore::copy_to(const std::string& dest) {
+  // A connection of its own: the copy reads one snapshot for as long as it takes, without
+  // holding the writer's mutex or a pooled reader.
+  try {
+    Connection db(path_, Connection::Mode::read_write, options_.busy_timeout_ms);
+    sqlite::Stmt st = db.query("VACUUM INTO ?1", dest);
+    st.step();
+  } catch (const sqlite::SqliteError& e) {
+    return make_error(Code::internal, "store.copy_failed",
+                      fmt::format("No se pudo copiar la base de datos a {}: {}", dest, e.what()),
+                      fmt::format("Could not copy the database to {}: {}", dest, e.what()));
+  }
+  return ok_status();
 }
 
 int SqliteStore::schema_version() {

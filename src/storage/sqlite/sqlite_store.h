@@ -57,6 +57,10 @@ class SqliteStore final : public Store {
     std::size_t max_idle_readers = 8;  // read connections kept open between reads
     AnchorMode anchor_mode = AnchorMode::synchronous;
     std::chrono::milliseconds anchor_interval{50};  // AnchorMode::background only
+    // Called after every write() that got the write lock (committed or not), on the writing
+    // thread, with how long it waited for the lock (this process's and SQLite's) and whether
+    // it committed. Must be thread-safe and quick (metrics). Null = none.
+    std::function<void(std::chrono::nanoseconds wait, bool committed)> write_observer;
   };
 
   // Opens (creating it if needed) the database at `path` and brings its schema up to date.
@@ -96,6 +100,8 @@ class SqliteStore final : public Store {
   // Advances the anchor to the newest event committed through this store, now. ok when there
   // is no anchor or nothing to anchor; internal ("audit.anchor_failed") when the advance fails.
   Status flush_anchor();
+  // Events committed through this store and not yet anchored (0 without an anchor). Thread-safe.
+  std::int64_t anchor_lag() const;
   std::string describe() const override { return "sqlite:" + path_; }
 
   // Calls fn with every event with seq > after_seq, in seq order, from one snapshot, reading
@@ -122,6 +128,18 @@ class SqliteStore final : public Store {
 
   // Every library digest a row refers to (release files and generated documents), sorted.
   std::vector<std::string> referenced_blobs();
+
+  // The distinct library blobs rows refer to, and their bytes (one snapshot).
+  struct LibraryUsage {
+    std::int64_t blobs = 0;
+    std::int64_t bytes = 0;
+  };
+  LibraryUsage library_usage();
+
+  // Writes a consistent copy of the whole database (one snapshot, VACUUM INTO) to `dest`,
+  // which must not exist, while other threads and processes keep reading and writing. Errors:
+  // internal ("store.copy_failed") with SQLite's reason.
+  Status copy_to(const std::string& dest);
 
   // A problem for each append-only trigger of audit_events that is missing or was changed
   // ("audit.trigger_missing", "audit.trigger_altered"); verify_audit() reports them.
@@ -155,7 +173,7 @@ class SqliteStore final : public Store {
   // head committed through this store so far; a caller whose head is already covered returns
   // at once, so concurrent writers (or the background thread) share one anchor update.
   std::mutex anchor_io_mu_;  // serialises calls to anchor_ (anchors need not be thread-safe)
-  std::mutex anchor_mu_;     // guards the members below; never held across anchor_ I/O
+  mutable std::mutex anchor_mu_;  // guards the members below; never held across anchor_ I/O
   // The background thread waits on anchor_cv_ for a head to anchor, notified by every write,
   // and between advances on stop_cv_, notified only by the destructor: a write made during
   // that pause does not wake the thread just to send it back to sleep.
