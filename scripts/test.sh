@@ -3,8 +3,9 @@
 # build — and runs every test in both with CTest; then builds the libFuzzer targets with clang
 # and fuzzes each one briefly. Exits non-zero if anything fails.
 # The browser tests (CTest label "browser") run in the normal build only; their screenshots go
-# to build/tests/web/screenshots. Tests labelled "external" (the crash test) run in the normal
-# build only too. Fuzzing: PASAPROD_FUZZ_SECONDS per target (default 25; 7 targets), crashing
+# to build/tests/web/screenshots. Tests labelled "external" (the crash test) and "cli" (the
+# command run as child processes, dozens per test: minutes under ASan, nothing in-process) run
+# in the normal build only too. Fuzzing: PASAPROD_FUZZ_SECONDS per target (default 25; 7 targets), crashing
 # inputs in build-fuzz/tests/fuzz/artifacts/ (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPASAPROD_SANITIZE=ON -DPASAP
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" \
-  ctest --output-on-failure -j"$jobs" --timeout 900 -LE external)
+  ctest --output-on-failure -j"$jobs" --timeout 900 -LE 'external|cli')
 
 echo "== fuzz build (clang 16, libFuzzer + ASan/UBSan) =="
 fuzz_seconds=${PASAPROD_FUZZ_SECONDS:-25}

@@ -36,7 +36,8 @@ nlohmann::json audit_report_json(SqliteStore& store, Lang lang) {
 struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   bool demo = false;
-  int threads = 4;
+  int threads = 2;          // I/O threads
+  int handler_threads = 4;  // threads running handlers (http::ServerConfig)
   std::uint64_t max_upload_mb = 4096;
   bool secure_cookies = false;
   bool fast_hashing = false;
@@ -135,6 +136,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   config.host = listen->first;
   config.port = listen->second;
   config.threads = a.threads;
+  config.handler_threads = a.handler_threads;
   config.max_upload_bytes = a.max_upload_mb << 20;
   config.max_connections = a.max_connections;
   config.max_connections_per_address = a.max_connections_per_address;
@@ -154,6 +156,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
     mc.host = metrics_listen->first;
     mc.port = metrics_listen->second;
     mc.threads = 1;
+    mc.handler_threads = 1;
     mc.max_connections = 64;
     mc.max_connections_per_address = 64;
     mc.request_logger = log->request_logger();
@@ -187,7 +190,12 @@ void register_serve(CLI::App& app, CliContext& ctx) {
   auto* serve_cmd = app.add_subcommand("serve", "Inicia el servidor HTTP / start the HTTP server");
   serve_cmd->add_option("--listen", a->listen, "HOST:PORT (por defecto / default 127.0.0.1:8080)");
   serve_cmd->add_flag("--demo", a->demo, "Llena una base vacía con una oficina de demostración / fill an empty database with a demo office");
-  serve_cmd->add_option("--threads", a->threads, "Hilos de trabajo / worker threads")->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--threads", a->threads, "Hilos de red (2): leen y escriben las conexiones / I/O threads (2): read and write the connections")
+      ->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--handler-threads", a->handler_threads,
+                        "Hilos que atienden las solicitudes (4): consultas, escrituras, PDF, hashes / threads that serve the "
+                        "requests (4): reads, writes, PDFs, hashes")
+      ->check(CLI::Range(1, 256));
   serve_cmd->add_option("--max-upload-mb", a->max_upload_mb, "Tamaño máximo de un archivo subido (MiB) / upload limit (MiB)");
   serve_cmd->add_flag("--secure-cookies", a->secure_cookies, "Cookies con Secure (detrás de TLS) / Secure cookies (behind TLS)");
   serve_cmd->add_flag("--fast-password-hashing", a->fast_hashing,

@@ -133,6 +133,9 @@ void HttpServer::Impl::shutdown() {
     for_each_session(&detail::SessionHandle::force_close);
     wait_sessions(Clock::now() + std::chrono::seconds(2));
   }
+  // Handlers still running belong to sessions force-closed above; they finish (nothing cancels
+  // application code) before the I/O threads that would resume their sessions stop.
+  core.handlers->join();
   work.reset();
   ioc->stop();
   for (std::thread& t : threads) t.join();
@@ -176,9 +179,10 @@ Status HttpServer::start() {
   auto proxies = TrustedProxies::parse(cfg.trusted_proxies);
   if (!proxies) return proxies.error();
   m.core.proxies = std::move(*proxies);
-  if (cfg.threads < 1) {
+  if (cfg.threads < 1 || cfg.handler_threads < 1) {
     return make_error(Code::invalid_argument, "http.bad_config",
-                      "Se necesita al menos un hilo de trabajo.", "At least one worker thread is needed.");
+                      "Se necesita al menos un hilo de red y un hilo para atender solicitudes.",
+                      "At least one I/O thread and one handler thread are needed.");
   }
   boost::system::error_code ec;
   net::ip::address address = net::ip::make_address(cfg.host, ec);
@@ -219,6 +223,7 @@ Status HttpServer::start() {
       if (!e) request_stop();
     });
   }
+  m.core.handlers = std::make_unique<net::thread_pool>(static_cast<std::size_t>(cfg.handler_threads));
   m.work.emplace(m.ioc->get_executor());
   net::co_spawn(*m.accept_strand, m.accept_loop(), net::detached);
   for (int i = 0; i < cfg.threads; ++i) {

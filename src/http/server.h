@@ -36,7 +36,12 @@ namespace pasaprod::http {
 struct ServerConfig {
   std::string host = "127.0.0.1";  // address to bind (IPv4 or IPv6 literal)
   std::uint16_t port = 8080;       // 0 = an ephemeral port (see HttpServer::port())
-  int threads = 2;                 // worker threads (>= 1)
+  // I/O threads (>= 1) run the connections: reading, parsing, writing, never application code.
+  int threads = 2;
+  // Handler threads (>= 1) run the authenticator, the handlers and the body sinks, so a slow
+  // handler (a PDF, a deploy's re-hash, argon2, a slow disk) never stalls other connections.
+  // Handlers block on the disk, so more than the cores pay; 4 suits a 2-core machine.
+  int handler_threads = 4;
   // Connections served at once, in all and from one client address. A connection beyond either
   // limit is answered 503 (problem+json, Connection: close) while fewer than
   // `connection_reserve` such answers are under way; beyond that it is closed on accept.

@@ -9,7 +9,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -203,7 +205,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
       co_return;
     }
     if (const Authenticator& auth = core_.routes.authenticator()) {
-      std::optional<Status> s = call_app(ex, [&] { return auth(ex.req, route); });
+      std::optional<Status> s = co_await call_app(ex, [&] { return auth(ex.req, route); });
       if (!s) co_return;
       if (!s->ok()) {
         ex.resp = Response::problem(s->error(), lang);
@@ -220,23 +222,46 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
       ex.resp = Response::problem(*bad, lang);
       co_return;
     }
-    std::optional<Response> r = call_app(ex, [&] { return route.handler(ex.req); });
+    std::optional<Response> r = co_await call_app(ex, [&] { return route.handler(ex.req); });
     if (r) ex.resp = std::move(*r);
   }
 
-  // Calls application code; an exception becomes a 500 problem in ex.resp (and nullopt).
+  // Calls application code on the handler pool (core_.handlers) and resumes this session on its
+  // strand with the result; an exception becomes a 500 problem in ex.resp (and nullopt). `f`
+  // and `ex` live in the suspended coroutine's frame until the result is back.
   template <class F>
-  auto call_app(Exchange& ex, F&& f) -> std::optional<decltype(f())> {
-    try {
-      return f();
-    } catch (const std::exception& e) {
-      core_.log->error("http: handler for {} {} threw: {}", ex.req.method(), ex.req.path(), e.what());
-    } catch (...) {
-      core_.log->error("http: handler for {} {} threw a non-exception", ex.req.method(), ex.req.path());
-    }
-    ex.resp = Response::problem(err_internal(), ex.req.lang());
-    ex.log.note = "handler threw";
-    return std::nullopt;
+  net::awaitable<std::optional<std::invoke_result_t<F&>>> call_app(Exchange& ex, F f) {
+    using R = std::optional<std::invoke_result_t<F&>>;
+    auto run = [this, &ex, &f]() -> R {
+      try {
+        return f();
+      } catch (const std::exception& e) {
+        core_.log->error("http: handler for {} {} threw: {}", ex.req.method(), ex.req.path(), e.what());
+      } catch (...) {
+        core_.log->error("http: handler for {} {} threw a non-exception", ex.req.method(), ex.req.path());
+      }
+      ex.resp = Response::problem(err_internal(), ex.req.lang());
+      ex.log.note = "handler threw";
+      return std::nullopt;
+    };
+    co_return co_await net::async_initiate<const net::use_awaitable_t<>&, void(R)>(
+        [this, &run](auto handler) {
+          net::post(*core_.handlers, [&run, handler = std::move(handler)]() mutable {
+            R result = run();
+            auto strand = net::get_associated_executor(handler);
+            net::dispatch(strand, [handler = std::move(handler), result = std::move(result)]() mutable {
+              std::move(handler)(std::move(result));
+            });
+          });
+        },
+        net::use_awaitable);
+  }
+
+  // The answer to a body the server refuses (over the limit, malformed) on a stream route: the
+  // route's own refusal page if it has one, else problem+json.
+  net::awaitable<std::optional<Response>> refuse_body(Exchange& ex, const Route& route, const Error& why) {
+    if (!route.stream_refusal) co_return Response::problem(why, ex.req.lang());
+    co_return co_await call_app(ex, [&] { return route.stream_refusal(ex.req, why); });
   }
 
   net::awaitable<bool> send_continue(unsigned version) {
@@ -286,16 +311,12 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   net::awaitable<void> stream_body(HeaderParser& hp, Exchange& ex, const Route& route) {
     const Lang lang = ex.req.lang();
     const std::uint64_t limit = cfg_.max_upload_bytes;
-    auto refusal = [&](const Error& e) -> std::optional<Response> {
-      if (!route.stream_refusal) return Response::problem(e, lang);
-      return call_app(ex, [&] { return route.stream_refusal(ex.req, e); });
-    };
     if (auto cl = hp.content_length(); cl && *cl > limit) {
-      if (auto r = refusal(err_body_too_large(limit))) ex.resp = std::move(*r);
+      if (auto r = co_await refuse_body(ex, route, err_body_too_large(limit))) ex.resp = std::move(*r);
       co_return;
     }
     std::optional<Result<std::unique_ptr<BodySink>>> opened =
-        call_app(ex, [&] { return route.stream_handler(ex.req); });
+        co_await call_app(ex, [&] { return route.stream_handler(ex.req); });
     if (!opened) co_return;
     if (!*opened) {
       ex.resp = Response::problem(opened->error(), lang);
@@ -327,7 +348,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
         std::size_t got = chunk_size - bp.get().body().size;
         if (got > 0) {
           ex.log.bytes_in += got;
-          std::optional<Status> s = call_app(ex, [&] { return (*sink).write(chunk.get(), got); });
+          std::optional<Status> s = co_await call_app(ex, [&] { return (*sink).write(chunk.get(), got); });
           if (!s) {
             sink.abort(err_internal());
             co_return;
@@ -341,13 +362,13 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
         if (ec == bhttp::error::body_limit) {
           Error e = err_body_too_large(limit);
           sink.abort(e);
-          if (auto r = refusal(e)) ex.resp = std::move(*r);
+          if (auto r = co_await refuse_body(ex, route, e)) ex.resp = std::move(*r);
           co_return;
         }
         if (is_malformed_body(ec)) {
           Error e = err_malformed_request(ec.message());
           sink.abort(e);
-          if (auto r = refusal(e)) ex.resp = std::move(*r);
+          if (auto r = co_await refuse_body(ex, route, e)) ex.resp = std::move(*r);
           co_return;
         }
         if (ec) {
@@ -362,7 +383,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
       }
     }
     ex.body_consumed = true;
-    std::optional<Response> r = call_app(ex, [&] { return (*sink).finish(); });
+    std::optional<Response> r = co_await call_app(ex, [&] { return (*sink).finish(); });
     if (r) {
       sink.mark_finished();
       ex.resp = std::move(*r);

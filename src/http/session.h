@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "http/server.h"
 #include "http/trusted_proxy.h"
@@ -38,6 +39,9 @@ struct ServerCore {
   std::atomic<bool> stopping{false};     // set once, when the graceful stop begins
   TrustedProxies proxies;                // from config.trusted_proxies; set before the first accept
   std::atomic<std::int64_t> in_flight{0};  // requests whose headers are in and not yet answered
+  // Runs application code (authenticator, handlers, body sinks); set before the first accept,
+  // joined after the last session ended and before the I/O threads stop.
+  std::unique_ptr<boost::asio::thread_pool> handlers;
 
   std::mutex mu;
   std::condition_variable sessions_changed;  // notified when a session ends

@@ -106,9 +106,10 @@ TEST(Metrics, ServerMetricsPassPromtoolAndMoveOverAWalk) {
   EXPECT_GE(delta(R"(pasaprod_store_write_transactions_total{outcome="committed"})"), 2) << a;  // release + failed sign-in
   EXPECT_GE(delta("pasaprod_store_write_wait_seconds_count"), 2) << a;
   EXPECT_GE(delta(R"(pasaprod_http_request_duration_seconds_count{route="/api/v1/releases"})"), 1) << a;
-  // This scrape is on the other listener; at most the walk's last request is still finishing.
+  // This scrape is on the other listener; a request leaves the gauge only after its answer is
+  // sent and logged, so the walk's last two (on two connections) may still be counted.
   EXPECT_NE(a.find("\npasaprod_http_requests_in_flight "), std::string::npos) << a;
-  EXPECT_LE(sample(a, "pasaprod_http_requests_in_flight"), 1) << a;
+  EXPECT_LE(sample(a, "pasaprod_http_requests_in_flight"), 2) << a;
   EXPECT_GE(sample(a, "pasaprod_audit_anchor_lag_events"), 0) << a;
   EXPECT_NE(a.find("\npasaprod_library_bytes "), std::string::npos) << a;
   // Route patterns only: a release number never becomes a label value.
