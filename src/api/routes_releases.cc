@@ -14,10 +14,14 @@ using nlohmann::json;
 namespace {
 
 // What a notification is about: an action taken, a record added, or an opinion asked ("consult:<step>").
+Response view_response(const Request& req, const ReleaseView& v, int status = 200) {
+  return Response::json(release_json(v, req.lang()), status).set_header("ETag", "\"" + std::to_string(v.release.row_version) + "\"");
+}
+
 Response release_response(ApiContext& ctx, const Request& req, const std::string& number, int status = 200) {
   auto v = ctx.office.view(number, principal(req)->user.username);
   if (!v) return problem(req, v.error());
-  return Response::json(release_json(*v, req.lang()), status).set_header("ETag", "\"" + std::to_string(v->release.row_version) + "\"");
+  return view_response(req, *v, status);
 }
 
 int int_query(const Request& req, const char* name, int fallback, int lo, int hi) {
@@ -168,11 +172,11 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
               .tags = {"releases"},
               .handler = [&ctx](Request& req) {
                 const json& b = req.json();
-                auto r = ctx.office.act(caller(req), req.param("number"),
-                                        ActionInput{req.param("action"), jstr(b, "note"),
-                                                    string_fields(b.is_object() ? b.value("fields", json::object()) : json::object())},
-                                        if_match(req));
-                return r ? release_response(ctx, req, r->number) : problem(req, r.error());
+                auto v = ctx.office.act_view(caller(req), req.param("number"),
+                                             ActionInput{req.param("action"), jstr(b, "note"),
+                                                         string_fields(b.is_object() ? b.value("fields", json::object()) : json::object())},
+                                             if_match(req));
+                return v ? view_response(req, *v) : problem(req, v.error());
               }});
   routes.add({.method = Method::get,
               .pattern = "/api/v1/releases/{number}/events",

@@ -399,8 +399,9 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
     acting_user(ctx, ac->as);
     std::optional<std::int64_t> expect;
     if (ac->expect >= 0) expect = ac->expect;
-    Release r = ctx.take(ctx.office().act(Caller{ac->as}, ac->number, ActionInput{ac->action, ac->note, parse_fields(ac->fields)}, expect));
-    ReleaseView v = ctx.take(ctx.office().view(r.number, ""));
+    ReleaseView v = ctx.take(ctx.office().act_view(Caller{ac->as}, ac->number, ActionInput{ac->action, ac->note, parse_fields(ac->fields)}, expect));
+    v.options.clear();  // the request as `release show` prints it without --as
+    const Release& r = v.release;
     ctx.print(release_json(v, ctx.language()), r.number + ": " + ac->action + " → " + v.proc->state_name(r.state, ctx.language()) + " (" + r.state + ")");
   });
 }

@@ -39,8 +39,7 @@ Access::Access(Office& office, AccessOptions options) : office_(office), options
   }
 }
 
-Result<Principal> Access::principal_for(const std::string& username) {
-  auto u = office_.user(username);
+Result<Principal> Access::principal_for(const std::optional<User>& u) {
   if (!u || !u->active) return not_signed_in();
   Principal p;
   p.user = *u;
@@ -152,8 +151,12 @@ Status Access::sign_out(const std::string& session_id) {
 
 Result<Principal> Access::from_session(const std::string& session_id) {
   std::optional<SessionRecord> s;
+  std::optional<User> user;  // read with the session: one read finds the caller
   Status st = office_.store().read([&](ReadTx& tx) -> Status {
     s = tx.session(auth::secret_digest(session_id));
+    if (s) {
+      if (auto u = tx.user(s->username)) user = std::move(*u);
+    }
     return ok_status();
   });
   if (!st) return st.error();
@@ -165,7 +168,7 @@ Result<Principal> Access::from_session(const std::string& session_id) {
       (void)office_.store().write([&](WriteTx& tx) { return tx.touch_session(s->id_digest, want); });
     }
   }
-  auto p = principal_for(s->username);
+  auto p = principal_for(user);
   if (!p) return p.error();
   p->via = "session";
   p->session_digest = s->id_digest;
@@ -176,8 +179,12 @@ Result<Principal> Access::from_session(const std::string& session_id) {
 Result<Principal> Access::from_token(const std::string& token) {
   std::optional<ApiToken> t;
   const std::string digest = auth::secret_digest(token);
+  std::optional<User> user;  // read with the token: one read finds the caller
   Status st = office_.store().read([&](ReadTx& tx) -> Status {
     t = tx.token_by_digest(digest);
+    if (t) {
+      if (auto u = tx.user(t->username)) user = std::move(*u);
+    }
     return ok_status();
   });
   if (!st) return st.error();
@@ -194,7 +201,7 @@ Result<Principal> Access::from_token(const std::string& token) {
                           ". Create a new one under \"My account\" (or with POST /api/v1/tokens) and replace it where it is used.")
         .with("expired_at", when);
   }
-  auto p = principal_for(t->username);
+  auto p = principal_for(user);
   if (!p) return p.error();
   p->via = "token";
   p->token_id = t->id;

@@ -89,7 +89,8 @@ class Access {
  private:
   Result<NewSession> sign_in_unobserved(const std::string& username, const std::string& password,
                                         const std::string& address);
-  Result<Principal> principal_for(const std::string& username);
+  // The principal of an active user (read in the same transaction as the session or token).
+  Result<Principal> principal_for(const std::optional<User>& user);
   // ok for a local caller or an active admin; else permission_denied naming `what`.
   Status require_token_admin(const Caller& caller, const std::string& what_es, const std::string& what_en);
   Office& office_;

@@ -1,5 +1,7 @@
 #include "service/office.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/manifest.h"
@@ -29,6 +31,32 @@ Error not_found(const std::string& what_es, const std::string& what_en, const st
 }
 
 }  // namespace office_internal
+
+void Office::read_office_inputs(ReadTx& tx, Snapshot& snap) {
+  snap.freezes = tx.freezes();
+  snap.committee.clear();
+  for (const auto& u : tx.users_with_role(snap.proc->committee_role, "")) {
+    if (u.active) snap.committee.push_back(u.username);
+  }
+  snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
+}
+
+Status Office::same_office_inputs(const Snapshot& loaded, const Snapshot& now) {
+  const auto same_freezes = [](const std::vector<FreezeWindow>& a, const std::vector<FreezeWindow>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].id != b[i].id || a[i].from != b[i].from || a[i].to != b[i].to) return false;
+    }
+    return true;
+  };
+  if (same_freezes(loaded.freezes, now.freezes) && loaded.committee == now.committee && loaded.quorum == now.quorum) {
+    return ok_status();
+  }
+  return make_error(Code::conflict, "office.changed",
+                    "Mientras se decidía, cambió un congelamiento, el comité o su quórum; vuelva a cargar la solicitud e "
+                    "intente de nuevo.",
+                    "A freeze, the committee or its quorum changed while deciding; reload the request and try again.");
+}
 
 Office::Office(Store& store, Library& library, const Clock& clock, const ProcedureSet& procedures)
     : store_(store), library_(library), clock_(clock), procedures_(procedures) {}
@@ -60,11 +88,7 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
     auto sys = tx.system(snap.release.system);
     if (!sys) return sys.error();
     snap.system = *sys;
-    snap.freezes = tx.freezes();
-    for (const auto& u : tx.users_with_role(snap.proc->committee_role, "")) {
-      if (u.active) snap.committee.push_back(u.username);
-    }
-    snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
+    read_office_inputs(tx, snap);
     snap.documents = tx.documents_of(number);
     mark_superseded(snap.documents);
     return ok_status();
@@ -136,29 +160,40 @@ Result<ReleasePage> Office::releases(const ReleaseFilter& filter) {
   return page;
 }
 
-Result<ReleaseView> Office::view(const std::string& number, const std::string& viewer) {
-  auto snap = load(viewer, number);
-  if (!snap) return snap.error();
+ReleaseView Office::view_of(Snapshot& snap, Timestamp now, bool with_options) {
   ReleaseView v;
-  v.proc = snap->proc;
-  v.manifest_sha256 = manifest_sha256(snap->release);
-  Situation s = snap->situation(clock_.now());
-  s.release = &snap->release;
-  s.system = &snap->system;
+  v.proc = snap.proc;
+  v.manifest_sha256 = manifest_sha256(snap.release);
+  Situation s = snap.situation(now);
+  s.release = &snap.release;
+  s.system = &snap.system;
   v.window = window_status(s);
-  if (!viewer.empty()) {
+  if (with_options) {
     // What would be deployed, from the stored digests: re-reading every file of the library
     // is left to act(), which does it before a deploy is allowed.
     s.deployed_manifest = v.manifest_sha256;
-    v.options = action_options(s, snap->actor);
+    v.options = action_options(s, snap.actor);
   }
-  v.release = std::move(snap->release);
-  v.documents = std::move(snap->documents);
+  v.release = std::move(snap.release);
+  v.documents = std::move(snap.documents);
   return v;
+}
+
+Result<ReleaseView> Office::view(const std::string& number, const std::string& viewer) {
+  auto snap = load(viewer, number);
+  if (!snap) return snap.error();
+  return view_of(*snap, clock_.now(), !viewer.empty());
 }
 
 Result<Release> Office::act(const Caller& caller, const std::string& number, const ActionInput& input,
                             std::optional<std::int64_t> expected_row_version) {
+  auto v = act_view(caller, number, input, expected_row_version);
+  if (!v) return v.error();
+  return std::move(v->release);
+}
+
+Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& number, const ActionInput& input,
+                                     std::optional<std::int64_t> expected_row_version) {
   auto snap = load(caller.username, number);
   if (!snap) return snap.error();
   const Release& before = snap->release;
@@ -179,8 +214,16 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
   // is refused and nothing changes (a PDF made for a write that then fails is discarded).
   auto doc = issue_document(*snap, *plan->def, plan->transition, caller.username);
   if (!doc) return doc.error();
+  std::int64_t doc_id = 0;
+  std::vector<DeliverableFile> generated;  // slots the document fills
+  System system_after_act;
   Status st = store_.write([&](WriteTx& tx) -> Status {
+    generated.clear();
     if (auto b = tx.bump_release(number, before.row_version, plan->transition.to, s.now); !b) return b;
+    Snapshot inputs_now;
+    inputs_now.proc = snap->proc;
+    read_office_inputs(tx, inputs_now);
+    if (auto same = same_office_inputs(*snap, inputs_now); !same) return same;
     if (auto t = tx.add_transition(number, plan->transition); !t) return t;
     if (plan->observation) {
       if (auto o = tx.add_observation(number, *plan->observation); !o) return o;
@@ -195,6 +238,7 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
     if (*doc) {
       auto id = tx.insert_document(**doc);
       if (!id) return id.error();
+      doc_id = *id;
       json d = {{"id", *id}, {"kind", (*doc)->kind}, {"name", (*doc)->name}, {"sha256", (*doc)->sha256},
                 {"verification_code", (*doc)->verification_code}, {"payload", (*doc)->payload}};
       if (auto de = tx.append_event(event(caller, s.now, "document.issue", number, nullptr, d)); !de) return de.error();
@@ -206,6 +250,7 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
           if (!def || def->document != (*doc)->kind) continue;
           DeliverableFile f{slot, (*doc)->name, (*doc)->size, (*doc)->sha256, caller.username, s.now};
           if (auto pf = tx.put_file(number, f); !pf) return pf;
+          generated.push_back(f);
           json fa = {{"slot", f.slot}, {"name", f.name}, {"size", f.size}, {"sha256", f.sha256}};
           if (auto fe = tx.append_event(event(caller, s.now, "deliverable.add", number, nullptr, fa)); !fe) return fe.error();
         }
@@ -216,6 +261,7 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
     Release after_release = before;
     after_release.state = plan->transition.to;
     const System system = system_after(*snap->proc, after_release, plan->transition.to, snap->system);
+    system_after_act = system;
     if (system.status != snap->system.status || system.asset_id != snap->system.asset_id ||
         system.indecopi.requested_on != snap->system.indecopi.requested_on ||
         system.indecopi.file_number != snap->system.indecopi.file_number || system.indecopi.status != snap->system.indecopi.status) {
@@ -237,9 +283,29 @@ Result<Release> Office::act(const Caller& caller, const std::string& number, con
     if (*doc) (void)discard_blob((*doc)->sha256);  // a leftover would be only space
     return st.error();
   }
-  auto v = view(number, "");
-  if (!v) return v.error();
-  return std::move(v->release);
+  // The snapshot as the write left it (the store's bump_release, add_transition, upserting
+  // put_file and insert_document, applied here in memory).
+  Release& after = snap->release;
+  after.state = plan->transition.to;
+  after.updated_at = s.now;
+  after.row_version += 1;
+  after.transitions.push_back(plan->transition);
+  if (plan->observation) after.observations.push_back(*plan->observation);
+  for (const auto& f : generated) {
+    auto same = std::find_if(after.files.begin(), after.files.end(), [&](const DeliverableFile& x) { return x.slot == f.slot && x.name == f.name; });
+    if (same != after.files.end()) {
+      *same = f;
+    } else {
+      after.files.push_back(f);
+    }
+  }
+  if (*doc) {
+    (*doc)->id = doc_id;
+    snap->documents.push_back(std::move(**doc));
+    mark_superseded(snap->documents);
+  }
+  snap->system = system_after_act;
+  return view_of(*snap, s.now, true);
 }
 
 Result<Record> Office::record(const Caller& caller, const std::string& number, const std::string& type,

@@ -206,7 +206,14 @@ class Office {
   Result<ReleaseView> view(const std::string& number, const std::string& viewer);
 
   // `expected_row_version`: when given, the release must still be at that version (the
-  // client's If-Match); the check is always made against the snapshot the decision used.
+  // client's If-Match); the check is always made against the snapshot the decision used. The
+  // write also refuses (conflict, "office.changed") when what else the decision relied on — the
+  // freezes, the committee, its quorum — changed since the load.
+  // Answers the caller's view of the release after the action, computed from the snapshot and
+  // the plan (one load, one decision, one write: nothing is read back).
+  Result<ReleaseView> act_view(const Caller& caller, const std::string& number, const ActionInput& input,
+                               std::optional<std::int64_t> expected_row_version = std::nullopt);
+  // act_view(...).release.
   Result<Release> act(const Caller& caller, const std::string& number, const ActionInput& input,
                       std::optional<std::int64_t> expected_row_version = std::nullopt);
   Result<Record> record(const Caller& caller, const std::string& number, const std::string& type,
@@ -278,6 +285,14 @@ class Office {
  private:
   struct Snapshot;
   Result<Snapshot> load(const std::string& actor, const std::string& number);
+  // Reads what a decision relies on beside the request: the freezes, the active members of
+  // the committee of snap.proc and the quorum setting (into snap.freezes/committee/quorum).
+  static void read_office_inputs(ReadTx& tx, Snapshot& snap);
+  // Conflict ("office.changed") when those differ between `loaded` and `now`.
+  static Status same_office_inputs(const Snapshot& loaded, const Snapshot& now);
+  // The view of `snap` at `now` (action options for snap.actor when `with_options`); moves
+  // the release and documents out of `snap`.
+  ReleaseView view_of(Snapshot& snap, Timestamp now, bool with_options);
   Status require_admin(const Caller& caller, const std::vector<std::string>& roles = {});
   // The manifest of the bytes actually stored in the library for the release's files.
   Result<std::string> deployed_manifest(const Release& release);

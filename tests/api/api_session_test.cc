@@ -108,9 +108,9 @@ TEST_F(SessionTest, WrongPasswordAndUnknownUserGetTheSame401) {
 // timing either (else usernames can be enumerated).
 TEST_F(SessionTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
   Api api(port());
-  // Medians of 3 (the throttle's free failures per user), the two users alternating, so a burst
-  // of load on this shared machine falls on both sides alike.
-  auto median_ms = [&](const std::string& a, const std::string& b) {
+  // The fastest of 3 (the throttle's free failures per user), the two users alternating: load on
+  // this shared machine only ever adds time, so the minimum is the cost itself.
+  auto fastest_ms = [&](const std::string& a, const std::string& b) {
     std::vector<double> ta, tb;
     auto once = [&](const std::string& user, std::vector<double>& t) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -123,7 +123,7 @@ TEST_F(SessionTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
     }
     std::sort(ta.begin(), ta.end());
     std::sort(tb.begin(), tb.end());
-    return std::pair{ta[1], tb[1]};
+    return std::pair{ta[0], tb[0]};
   };
   // The server runs with --fast-password-hashing, so the hashes it makes are cheap, and so must be
   // its dummy one (issue 10): compare with a user whose password the server set.
@@ -133,7 +133,7 @@ TEST_F(SessionTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
                                                      {"lang", "es"}, {"roles", json::array({{{"role", "dba"}}})},
                                                      {"password", "timo-secreta-1"}});
   ASSERT_TRUE(made.status == 201 || made.status == 409) << made.describe();
-  const auto [wrong, unknown] = median_ms("timo", "nobody-at-all");
+  const auto [wrong, unknown] = fastest_ms("timo", "nobody-at-all");
   std::cerr << "sign-in refused in " << wrong << " ms (wrong password), " << unknown << " ms (unknown user)\n";
   if (unknown * 4 < wrong) {
     ADD_FAILURE() << "an unknown username is refused " << static_cast<long>(wrong / std::max(unknown, 0.001))
