@@ -192,6 +192,11 @@ Response Walker::try_act(const std::string& number, const std::string& action, c
 json Walker::act(const std::string& number, const std::string& action, const std::string& as, const std::string& note) {
   Response r = try_act(number, action, as, note);
   r.expect(200);
+  // The answer is computed from the snapshot and the plan, not read back: it must be what the
+  // same person reads right after.
+  Response read = office_.as(as).get("/api/v1/releases/" + number).expect(200);
+  EXPECT_EQ(r.json(), read.json()) << "the answer to " << action << " differs from the request read back";
+  EXPECT_EQ(r.header("ETag"), read.header("ETag"));
   return r.json();
 }
 
