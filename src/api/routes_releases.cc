@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-// What a notification is about: an action taken, a record added, or an opinion asked ("consult:<step>").
+// The release as one viewer sees it, with its row version as the ETag (If-Match on a change).
 Response view_response(const Request& req, const ReleaseView& v, int status = 200) {
   return Response::json(release_json(v, req.lang()), status).set_header("ETag", "\"" + std::to_string(v.release.row_version) + "\"");
 }

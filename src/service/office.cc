@@ -214,9 +214,13 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
   // is refused and nothing changes (a PDF made for a write that then fails is discarded).
   auto doc = issue_document(*snap, *plan->def, plan->transition, caller.username);
   if (!doc) return doc.error();
+  // Closing a request keeps the office's inventory: the system is in production, with the
+  // asset and INDECOPI data of the request's records (audited as a system change).
+  Release after_release = before;
+  after_release.state = plan->transition.to;
+  const System system = system_after(*snap->proc, after_release, plan->transition.to, snap->system);
   std::int64_t doc_id = 0;
   std::vector<DeliverableFile> generated;  // slots the document fills
-  System system_after_act;
   Status st = store_.write([&](WriteTx& tx) -> Status {
     generated.clear();
     if (auto b = tx.bump_release(number, before.row_version, plan->transition.to, s.now); !b) return b;
@@ -256,12 +260,6 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
         }
       }
     }
-    // Closing a request keeps the office's inventory: the system is in production, with the
-    // asset and INDECOPI data of the request's records (audited as a system change).
-    Release after_release = before;
-    after_release.state = plan->transition.to;
-    const System system = system_after(*snap->proc, after_release, plan->transition.to, snap->system);
-    system_after_act = system;
     if (system.status != snap->system.status || system.asset_id != snap->system.asset_id ||
         system.indecopi.requested_on != snap->system.indecopi.requested_on ||
         system.indecopi.file_number != snap->system.indecopi.file_number || system.indecopi.status != snap->system.indecopi.status) {
@@ -304,7 +302,7 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
     snap->documents.push_back(std::move(**doc));
     mark_superseded(snap->documents);
   }
-  snap->system = system_after_act;
+  snap->system = system;
   return view_of(*snap, s.now, true);
 }
 
