@@ -60,6 +60,7 @@ void add_api_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.set_authenticator([&ctx](http::Request& req, const http::Route& route) { return authenticate(ctx, req, route); });
   add_session_routes(routes, ctx);
   add_admin_routes(routes, ctx);
+  add_mail_routes(routes, ctx);
   add_release_routes(routes, ctx);
   add_file_routes(routes, ctx);
   add_document_routes(routes, ctx);

@@ -11,6 +11,7 @@ namespace pasaprod::api {
 
 void add_session_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_admin_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_mail_routes(http::RouteTable& routes, ApiContext& ctx);  // /api/v1/mail
 void add_release_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_file_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_meta_routes(http::RouteTable& routes, ApiContext& ctx);

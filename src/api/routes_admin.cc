@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "api/routes.h"
+#include "core/time.h"
 #include "service/json_view.h"
 
 namespace pasaprod::api {
@@ -39,7 +40,71 @@ void merge_system(System& s, const json& body) {
   }
 }
 
+json mail_json(const OutboxMail& m) {
+  return {{"id", m.id},
+          {"to", m.username},
+          {"address", m.address},
+          {"release", m.release},
+          {"step", m.step},
+          {"raci", std::string(1, m.raci)},
+          {"role", m.role},
+          {"state", m.state},
+          {"attempts", m.attempts},
+          {"queued_at", format_iso(m.at)},
+          {"sent_at", m.sent_at ? json(format_iso(m.sent_at)) : json(nullptr)},
+          {"last_error", m.last_error}};
+}
+
 }  // namespace
+
+// /api/v1/mail: the outbox (issue 15), for administrators.
+void add_mail_routes(http::RouteTable& routes, ApiContext& ctx) {
+  routes.add({.method = Method::get,
+              .pattern = "/api/v1/mail",
+              .auth = Auth::admin,
+              .summary = "The mail outbox",
+              .description = "Counts of queued, sent, failed and dropped mail, and one page of mail, newest first "
+                             "(`state` = queued|sent|failed|dropped, `limit` ≤ 500, `offset`).",
+              .query = {{"state", "queued, sent, failed or dropped"}, {"limit", "At most 500 (default 100)"}, {"offset", "Mails skipped"}},
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                const auto number = [&req](const char* name, int fallback) {
+                  const std::string v = req.query(name).value_or("");
+                  int n = fallback;
+                  if (!v.empty() && v.size() <= 6) std::from_chars(v.data(), v.data() + v.size(), n);
+                  return n;
+                };
+                auto counts = ctx.office.mail_counts(caller(req));
+                if (!counts) return problem(req, counts.error());
+                auto mails = ctx.office.mails(caller(req), req.query("state").value_or(""), number("limit", 100), number("offset", 0));
+                if (!mails) return problem(req, mails.error());
+                json items = json::array();
+                for (const auto& m : *mails) items.push_back(mail_json(m));
+                return Response::json({{"queued", counts->queued},
+                                       {"sent", counts->sent},
+                                       {"failed", counts->failed},
+                                       {"dropped", counts->dropped},
+                                       {"items", items}});
+              }});
+  routes.add({.method = Method::post,
+              .pattern = "/api/v1/mail/{id}/{op}",
+              .auth = Auth::admin,
+              .summary = "Retry or drop a mail",
+              .description = "`op` = retry (a failed or dropped mail is queued again) or drop (a queued or failed mail is never "
+                             "sent); audited as mail.retry / mail.drop.",
+              .tags = {"admin"},
+              .handler = [&ctx](Request& req) {
+                const std::string text = req.param("id"), op = req.param("op");
+                std::int64_t id = 0;
+                const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+                if (ec != std::errc() || end != text.data() + text.size() || (op != "retry" && op != "drop")) {
+                  return problem(req, make_error(Code::not_found, "mail.not_found", "No existe ese correo u operación (retry o drop).",
+                                                 "No such mail or operation (retry or drop)."));
+                }
+                auto m = op == "retry" ? ctx.office.retry_mail(caller(req), id) : ctx.office.drop_mail(caller(req), id);
+                return m ? Response::json(mail_json(*m)) : problem(req, m.error());
+              }});
+}
 
 void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::get,

@@ -14,6 +14,7 @@
 #include "cli/context.h"
 #include "cli/log_output.h"
 #include "cli/serve_config.h"
+#include "cli/mail_options.h"
 #include "cli/serve_metrics.h"
 #include "core/time.h"
 #include "http/server.h"
@@ -51,6 +52,7 @@ struct ServeArgs {
   std::string log_format = "text";
   std::string log_file;        // "" = standard error
   std::string metrics_listen;  // "" = /metrics only on the main listener (administrators)
+  MailArgs mail;
 };
 
 // Blocks SIGHUP in the calling thread (and every thread it starts afterwards) and, until
@@ -129,7 +131,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   api::ApiContext api{office, access, {a.max_upload_mb << 20, a.secure_cookies, "pasaprod_session"},
                       [&lo](Lang lang) { return audit_report_json(lo.store(), lang); }};
   api::add_api_routes(routes, api);
-  web::add_web_routes(routes, api, {.dev_dir = a.web_dir});
+  web::add_web_routes(routes, api, {.dev_dir = a.web_dir, .mail_configured = !a.mail.smtp_url.empty()});
   api::add_metrics_route(routes, metrics.registry(), http::Auth::admin);
 
   http::ServerConfig config;
@@ -164,6 +166,15 @@ void serve(CliContext& ctx, const ServeArgs& a) {
     metrics_server = std::make_unique<http::HttpServer>(mc, std::move(metrics_routes));
     ctx.check(metrics_server->start());
   }
+  // The mail sender: its own thread; without SMTP, mail waits in the outbox.
+  std::unique_ptr<mail::Sender> mail_sender;
+  if (auto setup = ctx.take(mail_setup(a.mail))) {
+    mail_sender = std::make_unique<mail::Sender>(office, mail::make_smtp_transport(setup->smtp), setup->sender);
+    mail_sender->start();
+    spdlog::info("correo: enviando por / mail: sending through {}", setup->smtp.url);
+  } else {
+    spdlog::info("correo: sin --smtp-url, los correos quedan en la bandeja de salida / mail: no --smtp-url, mail stays in the outbox");
+  }
   ctx.check(server.start());
   std::cout << ctx.t("pasaprod escuchando en http://", "pasaprod listening on http://") << listen->first << ":" << server.port()
             << " (db " << lo.db_path() << ")" << std::endl;
@@ -172,6 +183,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
               << "/metrics" << std::endl;
   }
   server.wait();
+  if (mail_sender) mail_sender->stop();
   if (metrics_server) metrics_server->stop();
   std::cout << ctx.t("pasaprod detenido.", "pasaprod stopped.") << std::endl;
 }
@@ -234,6 +246,7 @@ void register_serve(CLI::App& app, CliContext& ctx) {
   serve_cmd->add_option("--metrics-listen", a->metrics_listen,
                         "HOST:PORT donde servir solo /metrics sin inicio de sesión (Prometheus) / HOST:PORT serving only "
                         "/metrics without sign-in (Prometheus)");
+  add_mail_options(serve_cmd, a->mail);
   serve_cmd->callback([&ctx, a, serve_cmd] {
     if (!a->config.empty()) ctx.check(apply_serve_config(*serve_cmd, a->config));
     serve(ctx, *a);

@@ -66,6 +66,7 @@ Caller local_caller();
 
 // Registration of each command group (one file each).
 void register_init(CLI::App& app, CliContext& ctx);
+void register_mail(CLI::App& app, CliContext& ctx);
 void register_user(CLI::App& app, CliContext& ctx);
 void register_system(CLI::App& app, CliContext& ctx);
 void register_release(CLI::App& app, CliContext& ctx);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   register_report(app, ctx);
   register_procedure(app, ctx);
   register_backup(app, ctx);
+  register_mail(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -58,6 +58,18 @@ void ServeMetrics::watch(SqliteStore& store, std::function<std::int64_t()> in_fl
                            [&store] { return static_cast<double>(store.library_usage().bytes); });
   registry_.gauge_callback("pasaprod_library_files", "Distinct library files the database refers to.",
                            [&store] { return static_cast<double>(store.library_usage().blobs); });
+  const auto outbox = [&store] {
+    OutboxCounts c;
+    (void)store.read([&c](ReadTx& tx) {
+      c = tx.mail_counts();
+      return ok_status();
+    });
+    return c;
+  };
+  registry_.gauge_callback("pasaprod_mail_queued", "Mails in the outbox waiting to be sent.",
+                           [outbox] { return static_cast<double>(outbox().queued); });
+  registry_.gauge_callback("pasaprod_mail_failed", "Mails the mail server refused, or that failed every attempt.",
+                           [outbox] { return static_cast<double>(outbox().failed); });
 }
 
 }  // namespace pasaprod

@@ -209,4 +209,35 @@ struct Notification {
   std::string release_title;  // read with it from the request ("" when unknown); not stored
 };
 
+// A mail waiting to be sent, or sent: one person told of one step of one request (issue 15).
+// Queued in the transaction of the change that caused it; its text is rendered when it is sent.
+struct OutboxMail {
+  std::int64_t id = 0;
+  std::string username;
+  std::string name;     // the user's name when queued
+  std::string address;  // the user's e-mail when queued
+  std::string lang = "es";
+  std::string release;
+  std::string system;
+  std::string title;    // the request's title when queued
+  std::int64_t event_seq = 0;
+  std::string step;     // an action or record type; "consult:<step>" / "turn:<action>" as notifications
+  char raci = 'I';      // why this person: R or A (their turn), C (opinion asked), I (informed)
+  std::string role;     // the role that makes it theirs ("" = requester or participant)
+  std::string actor;
+  Timestamp at = 0;     // when the step happened
+  std::string state = "queued";  // queued | sent | failed | dropped
+  int attempts = 0;
+  Timestamp next_attempt_at = 0;
+  Timestamp claimed_until = 0;   // a sender holds it until then
+  std::string last_error;
+  Timestamp sent_at = 0;
+};
+
+// How many mails are in each state.
+struct OutboxCounts {
+  std::int64_t queued = 0, sent = 0, failed = 0, dropped = 0;
+  Timestamp oldest_queued_at = 0;  // 0 when none is queued
+};
+
 }  // namespace pasaprod

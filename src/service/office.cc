@@ -274,7 +274,10 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
       a["release"] = number;
       if (auto se = tx.append_event(event(caller, s.now, "system.inventory", system.code, b, a)); !se) return se.error();
     }
-    if (auto n = notify(tx, *snap, plan->def->I, plan->def->code, *e); !n) return n;
+    if (auto n = notify(tx, *snap, plan->def->I, 'I', true, plan->def->code, *e); !n) return n;
+    if (plan->transition.to != before.state) {
+      if (auto t = tell_turn(tx, *snap, plan->transition.to, *e); !t) return t;
+    }
     return ask_consulted(tx, *snap, plan->transition.to, *e);
   });
   if (!st) {
@@ -344,7 +347,7 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
     json after = {{"type", type}, {"fields", rec->fields}, {"manifest_sha256", rec->manifest_sha256}};
     auto e = tx.append_event(event(caller, s.now, "release.record", number, nullptr, after));
     if (!e) return e.error();
-    return notify(tx, *snap, snap->proc->record_type(type)->inform, type, *e);
+    return notify(tx, *snap, snap->proc->record_type(type)->inform, 'I', true, type, *e);
   });
   if (!st) return st.error();
   return *rec;

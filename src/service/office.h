@@ -199,6 +199,23 @@ class Office {
   Status remove_freeze(const Caller& caller, std::int64_t id, const std::string& note);
   Status set_setting(const Caller& caller, const std::string& key, const std::string& value);
 
+  // --- Mail outbox (issue 15): what notify() queued, for the sender and for administrators. ---
+  Result<OutboxCounts> mail_counts(const Caller& caller);  // admin
+  // Admin: mails in `state` ("" = any; else queued, sent, failed or dropped), newest first.
+  Result<std::vector<OutboxMail>> mails(const Caller& caller, const std::string& state, int limit, int offset);
+  // Admin: a failed or dropped mail queued again, due now, attempts from 0 (audit "mail.retry");
+  // a queued or failed mail dropped: never sent (audit "mail.drop"). invalid_argument
+  // "mail.state" when the mail is not in such a state; not_found for an unknown id.
+  Result<OutboxMail> retry_mail(const Caller& caller, std::int64_t id);
+  Result<OutboxMail> drop_mail(const Caller& caller, std::int64_t id);
+  // The server's sender: claims at most `limit` due mails, oldest first, each held `hold_ms`
+  // (another sender skips them; after that they are due again, so a sender that died while
+  // sending lets another send them again, with the same Message-ID).
+  Result<std::vector<OutboxMail>> claim_mails(int limit, Timestamp hold_ms);
+  // The sender's result for a claimed mail (state, attempts, next_attempt_at, last_error,
+  // sent_at as it set them; the hold is released).
+  Status record_mail_result(OutboxMail mail);
+
   // --- Release requests. ---
   Result<Release> open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input);
   Result<ReleasePage> releases(const ReleaseFilter& filter);
@@ -303,14 +320,19 @@ class Office {
   Result<std::optional<IssuedDocument>> issue_document(const Snapshot& snap, const ActionDef& action,
                                                        const Transition& transition, const std::string& actor);
   Result<Baseline> baseline_of(ReadTx& tx, const Release& release);
-  // Adds a notification of event `seq` for every user holding one of `roles` (pseudo-role
-  // "everyone": whoever took part in the request), except the actor.
   Result<FreezeWindow> change_freeze(const Caller& caller, std::int64_t id, const std::string& action, const std::string& note,
                                      const std::function<Status(FreezeWindow&, Timestamp now)>& change);
-  Status notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, const std::string& action,
-                const AuditEvent& event);
+  // Tells every active user holding one of `roles` (pseudo-roles "requester": who opened the
+  // request; "everyone": whoever took part in it) of event `event`, except the actor: a
+  // notification in the inbox when `notice` (C and I), and a mail in the outbox for those with
+  // an e-mail address, saying why (`raci`: R, A, C or I) and through which role.
+  Status notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, char raci, bool notice,
+                const std::string& step, const AuditEvent& event);
   // Asks the roles the RACI marks C for what opens in `state` (notifications "consult:<step>").
   Status ask_consulted(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
+  // Mails the roles the RACI marks R and A for the actions open in `state` ("turn:<action>"):
+  // it is now their turn to act or to answer for it. The inbox lists these without a notice.
+  Status tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
 
   Store& store_;
   Library& library_;

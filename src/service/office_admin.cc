@@ -36,6 +36,33 @@ bool valid_code(const std::string& s, std::size_t max) {
   });
 }
 
+// An e-mail address mail can be sent to: "" (none), or local@domain with a plain local part
+// and a domain of letters, digits and hyphens in two labels or more; no spaces, no controls.
+bool valid_email(const std::string& e) {
+  if (e.empty()) return true;
+  const auto at = e.find('@');
+  if (e.size() > 254 || at == std::string::npos || at == 0 || at > 64 || e.find('@', at + 1) != std::string::npos) return false;
+  const std::string local = e.substr(0, at), domain = e.substr(at + 1);
+  const std::string_view local_special = "!#$%&'*+-/=?^_`{|}~.";
+  for (char c : local) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && local_special.find(c) == std::string_view::npos) return false;
+  }
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) return false;
+  if (domain.empty() || domain.find('.') == std::string::npos || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string::npos) {
+    return false;
+  }
+  return std::all_of(domain.begin(), domain.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; });
+}
+
+Error bad_email(const std::string& e) {
+  return make_error(Code::invalid_argument, "user.bad_email",
+                    "La dirección de correo «" + e + "» no es válida: escriba una como nombre@dominio.gob.pe, o déjela vacía.",
+                    "The e-mail address \"" + e + "\" is not valid: write one like name@domain.gob.pe, or leave it empty.")
+      .with("field", "email");
+}
+
 }  // namespace
 
 Status Office::require_admin(const Caller& caller, const std::vector<std::string>& roles) {
@@ -67,6 +94,7 @@ Result<User> Office::add_user(const Caller& caller, User user) {
                       "The username must have 1 to 64 letters, digits, \".\", \"-\" or \"_\".")
         .with("field", "username");
   }
+  if (!valid_email(user.email)) return bad_email(user.email);
   if (user.name.empty()) user.name = user.username;
   const Procedure& proc = procedures_.current();
   Status st = store_.write([&](WriteTx& tx) -> Status {
@@ -98,6 +126,7 @@ Result<User> Office::update_profile(const Caller& caller, User changed) {
   if (!self) {
     if (auto st = require_admin(caller); !st) return st.error();
   }
+  if (!valid_email(changed.email)) return bad_email(changed.email);
   User result;
   Status st = store_.write([&](WriteTx& tx) -> Status {
     auto u = tx.user(changed.username);

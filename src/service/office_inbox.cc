@@ -1,5 +1,7 @@
 // The inbox and notifications (office.h).
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "service/office.h"
@@ -44,38 +46,78 @@ std::string step_role(const Procedure& proc, const User& u, const Release& r, co
 
 }  // namespace
 
-Status Office::notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, const std::string& action,
-                      const AuditEvent& event) {
-  std::set<std::string> recipients;
+Status Office::notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, char raci, bool notice,
+                      const std::string& step, const AuditEvent& event) {
+  struct Recipient {
+    std::string role;          // the role that makes them one ("" = a pseudo-role)
+    std::optional<User> user;  // read with the role, or later
+  };
+  std::map<std::string, Recipient> recipients;  // by username
   const Release& r = snap.release;
+  const auto participant = [&](const std::string& username) { recipients.emplace(username, Recipient{}); };
   for (const auto& role : roles) {
+    if (role == "requester") {
+      participant(r.requester);
+      continue;
+    }
     if (role == "everyone") {
-      recipients.insert(r.requester);
-      for (const auto& t : r.transitions) recipients.insert(t.by);
-      for (const auto& rec : r.records) recipients.insert(rec.by);
-      for (const auto& rv : r.reviews) recipients.insert(rv.by);
+      participant(r.requester);
+      for (const auto& t : r.transitions) participant(t.by);
+      for (const auto& rec : r.records) participant(rec.by);
+      for (const auto& rv : r.reviews) participant(rv.by);
       for (const auto& def : snap.proc->roles) {
         if (!def.per_system) continue;
-        for (const auto& u : tx.users_with_role(def.code, r.system)) recipients.insert(u.username);
+        for (auto& u : tx.users_with_role(def.code, r.system)) {
+          std::string name = u.username;
+          recipients.emplace(std::move(name), Recipient{def.code, std::move(u)});
+        }
       }
       continue;
     }
     const RoleDef* def = snap.proc->role(role);
     if (!def) continue;
-    for (const auto& u : tx.users_with_role(role, def->per_system ? r.system : "")) {
-      if (u.active) recipients.insert(u.username);
+    for (auto& u : tx.users_with_role(role, def->per_system ? r.system : "")) {
+      std::string name = u.username;
+      recipients.emplace(std::move(name), Recipient{role, std::move(u)});
     }
   }
   recipients.erase(event.actor);
-  for (const auto& username : recipients) {
-    Notification n;
-    n.username = username;
-    n.release = r.number;
-    n.event_seq = event.seq;
-    n.action = action;
-    n.actor = event.actor;
-    n.at = event.at;
-    if (auto st = tx.add_notification(n); !st) return st;
+  for (auto& [username, recipient] : recipients) {
+    if (!recipient.user) {
+      auto u = tx.user(username);
+      if (!u) continue;
+      recipient.user = std::move(*u);
+    }
+    const User& u = *recipient.user;
+    const std::string& role = recipient.role;
+    if (!u.active) continue;
+    if (notice) {
+      Notification n;
+      n.username = username;
+      n.release = r.number;
+      n.event_seq = event.seq;
+      n.action = step;
+      n.actor = event.actor;
+      n.at = event.at;
+      if (auto st = tx.add_notification(n); !st) return st;
+    }
+    if (u.email.empty()) continue;
+    OutboxMail m;
+    m.username = username;
+    m.name = u.name;
+    m.address = u.email;
+    m.lang = u.lang;
+    m.release = r.number;
+    m.system = r.system;
+    m.title = r.title;
+    m.event_seq = event.seq;
+    m.step = step;
+    m.raci = raci;
+    m.role = role;
+    m.actor = event.actor;
+    m.at = event.at;
+    m.next_attempt_at = event.at;
+    if (auto id = tx.enqueue_mail(m); !id) return id.error();
   }
   return ok_status();
 }
@@ -86,12 +128,24 @@ Status Office::ask_consulted(WriteTx& tx, const Snapshot& snap, const std::strin
   for (const auto& code : proc.action_codes(r.kind)) {
     const ActionDef* def = proc.action(code, r.kind, state);
     if (!def || def->C.empty()) continue;
-    if (auto st = notify(tx, snap, def->C, "consult:" + code, event); !st) return st;
+    if (auto st = notify(tx, snap, def->C, 'C', true, "consult:" + code, event); !st) return st;
   }
   for (const auto& type : proc.record_types) {
     if (type.consult.empty() || std::find(type.states.begin(), type.states.end(), state) == type.states.end()) continue;
     if (!type.kinds.empty() && std::find(type.kinds.begin(), type.kinds.end(), r.kind) == type.kinds.end()) continue;
-    if (auto st = notify(tx, snap, type.consult, "consult:" + type.code, event); !st) return st;
+    if (auto st = notify(tx, snap, type.consult, 'C', true, "consult:" + type.code, event); !st) return st;
+  }
+  return ok_status();
+}
+
+Status Office::tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event) {
+  const Procedure& proc = *snap.proc;
+  const Release& r = snap.release;
+  for (const auto& code : proc.action_codes(r.kind)) {
+    const ActionDef* def = proc.action(code, r.kind, state);
+    if (!def) continue;
+    if (auto st = notify(tx, snap, def->R, 'R', false, "turn:" + code, event); !st) return st;
+    if (auto st = notify(tx, snap, def->A, 'A', false, "turn:" + code, event); !st) return st;
   }
   return ok_status();
 }

@@ -153,6 +153,12 @@ class ReadTx {
   virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) = 0;
   virtual std::int64_t unread_notifications(const std::string& username) = 0;
 
+  // --- Mail outbox (issue 15). ---
+  virtual OutboxCounts mail_counts() = 0;
+  // Mails in `state` ("" = any), newest first.
+  virtual std::vector<OutboxMail> mails(const std::string& state, int limit, int offset) = 0;
+  virtual Result<OutboxMail> mail(std::int64_t id) = 0;  // not_found
+
   // --- Generated documents (issue 5). ---
   // The release's documents, oldest first.
   virtual std::vector<IssuedDocument> documents_of(const std::string& number) = 0;
@@ -231,6 +237,14 @@ class WriteTx : public ReadTx {
   virtual Status add_notification(const Notification& notification) = 0;
   // Marks the given notifications of the user as read (all of them when ids is empty).
   virtual Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) = 0;
+  // Queues a mail (state, attempts, claim and result as given); returns its id.
+  virtual Result<std::int64_t> enqueue_mail(const OutboxMail& mail) = 0;
+  // Claims at most `limit` queued mails due at `now` and not held by a sender, oldest first:
+  // each is held until `hold_until` (a sender that dies lets them go then).
+  virtual std::vector<OutboxMail> claim_mails(Timestamp now, Timestamp hold_until, int limit) = 0;
+  // Stores a mail's state, attempts, next_attempt_at, claimed_until, last_error and sent_at.
+  // not_found when absent.
+  virtual Status update_mail(const OutboxMail& mail) = 0;
   // Records a generated document (its release must exist: not_found otherwise); returns its id.
   virtual Result<std::int64_t> insert_document(const IssuedDocument& doc) = 0;
 

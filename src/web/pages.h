@@ -20,6 +20,7 @@ void add_system_pages(http::RouteTable& routes, const WebPtr& web);    // /syste
 void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web);  // /systems/{code}/edit
 void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
 void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /admin/tokens
+void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web);   // /admin/mail
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
 
 // A token's expiry as shown in lists: its date, "expired" (expired = true) or "never".

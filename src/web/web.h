@@ -23,6 +23,8 @@ struct WebOptions {
   // "" = templates, assets and catalogs compiled into the binary; otherwise the web/ folder
   // to read them from at every request (development).
   std::string dev_dir;
+  // A mail server is configured (serve --smtp-url): the outbox page says whether mail leaves.
+  bool mail_configured = false;
 };
 
 // Declares every page route. `api` must outlive the routes (its office, access and options

@@ -564,3 +564,34 @@ TEST(SessionThrottleTest, SignInLockout_FailuresFromOneAddressDoNotLockOthersOut
 
 }  // namespace
 }  // namespace apitest
+
+namespace apitest {
+namespace {
+
+TEST_F(SessionTest, OnlyAnAdministratorSeesTheMailOutboxAndAnUnknownMailIsNotFound) {
+  Api admin(port(), "admin (token)");
+  admin.token = admin_token_;
+  const json outbox = admin.get("/api/v1/mail").expect(200).json();
+  for (const char* key : {"queued", "sent", "failed", "dropped", "items"}) EXPECT_TRUE(outbox.contains(key)) << key;
+  EXPECT_EQ(admin.get("/api/v1/mail?state=nonsense").status, 400);
+  EXPECT_EQ(admin.post("/api/v1/mail/999999/retry").status, 404);
+  EXPECT_EQ(admin.post("/api/v1/mail/abc/retry").status, 404);
+  EXPECT_EQ(admin.post("/api/v1/mail/1/resend").status, 404);
+  // The outbox page says no mail server is configured: mail waits.
+  run_cli_ok({"--db", (dir_->path() / "p.db").string(), "user", "passwd", "admin"}, "contraseña-del-admin-1\n");
+  Api admin_web(port(), "admin (web)");
+  ASSERT_EQ(admin_web.sign_in("admin", "contraseña-del-admin-1").status, 200);
+  Response page = admin_web.get("/admin/mail");
+  ASSERT_EQ(page.status, 200) << page.describe();
+  EXPECT_NE(page.body.find("mail-not-sending"), std::string::npos);
+  EXPECT_NE(page.body.find("id=\"admin-mail\""), std::string::npos);
+
+  Api dave(port(), "dave");
+  ASSERT_EQ(dave.sign_in("dave", kDavePw).status, 200);
+  EXPECT_EQ(dave.get("/api/v1/mail").status, 403);
+  EXPECT_EQ(dave.post("/api/v1/mail/1/drop").status, 403);
+  EXPECT_EQ(dave.get("/admin/mail").status, 403);
+}
+
+}  // namespace
+}  // namespace apitest

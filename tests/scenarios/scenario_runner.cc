@@ -369,6 +369,18 @@ class Runner {
       }
       return fail(arg(2) + " was not notified of " + arg(3));
     }
+    if (what == "mailed" || what == "not-mailed") {  // expect mailed USER R|A|C|I STEP / expect not-mailed USER STEP
+      auto all = office_.mails(Caller{"scenario", true}, "", 500, 0);
+      if (!all) return all.error();
+      const std::string step = what == "mailed" ? arg(4) : arg(3);
+      std::string found;
+      for (const auto& m : *all) {
+        if (m.release == r.number && m.username == arg(2) && m.step == step) found += std::string(1, m.raci);
+      }
+      if (what == "not-mailed") return found.empty() ? ok_status() : fail(arg(2) + " was mailed " + step + " (" + found + ")");
+      if (found.find(arg(3)) != std::string::npos) return ok_status();
+      return fail(arg(2) + " was not mailed " + step + " as " + arg(3) + (found.empty() ? "" : " (but as " + found + ")"));
+    }
     if (what == "next") {  // expect next USER STEP|none|waiting:ACTION — the user's inbox for this request
       auto inbox = office_.inbox(arg(2));
       if (!inbox) return inbox.error();

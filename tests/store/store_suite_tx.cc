@@ -268,3 +268,64 @@ TEST_P(StoreSuite, BlobReferencedByFilesAndDocuments) {
 
 }  // namespace
 }  // namespace pasaprod::testing_store
+
+namespace pasaprod::testing_store {
+
+TEST_P(StoreSuite, OutboxClaimsDueMailsOldestFirstAndHoldsThem) {
+  OutboxMail m;
+  m.username = "rosa.asi";
+  m.address = "rosa.asi@minedu.gob.pe";
+  m.release = "PP-2026-0001";
+  m.step = "turn:pre_approve";
+  m.raci = 'R';
+  m.at = 1000;
+  std::vector<std::int64_t> ids;
+  write_ok([&](WriteTx& tx) -> Status {
+    for (int i = 0; i < 3; ++i) {
+      m.next_attempt_at = i == 2 ? 5000 : 1000;  // the third is due later
+      auto id = tx.enqueue_mail(m);
+      if (!id) return id.error();
+      ids.push_back(*id);
+    }
+    return ok_status();
+  });
+  std::vector<OutboxMail> first, second;
+  write_ok([&](WriteTx& tx) {
+    first = tx.claim_mails(2000, 9000, 10);
+    second = tx.claim_mails(2000, 9000, 10);  // held: none again
+    return ok_status();
+  });
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].id, ids[0]);
+  EXPECT_EQ(first[1].id, ids[1]);
+  EXPECT_EQ(first[0].raci, 'R');
+  EXPECT_EQ(first[0].step, "turn:pre_approve");
+  EXPECT_TRUE(second.empty());
+  OutboxMail sent = first[0];
+  sent.state = "sent";
+  sent.attempts = 1;
+  sent.sent_at = 2100;
+  sent.claimed_until = 0;
+  write_ok([&](WriteTx& tx) { return tx.update_mail(sent); });
+  read([&](ReadTx& tx) {
+    const OutboxCounts c = tx.mail_counts();
+    EXPECT_EQ(c.sent, 1);
+    EXPECT_EQ(c.queued, 2);
+    auto got = tx.mail(ids[0]);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->state, "sent");
+    EXPECT_EQ(got->sent_at, 2100);
+    EXPECT_FALSE(tx.mail(999999));
+    EXPECT_EQ(tx.mails("queued", 10, 0).size(), 2u);
+  });
+  // After the hold, the unsent one and the later one are due again.
+  write_ok([&](WriteTx& tx) {
+    EXPECT_EQ(tx.claim_mails(9000, 12000, 10).size(), 2u);
+    OutboxMail missing = sent;
+    missing.id = 999999;
+    EXPECT_FALSE(tx.update_mail(missing));
+    return ok_status();
+  });
+}
+
+}  // namespace pasaprod::testing_store

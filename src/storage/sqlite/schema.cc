@@ -406,7 +406,35 @@ constexpr const char* kV10 = R"sql(
 ALTER TABLE systems ADD COLUMN asset_id TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 10> kMigrations = {{
+// Version 11: the mail outbox (issue 15): mails queued with the change that caused them,
+// delivered by a sender that claims them for a while, retries with backoff, and keeps the result.
+constexpr const char* kV11 = R"sql(
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  username        TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  address         TEXT NOT NULL,
+  lang            TEXT NOT NULL,
+  release         TEXT NOT NULL,
+  system          TEXT NOT NULL,
+  title           TEXT NOT NULL,
+  event_seq       INTEGER NOT NULL,
+  step            TEXT NOT NULL,
+  raci            TEXT NOT NULL CHECK (raci IN ('R', 'A', 'C', 'I')),
+  role            TEXT NOT NULL,
+  actor           TEXT NOT NULL,
+  at              INTEGER NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'dropped')),
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_until   INTEGER NOT NULL,
+  last_error      TEXT NOT NULL,
+  sent_at         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at, id);
+)sql";
+
+constexpr std::array<Migration, 11> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -418,6 +446,7 @@ constexpr std::array<Migration, 10> kMigrations = {{
     {8, "failed sign-ins per account and address, for growing delays", kV8},
     {9, "a request states whether it changes the database", kV9},
     {10, "a system's asset inventory code", kV10},
+    {11, "the mail outbox", kV11},
 }};
 
 }  // namespace

@@ -130,6 +130,12 @@ class SqliteTx final : public WriteTx {
   Status revoke_token(const std::string& username, std::int64_t id) override;
   Status touch_token(std::int64_t id, Timestamp at) override;
   Status add_notification(const Notification& notification) override;
+  OutboxCounts mail_counts() override;
+  std::vector<OutboxMail> mails(const std::string& state, int limit, int offset) override;
+  Result<OutboxMail> mail(std::int64_t id) override;
+  Result<std::int64_t> enqueue_mail(const OutboxMail& mail) override;
+  std::vector<OutboxMail> claim_mails(Timestamp now, Timestamp hold_until, int limit) override;
+  Status update_mail(const OutboxMail& mail) override;
   Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) override;
   Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
 

@@ -1,0 +1,109 @@
+// SqliteTx: the mail outbox (store.h, schema version 11).
+#include "storage/sqlite/sqlite_tx.h"
+
+namespace pasaprod::sqlite {
+namespace {
+
+constexpr const char* kMailColumns =
+    "id, username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
+    "next_attempt_at, claimed_until, last_error, sent_at";
+
+OutboxMail mail_from(const Stmt& st) {
+  OutboxMail m;
+  m.id = st.integer(0);
+  m.username = st.text(1);
+  m.name = st.text(2);
+  m.address = st.text(3);
+  m.lang = st.text(4);
+  m.release = st.text(5);
+  m.system = st.text(6);
+  m.title = st.text(7);
+  m.event_seq = st.integer(8);
+  m.step = st.text(9);
+  const std::string raci = st.text(10);
+  m.raci = raci.empty() ? 'I' : raci[0];
+  m.role = st.text(11);
+  m.actor = st.text(12);
+  m.at = st.integer(13);
+  m.state = st.text(14);
+  m.attempts = static_cast<int>(st.integer(15));
+  m.next_attempt_at = st.integer(16);
+  m.claimed_until = st.integer(17);
+  m.last_error = st.text(18);
+  m.sent_at = st.integer(19);
+  return m;
+}
+
+}  // namespace
+
+OutboxCounts SqliteTx::mail_counts() {
+  OutboxCounts c;
+  Stmt st = db_.query("SELECT state, COUNT(*), MIN(at) FROM outbox GROUP BY state");
+  while (st.step()) {
+    const std::string state = st.text(0);
+    const std::int64_t n = st.integer(1);
+    if (state == "queued") {
+      c.queued = n;
+      c.oldest_queued_at = st.integer(2);
+    } else if (state == "sent") {
+      c.sent = n;
+    } else if (state == "failed") {
+      c.failed = n;
+    } else if (state == "dropped") {
+      c.dropped = n;
+    }
+  }
+  return c;
+}
+
+std::vector<OutboxMail> SqliteTx::mails(const std::string& state, int limit, int offset) {
+  std::vector<OutboxMail> out;
+  Stmt st = db_.query(std::string("SELECT ") + kMailColumns + " FROM outbox WHERE (? = '' OR state = ?) ORDER BY id DESC LIMIT ? OFFSET ?",
+                      state, state, limit, offset);
+  while (st.step()) out.push_back(mail_from(st));
+  return out;
+}
+
+Result<OutboxMail> SqliteTx::mail(std::int64_t id) {
+  Stmt st = db_.query(std::string("SELECT ") + kMailColumns + " FROM outbox WHERE id = ?", id);
+  if (!st.step()) {
+    return make_error(Code::not_found, "mail.not_found", "No hay un correo con el número " + std::to_string(id) + " en la bandeja de salida.",
+                      "There is no mail number " + std::to_string(id) + " in the outbox.");
+  }
+  return mail_from(st);
+}
+
+Result<std::int64_t> SqliteTx::enqueue_mail(const OutboxMail& m) {
+  db_.query(
+         "INSERT INTO outbox(username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
+         "next_attempt_at, claimed_until, last_error, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         m.username, m.name, m.address, m.lang, m.release, m.system, m.title, m.event_seq, m.step, std::string(1, m.raci), m.role, m.actor,
+         m.at, m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at)
+      .run();
+  return db_.last_insert_rowid();
+}
+
+std::vector<OutboxMail> SqliteTx::claim_mails(Timestamp now, Timestamp hold_until, int limit) {
+  std::vector<OutboxMail> out;
+  {
+    Stmt st = db_.query(std::string("SELECT ") + kMailColumns +
+                            " FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? AND claimed_until <= ? ORDER BY id LIMIT ?",
+                        now, now, limit);
+    while (st.step()) out.push_back(mail_from(st));
+  }
+  for (auto& m : out) {
+    db_.query("UPDATE outbox SET claimed_until = ? WHERE id = ?", hold_until, m.id).run();
+    m.claimed_until = hold_until;
+  }
+  return out;
+}
+
+Status SqliteTx::update_mail(const OutboxMail& m) {
+  db_.query("UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, claimed_until = ?, last_error = ?, sent_at = ? WHERE id = ?",
+            m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at, m.id)
+      .run();
+  if (db_.changes() == 0) return mail(m.id).error();
+  return ok_status();
+}
+
+}  // namespace pasaprod::sqlite

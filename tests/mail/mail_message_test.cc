@@ -1,0 +1,138 @@
+// The mail as rendered and as carried (src/mail/message.h), and the outbox as the office fills it.
+#include <gtest/gtest.h>
+
+#include "mail/message.h"
+#include "mail_office.h"
+#include "service/demo.h"
+#include "util/zoneinfo.h"
+#include "web/assets.h"
+
+namespace pasaprod {
+namespace {
+
+web::Catalog catalog() {
+  web::Assets assets;
+  return *web::Catalog::parse(*assets.get("i18n/es.json"), *assets.get("i18n/en.json"));
+}
+
+OutboxMail sample(char raci, const std::string& step, const std::string& lang) {
+  OutboxMail m;
+  m.id = 42;
+  m.username = "rosa.asi";
+  m.name = "Rosa Díaz";
+  m.address = "rosa.asi@minedu.gob.pe";
+  m.lang = lang;
+  m.release = "PP-2026-0007";
+  m.system = "SIAGIE";
+  m.title = "Nuevo reporte de actas";
+  m.event_seq = 1234;
+  m.step = step;
+  m.raci = raci;
+  m.role = "asi_head";
+  m.actor = "oscar.operador";
+  m.at = parse_iso("2026-11-02T15:30:00Z").value();
+  return m;
+}
+
+TEST(MailText, SaysWhatHappenedWhatIsAskedAndWhyInTheRecipientsLanguage) {
+  const auto proc = ProcedureSet::builtin();
+  const auto zone = load_time_zone("America/Lima").value();
+  const auto c = catalog();
+  const mail::MailText es = mail::compose(sample('R', "turn:pre_approve", "es"), proc.current(), c, zone, "https://pasaprod.example.pe");
+  EXPECT_EQ(es.subject, "[PP-2026-0007] SIAGIE: Le toca: Pre-aprobar (ASI)");
+  EXPECT_NE(es.text.find("Hola, Rosa Díaz:"), std::string::npos) << es.text;
+  EXPECT_NE(es.text.find("02/11/2026 10:30 (America/Lima)"), std::string::npos) << es.text;  // the office's time, named
+  EXPECT_NE(es.text.find("responsable (R)"), std::string::npos) << es.text;
+  EXPECT_NE(es.text.find("Responsable del Área de Sistemas de Información"), std::string::npos) << es.text;
+  EXPECT_NE(es.text.find("https://pasaprod.example.pe/releases/PP-2026-0007"), std::string::npos) << es.text;
+  EXPECT_NE(es.html.find("<a href=\"https://pasaprod.example.pe/releases/PP-2026-0007\">"), std::string::npos) << es.html;
+
+  const mail::MailText en = mail::compose(sample('C', "consult:prepare_report", "en"), proc.current(), c, zone, "");
+  EXPECT_EQ(en.subject, "[PP-2026-0007] SIAGIE: Your opinion is asked: Prepare the release report");
+  EXPECT_NE(en.text.find("consulted (C)"), std::string::npos) << en.text;
+  EXPECT_EQ(en.text.find("/releases/"), std::string::npos) << "no --public-url, no link";
+}
+
+TEST(MailText, EscapesMarkupInTheHtmlPart) {
+  OutboxMail m = sample('I', "prepare_report", "es");
+  m.title = "<script>alert(1)</script> & co";
+  const auto proc = ProcedureSet::builtin();
+  const mail::MailText t = mail::compose(m, proc.current(), catalog(), TimeZone::utc(), "");
+  EXPECT_EQ(t.html.find("<script>"), std::string::npos);
+  EXPECT_NE(t.html.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"), std::string::npos);
+}
+
+TEST(MailMessage, HeadersCannotBeInjectedAndTheSubjectIsEncoded) {
+  OutboxMail m = sample('I', "prepare_report", "es");
+  mail::MailText t{"[PP-2026-0007] SIAGIE: informe\r\nBcc: everyone@evil.example", "texto\n", "<p>texto</p>\n"};
+  const std::string msg = mail::rfc5322(m, t, {"Pasaprod <pasaprod@minedu.gob.pe>", "mesa@minedu.gob.pe"}, m.at);
+  EXPECT_EQ(msg.find("\r\nBcc:"), std::string::npos);
+  EXPECT_NE(msg.find("Message-ID: <pasaprod.42.1234@minedu.gob.pe>\r\n"), std::string::npos);
+  EXPECT_NE(msg.find("Reply-To: mesa@minedu.gob.pe\r\n"), std::string::npos);
+  EXPECT_NE(msg.find("Date: Mon, 02 Nov 2026 15:30:00 +0000\r\n"), std::string::npos);
+  t.subject = "Aprobación pendiente — año";
+  const std::string utf8 = mail::rfc5322(m, t, {"pasaprod@minedu.gob.pe", ""}, m.at);
+  EXPECT_NE(utf8.find("Subject: =?UTF-8?B?"), std::string::npos);
+  EXPECT_EQ(utf8.find("Reply-To:"), std::string::npos);
+  // Every line of the message ends in CRLF and is at most 998 characters.
+  std::size_t start = 0;
+  while (start < utf8.size()) {
+    const auto end = utf8.find("\r\n", start);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - start, 998u);
+    EXPECT_EQ(utf8.substr(start, end - start).find('\n'), std::string::npos);
+    start = end + 2;
+  }
+}
+
+TEST(MailMessage, TheMessageIdIsTheSameForEveryAttempt) {
+  const OutboxMail m = sample('I', "prepare_report", "es");
+  EXPECT_EQ(mail::message_id(m, "pasaprod@minedu.gob.pe"), mail::message_id(m, "Pasaprod <pasaprod@minedu.gob.pe>"));
+  OutboxMail other = m;
+  other.id = 43;
+  EXPECT_NE(mail::message_id(m, "pasaprod@minedu.gob.pe"), mail::message_id(other, "pasaprod@minedu.gob.pe"));
+}
+
+TEST(Outbox, AnInvalidAddressIsRefusedWhenSetAndNothingChanges) {
+  testing::MailOffice o;
+  auto before = o.office().user("ana.funcional");
+  ASSERT_TRUE(before);
+  for (const std::string bad : {"ana", "ana@", "@minedu.gob.pe", "ana@@minedu.gob.pe", "ana funcional@minedu.gob.pe",
+                                "ana@minedu.gob.pe\r\nBcc: x@evil.example", "ana@localhost", "ana@minedu..gob.pe"}) {
+    User u = *before;
+    u.email = bad;
+    auto r = o.office().update_profile(Caller{"ana.funcional"}, u);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().id, "user.bad_email") << bad;
+  }
+  EXPECT_EQ(o.office().user("ana.funcional")->email, before->email);
+  User cleared = *before;
+  cleared.email = "";
+  EXPECT_TRUE(o.office().update_profile(Caller{"ana.funcional"}, cleared)) << "no address: no mail";
+}
+
+TEST(Outbox, MailIsQueuedWithTheChangeForWhoeverTheRaciNamesWithAnAddress) {
+  testing::MailOffice o;
+  User ana = *o.office().user("julia.jefa");
+  ana.email = "";
+  ASSERT_TRUE(o.office().update_profile(Caller{"julia.jefa"}, ana));
+  auto number = walk_demo_release(o.office(), "SIAGIE", "maintenance", "Reporte de actas", "pending_approval", nullptr);
+  ASSERT_TRUE(number) << number.error().en;
+  const auto all = o.mails();
+  ASSERT_FALSE(all.empty());
+  bool rosa_turn = false;
+  for (const auto& m : all) {
+    EXPECT_EQ(m.state, "queued");
+    EXPECT_NE(m.username, "julia.jefa") << "no address, no mail";
+    EXPECT_NE(m.username, m.actor) << "the actor is not told of their own step";
+    if (m.username == "rosa.asi" && m.step == "turn:pre_approve" && m.raci == 'R') rosa_turn = true;
+  }
+  EXPECT_TRUE(rosa_turn);
+  // Only administrators see the outbox.
+  auto denied = o.office().mails(Caller{"pedro.lider"}, "", 10, 0);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, Code::permission_denied);
+}
+
+}  // namespace
+}  // namespace pasaprod
