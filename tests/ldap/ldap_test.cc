@@ -277,6 +277,36 @@ TEST_F(Ldap, BindDnTemplateWithoutSearch) {
   EXPECT_EQ(Api(server.port()).sign_in("dave,ou=people", "davepw-long").status, 401);
 }
 
+TEST_F(Ldap, LdapsAndTheConfigFileWithThePasswordFromTheEnvironment) {
+  // Every --ldap-* option is a key of --config; the service account's password comes from
+  // $PASAPROD_LDAP_PASSWORD (the server inherits this process's environment).
+  const fs::path cfg = dir_.path() / "pasaprod.yaml";
+  std::ofstream(cfg) << "ldap-url: " << env("LDAPS_URI") << "\n"
+                     << "ldap-base: ou=people,dc=example,dc=pe\n"
+                     << "ldap-group-base: ou=groups,dc=example,dc=pe\n"
+                     << "ldap-bind-dn: cn=pasaprod,dc=example,dc=pe\n"
+                     << "ldap-user-filter: \"(&(objectClass=inetOrgPerson)(uid={user})(!(pwdAccountLockedTime=*)))\"\n"
+                     << "ldap-group-map: " << env("LDAP_GROUP_MAP") << "\n"
+                     << "ldap-ca-file: " << env("LDAP_CA") << "\n"
+                     << "ldap-timeout: 2\n";
+  ::setenv("PASAPROD_LDAP_PASSWORD", "service-secret-pw", 1);
+  auto& server = start({"--config", cfg.string()});
+  Api alice(server.port());
+  alice.sign_in("alice", "alicepw-long").expect(200);
+  EXPECT_TRUE(has_role(alice.get("/api/v1/me").expect(200).json()["directory_roles"], "admin"));
+  EXPECT_EQ(Api(server.port()).sign_in("carol", "carolpw-long").status, 401);
+  EXPECT_EQ(server.stop(), 0);
+  // The password is in no output of the server.
+  EXPECT_EQ(server.output().find("service-secret-pw"), std::string::npos);
+  // A wrong service password: a clear 503 naming the service account.
+  ::setenv("PASAPROD_LDAP_PASSWORD", "not-the-service-pw", 1);
+  auto& bad = start({"--config", cfg.string()});
+  Response r = Api(bad.port()).sign_in("alice", "alicepw-long");
+  EXPECT_EQ(r.status, 503) << r.describe();
+  EXPECT_EQ(r.json().value("id", ""), "directory.service_account") << r.describe();
+  ::unsetenv("PASAPROD_LDAP_PASSWORD");
+}
+
 TEST_F(Ldap, BadSettingsStopServeBeforeItListens) {
   auto run = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"--db", db_.string(), "serve", "--listen", "127.0.0.1:0"};
