@@ -112,6 +112,10 @@ TEST_F(Ldap, FirstSignInCreatesTheUserWithRolesFromGroupsIncludingPerSystem) {
   auto passwd = run_cli({"--db", db_.string(), "user", "passwd", "alice"}, "something-new-123\n");
   EXPECT_NE(passwd.exit_code, 0);
 
+  // The command line marks the roles from the directory.
+  auto list = run_cli_ok({"--db", db_.string(), "--lang", "en", "user", "list"});
+  EXPECT_NE(list.out.find("project_lead@SIAGIE (directory)"), std::string::npos) << list.out;
+
   // The audit trail (roles by hand and from the directory) still verifies.
   EXPECT_EQ(server.stop(), 0);
   run_cli_ok({"--db", db_.string(), "audit", "verify"});
