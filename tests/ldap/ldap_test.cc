@@ -104,6 +104,17 @@ TEST_F(Ldap, FirstSignInCreatesTheUserWithRolesFromGroupsIncludingPerSystem) {
   EXPECT_FALSE(has_role(d["directory_roles"], "admin")) << d.dump();
   dave.get("/metrics").expect(403);
 
+  // The web pages mark the roles from the directory; the account page offers no password form.
+  Response account = alice.get("/account");
+  EXPECT_EQ(account.status, 200) << account.describe();
+  // (in Spanish: the user's language, "es" for a new account)
+  EXPECT_NE(account.body.find("del directorio"), std::string::npos);
+  EXPECT_EQ(account.body.find("action=\"/account/password\""), std::string::npos);
+  EXPECT_NE(account.body.find("la guarda el directorio"), std::string::npos);
+  Response users = alice.get("/admin/users");
+  EXPECT_EQ(users.status, 200) << users.describe();
+  EXPECT_NE(users.body.find("(del directorio)"), std::string::npos);
+
   // Directory users cannot change their password in pasaprod.
   Response pw = alice.post("/api/v1/me/password", {{"current_password", "alicepw-long"}, {"password", "something-new-123"}});
   EXPECT_EQ(pw.status, 422) << pw.describe();
