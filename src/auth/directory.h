@@ -39,7 +39,8 @@ class Directory {
  public:
   virtual ~Directory() = default;
   // The entry of `username` when `password` is theirs. Errors:
-  //   unauthenticated "directory.bad_credentials": unknown to the filter, wrong password,
+  //   unauthenticated "directory.bad_credentials" (as long to answer either way: a person
+  //     the filter does not find costs a bind too): unknown to the filter, wrong password,
   //     empty password (never sent: an empty simple bind is an anonymous bind), or several
   //     entries match (ambiguous);
   //   unavailable "directory.unavailable": no answer within the timeout, connection or TLS

@@ -210,7 +210,15 @@ Result<DirectoryEntry> LdapDirectory::authenticate(const std::string& username, 
   }
   if (auto s = bind_service(config_, conn.ld); !s) return s.error();
   auto entry = find_person(config_, conn.ld, username);
-  if (!entry) return entry.error().code == Code::not_found ? bad_credentials() : entry.error();
+  if (!entry) {
+    if (entry.error().code != Code::not_found) return entry.error();
+    // Nobody (enabled) by that name: still one group search and one bind, on an entry that
+    // does not exist, so that the answer takes as long as a wrong password's.
+    DirectoryEntry nobody{"cn=pasaprod-no-such-person," + config_.base, "", "", {}};
+    (void)add_groups(config_, conn.ld, nobody);
+    (void)simple_bind(config_, conn.ld, nobody.dn, password);
+    return bad_credentials();
+  }
   if (auto g = add_groups(config_, conn.ld, *entry); !g) return g.error();
   const int rc = simple_bind(config_, conn.ld, entry->dn, password);
   if (rc == LDAP_INVALID_CREDENTIALS) return bad_credentials();

@@ -229,7 +229,9 @@ TEST_F(Ldap, StoppedDirectoryGivesAClearErrorWithinTheTimeoutAndLocalAdminStillS
 
   Api admin(server.port());
   admin.sign_in("admin", "local-admin-pw").expect(200);
-  admin.get("/metrics").expect(200);
+  // Counted as sign-ins that ended in an error (not as failed attempts).
+  const std::string metrics = admin.get("/metrics").expect(200).body;
+  EXPECT_NE(metrics.find("pasaprod_sign_ins_total{outcome=\"error\"} 2"), std::string::npos) << metrics;
   // alice's open session keeps working on its last known state while the directory is down.
   alice.get("/api/v1/me").expect(200);
 }
