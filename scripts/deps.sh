@@ -17,7 +17,7 @@ done
 
 packages=(build-essential cmake pkg-config
   libboost-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libsodium-dev libssl-dev
-  libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
+  libcli11-dev libyaml-cpp-dev libldap-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
   sqlite3 poppler-utils curl fonts-dejavu-core tzdata)
@@ -26,6 +26,8 @@ packages=(build-essential cmake pkg-config
 packages+=(prometheus)
 # Test-only: a real SMTP server for the mail tests (tests/mail, run with /usr/bin/python3).
 packages+=(python3-aiosmtpd)
+# Test-only: a throw-away slapd for the directory sign-in tests (tests/ldap; label ldap).
+packages+=(slapd ldap-utils)
 if $fuzz; then
   packages+=(clang-16 libclang-rt-16-dev)
 fi
@@ -44,6 +46,10 @@ done
 if ((${#missing[@]})); then
   echo "pasaprod: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # slapd is for tests only: no system directory database (the tests start their own slapd).
+  if [[ " ${missing[*]} " == *" slapd "* ]]; then
+    echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -75,10 +75,13 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "Sign in",
               .description = "Checks the password and opens a browser session: sets the HttpOnly session cookie and returns the "
                              "CSRF token to send as `X-CSRF-Token` on every state-changing request. Attempts are throttled per "
-                             "account and per address.",
+                             "account and per address. With `serve --ldap-url`, accounts that are not local are checked "
+                             "against the office's directory (the first sign-in creates the user; `directory_roles` come "
+                             "from its groups).",
               .body = BodyKind::json,
               .request_schema = credentials_schema,
-              .responses = {{200, "Signed in; the user and the CSRF token"}, {401, "Wrong username or password"}, {403, "Throttled"}},
+              .responses = {{200, "Signed in; the user and the CSRF token"}, {401, "Wrong username or password"}, {403, "Throttled"},
+                            {503, "The office's directory does not answer (directory accounts only)"}},
               .tags = {"session"},
               .handler = [&ctx](Request& req) {
                 auto s = ctx.access.sign_in(jstr(req.json(), "username"), jstr(req.json(), "password"), req.client_address());

@@ -18,9 +18,13 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-std::string roles_text(const User& u) {
+// Roles given by hand, then those from the directory's groups (marked).
+std::string roles_text(CliContext& ctx, const User& u) {
   std::string out;
   for (const auto& g : u.grants) out += (out.empty() ? "" : ", ") + g.role + (g.system.empty() ? "" : "@" + g.system);
+  for (const auto& g : u.directory_grants) {
+    out += (out.empty() ? "" : ", ") + g.role + (g.system.empty() ? "" : "@" + g.system) + ctx.t(" (directorio)", " (directory)");
+  }
   return out;
 }
 
@@ -57,7 +61,7 @@ void register_user(CLI::App& app, CliContext& ctx) {
     u.email = args->email;
     for (const auto& r : split_commas(args->roles)) u.grants.push_back({r, args->system});
     User created = ctx.take(ctx.office().add_user(local_caller(), u));
-    ctx.print(user_json(created), ctx.t("Usuario creado: ", "User added: ") + created.username + " (" + roles_text(created) + ")");
+    ctx.print(user_json(created), ctx.t("Usuario creado: ", "User added: ") + created.username + " (" + roles_text(ctx, created) + ")");
   });
 
   auto gargs = std::make_shared<AddArgs>();
@@ -67,7 +71,7 @@ void register_user(CLI::App& app, CliContext& ctx) {
   grant->add_option("--system", gargs->system, "Sistema (roles por sistema) / system (per-system roles)");
   grant->callback([&ctx, gargs] {
     User u = ctx.take(ctx.office().grant(local_caller(), gargs->username, {gargs->roles, gargs->system}));
-    ctx.print(user_json(u), u.username + ": " + roles_text(u));
+    ctx.print(user_json(u), u.username + ": " + roles_text(ctx, u));
   });
 
   auto* list = user->add_subcommand("list", "Lista los usuarios / list users");
@@ -77,7 +81,7 @@ void register_user(CLI::App& app, CliContext& ctx) {
     std::string text;
     for (const auto& u : users) {
       j.push_back(user_json(u));
-      text += u.username + "\t" + u.name + "\t" + roles_text(u) + (u.active ? "" : ctx.t("\t(inactivo)", "\t(inactive)")) + "\n";
+      text += u.username + "\t" + u.name + "\t" + roles_text(ctx, u) + (u.active ? "" : ctx.t("\t(inactivo)", "\t(inactive)")) + "\n";
     }
     ctx.print(j, text);
   });

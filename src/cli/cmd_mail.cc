@@ -89,7 +89,7 @@ void register_mail(CLI::App& app, CliContext& ctx) {
     ctx.print(j, ctx.t("Enviados: ", "Sent: ") + std::to_string(r.sent) + ctx.t("  fallidos: ", "  failed: ") + std::to_string(r.failed) +
                      ctx.t("  diferidos: ", "  deferred: ") + std::to_string(r.deferred) +
                      (r.server_down ? ctx.t("\nEl servidor de correo no responde: ", "\nThe mail server does not answer: ") + r.last_error : ""));
-    if (r.server_down) throw CliFailure{make_error(Code::internal, "mail.server_down", "El servidor de correo no responde: " + r.last_error,
+    if (r.server_down) throw CliFailure{make_error(Code::unavailable, "mail.server_down", "El servidor de correo no responde: " + r.last_error,
                                                    "The mail server does not answer: " + r.last_error)};
   });
 }

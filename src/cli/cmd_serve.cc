@@ -15,6 +15,7 @@
 #include "cli/log_output.h"
 #include "cli/serve_config.h"
 #include "cli/mail_options.h"
+#include "cli/serve_directory.h"
 #include "cli/serve_metrics.h"
 #include "core/time.h"
 #include "http/server.h"
@@ -53,6 +54,7 @@ struct ServeArgs {
   std::string log_file;        // "" = standard error
   std::string metrics_listen;  // "" = /metrics only on the main listener (administrators)
   MailArgs mail;
+  DirectoryArgs directory;     // --ldap-* (serve_directory.h)
 };
 
 // Blocks SIGHUP in the calling thread (and every thread it starts afterwards) and, until
@@ -109,6 +111,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   access_options.on_sign_in = metrics.sign_in_observer();
   access_options.interactive_hashing = !a.fast_hashing;
   access_options.session_idle_ms = static_cast<Timestamp>(a.session_idle_minutes) * 60 * 1000;
+  ctx.check(configure_directory(a.directory, office.current_procedure(), access_options));
   Access access(office, access_options);
 
   if (a.demo) {
@@ -178,6 +181,9 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   ctx.check(server.start());
   std::cout << ctx.t("pasaprod escuchando en http://", "pasaprod listening on http://") << listen->first << ":" << server.port()
             << " (db " << lo.db_path() << ")" << std::endl;
+  if (!a.directory.url.empty()) {
+    std::cout << ctx.t("inicio de sesión con el directorio ", "directory sign-in with ") << a.directory.url << std::endl;
+  }
   if (metrics_server) {
     std::cout << ctx.t("métricas en http://", "metrics on http://") << metrics_listen->first << ":" << metrics_server->port()
               << "/metrics" << std::endl;
@@ -247,6 +253,7 @@ void register_serve(CLI::App& app, CliContext& ctx) {
                         "HOST:PORT donde servir solo /metrics sin inicio de sesión (Prometheus) / HOST:PORT serving only "
                         "/metrics without sign-in (Prometheus)");
   add_mail_options(serve_cmd, a->mail);
+  add_directory_options(*serve_cmd, a->directory);
   serve_cmd->callback([&ctx, a, serve_cmd] {
     if (!a->config.empty()) ctx.check(apply_serve_config(*serve_cmd, a->config));
     serve(ctx, *a);

@@ -21,6 +21,7 @@ int exit_code_for(Code code) {
     case Code::already_exists: return 6;
     case Code::data_loss: return 7;
     case Code::too_large: return 8;
+    case Code::unavailable:
     case Code::internal: return 1;
   }
   return 1;

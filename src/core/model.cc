@@ -3,8 +3,10 @@
 namespace pasaprod {
 
 bool User::holds(const std::string& role, const std::string& system) const {
-  for (const auto& g : grants) {
-    if (g.role == role && (g.system.empty() || (!system.empty() && g.system == system))) return true;
+  for (const auto* list : {&grants, &directory_grants}) {
+    for (const auto& g : *list) {
+      if (g.role == role && (g.system.empty() || (!system.empty() && g.system == system))) return true;
+    }
   }
   return false;
 }

@@ -26,9 +26,18 @@ struct User {
   std::string email;
   bool active = true;
   std::string lang = "es";
-  std::vector<RoleGrant> grants;
+  std::vector<RoleGrant> grants;  // given by hand in pasaprod
+  // Roles from the office's directory groups (the group mapping file, auth/directory.h),
+  // replaced whenever the directory is consulted; never edited by hand.
+  std::vector<RoleGrant> directory_grants;
+  // The person's entry in the office's directory when the account comes from it; "" = a local
+  // account (password kept by pasaprod).
+  std::string directory_dn;
+  Timestamp directory_checked_at = 0;  // when the directory last confirmed the account
 
-  // True when the user holds `role` office-wide, or for `system` when system is not empty.
+  bool from_directory() const { return !directory_dn.empty(); }
+  // True when the user holds `role` (by hand or from the directory) office-wide, or for
+  // `system` when system is not empty.
   bool holds(const std::string& role, const std::string& system) const;
 };
 

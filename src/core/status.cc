@@ -21,6 +21,7 @@ const char* code_name(Code code) {
     case Code::conflict: return "conflict";
     case Code::too_large: return "too_large";
     case Code::data_loss: return "data_loss";
+    case Code::unavailable: return "unavailable";
     case Code::internal: return "internal";
   }
   return "internal";

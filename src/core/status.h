@@ -37,6 +37,7 @@ enum class Code {
   conflict,             // the request changed meanwhile (lost race, state moved on): reload.
   too_large,            // input over a configured limit.
   data_loss,            // stored data fails verification.
+  unavailable,          // a service pasaprod depends on (the directory) does not answer: retry later.
   internal,             // a bug or an I/O failure.
 };
 

@@ -49,6 +49,7 @@ int http_status(Code code) {
     case Code::conflict: return 409;
     case Code::too_large: return 413;
     case Code::failed_precondition: return 422;
+    case Code::unavailable: return 503;
     case Code::ok:
     case Code::data_loss:
     case Code::internal: return 500;

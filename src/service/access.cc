@@ -1,6 +1,7 @@
 #include "service/access.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "auth/credentials.h"
 #include "core/text.h"
@@ -22,6 +23,63 @@ constexpr const char* kUnknownUserHash =
 
 Error bad_credentials() {
   return make_error(Code::unauthenticated, "signin.failed", "Usuario o contraseña incorrectos.", "Wrong username or password.");
+}
+
+json grants_json(const std::vector<RoleGrant>& grants) {
+  json out = json::array();
+  for (const auto& g : grants) out.push_back(g.system.empty() ? json(g.role) : json(g.role + "@" + g.system));
+  return out;
+}
+
+// What the audit trail keeps of a directory account ("roles": those given by hand, as in
+// every user.* event; "directory_roles": those its groups give).
+json directory_user_json(const User& u) {
+  return {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"active", u.active}, {"lang", u.lang},
+          {"roles", grants_json(u.grants)}, {"directory_roles", grants_json(u.directory_grants)}, {"directory_dn", u.directory_dn}};
+}
+
+// A directory login becomes a pasaprod username: ASCII lowercase (directories compare
+// logins without case), 1–64 letters, digits, ".", "-" or "_"; "" when it cannot.
+std::string directory_username(const std::string& login) {
+  if (login.empty() || login.size() > 64) return {};
+  std::string out;
+  for (char c : login) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || c == '.' || c == '-' || c == '_') || u >= 0x80) return {};
+    out += static_cast<char>(std::tolower(u));
+  }
+  return out;
+}
+
+// At most `max` bytes of UTF-8 text, cut at a character boundary; "" when not valid UTF-8.
+std::string bounded_text(const std::string& s, std::size_t max) {
+  if (!is_valid_utf8(s)) return {};
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// The user after the directory's answer: its name and e-mail when given, its groups' roles.
+User with_directory_entry(User u, const auth::DirectoryEntry& e, const auth::GroupMap& map, Timestamp now) {
+  if (auto name = bounded_text(e.name, 200); !name.empty()) u.name = name;
+  if (auto mail = bounded_text(e.email, 200); !mail.empty()) u.email = mail;
+  u.directory_dn = e.dn;
+  u.directory_checked_at = now;
+  u.directory_grants = map.roles_for(e.groups);
+  return u;
+}
+
+bool same_account(const User& a, const User& b) {
+  return a.name == b.name && a.email == b.email && a.directory_dn == b.directory_dn && a.directory_grants == b.directory_grants;
+}
+
+Error account_gone() {
+  return make_error(Code::unauthenticated, "directory.account_gone",
+                    "Su cuenta ya no está habilitada en el directorio de la oficina: sus sesiones terminaron y sus tokens de API "
+                    "fueron revocados. Si es un error, pida al administrador del directorio que la habilite.",
+                    "Your account is no longer enabled in the office's directory: your sessions ended and your API tokens were "
+                    "revoked. If this is a mistake, ask the directory's administrator to enable it.");
 }
 
 Error not_signed_in() {
@@ -98,35 +156,54 @@ Result<NewSession> Access::sign_in_unobserved(const std::string& username, const
     return ok_status();
   });
   if (!st) return st.error();
+  // A local account with a password never asks the directory (so it works while it is down).
+  if (options_.directory && !(user && !user->from_directory() && hash)) {
+    return sign_in_directory(username, password, address, failures);
+  }
   // Always one argon2id verification: an unknown user must not answer faster than a wrong password.
   const bool matches = auth::verify_password(password, hash ? *hash : dummy_hash_);
-  const bool ok = user && user->active && hash && matches;
-  const Caller who{user ? username : "anonymous", false};
+  const bool ok = user && user->active && !user->from_directory() && hash && matches;
   if (!ok) {
-    Status logged = office_.store().write([&](WriteTx& tx) -> Status {
-      // Read again inside the write: concurrent failures of the pair all count.
-      SignInFailures f;
-      if (auto kept = tx.signin_failures(username, address)) f = *kept;
-      f.account = username;
-      f.address = address;
-      if (now - f.last_failure > options_.throttle.window_ms) f.failures = 0;
-      ++f.failures;
-      f.last_failure = now;
-      f.until = now + auth::throttle_delay(options_.throttle, f.failures);
-      if (auto p = tx.put_signin_failures(f); !p) return p;
-      if (auto x = tx.expire_signin_failures(now - options_.throttle.window_ms, 100); !x) return x;
-      auto e = tx.append_event(event(who, now, "session.login_failed", username, nullptr, json{{"address", address}}));
-      return e ? ok_status() : Status(e.error());
-    });
-    (void)logged;  // the refusal stands even if the event could not be written
+    record_failure(username, address, now);
     return bad_credentials();
   }
+  return open_session(username, address, now, failures, nullptr);
+}
+
+void Access::record_failure(const std::string& username, const std::string& address, Timestamp now) {
+  Status logged = office_.store().write([&](WriteTx& tx) -> Status {
+    const bool known = static_cast<bool>(tx.user(username));
+    const Caller who{known ? username : "anonymous", false};
+    // Read again inside the write: concurrent failures of the pair all count.
+    SignInFailures f;
+    if (auto kept = tx.signin_failures(username, address)) f = *kept;
+    f.account = username;
+    f.address = address;
+    if (now - f.last_failure > options_.throttle.window_ms) f.failures = 0;
+    ++f.failures;
+    f.last_failure = now;
+    f.until = now + auth::throttle_delay(options_.throttle, f.failures);
+    if (auto p = tx.put_signin_failures(f); !p) return p;
+    if (auto x = tx.expire_signin_failures(now - options_.throttle.window_ms, 100); !x) return x;
+    auto e = tx.append_event(event(who, now, "session.login_failed", username, nullptr, json{{"address", address}}));
+    return e ? ok_status() : Status(e.error());
+  });
+  (void)logged;  // the refusal stands even if the event could not be written
+}
+
+Result<NewSession> Access::open_session(const std::string& username, const std::string& address, Timestamp now,
+                                        const std::optional<SignInFailures>& failures,
+                                        const std::function<Status(WriteTx&)>& before) {
+  const Caller who{username, false};
   NewSession s;
   s.id = auth::random_secret(32);
   s.lifetime_end = now + options_.session_ttl_ms;
   const Timestamp idle_end = options_.session_idle_ms > 0 ? std::min(s.lifetime_end, now + options_.session_idle_ms) : s.lifetime_end;
   s.record = SessionRecord{auth::secret_digest(s.id), username, auth::random_secret(24), address, now, idle_end};
-  st = office_.store().write([&](WriteTx& tx) -> Status {
+  Status st = office_.store().write([&](WriteTx& tx) -> Status {
+    if (before) {
+      if (auto b = before(tx); !b) return b;
+    }
     if (auto i = tx.insert_session(s.record); !i) return i;
     if (failures) {
       if (auto c = tx.clear_signin_failures(username, address); !c) return c;
@@ -136,6 +213,97 @@ Result<NewSession> Access::sign_in_unobserved(const std::string& username, const
   });
   if (!st) return st.error();
   return s;
+}
+
+Result<NewSession> Access::sign_in_directory(const std::string& typed, const std::string& password, const std::string& address,
+                                             const std::optional<SignInFailures>& failures) {
+  const Timestamp now = office_.now();
+  const std::string username = directory_username(typed);
+  if (username.empty() || password.empty()) {
+    record_failure(typed, address, now);
+    return bad_credentials();
+  }
+  auto entry = options_.directory->authenticate(username, password);
+  if (!entry) {
+    if (entry.error().code != Code::unauthenticated) return entry.error();  // the directory's fault, not the person's
+    record_failure(typed, address, now);
+    return bad_credentials();
+  }
+  bool refused = false;  // a local account by that name, or one deactivated in pasaprod
+  auto s = open_session(username, address, now, std::nullopt, [&](WriteTx& tx) -> Status {
+    auto u = tx.user(username);
+    if (u && (!u->active || (!u->from_directory() && tx.password_hash(username)))) {
+      refused = true;
+      return make_error(Code::unauthenticated, "signin.failed", "", "");
+    }
+    const User before = u ? *u : User{username, username, "", true, "es", {}, {}, "", 0};
+    const User next = with_directory_entry(before, *entry, options_.group_map, now);
+    if (!u) {
+      if (auto i = tx.insert_user(next); !i) return i;
+      auto e = tx.append_event(event(Caller{username}, now, "user.add", username, nullptr, directory_user_json(next)));
+      if (!e) return e.error();
+    } else {
+      if (auto w = tx.update_user(next); !w) return w;
+      if (!same_account(before, next)) {
+        auto e = tx.append_event(
+            event(Caller{username}, now, "user.directory", username, directory_user_json(before), directory_user_json(next)));
+        if (!e) return e.error();
+      }
+    }
+    if (failures) return tx.clear_signin_failures(typed, address);
+    return ok_status();
+  });
+  if (!s && refused) {
+    record_failure(typed, address, now);
+    return bad_credentials();
+  }
+  return s;
+}
+
+Status Access::recheck_directory(User& user) {
+  if (!options_.directory || !user.from_directory()) return ok_status();
+  const Timestamp now = office_.now();
+  if (now - user.directory_checked_at < options_.directory_recheck_ms || now < directory_skip_until_.load()) return ok_status();
+  auto entry = options_.directory->lookup(user.username);
+  if (!entry && entry.error().code != Code::not_found) {
+    // The directory does not answer: the last known state stands; ask again later.
+    directory_skip_until_.store(now + options_.directory_retry_ms);
+    return ok_status();
+  }
+  Status st = office_.store().write([&](WriteTx& tx) -> Status {
+    auto u = tx.user(user.username);
+    if (!u) return ok_status();
+    User next = *u;
+    if (entry) {
+      next = with_directory_entry(*u, *entry, options_.group_map, now);
+      if (auto w = tx.update_user(next); !w) return w;
+      if (!same_account(*u, next)) {
+        auto e = tx.append_event(event(Caller{"directory", true}, now, "user.directory", u->username, directory_user_json(*u),
+                                       directory_user_json(next)));
+        if (!e) return e.error();
+      }
+      user = next;
+      return ok_status();
+    }
+    // Gone from the directory (removed, or disabled as the user filter says).
+    next.directory_checked_at = now;
+    next.directory_grants.clear();
+    if (auto w = tx.update_user(next); !w) return w;
+    if (auto d = tx.delete_sessions_of(u->username); !d) return d;
+    int revoked = 0;
+    for (const ApiToken& t : tx.tokens(u->username)) {
+      if (t.revoked) continue;
+      if (auto r = tx.revoke_token(u->username, t.id); !r) return r;
+      ++revoked;
+    }
+    json after = directory_user_json(next);
+    after["tokens_revoked"] = revoked;
+    auto e = tx.append_event(event(Caller{"directory", true}, now, "user.directory_gone", u->username, directory_user_json(*u), after));
+    return e ? ok_status() : Status(e.error());
+  });
+  if (!st) return st;
+  if (!entry) return account_gone();
+  return ok_status();
 }
 
 Status Access::sign_out(const std::string& session_id) {
@@ -170,6 +338,7 @@ Result<Principal> Access::from_session(const std::string& session_id) {
   }
   auto p = principal_for(user);
   if (!p) return p.error();
+  if (auto r = recheck_directory(p->user); !r) return r.error();
   p->via = "session";
   p->session_digest = s->id_digest;
   p->csrf_token = s->csrf_token;
@@ -203,6 +372,7 @@ Result<Principal> Access::from_token(const std::string& token) {
   }
   auto p = principal_for(user);
   if (!p) return p.error();
+  if (auto r = recheck_directory(p->user); !r) return r.error();
   p->via = "token";
   p->token_id = t->id;
   const Timestamp now = office_.now();
@@ -307,6 +477,12 @@ Status Access::set_password(const Caller& caller, const std::string& username, c
                         "Changing another user's password requires the role System administrator.")
           .with("required_role", "admin");
     }
+  }
+  if (auto target = office_.user(username); target && target->from_directory()) {
+    return make_error(Code::failed_precondition, "password.directory",
+                      "La contraseña de «" + username + "» la guarda el directorio de la oficina: cámbiela allí; pasaprod no la conoce.",
+                      "The password of \"" + username + "\" is kept by the office's directory: change it there; pasaprod does not know it.")
+        .with("field", "password");
   }
   if (auto p = auth::check_password_policy(password); !p) return p;
   if (self) {

@@ -20,13 +20,19 @@ json error_json(const Error& e, Lang lang) {
 }
 
 json user_json(const User& u) {
-  json roles = json::array();
-  for (const auto& g : u.grants) {
-    json r = {{"role", g.role}};
-    if (!g.system.empty()) r["system"] = g.system;
-    roles.push_back(r);
-  }
-  return {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"active", u.active}, {"lang", u.lang}, {"roles", roles}};
+  auto roles_of = [](const std::vector<RoleGrant>& grants) {
+    json roles = json::array();
+    for (const auto& g : grants) {
+      json r = {{"role", g.role}};
+      if (!g.system.empty()) r["system"] = g.system;
+      roles.push_back(r);
+    }
+    return roles;
+  };
+  // "roles": given by hand in pasaprod; "directory_roles": from the directory's groups
+  // ("directory": the account comes from the office's directory).
+  return {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"active", u.active}, {"lang", u.lang},
+          {"roles", roles_of(u.grants)}, {"directory", u.from_directory()}, {"directory_roles", roles_of(u.directory_grants)}};
 }
 
 json system_json(const System& s) {

@@ -61,8 +61,10 @@ Page::Page(const Web& w, http::Request& r) : web(w), req(r), cat(w.catalog()), z
 
 bool Page::holds(const std::string& role) const {
   if (!who) return false;
-  for (const auto& g : who->user.grants) {
-    if (g.role == role) return true;
+  for (const auto* list : {&who->user.grants, &who->user.directory_grants}) {
+    for (const auto& g : *list) {
+      if (g.role == role) return true;
+    }
   }
   return false;
 }

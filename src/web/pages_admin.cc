@@ -35,7 +35,16 @@ json system_options(const Page& page, const std::string& selected) {
 json grants_json(const Page& page, const User& u) {
   json out = json::array();
   for (const auto& g : u.grants) {
-    out.push_back({{"role", g.role}, {"system", g.system}, {"label", page.proc().role_name(g.role, page.lang)}});
+    out.push_back({{"role", g.role}, {"system", g.system}, {"label", page.proc().role_name(g.role, page.lang)}, {"directory", false}});
+  }
+  return out;
+}
+
+// The roles the user's directory groups give (not revocable here: the directory decides).
+json directory_grants_json(const Page& page, const User& u) {
+  json out = json::array();
+  for (const auto& g : u.directory_grants) {
+    out.push_back({{"role", g.role}, {"system", g.system}, {"label", page.proc().role_name(g.role, page.lang)}, {"directory", true}});
   }
   return out;
 }
@@ -46,7 +55,11 @@ Response users_page(Page& page, json values, const std::optional<Error>& error, 
   json rows = json::array();
   for (const auto& u : *users) {
     rows.push_back({{"username", u.username}, {"url", "/admin/users/" + url_part(u.username)}, {"name", u.name}, {"email", u.email},
-                    {"active", u.active}, {"grants", grants_json(page, u)}});
+                    {"active", u.active}, {"grants", [&] {
+                      json all = grants_json(page, u);
+                      for (auto& g : directory_grants_json(page, u)) all.push_back(std::move(g));
+                      return all;
+                    }()}});
   }
   json data = {{"title", "admin_users"}, {"nav_admin", true},  {"rows", rows}, {"values", values},
                {"roles", role_options(page, values.value("role", ""))}, {"systems", system_options(page, values.value("system", ""))},
@@ -68,6 +81,7 @@ Response user_page(Page& page, const std::string& username, const std::optional<
                {"user", {{"username", u->username}, {"name", u->name}, {"email", u->email}, {"active", u->active},
                          {"base", "/admin/users/" + url_part(u->username)}, {"tokens_url", "/admin/tokens?user=" + url_part(u->username)}}},
                {"grants", grants},
+               {"directory_grants", directory_grants_json(page, *u)},
                {"roles", role_options(page, "")},
                {"systems", system_options(page, "")}};
   if (error) data["error"] = page.error_view(*error);

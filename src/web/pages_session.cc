@@ -51,9 +51,14 @@ Response account_page(Page& page, json extra, int status = 200) {
   const User& u = page.user();
   json roles = json::array();
   for (const auto& g : u.grants) {
-    roles.push_back({{"role", page.proc().role_name(g.role, page.lang)}, {"system", g.system}});
+    roles.push_back({{"role", page.proc().role_name(g.role, page.lang)}, {"system", g.system}, {"directory", false}});
   }
-  data["account"] = {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"roles", roles}};
+  for (const auto& g : u.directory_grants) {
+    roles.push_back({{"role", page.proc().role_name(g.role, page.lang)}, {"system", g.system}, {"directory", true}});
+  }
+  data["account"] = {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"roles", roles},
+                     {"directory", u.from_directory()}};
+  data["directory_account"] = u.from_directory();  // its password is changed in the directory
   json tokens = json::array();
   if (auto ts = page.web.access().tokens(u.username)) {
     for (const auto& t : *ts) {

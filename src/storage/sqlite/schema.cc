@@ -406,9 +406,25 @@ constexpr const char* kV10 = R"sql(
 ALTER TABLE systems ADD COLUMN asset_id TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Version 11: the mail outbox (issue 15): mails queued with the change that caused them,
-// delivered by a sender that claims them for a while, retries with backoff, and keeps the result.
+// Version 11: accounts from the office's directory (auth/directory.h). directory_dn is the
+// person's entry ('' = a local account), directory_checked_at when the directory last
+// confirmed it; user_directory_roles holds the roles its groups give (replaced at each
+// directory sign-in and re-check), apart from the roles given by hand in user_roles.
 constexpr const char* kV11 = R"sql(
+ALTER TABLE users ADD COLUMN directory_dn TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN directory_checked_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE user_directory_roles (
+  username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  role     TEXT NOT NULL,
+  system   TEXT NOT NULL,   -- '' = office-wide
+  PRIMARY KEY (username, role, system)
+) STRICT;
+CREATE INDEX user_directory_roles_by_role ON user_directory_roles(role, system);
+)sql";
+
+// Version 12: the mail outbox (issue 15): mails queued with the change that caused them,
+// delivered by a sender that claims them for a while, retries with backoff, and keeps the result.
+constexpr const char* kV12 = R"sql(
 CREATE TABLE outbox (
   id              INTEGER PRIMARY KEY,
   username        TEXT NOT NULL,
@@ -434,7 +450,7 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at, id);
 )sql";
 
-constexpr std::array<Migration, 11> kMigrations = {{
+constexpr std::array<Migration, 12> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -446,7 +462,8 @@ constexpr std::array<Migration, 11> kMigrations = {{
     {8, "failed sign-ins per account and address, for growing delays", kV8},
     {9, "a request states whether it changes the database", kV9},
     {10, "a system's asset inventory code", kV10},
-    {11, "the mail outbox", kV11},
+    {11, "accounts and roles from the office's directory (LDAP)", kV11},
+    {12, "the mail outbox", kV12},
 }};
 
 }  // namespace

@@ -146,6 +146,7 @@ class SqliteTx final : public WriteTx {
  private:
   bool release_exists(const std::string& number);
   std::vector<RoleGrant> grants_of(const std::string& username);
+  std::vector<RoleGrant> directory_grants_of(const std::string& username);
   void write_grants(const User& user);
 
   Connection& db_;

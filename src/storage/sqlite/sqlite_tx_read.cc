@@ -15,7 +15,7 @@ Error not_found(const char* what_es, const char* what_en, const std::string& key
       .with("key", key);
 }
 
-constexpr const char* kUserColumns = "username, name, email, active, lang";
+constexpr const char* kUserColumns = "username, name, email, active, lang, directory_dn, directory_checked_at";
 
 User read_user(const Stmt& st) {
   User u;
@@ -24,6 +24,8 @@ User read_user(const Stmt& st) {
   u.email = st.text(2);
   u.active = st.integer(3) != 0;
   u.lang = st.text(4);
+  u.directory_dn = st.text(5);
+  u.directory_checked_at = st.integer(6);
   return u;
 }
 
@@ -130,6 +132,13 @@ std::vector<RoleGrant> SqliteTx::grants_of(const std::string& username) {
   return out;
 }
 
+std::vector<RoleGrant> SqliteTx::directory_grants_of(const std::string& username) {
+  std::vector<RoleGrant> out;
+  Stmt st = db_.query("SELECT role, system FROM user_directory_roles WHERE username = ? ORDER BY rowid", username);
+  while (st.step()) out.push_back({st.text(0), st.text(1)});
+  return out;
+}
+
 Result<User> SqliteTx::user(const std::string& username) {
   User u;
   {
@@ -139,6 +148,7 @@ Result<User> SqliteTx::user(const std::string& username) {
     u = read_user(st);
   }
   u.grants = grants_of(u.username);
+  u.directory_grants = directory_grants_of(u.username);
   return u;
 }
 
@@ -148,7 +158,10 @@ std::vector<User> SqliteTx::users() {
     Stmt st = db_.query(fmt::format("SELECT {} FROM users ORDER BY username", kUserColumns));
     while (st.step()) out.push_back(read_user(st));
   }
-  for (User& u : out) u.grants = grants_of(u.username);
+  for (User& u : out) {
+    u.grants = grants_of(u.username);
+    u.directory_grants = directory_grants_of(u.username);
+  }
   return out;
 }
 
@@ -158,13 +171,18 @@ std::vector<User> SqliteTx::users_with_role(const std::string& role, const std::
     // Same rule as User::holds: an office-wide grant, or a grant for the named system.
     Stmt st = db_.query(
         fmt::format("SELECT {} FROM users WHERE username IN (SELECT username FROM user_roles "
+                    "WHERE role = ?1 AND (system = '' OR (?2 <> '' AND system = ?2)) "
+                    "UNION SELECT username FROM user_directory_roles "
                     "WHERE role = ?1 AND (system = '' OR (?2 <> '' AND system = ?2))) "
                     "ORDER BY username",
                     kUserColumns),
         role, system);
     while (st.step()) out.push_back(read_user(st));
   }
-  for (User& u : out) u.grants = grants_of(u.username);
+  for (User& u : out) {
+    u.grants = grants_of(u.username);
+    u.directory_grants = directory_grants_of(u.username);
+  }
   return out;
 }
 

@@ -37,22 +37,30 @@ void SqliteTx::write_grants(const User& u) {
               u.username, g.role, g.system)
         .run();
   }
+  db_.query("DELETE FROM user_directory_roles WHERE username = ?", u.username).run();
+  for (const RoleGrant& g : u.directory_grants) {
+    db_.query("INSERT OR IGNORE INTO user_directory_roles(username, role, system) VALUES (?, ?, ?)",
+              u.username, g.role, g.system)
+        .run();
+  }
 }
 
 Status SqliteTx::insert_user(const User& u) {
   if (db_.query("SELECT 1 FROM users WHERE username = ?", u.username).step()) {
     return exists_error("el usuario", "user", u.username);
   }
-  db_.query("INSERT INTO users(username, name, email, active, lang) VALUES (?, ?, ?, ?, ?)",
-            u.username, u.name, u.email, u.active, u.lang)
+  db_.query("INSERT INTO users(username, name, email, active, lang, directory_dn, directory_checked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            u.username, u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at)
       .run();
   write_grants(u);
   return ok_status();
 }
 
 Status SqliteTx::update_user(const User& u) {
-  db_.query("UPDATE users SET name = ?, email = ?, active = ?, lang = ? WHERE username = ?",
-            u.name, u.email, u.active, u.lang, u.username)
+  db_.query("UPDATE users SET name = ?, email = ?, active = ?, lang = ?, directory_dn = ?, "
+            "directory_checked_at = ? WHERE username = ?",
+            u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.username)
       .run();
   if (db_.changes() == 0) return missing_error("el usuario", "user", u.username);
   write_grants(u);
