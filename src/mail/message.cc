@@ -98,8 +98,20 @@ MailText compose(const OutboxMail& m, const Procedure& proc, const web::Catalog&
                  const std::string& public_url) {
   const Lang lang = m.lang == "en" ? Lang::en : Lang::es;
   const std::string letter(1, m.raci);
-  const std::string step = m.step.rfind("turn:", 0) == 0 ? m.step.substr(5) : m.step;
-  const std::string what = m.raci == 'C' ? step_label(proc, step.substr(step.find(':') + 1), lang) : step_label(proc, step, lang);
+  // "turn:A1,A2" (R, A) → the actions' names; "consult:X" (C) → X's name; else the step's.
+  std::string what;
+  if (m.step.rfind("turn:", 0) == 0) {
+    std::string_view rest = std::string_view(m.step).substr(5);
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      what += (what.empty() ? "" : "; ") + step_label(proc, std::string(rest.substr(0, comma)), lang);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  } else if (m.raci == 'C') {
+    what = step_label(proc, m.step.substr(m.step.find(':') + 1), lang);
+  } else {
+    what = step_label(proc, m.step, lang);
+  }
   const std::string role = m.role.empty() ? catalog.text(lang, "mail.role_requester") : proc.role_name(m.role, lang);
   const std::string when = catalog.datetime(lang, m.at, zone) + " (" + zone.name() + ")";
   const std::string url = public_url.empty() ? "" : public_url + "/releases/" + m.release;
@@ -111,7 +123,7 @@ MailText compose(const OutboxMail& m, const Procedure& proc, const web::Catalog&
       {"name", m.name.empty() ? m.username : m.name}, {"actor", m.actor},   {"what", what}, {"when", when},
       {"release", m.release}, {"title", m.title}, {"system", m.system}, {"role", role}, {"url", url}};
   const std::vector<std::string> paragraphs = {
-      catalog.format(lang, "mail.greeting", args), catalog.format(lang, "mail.happened", args),
+      catalog.format(lang, "mail.greeting", args), catalog.format(lang, m.raci == 'I' ? "mail.happened" : "mail.changed", args),
       catalog.format(lang, "mail.ask_" + letter, args), catalog.format(lang, "mail.why_" + letter, args)};
   for (const auto& p : paragraphs) t.text += p + "\n\n";
   if (!url.empty()) t.text += catalog.format(lang, "mail.open", args) + "\n\n";

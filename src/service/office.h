@@ -330,8 +330,10 @@ class Office {
                 const std::string& step, const AuditEvent& event);
   // Asks the roles the RACI marks C for what opens in `state` (notifications "consult:<step>").
   Status ask_consulted(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
-  // Mails the roles the RACI marks R and A for the actions open in `state` ("turn:<action>"):
-  // it is now their turn to act or to answer for it. The inbox lists these without a notice.
+  // Mails the roles the RACI marks R and A for the forward actions open in `state` (those that
+  // move the request along its kind's path): per person one mail "turn:A1,A2" naming the
+  // actions they are R for, and one naming those they answer for (A) without being R. The
+  // inbox lists these without a notice.
   Status tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
 
   Store& store_;

@@ -44,80 +44,92 @@ std::string step_role(const Procedure& proc, const User& u, const Release& r, co
   return role.empty() ? "requester" : role;
 }
 
-}  // namespace
+// Someone a step concerns, and the role that makes it so ("" = a pseudo-role).
+struct Recipient {
+  std::string role;
+  User user;
+};
 
-Status Office::notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, char raci, bool notice,
-                      const std::string& step, const AuditEvent& event) {
-  struct Recipient {
-    std::string role;          // the role that makes them one ("" = a pseudo-role)
-    std::optional<User> user;  // read with the role, or later
+// The active users holding one of `roles` for release `r` (pseudo-roles "requester": who
+// opened it; "everyone": whoever took part in it), by username, without `actor`.
+std::map<std::string, Recipient> recipients_of(WriteTx& tx, const Procedure& proc, const Release& r,
+                                               const std::vector<std::string>& roles, const std::string& actor) {
+  std::map<std::string, std::optional<Recipient>> found;
+  const auto participant = [&](const std::string& username) { found.emplace(username, std::nullopt); };
+  const auto holders = [&](const std::string& role, const std::string& system) {
+    for (auto& u : tx.users_with_role(role, system)) {
+      std::string name = u.username;
+      found.emplace(std::move(name), Recipient{role, std::move(u)});
+    }
   };
-  std::map<std::string, Recipient> recipients;  // by username
-  const Release& r = snap.release;
-  const auto participant = [&](const std::string& username) { recipients.emplace(username, Recipient{}); };
   for (const auto& role : roles) {
     if (role == "requester") {
       participant(r.requester);
-      continue;
-    }
-    if (role == "everyone") {
+    } else if (role == "everyone") {
       participant(r.requester);
       for (const auto& t : r.transitions) participant(t.by);
       for (const auto& rec : r.records) participant(rec.by);
       for (const auto& rv : r.reviews) participant(rv.by);
-      for (const auto& def : snap.proc->roles) {
-        if (!def.per_system) continue;
-        for (auto& u : tx.users_with_role(def.code, r.system)) {
-          std::string name = u.username;
-          recipients.emplace(std::move(name), Recipient{def.code, std::move(u)});
-        }
+      for (const auto& def : proc.roles) {
+        if (def.per_system) holders(def.code, r.system);
       }
-      continue;
-    }
-    const RoleDef* def = snap.proc->role(role);
-    if (!def) continue;
-    for (auto& u : tx.users_with_role(role, def->per_system ? r.system : "")) {
-      std::string name = u.username;
-      recipients.emplace(std::move(name), Recipient{role, std::move(u)});
+    } else if (const RoleDef* def = proc.role(role)) {
+      holders(role, def->per_system ? r.system : "");
     }
   }
-  recipients.erase(event.actor);
-  for (auto& [username, recipient] : recipients) {
-    if (!recipient.user) {
+  found.erase(actor);
+  std::map<std::string, Recipient> out;
+  for (auto& [username, recipient] : found) {
+    if (!recipient) {
       auto u = tx.user(username);
       if (!u) continue;
-      recipient.user = std::move(*u);
+      recipient = Recipient{"", std::move(*u)};
     }
-    const User& u = *recipient.user;
-    const std::string& role = recipient.role;
-    if (!u.active) continue;
-    if (notice) {
-      Notification n;
-      n.username = username;
-      n.release = r.number;
-      n.event_seq = event.seq;
-      n.action = step;
-      n.actor = event.actor;
-      n.at = event.at;
-      if (auto st = tx.add_notification(n); !st) return st;
-    }
-    if (u.email.empty()) continue;
-    OutboxMail m;
-    m.username = username;
-    m.name = u.name;
-    m.address = u.email;
-    m.lang = u.lang;
-    m.release = r.number;
-    m.system = r.system;
-    m.title = r.title;
-    m.event_seq = event.seq;
-    m.step = step;
-    m.raci = raci;
-    m.role = role;
-    m.actor = event.actor;
-    m.at = event.at;
-    m.next_attempt_at = event.at;
-    if (auto id = tx.enqueue_mail(m); !id) return id.error();
+    if (recipient->user.active) out.emplace(username, std::move(*recipient));
+  }
+  return out;
+}
+
+// Tells one recipient of `event`: a notification when `notice`, a mail when they have an address.
+Status tell(WriteTx& tx, const Release& r, const Recipient& recipient, char raci, bool notice, const std::string& step,
+            const AuditEvent& event) {
+  const User& u = recipient.user;
+  if (notice) {
+    Notification n;
+    n.username = u.username;
+    n.release = r.number;
+    n.event_seq = event.seq;
+    n.action = step;
+    n.actor = event.actor;
+    n.at = event.at;
+    if (auto st = tx.add_notification(n); !st) return st;
+  }
+  if (u.email.empty()) return ok_status();
+  OutboxMail m;
+  m.username = u.username;
+  m.name = u.name;
+  m.address = u.email;
+  m.lang = u.lang;
+  m.release = r.number;
+  m.system = r.system;
+  m.title = r.title;
+  m.event_seq = event.seq;
+  m.step = step;
+  m.raci = raci;
+  m.role = recipient.role;
+  m.actor = event.actor;
+  m.at = event.at;
+  m.next_attempt_at = event.at;
+  auto id = tx.enqueue_mail(m);
+  return id ? ok_status() : Status(id.error());
+}
+
+}  // namespace
+
+Status Office::notify(WriteTx& tx, const Snapshot& snap, const std::vector<std::string>& roles, char raci, bool notice,
+                      const std::string& step, const AuditEvent& event) {
+  for (const auto& [username, recipient] : recipients_of(tx, *snap.proc, snap.release, roles, event.actor)) {
+    if (auto st = tell(tx, snap.release, recipient, raci, notice, step, event); !st) return st;
   }
   return ok_status();
 }
@@ -141,11 +153,46 @@ Status Office::ask_consulted(WriteTx& tx, const Snapshot& snap, const std::strin
 Status Office::tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event) {
   const Procedure& proc = *snap.proc;
   const Release& r = snap.release;
+  Release here;  // the request in `state`, for moves_forward
+  here.kind = r.kind;
+  here.state = state;
+  // Per person, the forward actions open now that they are R for, and those they answer for
+  // (A) without being R: at most one mail of each. Ways back, aside or out (return, reject,
+  // cancel) are not anyone's turn; the inbox does not list them as to-dos either.
+  struct Turn {
+    std::optional<Recipient> R, A;
+    std::vector<std::string> r_actions, a_actions;
+  };
+  std::map<std::string, Turn> turns;
   for (const auto& code : proc.action_codes(r.kind)) {
     const ActionDef* def = proc.action(code, r.kind, state);
-    if (!def) continue;
-    if (auto st = notify(tx, snap, def->R, 'R', false, "turn:" + code, event); !st) return st;
-    if (auto st = notify(tx, snap, def->A, 'A', false, "turn:" + code, event); !st) return st;
+    if (!def || !moves_forward(proc, here, def->to)) continue;
+    for (auto& [username, rc] : recipients_of(tx, proc, r, def->R, event.actor)) {
+      Turn& t = turns[username];
+      if (!t.R) t.R = rc;
+      t.r_actions.push_back(code);
+    }
+    for (auto& [username, rc] : recipients_of(tx, proc, r, def->A, event.actor)) {
+      Turn& t = turns[username];
+      if (!t.A) t.A = rc;
+      t.a_actions.push_back(code);
+    }
+  }
+  const auto step_of = [](const std::vector<std::string>& actions) {
+    std::string step = "turn:";
+    for (const auto& a : actions) step += (step.size() > 5 ? "," : "") + a;
+    return step;
+  };
+  for (auto& [username, turn] : turns) {
+    if (turn.R) {
+      if (auto st = tell(tx, r, *turn.R, 'R', false, step_of(turn.r_actions), event); !st) return st;
+    }
+    std::erase_if(turn.a_actions, [&](const std::string& a) {
+      return std::find(turn.r_actions.begin(), turn.r_actions.end(), a) != turn.r_actions.end();
+    });
+    if (turn.A && !turn.a_actions.empty()) {
+      if (auto st = tell(tx, r, *turn.A, 'A', false, step_of(turn.a_actions), event); !st) return st;
+    }
   }
   return ok_status();
 }

@@ -1,6 +1,8 @@
 // The mail as rendered and as carried (src/mail/message.h), and the outbox as the office fills it.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "mail/message.h"
 #include "mail_office.h"
 #include "service/demo.h"
@@ -51,6 +53,15 @@ TEST(MailText, SaysWhatHappenedWhatIsAskedAndWhyInTheRecipientsLanguage) {
   EXPECT_EQ(en.subject, "[PP-2026-0007] SIAGIE: Your opinion is asked: Prepare the release report");
   EXPECT_NE(en.text.find("consulted (C)"), std::string::npos) << en.text;
   EXPECT_EQ(en.text.find("/releases/"), std::string::npos) << "no --public-url, no link";
+}
+
+TEST(MailText, ATurnNamesEveryActionOpenToThePersonAndDoesNotSayTheyWereTaken) {
+  const auto proc = ProcedureSet::builtin();
+  const mail::MailText t =
+      mail::compose(sample('A', "turn:pre_approve,approve", "es"), proc.current(), catalog(), TimeZone::utc(), "");
+  EXPECT_EQ(t.subject, "[PP-2026-0007] SIAGIE: Usted responde por: Pre-aprobar (ASI); " + proc.current().action_name("approve", Lang::es));
+  EXPECT_EQ(t.text.find("registró"), std::string::npos) << "oscar did not take the actions this mail is about\n" << t.text;
+  EXPECT_NE(t.text.find("cambió el 02/11/2026 15:30 (UTC) (último paso de oscar.operador)"), std::string::npos) << t.text;
 }
 
 TEST(MailText, EscapesMarkupInTheHtmlPart) {
@@ -128,6 +139,14 @@ TEST(Outbox, MailIsQueuedWithTheChangeForWhoeverTheRaciNamesWithAnAddress) {
     if (m.username == "rosa.asi" && m.step == "turn:pre_approve" && m.raci == 'R') rosa_turn = true;
   }
   EXPECT_TRUE(rosa_turn);
+  // Per event, a person gets at most one R and one A mail, and none for a way back or out.
+  std::map<std::string, int> per_person;
+  for (const auto& m : all) {
+    if (m.raci == 'R' || m.raci == 'A') ++per_person[m.username + " " + std::to_string(m.event_seq) + " " + m.raci];
+    EXPECT_EQ(m.step.find("cancel"), std::string::npos) << m.username << " " << m.step;
+    EXPECT_EQ(m.step.find("reject"), std::string::npos) << m.username << " " << m.step;
+  }
+  for (const auto& [key, n] : per_person) EXPECT_EQ(n, 1) << key;
   // Only administrators see the outbox.
   auto denied = o.office().mails(Caller{"pedro.lider"}, "", 10, 0);
   ASSERT_FALSE(denied);
