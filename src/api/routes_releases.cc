@@ -139,8 +139,9 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
               .tags = {"releases"},
               .handler = [&ctx](Request& req) {
                 const json& b = req.json();
-                auto r = ctx.office.review(caller(req), req.param("number"), jstr(b, "slot"), jstr(b, "verdict"), jstr(b, "note"), if_match(req));
-                return r ? release_response(ctx, req, req.param("number")) : problem(req, r.error());
+                auto v = ctx.office.review_view(caller(req), req.param("number"), jstr(b, "slot"), jstr(b, "verdict"), jstr(b, "note"),
+                                                if_match(req));
+                return v ? view_response(req, *v) : problem(req, v.error());
               }});
   routes.add({.method = Method::post,
               .pattern = "/api/v1/releases/{number}/records",

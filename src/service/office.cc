@@ -353,8 +353,9 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
   return *rec;
 }
 
-Result<Review> Office::review(const Caller& caller, const std::string& number, const std::string& slot, const std::string& verdict,
-                              const std::string& note, std::optional<std::int64_t> expected_row_version) {
+Result<ReleaseView> Office::review_view(const Caller& caller, const std::string& number, const std::string& slot,
+                                        const std::string& verdict, const std::string& note,
+                                        std::optional<std::int64_t> expected_row_version) {
   auto snap = load(caller.username, number);
   if (!snap) return snap.error();
   const Release& rel = snap->release;
@@ -374,7 +375,19 @@ Result<Review> Office::review(const Caller& caller, const std::string& number, c
     return e ? ok_status() : Status(e.error());
   });
   if (!st) return st.error();
-  return *rv;
+  // The snapshot as the write left it (bump_release and add_review, applied in memory).
+  Release& after = snap->release;
+  after.updated_at = s.now;
+  after.row_version += 1;
+  after.reviews.push_back(*rv);
+  return view_of(*snap, s.now, true);
+}
+
+Result<Review> Office::review(const Caller& caller, const std::string& number, const std::string& slot, const std::string& verdict,
+                              const std::string& note, std::optional<std::int64_t> expected_row_version) {
+  auto v = review_view(caller, number, slot, verdict, note, expected_row_version);
+  if (!v) return v.error();
+  return v->release.reviews.back();
 }
 
 Result<std::vector<AuditEvent>> Office::events(const std::string& subject, std::int64_t after_seq, int limit) {

@@ -236,6 +236,12 @@ class Office {
   Result<Record> record(const Caller& caller, const std::string& number, const std::string& type,
                         const std::map<std::string, std::string>& fields,
                         std::optional<std::int64_t> expected_row_version = std::nullopt);
+  // A reception review of the deliverable in `slot`; like act_view, answers the caller's view
+  // of the release after it, computed from the snapshot and the review (nothing is read back).
+  Result<ReleaseView> review_view(const Caller& caller, const std::string& number, const std::string& slot,
+                                  const std::string& verdict, const std::string& note,
+                                  std::optional<std::int64_t> expected_row_version = std::nullopt);
+  // The review review_view(...) recorded.
   Result<Review> review(const Caller& caller, const std::string& number, const std::string& slot,
                         const std::string& verdict, const std::string& note,
                         std::optional<std::int64_t> expected_row_version = std::nullopt);

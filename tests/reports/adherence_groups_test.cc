@@ -23,7 +23,6 @@ namespace pasaprod::reports {
 namespace {
 
 constexpr double kHour = 3600000.0;
-constexpr double kDay = 24 * kHour;
 using O = Outcome;
 const O met = O::met, late = O::met_late, miss = O::missed, na = O::not_applicable;
 

@@ -1,3 +1,5 @@
+// How an action or review writes. It answers the view it computed from its snapshot and what it
+// wrote, without reading back: that view must be the one a fresh load gives.
 // An action decides on one snapshot and writes in another transaction. The write refuses
 // (conflict "office.changed", nothing changed) when what the decision relied on beside the
 // request — the freezes, the committee's active members, its quorum — changed in between
@@ -14,6 +16,7 @@
 #include "core/time.h"
 #include "library/library.h"
 #include "service/demo.h"
+#include "service/json_view.h"
 #include "service/office.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/system_clock.h"
@@ -85,6 +88,9 @@ class OfficeFence : public ::testing::Test {
   ~OfficeFence() override { fs::remove_all(dir_); }
 
   void SetUp() override {
+    // Documents on: the approval issues the committee's acta, which fills its deliverable.
+    office_.set_document_key("fence-document-key");
+    other_.set_document_key("fence-document-key");
     ASSERT_TRUE(seed_demo_people_and_systems(office_, nullptr));
     auto n = walk_demo_release(office_, "SIAGIE", "emergency", "Corrección urgente", "committee", nullptr);
     ASSERT_TRUE(n) << n.error().es;
@@ -169,6 +175,28 @@ TEST_F(OfficeFence, AChangeTheDecisionDidNotRelyOnDoesNotRefuseIt) {
   ASSERT_TRUE(r) << r.error().es;
   EXPECT_FALSE(interleaving_.change_pending());
   EXPECT_NE(r->state, state);
+}
+
+// The answer as the API serves it, beside a fresh load for the same viewer.
+void expect_fresh(Office& office, const Result<ReleaseView>& answer, const std::string& viewer, const std::string& step) {
+  ASSERT_TRUE(answer) << step << ": " << answer.error().es;
+  auto fresh = office.view(answer->release.number, viewer);
+  ASSERT_TRUE(fresh) << fresh.error().es;
+  EXPECT_EQ(release_json(*answer, Lang::es).dump(2), release_json(*fresh, Lang::es).dump(2)) << step;
+}
+
+TEST_F(OfficeFence, TheAnswerOfAnActionOrAReviewIsTheViewAFreshLoadGives) {
+  expect_fresh(office_, office_.act_view(Caller{"elena.comite"}, number_, approve()), "elena.comite", "committee_approve");
+  const Release r = release();
+  for (const auto& slot : procedures_.edition(r.edition)->kind(r.kind)->slots) {
+    if (r.files_in(slot).empty()) continue;
+    expect_fresh(office_, office_.review_view(Caller{"oscar.operador"}, number_, slot, "accepted", "Conforme"), "oscar.operador",
+                 "review " + slot);
+  }
+  ActionInput validate;
+  validate.action = "validate";
+  expect_fresh(office_, office_.act_view(Caller{"oscar.operador"}, number_, validate), "oscar.operador", "validate");
+  EXPECT_NE(release().state, r.state);
 }
 
 }  // namespace
