@@ -54,6 +54,9 @@ void ServeMetrics::watch(SqliteStore& store, std::function<std::int64_t()> in_fl
   registry_.gauge_callback("pasaprod_audit_anchor_lag_events",
                            "Audit events committed by this server and not yet anchored outside the database.",
                            [&store] { return static_cast<double>(store.anchor_lag()); });
+  registry_.gauge_callback("pasaprod_store_writers_waiting",
+                           "Writes queued for the next group commit while one is being committed.",
+                           [&store] { return static_cast<double>(store.writers_waiting()); });
   registry_.gauge_callback("pasaprod_library_bytes", "Bytes of the distinct library files the database refers to.",
                            [&store] { return static_cast<double>(store.library_usage().bytes); });
   registry_.gauge_callback("pasaprod_library_files", "Distinct library files the database refers to.",

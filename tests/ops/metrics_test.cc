@@ -111,6 +111,7 @@ TEST(Metrics, ServerMetricsPassPromtoolAndMoveOverAWalk) {
   EXPECT_NE(a.find("\npasaprod_http_requests_in_flight "), std::string::npos) << a;
   EXPECT_LE(sample(a, "pasaprod_http_requests_in_flight"), 2) << a;
   EXPECT_GE(sample(a, "pasaprod_audit_anchor_lag_events"), 0) << a;
+  EXPECT_EQ(sample(a, "pasaprod_store_writers_waiting"), 0) << a;  // nothing is writing now
   EXPECT_NE(a.find("\npasaprod_library_bytes "), std::string::npos) << a;
   // Route patterns only: a release number never becomes a label value.
   EXPECT_EQ(a.find(number), std::string::npos) << a;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <utility>
 
 #include "audit/descent.h"
@@ -126,69 +127,163 @@ Status SqliteStore::read(const std::function<Status(ReadTx&)>& fn) {
   return st;
 }
 
+struct SqliteStore::PendingWrite {
+  const std::function<Status(WriteTx&)>* fn;
+  std::chrono::steady_clock::time_point asked;
+  Status result;
+  std::exception_ptr thrown;
+  std::optional<AnchorHead> head;  // the newest event it appended, once committed
+  bool done = false;
+};
+
+namespace {
+
+Error busy_error() {
+  return make_error(Code::internal, "store.busy", "La base de datos está ocupada por otro proceso; intente de nuevo.",
+                    "The database is busy in another process; try again.");
+}
+
+Error commit_failed(const std::string& why) {
+  return make_error(Code::internal, "store.commit_failed", fmt::format("No se pudo guardar el cambio: {}", why),
+                    fmt::format("Could not save the change: {}", why));
+}
+
+Error rolled_back(const std::string& why) {
+  return make_error(Code::internal, "store.rolled_back",
+                    fmt::format("No se pudo guardar el cambio: la base de datos deshizo la transacción ({}); intente de nuevo.", why),
+                    fmt::format("Could not save the change: the database rolled the transaction back ({}); try again.", why));
+}
+
+}  // namespace
+
 Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
   if (anchor_ != nullptr) {
     if (Status ready = anchor_ready(); !ready) return ready;
   }
-  std::optional<AnchorHead> head;
-  {
-    const auto asked = std::chrono::steady_clock::now();
-    std::lock_guard<std::mutex> lock(write_mu_);
-    Connection& db = *writer_;
-    int rc = db.try_run_cached("BEGIN IMMEDIATE");
-    const auto wait = std::chrono::steady_clock::now() - asked;
-    bool committed = false;
-    struct Observe {  // reports the write however the block is left (return, throw)
-      const Options& o;
-      const std::chrono::steady_clock::duration& wait;
-      const bool& committed;
-      ~Observe() {
-        if (o.write_observer) o.write_observer(std::chrono::duration_cast<std::chrono::nanoseconds>(wait), committed);
-      }
-    };
-    if ((rc & 0xff) == SQLITE_BUSY) {
-      return make_error(Code::internal, "store.busy",
-                        "La base de datos está ocupada por otro proceso; intente de nuevo.",
-                        "The database is busy in another process; try again.");
-    }
-    if (rc != SQLITE_OK) sqlite::throw_sqlite(db.raw(), rc, "BEGIN IMMEDIATE");
-    Observe observe{options_, wait, committed};
-    sqlite::SqliteTx tx(db);
-    Status st;
-    try {
-      st = fn(tx);
-    } catch (...) {
-      db.rollback_quietly();
-      throw;
-    }
-    if (!st) {
-      db.rollback_quietly();
-      return st;
-    }
-    rc = db.try_run_cached("COMMIT");
-    if (rc != SQLITE_OK) {
-      std::string why = sqlite3_errmsg(db.raw());
-      db.rollback_quietly();
-      return make_error(Code::internal, "store.commit_failed",
-                        fmt::format("No se pudo guardar el cambio: {}", why),
-                        fmt::format("Could not save the change: {}", why));
-    }
-    committed = true;
-    head = tx.appended_head();
+  PendingWrite me{&fn, std::chrono::steady_clock::now(), ok_status(), nullptr, std::nullopt, false};
+  std::unique_lock<std::mutex> lock(group_mu_);
+  group_queue_.push_back(&me);
+  while (!me.done) {
+    group_cv_.wait(lock, [&] { return me.done || !group_in_flight_; });
+    if (me.done) break;
+    // Lead the next group: the oldest queued writers, which include `me` unless more than
+    // max_group arrived before it (then it leads again).
+    group_in_flight_ = true;
+    const std::size_t n = std::min(group_queue_.size(), std::max<std::size_t>(options_.max_group, 1));
+    std::vector<PendingWrite*> group(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    group_queue_.erase(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    commit_group(group);  // sets every member's outcome; does not throw
+    lock.lock();
+    for (PendingWrite* p : group) p->done = true;
+    group_in_flight_ = false;
+    group_cv_.notify_all();
   }
-  if (!head || anchor_ == nullptr) return ok_status();
-  record_head(*head);
+  lock.unlock();
+  if (me.thrown) std::rethrow_exception(me.thrown);
+  return me.result;
+}
+
+void SqliteStore::commit_group(const std::vector<PendingWrite*>& group) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<bool> committed(group.size(), false);
+  try {
+    Connection& db = *writer_;
+    std::size_t i = 0;
+    while (i < group.size()) {
+      const int begin = db.try_run_cached("BEGIN IMMEDIATE");
+      if (begin != SQLITE_OK) {
+        const Error e = (begin & 0xff) == SQLITE_BUSY ? busy_error() : commit_failed(sqlite3_errmsg(db.raw()));
+        for (; i < group.size(); ++i) group[i]->result = e;
+        break;
+      }
+      std::vector<std::size_t> in_tx;  // members whose changes this transaction holds
+      for (; i < group.size(); ++i) {
+        PendingWrite& w = *group[i];
+        if (int rc = db.try_run_cached("SAVEPOINT pasaprod_write"); rc != SQLITE_OK) {
+          sqlite::throw_sqlite(db.raw(), rc, "SAVEPOINT");
+        }
+        sqlite::SqliteTx tx(db);
+        try {
+          w.result = (*w.fn)(tx);
+        } catch (...) {
+          w.thrown = std::current_exception();
+        }
+        if (!db.in_transaction()) {  // SQLite abandoned the whole transaction
+          const Error e = rolled_back(sqlite3_errmsg(db.raw()));
+          for (std::size_t k : in_tx) {
+            group[k]->result = e;
+            group[k]->head.reset();
+          }
+          if (!w.thrown && w.result) w.result = e;
+          ++i;
+          in_tx.clear();
+          break;
+        }
+        if (w.thrown || !w.result) {
+          if (int rc = db.try_run_cached("ROLLBACK TO pasaprod_write"); rc != SQLITE_OK) {
+            sqlite::throw_sqlite(db.raw(), rc, "ROLLBACK TO");
+          }
+        } else {
+          w.head = tx.appended_head();
+          in_tx.push_back(i);
+        }
+        if (int rc = db.try_run_cached("RELEASE pasaprod_write"); rc != SQLITE_OK) {
+          sqlite::throw_sqlite(db.raw(), rc, "RELEASE");
+        }
+      }
+      if (!db.in_transaction()) continue;
+      if (int rc = db.try_run_cached("COMMIT"); rc != SQLITE_OK) {
+        const Error e = commit_failed(sqlite3_errmsg(db.raw()));
+        db.rollback_quietly();
+        for (std::size_t k : in_tx) {
+          group[k]->result = e;
+          group[k]->head.reset();
+        }
+        continue;
+      }
+      for (std::size_t k : in_tx) committed[k] = true;
+    }
+  } catch (...) {
+    // A savepoint statement failed: nothing of the open transaction is kept.
+    writer_->rollback_quietly();
+    const std::exception_ptr ex = std::current_exception();
+    for (std::size_t k = 0; k < group.size(); ++k) {
+      if (committed[k] || group[k]->thrown || !group[k]->result) continue;  // its own outcome stands
+      group[k]->thrown = ex;
+      group[k]->head.reset();
+    }
+  }
+  if (options_.write_observer) {
+    for (std::size_t k = 0; k < group.size(); ++k) {
+      options_.write_observer(std::chrono::duration_cast<std::chrono::nanoseconds>(started - group[k]->asked), committed[k]);
+    }
+  }
+  // Anchor once for the group.
+  std::optional<AnchorHead> newest;
+  for (PendingWrite* p : group) {
+    if (p->head && (!newest || p->head->seq > newest->seq)) newest = p->head;
+  }
+  if (!newest || anchor_ == nullptr) return;
+  record_head(*newest);
   if (options_.anchor_mode == AnchorMode::background) {
     anchor_cv_.notify_one();
-    return ok_status();
+    return;
   }
   if (Status st = advance_anchor(); !st) {
-    Error e = st.error();
-    e.es = "El cambio se guardó, pero no quedó anclado. " + e.es;
-    e.en = "The change was saved, but it is not anchored. " + e.en;
-    return e.with("seq", std::to_string(head->seq));
+    for (PendingWrite* p : group) {
+      if (!p->head) continue;
+      Error e = st.error();
+      e.es = "El cambio se guardó, pero no quedó anclado. " + e.es;
+      e.en = "The change was saved, but it is not anchored. " + e.en;
+      p->result = e.with("seq", std::to_string(p->head->seq));
+    }
   }
-  return ok_status();
+}
+
+std::size_t SqliteStore::writers_waiting() const {
+  std::lock_guard<std::mutex> lock(group_mu_);
+  return group_queue_.size();
 }
 
 std::int64_t SqliteStore::anchor_lag() const {

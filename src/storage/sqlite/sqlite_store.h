@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,8 @@ class SqliteStore final : public Store {
     // thread, with how long it waited for the lock (this process's and SQLite's) and whether
     // it committed. Must be thread-safe and quick (metrics). Null = none.
     std::function<void(std::chrono::nanoseconds wait, bool committed)> write_observer;
+    // Group commit: at most this many concurrent writers share one transaction (see write()).
+    std::size_t max_group = 64;
   };
 
   // Opens (creating it if needed) the database at `path` and brings its schema up to date.
@@ -90,11 +93,20 @@ class SqliteStore final : public Store {
 
   // One snapshot (a deferred read transaction). Exceptions from fn propagate.
   Status read(const std::function<Status(ReadTx&)>& fn) override;
-  // BEGIN IMMEDIATE; fn; COMMIT only when fn returns ok, otherwise ROLLBACK (also when fn
-  // throws; the exception propagates). After a commit that appended events, advances the
-  // anchor (see AnchorMode); if a synchronous advance fails the change stays committed and an
-  // internal error ("audit.anchor_failed") says so. internal ("store.busy") when the write
-  // lock was not obtained within the busy timeout.
+  // Group commit: writers that call write() while a commit is in flight wait for it and are
+  // then committed together, in arrival order, in one BEGIN IMMEDIATE ... COMMIT (one fsync),
+  // each fn inside its own SAVEPOINT: a fn that refuses or throws has its own changes rolled
+  // back (the exception propagates to its caller) and the others' stay. Each fn sees the
+  // changes of those before it, as if the writes ran one after another; write() returns only
+  // after the COMMIT that holds its changes is durable (synchronous=FULL), so a crash at any
+  // point loses only writes whose write() had not returned. A group whose COMMIT fails fails
+  // every member ("store.commit_failed"); if SQLite itself abandons the transaction while a
+  // member runs (an I/O error, a full disk), the members before it fail with
+  // "store.rolled_back" and the rest go on in a new transaction.
+  // After a commit that appended events, advances the anchor once for the group (see
+  // AnchorMode); if a synchronous advance fails the changes stay committed and an internal
+  // error ("audit.anchor_failed") says so to each member that appended events. internal
+  // ("store.busy") when the write lock was not obtained within the busy timeout.
   Status write(const std::function<Status(WriteTx&)>& fn) override;
 
   // Advances the anchor to the newest event committed through this store, now. ok when there
@@ -102,6 +114,8 @@ class SqliteStore final : public Store {
   Status flush_anchor();
   // Events committed through this store and not yet anchored (0 without an anchor). Thread-safe.
   std::int64_t anchor_lag() const;
+  // Writers queued for the next group commit (not counting a group in flight). Thread-safe.
+  std::size_t writers_waiting() const;
   std::string describe() const override { return "sqlite:" + path_; }
 
   // Calls fn with every event with seq > after_seq, in seq order, from one snapshot, reading
@@ -163,8 +177,15 @@ class SqliteStore final : public Store {
   AuditAnchor* const anchor_;  // not owned; may be null
   const Options options_;
 
-  std::mutex write_mu_;
-  std::unique_ptr<sqlite::Connection> writer_;  // GUARDED_BY(write_mu_)
+  // Writers queue in group_queue_; the one that finds no group in flight leads: it takes the
+  // queue (up to max_group), commits it with writer_ and wakes the members.
+  struct PendingWrite;
+  void commit_group(const std::vector<PendingWrite*>& group);
+  mutable std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<PendingWrite*> group_queue_;  // GUARDED_BY(group_mu_)
+  bool group_in_flight_ = false;           // GUARDED_BY(group_mu_)
+  std::unique_ptr<sqlite::Connection> writer_;  // used only by the writer leading a group
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;  // GUARDED_BY(pool_mu_)
