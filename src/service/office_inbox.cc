@@ -202,14 +202,44 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
   if (!who) return who.error();
   Inbox inbox;
   const Timestamp now = clock_.now();
+  // Only requests the user can be part of are loaded: without a role held office-wide, a user
+  // takes part only in the requests they opened and in those of the systems they hold a role
+  // for (a role counts for a request when held office-wide or for its system, core holds_any).
+  std::vector<std::string> scopes;  // systems; "" = every request
+  bool office_wide = false;
+  for (const auto* list : {&who->grants, &who->directory_grants}) {
+    for (const auto& g : *list) {
+      office_wide = office_wide || g.system.empty();
+      if (!g.system.empty() && std::find(scopes.begin(), scopes.end(), g.system) == scopes.end()) scopes.push_back(g.system);
+    }
+  }
+  std::set<std::string> seen;
   for (const auto& state : procedures_.current().states) {
     if (state.final) continue;
-    ReleaseFilter f;
-    f.state = state.code;
-    f.limit = 500;
-    auto page = releases(f);
-    if (!page) return page.error();
-    for (const auto& summary : page->items) {
+    std::vector<ReleaseFilter> filters;
+    const auto add = [&](const std::string& system, const std::string& requester) {
+      ReleaseFilter f;
+      f.state = state.code;
+      f.system = system;
+      f.requester = requester;
+      f.limit = 500;
+      filters.push_back(f);
+    };
+    if (office_wide) {
+      add("", "");
+    } else {
+      add("", username);
+      for (const auto& system : scopes) add(system, "");
+    }
+    std::vector<ReleaseSummary> items;
+    for (const auto& f : filters) {
+      auto page = releases(f);
+      if (!page) return page.error();
+      for (auto& summary : page->items) {
+        if (seen.insert(summary.number).second) items.push_back(std::move(summary));
+      }
+    }
+    for (const auto& summary : items) {
       auto snap = load(username, summary.number);
       if (!snap) continue;
       const Procedure& proc = *snap->proc;

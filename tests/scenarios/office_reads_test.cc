@@ -1,0 +1,101 @@
+// What a read costs does not grow with the parts of the office a person has no part in: the
+// inbox of someone who holds roles only for some systems loads only those systems' requests and
+// the ones they opened.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "core/time.h"
+#include "library/library.h"
+#include "service/demo.h"
+#include "service/office.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "util/system_clock.h"
+
+namespace pasaprod {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CountingStore final : public Store {
+ public:
+  explicit CountingStore(Store& inner) : inner_(inner) {}
+  Status read(const std::function<Status(ReadTx&)>& fn) override {
+    ++reads;
+    return inner_.read(fn);
+  }
+  Status write(const std::function<Status(WriteTx&)>& fn) override { return inner_.write(fn); }
+  std::string describe() const override { return inner_.describe(); }
+  std::atomic<int> reads{0};
+
+ private:
+  Store& inner_;
+};
+
+class OfficeReads : public ::testing::Test {
+ protected:
+  OfficeReads()
+      : dir_(fs::temp_directory_path() / ("pasaprod-reads-" + std::to_string(::getpid()))),
+        clock_(parse_iso("2026-11-02T15:00:00Z").value()),
+        procedures_(ProcedureSet::builtin()) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = std::move(SqliteStore::open((dir_ / "p.db").string()).value());
+    library_ = std::make_unique<Library>(dir_ / "library");
+    counting_ = std::make_unique<CountingStore>(*store_);
+    office_ = std::make_unique<Office>(*counting_, *library_, clock_, procedures_);
+  }
+  ~OfficeReads() override {
+    office_.reset();
+    fs::remove_all(dir_);
+  }
+
+  int inbox_reads(const std::string& username, Inbox* out = nullptr) {
+    const int before = counting_->reads;
+    auto inbox = office_->inbox(username);
+    EXPECT_TRUE(inbox) << inbox.error().es;
+    if (out && inbox) *out = *inbox;
+    return counting_->reads - before;
+  }
+
+  fs::path dir_;
+  FixedClock clock_;
+  ProcedureSet procedures_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Library> library_;
+  std::unique_ptr<CountingStore> counting_;
+  std::unique_ptr<Office> office_;
+};
+
+TEST_F(OfficeReads, TheInboxOfSomeoneWithRolesForSomeSystemsDoesNotLoadTheOthers) {
+  ASSERT_TRUE(seed_demo_people_and_systems(*office_, nullptr));
+  User lead;
+  lead.username = "tomas.tutor";
+  lead.name = "Tomás Tutor";
+  lead.grants = {{"project_lead", "TUTOR"}};
+  ASSERT_TRUE(office_->add_user(Caller{"admin"}, lead));
+  auto mine = walk_demo_release(*office_, "TUTOR", "project", "Primera versión de tutoría", "draft", nullptr);
+  ASSERT_TRUE(mine) << mine.error().es;
+  ASSERT_TRUE(walk_demo_release(*office_, "SIAGIE", "maintenance", "Cambio 1", "in_qa", nullptr));
+  const int reads = inbox_reads("tomas.tutor");
+  for (int i = 2; i <= 6; ++i) {
+    ASSERT_TRUE(walk_demo_release(*office_, "SIAGIE", "maintenance", "Cambio " + std::to_string(i), "in_qa", nullptr));
+  }
+  Inbox inbox;
+  EXPECT_EQ(inbox_reads("tomas.tutor", &inbox), reads);
+  // Still sees what concerns them: the TUTOR request, a draft its project lead completes.
+  bool listed = false;
+  for (const auto* list : {&inbox.todo, &inbox.waiting, &inbox.accountable, &inbox.consulted}) {
+    for (const auto& item : *list) listed = listed || item.release.number == *mine;
+  }
+  EXPECT_TRUE(listed);
+  // Someone with an office-wide role still sees every system's requests.
+  Inbox qa;
+  inbox_reads("carla.calidad", &qa);
+  EXPECT_GE(qa.todo.size() + qa.waiting.size(), 6u);
+}
+
+}  // namespace
+}  // namespace pasaprod
