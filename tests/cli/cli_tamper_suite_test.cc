@@ -114,6 +114,26 @@ const std::vector<Row>& rows() {
                 "AND id <> (SELECT max(id) FROM release_files));");
        },
        7, "audit.replay_file", 7, 0, ""},
+      {"SignerOfAStepEdited",
+       [](const Workspace& ws, const std::string& number) {
+         ws.sql("UPDATE transitions SET by_user = 'mallory' WHERE release = '" + number + "' AND seq = 1;");
+       },
+       7, "audit.replay_transitions", 0, 0, ""},
+      {"RecordEdited",
+       [](const Workspace& ws, const std::string&) {
+         ws.sql("UPDATE records SET fields_json = '{\"note\":\"editado\"}' WHERE id = (SELECT max(id) FROM records);");
+       },
+       7, "audit.replay_records", 0, 0, ""},
+      {"ReviewEdited",
+       [](const Workspace& ws, const std::string& number) {
+         ws.sql("UPDATE reviews SET note = 'editado' WHERE release = '" + number + "' AND seq = 1;");
+       },
+       7, "audit.replay_reviews", 0, 0, ""},
+      {"RowVersionEdited",
+       [](const Workspace& ws, const std::string& number) {
+         ws.sql("UPDATE releases SET row_version = row_version + 3 WHERE number = '" + number + "';");
+       },
+       7, "audit.replay_row_version", 0, 0, ""},
       {"AnchorDeleted", [](const Workspace& ws, const std::string&) { fs::remove(ws.db().string() + ".anchor"); },
        7, "audit.no_anchor", 0, 7, "no audit anchor"},
       {"AnchorBytesFlipped", [](const Workspace& ws, const std::string&) { flip_byte(ws.db().string() + ".anchor", 3); },

@@ -1,10 +1,10 @@
 // SqliteStore::replay_differences: the audit trail replayed and compared with the rows.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <tuple>
 
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -21,12 +21,26 @@ struct FileKey {
   auto operator<=>(const FileKey&) const = default;
 };
 
+// One row of a request's history as the trail states it: its content, compared in full, and
+// the event that recorded it.
+struct Entry {
+  std::string content;
+  std::int64_t seq = 0;
+};
+using History = std::map<std::string, std::vector<Entry>>;  // release → rows in order
+
 // What the trail says the rows must be.
 struct Replayed {
   std::map<std::string, std::pair<std::string, std::int64_t>> state;  // release → (state, seq)
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> row_version;  // release → (version, seq)
   std::map<FileKey, std::pair<std::string, std::int64_t>> files;      // → (sha256, seq)
-  std::map<std::string, std::int64_t> records, reviews;               // release → count
+  History transitions, records, reviews;                              // sign-offs, votes, reviews
   std::map<std::string, std::pair<std::set<std::string>, std::int64_t>> roles;  // user → ("role@system")
+  // The previous event, to tell a deliverable a document fills (in the same transaction,
+  // right after the document's event; no version bump of its own) from an upload.
+  std::int64_t prev_seq = 0;
+  std::string prev_subject;
+  bool prev_fills = false;  // the previous event issued a document or filled a deliverable with it
 };
 
 json parse(const std::string& text) {
@@ -40,19 +54,63 @@ std::string str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+json object_or_empty(const json& j, const char* key) {
+  if (!j.is_object()) return json::object();
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : json::object();
+}
+
+// The canonical content of a row (keys sorted by nlohmann::json).
+std::string transition_content(const std::string& action, const std::string& from, const std::string& to, const std::string& by,
+                               const std::string& note, const std::string& manifest) {
+  return json{{"action", action}, {"from", from}, {"to", to}, {"by", by}, {"note", note}, {"manifest_sha256", manifest}}.dump();
+}
+std::string record_content(const std::string& type, const json& fields, const std::string& by, const std::string& manifest) {
+  return json{{"type", type}, {"fields", fields}, {"by", by}, {"manifest_sha256", manifest}}.dump();
+}
+std::string review_content(const std::string& slot, const std::string& verdict, const std::string& note, const std::string& by,
+                           const std::string& digest) {
+  return json{{"slot", slot}, {"verdict", verdict}, {"note", note}, {"by", by}, {"slot_digest", digest}}.dump();
+}
+
 void replay(const AuditEvent& e, Replayed& r) {
   const json after = parse(e.after);
   const json before = parse(e.before);
+  const bool follows_fill = r.prev_fills && r.prev_seq == e.seq - 1 && r.prev_subject == e.subject;
+  bool fills = false;
+  const auto bump = [&] {
+    if (auto it = r.row_version.find(e.subject); it != r.row_version.end()) it->second = {it->second.first + 1, e.seq};
+  };
   if (e.action == "release.open" || e.action == "release.act") {
     if (const std::string s = str(after, "state"); !s.empty()) r.state[e.subject] = {s, e.seq};
+    if (e.action == "release.open") {
+      r.row_version[e.subject] = {1, e.seq};
+    } else {
+      bump();
+      r.transitions[e.subject].push_back({transition_content(str(after, "action"), str(before, "state"), str(after, "state"), e.actor,
+                                                             str(after, "note"), str(after, "manifest_sha256")),
+                                          e.seq});
+    }
+  } else if (e.action == "document.issue") {
+    fills = true;
   } else if (e.action == "deliverable.add" || e.action == "deliverable.replace") {
     r.files[{e.subject, str(after, "slot"), str(after, "name")}] = {str(after, "sha256"), e.seq};
+    if (e.action == "deliverable.add" && follows_fill) {
+      fills = true;  // filled by the document just issued, in the action's transaction
+    } else {
+      bump();
+    }
   } else if (e.action == "deliverable.remove") {
     r.files.erase({e.subject, str(before, "slot"), str(before, "name")});
+    bump();
   } else if (e.action == "release.record") {
-    ++r.records[e.subject];
+    bump();
+    r.records[e.subject].push_back(
+        {record_content(str(after, "type"), object_or_empty(after, "fields"), e.actor, str(after, "manifest_sha256")), e.seq});
   } else if (e.action == "release.review") {
-    ++r.reviews[e.subject];
+    bump();
+    r.reviews[e.subject].push_back(
+        {review_content(str(after, "slot"), str(after, "verdict"), str(after, "note"), e.actor, str(after, "slot_digest")), e.seq});
   } else if (e.action.rfind("user.", 0) == 0 && after.is_object() && after.contains("roles") &&
              after["roles"].is_array()) {
     std::set<std::string> roles;
@@ -61,6 +119,9 @@ void replay(const AuditEvent& e, Replayed& r) {
     }
     r.roles[e.subject] = {std::move(roles), e.seq};
   }
+  r.prev_seq = e.seq;
+  r.prev_subject = e.subject;
+  r.prev_fills = fills;
 }
 
 std::string joined(const std::set<std::string>& s) {
@@ -142,22 +203,59 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
     }
   }
 
-  for (const auto& [table, id, expected, es_what, en_what] :
-       {std::tuple{"records", "audit.replay_records", &r.records, "registros", "records"},
-        std::tuple{"reviews", "audit.replay_reviews", &r.reviews, "revisiones", "reviews"}}) {
-    std::map<std::string, std::int64_t> rows;
-    sqlite::Stmt st = db.query(fmt::format("SELECT release, count(*) FROM {} GROUP BY release", table));
-    while (st.step()) rows[st.text(0)] = st.integer(1);
+  // Each request's sign-offs (transitions), records (votes among them) and reviews, row by row.
+  const auto compare_history = [&](const History& want, History have, const char* id, const char* es_what, const char* en_what) {
     std::set<std::string> keys;
-    for (const auto& [k, n] : rows) keys.insert(k);
-    for (const auto& [k, n] : *expected) keys.insert(k);
+    for (const auto& [k, v] : have) keys.insert(k);
+    for (const auto& [k, v] : want) keys.insert(k);
     for (const std::string& k : keys) {
-      const std::int64_t have = rows.contains(k) ? rows[k] : 0;
-      const std::int64_t want = expected->contains(k) ? expected->at(k) : 0;
-      if (have != want) {
-        differs(0, id, fmt::format("la solicitud {} tiene {} {}, pero la pista registra {}", k, have, es_what, want),
-                fmt::format("request {} has {} {}, but the trail records {}", k, have, en_what, want));
+      const std::vector<Entry>& rows = have[k];
+      const std::vector<Entry> none;
+      const std::vector<Entry>& trail = want.contains(k) ? want.at(k) : none;
+      for (std::size_t i = 0; i < std::max(rows.size(), trail.size()); ++i) {
+        if (i < rows.size() && i < trail.size() && rows[i].content == trail[i].content) continue;
+        const std::int64_t seq = i < trail.size() ? trail[i].seq : 0;
+        const std::string row = i < rows.size() ? rows[i].content : "-";
+        const std::string event = i < trail.size() ? trail[i].content : "-";
+        differs(seq, id,
+                fmt::format("{} n.º {} de la solicitud {} es {}, pero según la pista (evento {}) es {}", es_what, i + 1, k, row, seq, event),
+                fmt::format("{} #{} of request {} is {}, but by the trail (event {}) it is {}", en_what, i + 1, k, row, seq, event));
+        break;  // one difference per request and history: the rest follows from it
       }
+    }
+  };
+  {
+    History rows;
+    sqlite::Stmt st = db.query("SELECT release, action, from_state, to_state, by_user, note, manifest_sha256 FROM transitions "
+                               "ORDER BY release, seq");
+    while (st.step()) rows[st.text(0)].push_back({transition_content(st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6))});
+    compare_history(r.transitions, std::move(rows), "audit.replay_transitions", "El paso", "Step");
+  }
+  {
+    History rows;
+    sqlite::Stmt st = db.query("SELECT release, type, fields_json, by_user, manifest_sha256 FROM records ORDER BY release, id");
+    while (st.step()) {
+      json fields = parse(st.text(2));
+      rows[st.text(0)].push_back({record_content(st.text(1), fields.is_object() ? fields : json::object(), st.text(3), st.text(4))});
+    }
+    compare_history(r.records, std::move(rows), "audit.replay_records", "El registro", "Record");
+  }
+  {
+    History rows;
+    sqlite::Stmt st = db.query("SELECT release, slot, verdict, note, by_user, slot_digest FROM reviews ORDER BY release, seq");
+    while (st.step()) rows[st.text(0)].push_back({review_content(st.text(1), st.text(2), st.text(3), st.text(4), st.text(5))});
+    compare_history(r.reviews, std::move(rows), "audit.replay_reviews", "La revisión", "Review");
+  }
+  {
+    sqlite::Stmt st = db.query("SELECT number, row_version FROM releases ORDER BY number");
+    while (st.step()) {
+      auto it = r.row_version.find(st.text(0));
+      if (it == r.row_version.end() || it->second.first == st.integer(1)) continue;
+      differs(it->second.second, "audit.replay_row_version",
+              fmt::format("la solicitud {} está en su versión de fila {}, pero según la pista (evento {}) debe estar en la {}", st.text(0),
+                          st.integer(1), it->second.second, it->second.first),
+              fmt::format("request {} is at row version {}, but by the trail (event {}) it must be at {}", st.text(0), st.integer(1),
+                          it->second.second, it->second.first));
     }
   }
 

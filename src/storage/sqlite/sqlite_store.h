@@ -160,8 +160,11 @@ class SqliteStore final : public Store {
   std::vector<audit::AuditProblem> check_append_only_triggers();
 
   // The trail replayed (requests opened and acted on, files added/replaced/removed, records,
-  // reviews, users' roles) and compared with the current rows from one snapshot: a problem
-  // ("audit.replay_*") for every difference. `pasaprod audit verify` reports them beside
+  // reviews, users' roles) and compared with the current rows from one snapshot: each
+  // request's state, row version, files and their digests, and the full content of its steps
+  // (who signed each transition, for which manifest), records (votes, sign-offs) and reviews;
+  // each user's roles. A problem ("audit.replay_*") for every difference (the first one per
+  // request and history). `pasaprod audit verify` reports them beside
   // verify_audit()'s.
   std::vector<audit::AuditProblem> replay_differences();
 
