@@ -2,7 +2,8 @@
 # Installs the Debian packages pasaprod needs to build, test and run, when missing.
 # Usage: scripts/deps.sh [--browser] [--fuzz]
 #   --browser: also Chromium and Node.js for browser tests
-#   --fuzz:    also clang 16 and its libFuzzer/sanitizer runtimes (tests/fuzz, docs/fuzzing.md).
+#   --fuzz:    also clang 16, its libFuzzer/sanitizer runtimes and llvm-symbolizer (the sanitizer
+#              build of scripts/test.sh, tests/fuzz, docs/fuzzing.md).
 #              Not Debian's default clang 14: with GCC 12's libstdc++ it cannot compile std::views.
 set -euo pipefail
 
@@ -29,7 +30,8 @@ packages+=(python3-aiosmtpd)
 # Test-only: a throw-away slapd for the directory sign-in tests (tests/ldap; label ldap).
 packages+=(slapd ldap-utils)
 if $fuzz; then
-  packages+=(clang-16 libclang-rt-16-dev)
+  # llvm-16: llvm-symbolizer-16, which clang's sanitizers need to print file:line stack traces.
+  packages+=(clang-16 libclang-rt-16-dev llvm-16)
 fi
 if $browser; then
   packages+=(chromium)
