@@ -25,8 +25,9 @@ packages=(build-essential cmake pkg-config
 # Test-only: promtool (package prometheus) checks GET /metrics' output (tests/ops). The unit
 # test uses systemd-analyze when present (package systemd) and skips otherwise.
 packages+=(prometheus)
-# Test-only: a real SMTP server for the mail tests (tests/mail, run with /usr/bin/python3).
-packages+=(python3-aiosmtpd)
+# Test-only: a real SMTP server for the mail tests (tests/mail) and an iCalendar parser for the
+# calendar tests (tests/calendar), both run with /usr/bin/python3.
+packages+=(python3-aiosmtpd python3-icalendar)
 # Test-only: a throw-away slapd for the directory sign-in tests (tests/ldap; label ldap).
 packages+=(slapd ldap-utils)
 if $fuzz; then

@@ -42,6 +42,11 @@ void add_api_routes(http::RouteTable& routes, ApiContext& ctx);
 // `registry` must outlive the routes.
 void add_metrics_route(http::RouteTable& routes, const metrics::Registry& registry, http::Auth auth);
 
+// The feed address of a calendar key: --public-url + "/calendar/KEY.ics", or without it the
+// request's own Host (http://, https:// with secure cookies), or the bare path when the Host
+// is missing or odd.
+std::string calendar_url(const http::Request& req, const ApiContext& ctx, const std::string& key);
+
 // The signed-in caller of a request the authenticator accepted (nullptr for Auth::none).
 const Principal* principal(const http::Request& req);
 Caller caller(const http::Request& req);

@@ -66,6 +66,7 @@ void add_api_routes(http::RouteTable& routes, ApiContext& ctx) {
   add_document_routes(routes, ctx);
   add_meta_routes(routes, ctx);
   add_report_routes(routes, ctx);
+  add_calendar_routes(routes, ctx);
 }
 
 }  // namespace pasaprod::api

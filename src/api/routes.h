@@ -17,9 +17,19 @@ void add_file_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_meta_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_document_routes(http::RouteTable& routes, ApiContext& ctx);
 void add_report_routes(http::RouteTable& routes, ApiContext& ctx);
+void add_calendar_routes(http::RouteTable& routes, ApiContext& ctx);  // /calendar/{key}.ics, /api/v1/calendar
 
 // A problem response for `e` in the request's language.
 inline http::Response problem(const http::Request& req, const Error& e) { return http::Response::problem(e, req.lang()); }
+
+// 200 {"items": [to_json(x), ...]} for a listing, or the problem of its error.
+template <class T, class ToJson>
+http::Response items_response(const http::Request& req, const Result<std::vector<T>>& list, ToJson to_json) {
+  if (!list) return problem(req, list.error());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& x : *list) items.push_back(to_json(x));
+  return http::Response::json({{"items", items}});
+}
 
 // String member of the JSON body, or "" (also when not a string).
 std::string jstr(const nlohmann::json& body, const char* key);

@@ -134,11 +134,7 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "Personal API tokens, with their last use; the secrets themselves are never shown again.",
               .tags = {"tokens"},
               .handler = [&ctx](Request& req) {
-                auto ts = ctx.access.tokens(principal(req)->user.username);
-                if (!ts) return problem(req, ts.error());
-                json items = json::array();
-                for (const auto& t : *ts) items.push_back(token_json(t));
-                return Response::json({{"items", items}});
+                return items_response(req, ctx.access.tokens(principal(req)->user.username), token_json);
               }});
   routes.add({.method = Method::post,
               .pattern = "/api/v1/tokens",

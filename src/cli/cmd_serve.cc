@@ -107,6 +107,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   ctx.anchor_mode = a.anchor == "sync" ? SqliteStore::AnchorMode::synchronous : SqliteStore::AnchorMode::background;
   LocalOffice& lo = ctx.local();
   Office& office = lo.office();
+  office.set_public_url(ctx.take(public_url(a.mail)));  // links in calendar events
   AccessOptions access_options;
   access_options.on_sign_in = metrics.sign_in_observer();
   access_options.interactive_hashing = !a.fast_hashing;

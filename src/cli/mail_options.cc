@@ -33,7 +33,7 @@ void add_mail_options(CLI::App* cmd, MailArgs& a) {
   cmd->add_option("--mail-reply-to", a.mail_reply_to, "Dirección de respuesta / Reply-To address");
   cmd->add_option("--public-url", a.public_url,
                   "Dirección del servidor para los enlaces de los correos: https://pasaprod.oficina.gob.pe / the server's address "
-                  "for links in mail");
+                  "for links in mail and calendar events");
 }
 
 Result<std::optional<MailSetup>> mail_setup(const MailArgs& a) {
@@ -65,14 +65,21 @@ Result<std::optional<MailSetup>> mail_setup(const MailArgs& a) {
                         "Give the sender with --mail-from, e.g. pasaprod@office.gob.pe.");
   }
   if (!plain_header_value(a.mail_reply_to)) return config_error("--mail-reply-to no es válido.", "--mail-reply-to is not valid.");
+  auto url = public_url(a);
+  if (!url) return url.error();
+  s.sender.envelope = {a.mail_from, a.mail_reply_to};
+  s.sender.public_url = *url;
+  return std::optional<MailSetup>{std::move(s)};
+}
+
+Result<std::string> public_url(const MailArgs& a) {
   if (!a.public_url.empty() && ((a.public_url.rfind("http://", 0) != 0 && a.public_url.rfind("https://", 0) != 0) ||
                                 !plain_header_value(a.public_url) || a.public_url.find_first_of(" \"<>") != std::string::npos)) {
     return config_error("--public-url debe ser una dirección http:// o https://.", "--public-url must be an http:// or https:// address.");
   }
-  s.sender.envelope = {a.mail_from, a.mail_reply_to};
-  s.sender.public_url = a.public_url;
-  while (!s.sender.public_url.empty() && s.sender.public_url.back() == '/') s.sender.public_url.pop_back();
-  return std::optional<MailSetup>{std::move(s)};
+  std::string url = a.public_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace pasaprod

@@ -33,5 +33,8 @@ struct MailSetup {
   mail::SenderOptions sender;
 };
 Result<std::optional<MailSetup>> mail_setup(const MailArgs& args);
+// --public-url without its trailing slashes ("" when not given); invalid_argument ("mail.config")
+// when it is not an http:// or https:// address.
+Result<std::string> public_url(const MailArgs& args);
 
 }  // namespace pasaprod

@@ -241,12 +241,27 @@ struct OutboxMail {
   Timestamp claimed_until = 0;   // a sender holds it until then
   std::string last_error;
   Timestamp sent_at = 0;
+  // An iCalendar invitation (METHOD:REQUEST, without ORGANIZER: the sender adds its From) sent
+  // with the mail as text/calendar; "" = none. Written when queued (schema v13).
+  std::string calendar;
 };
 
 // How many mails are in each state.
 struct OutboxCounts {
   std::int64_t queued = 0, sent = 0, failed = 0, dropped = 0;
   Timestamp oldest_queued_at = 0;  // 0 when none is queued
+};
+
+// A secret calendar address of one user for one feed scope (issue 15): "office", "mine" (the
+// requests the user opened or took part in) or "system:CODE". The key itself is shown once;
+// only its SHA-256 (hex) is stored. Rotating replaces the digest: the old address stops working.
+struct CalendarKey {
+  std::int64_t id = 0;
+  std::string username;
+  std::string scope;
+  std::string digest;
+  Timestamp created_at = 0;
+  Timestamp rotated_at = 0;  // 0 = never rotated
 };
 
 }  // namespace pasaprod

@@ -112,6 +112,7 @@ struct Route {
   Handler handler{};               // required unless body == stream
   StreamHandler stream_handler{};  // required iff body == stream
   StreamRefusal stream_refusal{};  // optional, body == stream only; null = problem+json
+  bool secret_path = false;        // the path carries a secret: the request log shows the pattern instead
 };
 
 // Called for every matched route before its body is read (hence before "100 Continue"): it

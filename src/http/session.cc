@@ -197,6 +197,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
   net::awaitable<void> dispatch(HeaderParser& hp, Exchange& ex, const Route& route, Params params) {
     ex.req.set_route(&route, &core_.routes);
     ex.log.route = route.pattern;
+    if (route.secret_path) ex.log.path = route.pattern;
     ex.req.set_path_params(std::move(params));
     const Lang lang = ex.req.lang();
     if (auto bad = check_url_inputs(ex.req)) {

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "core/engine.h"
+#include "core/ics.h"
 
 namespace pasaprod::mail {
 
@@ -170,6 +171,12 @@ std::string rfc5322(const OutboxMail& m, const MailText& text, const Envelope& e
   out += base64_lines(crlf(text.text));
   out += "--" + boundary + "\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   out += base64_lines(crlf(text.html));
+  if (!m.calendar.empty()) {
+    // The invitation as a third alternative (RFC 6047): the organizer is the sender.
+    const std::string invitation = ics::add_to_events(m.calendar, "ORGANIZER;CN=pasaprod:mailto:" + bare_address(envelope.from));
+    out += "--" + boundary + "\r\nContent-Type: text/calendar; charset=UTF-8; method=REQUEST\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    out += base64_lines(invitation);
+  }
   out += "--" + boundary + "--\r\n";
   return out;
 }

@@ -37,7 +37,8 @@ MailText compose(const OutboxMail& mail, const Procedure& proc, const web::Catal
 std::string message_id(const OutboxMail& mail, const std::string& from);
 
 // The whole message: headers (non-ASCII subject as RFC 2047 UTF-8 words) and a
-// multipart/alternative body (text, then HTML), CRLF line ends, base64 parts. Header values
+// multipart/alternative body (text, then HTML, then the mail's iCalendar invitation when it has
+// one, with the From address as its ORGANIZER), CRLF line ends, base64 parts. Header values
 // never carry CR or LF: any in the inputs become spaces.
 std::string rfc5322(const OutboxMail& mail, const MailText& text, const Envelope& envelope, Timestamp now);
 

@@ -347,6 +347,8 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
     json after = {{"type", type}, {"fields", rec->fields}, {"manifest_sha256", rec->manifest_sha256}};
     auto e = tx.append_event(event(caller, s.now, "release.record", number, nullptr, after));
     if (!e) return e.error();
+    // A window (the procedure's span record) goes out as a calendar invitation.
+    if (snap->proc->record_type(type) == span_record_type(*snap->proc)) return invite_to_window(tx, *snap, *rec, *e);
     return notify(tx, *snap, snap->proc->record_type(type)->inform, 'I', true, type, *e);
   });
   if (!st) return st.error();

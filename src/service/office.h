@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/calendar.h"
 #include "core/engine.h"
 #include "core/guards.h"
 #include "core/model.h"
@@ -135,6 +136,31 @@ struct ArchiveCheck {
   std::vector<Error> problems;  // each mismatch (data_loss), in the order found
 };
 
+// A deployment window on the calendar: a request's latest record of the procedure's span type
+// (core/calendar.h span_record_type).
+struct CalendarWindow {
+  ReleaseSummary release;
+  Record record;
+  Timestamp from = 0;
+  Timestamp to = 0;
+  int sequence = 0;  // earlier windows of the request (the iCalendar SEQUENCE)
+};
+
+// The windows and freezes of a period, and their conflicts.
+struct CalendarView {
+  Timestamp from = 0, to = 0;
+  std::vector<CalendarWindow> windows;   // by start
+  std::vector<FreezeWindow> freezes;     // those overlapping the period, by start
+  std::vector<WindowConflict> conflicts;  // of these windows, among all windows and freezes
+  bool truncated = false;                // more windows than Office::kCalendarMaxWindows
+};
+
+// A calendar address made or rotated: `key` is shown once (the feed is /calendar/KEY.ics).
+struct NewCalendarKey {
+  std::string key;
+  CalendarKey record;
+};
+
 // Settings of generated documents (SPEC §5).
 inline constexpr const char* kInstitutionSetting = "documents.institution";
 inline constexpr const char* kDocumentLangSetting = "documents.lang";
@@ -168,6 +194,10 @@ class Office {
   // documents are generated (workflow-only uses, e.g. scenario tests). Set it once, before use.
   void set_document_key(std::string key) { document_key_ = std::move(key); }
   bool issues_documents() const { return !document_key_.empty(); }
+  // The server's address as people reach it ("https://pasaprod.minedu.gob.pe", no trailing
+  // slash; "" = unknown): links in calendar events. Set it once, before use.
+  void set_public_url(std::string url) { public_url_ = std::move(url); }
+  const std::string& public_url() const { return public_url_; }
 
   // --- Users, systems, configuration (admin or local caller). ---
   Result<User> add_user(const Caller& caller, User user);
@@ -280,6 +310,29 @@ class Office {
   // Audit events of one subject ("" = all), oldest first.
   Result<std::vector<AuditEvent>> events(const std::string& subject, std::int64_t after_seq, int limit);
 
+  // --- The calendar of windows and freezes (issue 15; office_calendar.cc). ---
+  static constexpr int kCalendarMaxWindows = 2000;
+  // Windows overlapping [from, to) (0 = unbounded) of `system` ("" = all) and of requests
+  // `participant` opened or took part in ("" = all), with the freezes of the period and the
+  // conflicts. Requests that ended without reaching production (rejected, cancelled, rolled
+  // back) are left out: their windows no longer happen.
+  Result<CalendarView> calendar(Timestamp from, Timestamp to, const std::string& system, const std::string& participant);
+  // The conflicts of the request's current window with other windows and the freezes.
+  Result<std::vector<WindowConflict>> window_conflicts(const std::string& number);
+  // The caller's calendar addresses (digests only).
+  Result<std::vector<CalendarKey>> calendar_keys(const Caller& caller);
+  // Makes the caller's address for `scope` ("office", "mine" or "system:CODE"), or rotates it
+  // (a new key; the old address stops working). Audit "calendar.key_create" / "calendar.key_rotate"
+  // (never the key). invalid_argument "calendar.bad_scope" (field "scope") for another scope,
+  // not_found for an unknown system.
+  Result<NewCalendarKey> issue_calendar_key(const Caller& caller, const std::string& scope);
+  // Removes the caller's address for `scope` (audit "calendar.key_remove"); not_found when none.
+  Status remove_calendar_key(const Caller& caller, const std::string& scope);
+  // The iCalendar feed behind a secret key, in its owner's language: windows from 180 days ago
+  // on and the freezes of that span. not_found "calendar.unknown_key" for a key that is not (or
+  // no longer) anyone's, or whose owner is deactivated.
+  Result<std::string> calendar_feed(const std::string& key);
+
   // --- Generated documents and the library baseline (office_documents.cc, office_baseline.cc). ---
   // A release's documents, oldest first; not_found when the release does not exist.
   Result<std::vector<IssuedDocument>> documents(const std::string& number);
@@ -336,6 +389,10 @@ class Office {
                 const std::string& step, const AuditEvent& event);
   // Asks the roles the RACI marks C for what opens in `state` (notifications "consult:<step>").
   Status ask_consulted(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
+  // Recording a window (the span record `rec`): tells the roles its type informs, the R of
+  // the forward actions open now, the R of the actions the window opens (guarded by
+  // within_window) and the requester, each with the window as an iCalendar invitation.
+  Status invite_to_window(WriteTx& tx, const Snapshot& snap, const Record& rec, const AuditEvent& event);
   // Mails the roles the RACI marks R and A for the forward actions open in `state` (those that
   // move the request along its kind's path): per person one mail "turn:A1,A2" naming the
   // actions they are R for, and one naming those they answer for (A) without being R. The
@@ -347,6 +404,7 @@ class Office {
   const Clock& clock_;
   const ProcedureSet& procedures_;
   std::string document_key_;  // set once before use (set_document_key)
+  std::string public_url_;    // set once before use (set_public_url)
   std::mutex zone_mu_;
   std::shared_ptr<const TimeZone> zone_;  // GUARDED_BY(zone_mu_); null until first use
 };

@@ -90,9 +90,10 @@ std::map<std::string, Recipient> recipients_of(WriteTx& tx, const Procedure& pro
   return out;
 }
 
-// Tells one recipient of `event`: a notification when `notice`, a mail when they have an address.
+// Tells one recipient of `event`: a notification when `notice`, a mail when they have an
+// address (with `calendar`, an iCalendar invitation, when not "").
 Status tell(WriteTx& tx, const Release& r, const Recipient& recipient, char raci, bool notice, const std::string& step,
-            const AuditEvent& event) {
+            const AuditEvent& event, const std::string& calendar = "") {
   const User& u = recipient.user;
   if (notice) {
     Notification n;
@@ -120,6 +121,7 @@ Status tell(WriteTx& tx, const Release& r, const Recipient& recipient, char raci
   m.actor = event.actor;
   m.at = event.at;
   m.next_attempt_at = event.at;
+  m.calendar = calendar;
   auto id = tx.enqueue_mail(m);
   return id ? ok_status() : Status(id.error());
 }
@@ -146,6 +148,33 @@ Status Office::ask_consulted(WriteTx& tx, const Snapshot& snap, const std::strin
     if (type.consult.empty() || std::find(type.states.begin(), type.states.end(), state) == type.states.end()) continue;
     if (!type.kinds.empty() && std::find(type.kinds.begin(), type.kinds.end(), r.kind) == type.kinds.end()) continue;
     if (auto st = notify(tx, snap, type.consult, 'C', true, "consult:" + type.code, event); !st) return st;
+  }
+  return ok_status();
+}
+
+Status Office::invite_to_window(WriteTx& tx, const Snapshot& snap, const Record& rec, const AuditEvent& event) {
+  const Procedure& proc = *snap.proc;
+  const Release& r = snap.release;
+  std::vector<std::string> roles = {"requester"};
+  if (const RecordTypeDef* def = proc.record_type(rec.type)) roles.insert(roles.end(), def->inform.begin(), def->inform.end());
+  for (const auto& code : proc.action_codes(r.kind)) {
+    const ActionDef* now = proc.action(code, r.kind, r.state);
+    if (now && moves_forward(proc, r, now->to)) roles.insert(roles.end(), now->R.begin(), now->R.end());
+    const ActionDef* any = proc.any_action(code, r.kind);
+    const bool in_window = any && std::any_of(any->guards.begin(), any->guards.end(), [](const GuardRef& g) { return g.name == "within_window"; });
+    if (in_window) roles.insert(roles.end(), any->R.begin(), any->R.end());
+  }
+  int sequence = 0;
+  for (const auto& earlier : r.records) sequence += earlier.type == rec.type ? 1 : 0;
+  const ReleaseSummary summary = summary_of(r);
+  for (const auto& [username, recipient] : recipients_of(tx, proc, r, roles, event.actor)) {
+    const Lang lang = recipient.user.lang == "en" ? Lang::en : Lang::es;
+    ics::Event e = office_internal::window_event(proc, summary, rec, sequence, lang, *snap.zone, public_url_);
+    e.attendee_name = recipient.user.name;
+    e.attendee_address = recipient.user.email;
+    const std::string invitation =
+        ics::serialize({.name = summary.number, .time_zone = snap.zone->name(), .method = "REQUEST", .events = {e}});
+    if (auto st = tell(tx, r, recipient, 'I', true, rec.type, event, invitation); !st) return st;
   }
   return ok_status();
 }

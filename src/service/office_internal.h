@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ics.h"
 #include "service/office.h"
 
 namespace pasaprod {
@@ -41,6 +42,11 @@ AuditEvent event(const Caller& caller, Timestamp at, std::string action, std::st
                  const nlohmann::json& before, const nlohmann::json& after);
 
 Error not_found(const std::string& what_es, const std::string& what_en, const std::string& key);
+
+// The iCalendar event of a request's window (uid "<number>-<type>@pasaprod"), its texts in
+// `lang` with times in `zone`, linking to the request when `public_url` is known.
+ics::Event window_event(const Procedure& proc, const ReleaseSummary& release, const Record& rec, int sequence, Lang lang,
+                        const TimeZone& zone, const std::string& public_url);
 
 // The quorum setting key.
 inline constexpr const char* kQuorumSetting = "committee.quorum";

@@ -54,6 +54,23 @@ struct ReleaseFilter {
   int limit = 50;      // at most this many rows
 };
 
+// The latest record of one type on each request whose fields "from" and "to" (ISO 8601 UTC, as
+// records store them) make a span overlapping [from, to) — the deployment windows of a period.
+struct SpanQuery {
+  std::string type;             // the record type (a procedure's type with keys from and to)
+  Timestamp from = 0;           // 0 = unbounded
+  Timestamp to = 0;             // exclusive, 0 = unbounded
+  std::string system;           // exact, "" = any
+  std::string participant;      // "" = any; else the user opened the request or acted, recorded or reviewed on it
+  int limit = 1000;             // at most this many, by span start
+};
+
+struct SpanRecord {
+  ReleaseSummary release;
+  Record record;
+  int earlier = 0;  // records of the same type on the request before this one (iCalendar SEQUENCE)
+};
+
 struct ReleasePage {
   std::vector<ReleaseSummary> items;  // newest first (created_at desc, number desc)
   std::int64_t total = 0;             // rows matching the filter, ignoring offset/limit
@@ -128,6 +145,8 @@ class ReadTx {
                                         const std::function<void(const Release&, const std::string* value)>& fn) = 0;
 
   virtual std::vector<FreezeWindow> freezes() = 0;  // ordered by from
+  // Ordered by the span's start, then release number. Uses an index on the record's end.
+  virtual std::vector<SpanRecord> span_records(const SpanQuery& query) = 0;
 
   // Configuration values (e.g. "committee.quorum"); nullopt when unset.
   virtual std::optional<std::string> setting(const std::string& key) = 0;
@@ -148,6 +167,9 @@ class ReadTx {
   // The user's tokens, revoked included, newest first.
   virtual std::vector<ApiToken> tokens(const std::string& username) = 0;
   virtual std::optional<ApiToken> token_by_digest(const std::string& digest) = 0;
+  // The user's calendar keys, by scope.
+  virtual std::vector<CalendarKey> calendar_keys(const std::string& username) = 0;
+  virtual std::optional<CalendarKey> calendar_key_by_digest(const std::string& digest) = 0;
   // The user's notifications, newest first, at most `limit`.
   // Newest first, `offset` rows skipped; each with its request's title.
   virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) = 0;
@@ -234,6 +256,11 @@ class WriteTx : public ReadTx {
   // not_found unless the token exists and belongs to `username`.
   virtual Status revoke_token(const std::string& username, std::int64_t id) = 0;
   virtual Status touch_token(std::int64_t id, Timestamp at) = 0;
+  // Inserts the key of (username, scope), or replaces that key's digest and rotated_at (its id
+  // and created_at stay). Returns the key's id. already_exists when another key has the digest.
+  virtual Result<std::int64_t> put_calendar_key(const CalendarKey& key) = 0;
+  // not_found when the user has no key of that scope.
+  virtual Status delete_calendar_key(const std::string& username, const std::string& scope) = 0;
   virtual Status add_notification(const Notification& notification) = 0;
   // Marks the given notifications of the user as read (all of them when ids is empty).
   virtual Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) = 0;

@@ -28,6 +28,7 @@ class Web {
   Office& office() const { return api_.office; }
   Access& access() const { return api_.access; }
   const api::ApiOptions& api_options() const { return api_.options; }
+  const api::ApiContext& api() const { return api_; }
   const WebOptions& options() const { return options_; }
   const Assets& assets() const { return assets_; }
   // The catalogs: the embedded ones parsed once, or (dev_dir) re-read at every call.

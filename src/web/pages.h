@@ -22,6 +22,7 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
 void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /admin/tokens
 void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web);   // /admin/mail
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
+void add_calendar_pages(http::RouteTable& routes, const WebPtr& web);  // /calendar
 
 // A token's expiry as shown in lists: its date, "expired" (expired = true) or "never".
 struct TokenExpiry {

@@ -162,6 +162,24 @@ json window_notice(const Page& page, const ReleaseView& v) {
   return out;
 }
 
+// The conflicts of the request's window (core/calendar.h): other windows of its system that
+// overlap it, and freezes it falls in (unless window_notice already says so), as warnings.
+json window_conflicts(const Page& page, const ReleaseView& v, const json& notice) {
+  json out = json::array();
+  if (!v.window || v.proc->is_final(v.release.state)) return out;
+  auto conflicts = page.office().window_conflicts(v.release.number);
+  if (!conflicts) return out;  // the page stands without them
+  for (const auto& c : *conflicts) {
+    if (c.freeze && notice.is_object() && notice.contains("freeze")) continue;
+    const std::vector<std::pair<std::string, std::string>> args = {{"other", c.other}, {"reason", c.freeze ? c.freeze->reason : ""},
+                                                                   {"from", page.when(c.from)}, {"to", page.when(c.to)},
+                                                                   {"zone", page.zone->name()}};
+    out.push_back({{"text", page.fmt(c.freeze ? "release.window_freeze_conflict" : "release.window_overlap", args)},
+                   {"url", c.freeze ? "/calendar?month=" + month_of(c.from, *page.zone).text() : "/releases/" + url_part(c.other)}});
+  }
+  return out;
+}
+
 json signoffs(const Page& page, const ReleaseView& v) {
   const Release& r = v.release;
   json out = json::array();
@@ -352,6 +370,7 @@ Response release_page(Page& page, const std::string& number, const json& extra, 
                {"timeline", timeline(page, *v)},
                {"documents", documents(page, *v)},
                {"emergency", r.kind == "emergency"}};
+  data["window_conflicts"] = window_conflicts(page, *v, data["window"]);
   data["has_documents"] = !data["documents"].empty();
   data["has_record_forms"] = !data["record_forms"].empty();
   // The deliverables fold once every one is accepted for its current content.

@@ -1,4 +1,5 @@
-// Sign-in, sign-out, the language switch and the account page (password, API tokens).
+// Sign-in, sign-out, the language switch and the account page (password, API tokens,
+// calendar addresses).
 #include <charconv>
 #include <chrono>
 
@@ -45,7 +46,13 @@ json validity_choices(const Page& page, const std::string& selected) {
   return out;
 }
 
-// The account page; `extra` adds a new token or a form's error.
+// "Toda la oficina", "Mis solicitudes", "Sistema SIGA": a calendar address's scope.
+std::string scope_label(const Page& page, const std::string& scope) {
+  if (scope == "office" || scope == "mine") return page.t("account.scope_" + scope);
+  return page.fmt("account.scope_system", {{"code", scope.substr(scope.find(':') + 1)}});
+}
+
+// The account page; `extra` adds a new token, a new calendar address or a form's error.
 Response account_page(Page& page, json extra, int status = 200) {
   json data = {{"title", "account"}};
   const User& u = page.user();
@@ -71,6 +78,20 @@ Response account_page(Page& page, json extra, int status = 200) {
   }
   data["tokens"] = tokens;
   data["validity"] = validity_choices(page, std::to_string(kTokenDefaultDays));
+  json keys = json::array();
+  if (auto ks = page.office().calendar_keys(page.caller())) {
+    for (const auto& k : *ks) {
+      keys.push_back({{"scope", k.scope}, {"label", scope_label(page, k.scope)}, {"created", page.when(k.created_at)},
+                      {"rotated", k.rotated_at ? page.when(k.rotated_at) : page.t("account.calendar_never_rotated")}});
+    }
+  }
+  data["calendar_keys"] = keys;
+  json scopes = json::array({{{"value", "office"}, {"label", scope_label(page, "office")}},
+                             {{"value", "mine"}, {"label", scope_label(page, "mine")}}});
+  if (auto systems = page.office().systems()) {
+    for (const auto& sys : *systems) scopes.push_back({{"value", "system:" + sys.code}, {"label", scope_label(page, "system:" + sys.code)}});
+  }
+  data["calendar_scopes"] = scopes;
   data.update(extra);
   return page.render("account", data, status);
 }
@@ -143,6 +164,19 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
     }
     return account_page(page, {{"new_token", {{"token", t->token}, {"name", t->record.name}}}}, 201);
   });
+  add_page(routes, web, Method::post, "/account/calendar", "Make or rotate my calendar address for a scope (form: scope; shown once)",
+           PageAccess::signed_in, [](Page& page) {
+             auto k = page.office().issue_calendar_key(page.caller(), page.form("scope"));
+             if (!k) return account_page(page, {{"calendar_error", page.error_view(k.error())}}, http::http_status(k.error().code));
+             const json made = {{"url", api::calendar_url(page.req, page.web.api(), k->key)}, {"label", scope_label(page, k->record.scope)}};
+             return account_page(page, {{"new_calendar", made}}, 201);
+           });
+  add_page(routes, web, Method::post, "/account/calendar/remove", "Remove my calendar address for a scope (form: scope)",
+           PageAccess::signed_in, [](Page& page) {
+             auto st = page.office().remove_calendar_key(page.caller(), page.form("scope"));
+             if (!st) return page.error_page(st.error());
+             return page.redirect("/account?ok=calendar_key_removed");
+           });
   add_page(routes, web, Method::post, "/account/tokens/{id}/revoke", "Revoke an API token (form)", PageAccess::signed_in, [](Page& page) {
     std::int64_t id = 0;
     try {

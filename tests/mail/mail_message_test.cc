@@ -1,6 +1,9 @@
 // The mail as rendered and as carried (src/mail/message.h), and the outbox as the office fills it.
 #include <gtest/gtest.h>
 
+#include <sodium.h>
+
+#include <algorithm>
 #include <map>
 
 #include "mail/message.h"
@@ -96,6 +99,30 @@ TEST(MailMessage, HeadersCannotBeInjectedAndTheSubjectIsEncoded) {
   }
 }
 
+TEST(MailMessage, AnInvitationTravelsAsTextCalendarWithTheSenderAsOrganizer) {
+  OutboxMail m = sample('I', "window", "es");
+  m.calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@pasaprod\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  const mail::MailText t{"[PP-2026-0007] SIAGIE: ventana", "texto\n", "<p>texto</p>\n"};
+  const std::string msg = mail::rfc5322(m, t, {"Pasaprod <pasaprod@minedu.gob.pe>", ""}, m.at);
+  const auto part = msg.find("Content-Type: text/calendar; charset=UTF-8; method=REQUEST\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+  ASSERT_NE(part, std::string::npos);
+  EXPECT_LT(msg.find("Content-Type: text/html"), part);  // the last alternative
+  std::string b64 = msg.substr(msg.find("\r\n\r\n", part) + 4);
+  b64 = b64.substr(0, b64.find("--"));
+  std::erase(b64, '\r');
+  std::erase(b64, '\n');
+  std::string decoded(b64.size(), '\0');
+  std::size_t len = 0;
+  ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), b64.c_str(), b64.size(), nullptr, &len,
+                              nullptr, sodium_base64_VARIANT_ORIGINAL),
+            0);
+  decoded.resize(len);
+  EXPECT_NE(decoded.find("BEGIN:VEVENT\r\nORGANIZER;CN=pasaprod:mailto:pasaprod@minedu.gob.pe\r\nUID:x@pasaprod"), std::string::npos)
+      << decoded;
+  m.calendar.clear();
+  EXPECT_EQ(mail::rfc5322(m, t, {"pasaprod@minedu.gob.pe", ""}, m.at).find("text/calendar"), std::string::npos);
+}
+
 TEST(MailMessage, TheMessageIdIsTheSameForEveryAttempt) {
   const OutboxMail m = sample('I', "prepare_report", "es");
   EXPECT_EQ(mail::message_id(m, "pasaprod@minedu.gob.pe"), mail::message_id(m, "Pasaprod <pasaprod@minedu.gob.pe>"));
@@ -151,6 +178,42 @@ TEST(Outbox, MailIsQueuedWithTheChangeForWhoeverTheRaciNamesWithAnAddress) {
   auto denied = o.office().mails(Caller{"pedro.lider"}, "", 10, 0);
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().code, Code::permission_denied);
+}
+
+TEST(Outbox, ARecordedWindowInvitesTheRequesterAndWhoDeploysAndARecordedAgainOneIsAnUpdate) {
+  testing::MailOffice o;
+  auto number = walk_demo_release(o.office(), "SIAGIE", "maintenance", "Reporte de actas", "submitted", nullptr);
+  ASSERT_TRUE(number) << number.error().en;
+  const auto invitations = [&] {
+    std::map<std::string, std::vector<std::string>> by_user;  // username → calendars, oldest first
+    auto all = o.mails();
+    std::reverse(all.begin(), all.end());
+    for (const auto& m : all) {
+      if (m.release == *number && !m.calendar.empty()) by_user[m.username].push_back(m.calendar);
+    }
+    return by_user;
+  };
+  const auto before = invitations().size();
+  EXPECT_EQ(before, 0u);
+  const Caller lead{"pablo.produccion"};
+  ASSERT_TRUE(o.office().record(lead, *number, "window", {{"from", "2030-03-10T22:00:00-05:00"}, {"to", "2030-03-11T01:00:00-05:00"}}));
+  auto invited = invitations();
+  ASSERT_TRUE(invited.count("pedro.lider")) << "the requester";
+  ASSERT_TRUE(invited.count("oscar.operador")) << "who deploys in the window (R of the action guarded by within_window)";
+  EXPECT_FALSE(invited.count("pablo.produccion")) << "not the one who recorded it";
+  for (const auto& [user, calendars] : invited) {
+    ASSERT_EQ(calendars.size(), 1u) << user;
+    const std::string& c = calendars[0];
+    EXPECT_NE(c.find("METHOD:REQUEST\r\n"), std::string::npos);
+    EXPECT_NE(c.find("UID:" + *number + "-window@pasaprod\r\nSEQUENCE:0\r\n"), std::string::npos) << c;
+    EXPECT_NE(c.find("DTSTART:20300311T030000Z\r\n"), std::string::npos) << c;
+    EXPECT_NE(c.find("mailto:" + o.office().user(user)->email), std::string::npos) << c;
+  }
+  ASSERT_TRUE(o.office().record(lead, *number, "window", {{"from", "2030-03-12T22:00:00-05:00"}, {"to", "2030-03-13T01:00:00-05:00"}}));
+  invited = invitations();
+  ASSERT_EQ(invited["pedro.lider"].size(), 2u);
+  EXPECT_NE(invited["pedro.lider"][1].find("UID:" + *number + "-window@pasaprod\r\nSEQUENCE:1\r\n"), std::string::npos);
+  EXPECT_NE(invited["pedro.lider"][1].find("DTSTART:20300313T030000Z\r\n"), std::string::npos);
 }
 
 }  // namespace

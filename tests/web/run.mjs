@@ -1,10 +1,11 @@
 // Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|documents|
-// upload_nojs|admin_system_edit|admin_tokens|screenshots|phone|all
+// upload_nojs|admin_system_edit|admin_tokens|calendar|screenshots|phone|all
 // Each test gets its own server (fresh database) and browser. Exit status 0 = all passed.
 import assert from 'node:assert/strict';
 import { startServer, launch, Person, openRelease, limaLocal, file } from './harness.mjs';
 import { screenshots } from './screenshots.mjs';
 import { upload_nojs, admin_system_edit, admin_tokens } from './plain_forms.mjs';
+import { calendar } from './calendar.mjs';
 
 // Maintenance release from draft to closed, each step by the person whose role it is.
 async function walk_maintenance(browser, url) {
@@ -244,7 +245,8 @@ async function phone(browser, url) {
   await pedro.close();
 }
 
-const tests = { phone, walk_maintenance, emergency_committee, refusal, language, documents, upload_nojs, admin_system_edit, admin_tokens, screenshots };
+const tests = { phone, walk_maintenance, emergency_committee, refusal, language, documents, upload_nojs, admin_system_edit, admin_tokens,
+  calendar, screenshots };
 
 async function main() {
   const which = process.argv[2] || 'all';

@@ -450,7 +450,25 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at, id);
 )sql";
 
-constexpr std::array<Migration, 12> kMigrations = {{
+// Version 13: the calendar (issue 15): each user's secret feed addresses, kept as SHA-256
+// digests, one per scope; the deployment windows of a period found through the end of each
+// record's span (records of a type with "from"/"to" fields, ISO 8601 UTC strings that sort as
+// times); an invitation travels with a mail.
+constexpr const char* kV13 = R"sql(
+CREATE TABLE calendar_keys (
+  id         INTEGER PRIMARY KEY,
+  username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  scope      TEXT NOT NULL,   -- office | mine | system:CODE
+  digest     TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  rotated_at INTEGER NOT NULL,  -- 0 = never
+  UNIQUE (username, scope)
+) STRICT;
+CREATE INDEX records_by_span_end ON records(type, json_extract(fields_json, '$.to'));
+ALTER TABLE outbox ADD COLUMN calendar TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 13> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -464,6 +482,7 @@ constexpr std::array<Migration, 12> kMigrations = {{
     {10, "a system's asset inventory code", kV10},
     {11, "accounts and roles from the office's directory (LDAP)", kV11},
     {12, "the mail outbox", kV12},
+    {13, "calendar feed keys; windows by the end of their span; invitations with mail", kV13},
 }};
 
 }  // namespace

@@ -81,6 +81,7 @@ class SqliteTx final : public WriteTx {
   void for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
                                 const std::function<void(const Release&, const std::string*)>& fn) override;
   std::vector<FreezeWindow> freezes() override;
+  std::vector<SpanRecord> span_records(const SpanQuery& query) override;
   std::optional<std::string> setting(const std::string& key) override;
   std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
                                  int limit) override;
@@ -90,6 +91,8 @@ class SqliteTx final : public WriteTx {
   std::optional<SignInFailures> signin_failures(const std::string& account, const std::string& address) override;
   std::vector<ApiToken> tokens(const std::string& username) override;
   std::optional<ApiToken> token_by_digest(const std::string& digest) override;
+  std::vector<CalendarKey> calendar_keys(const std::string& username) override;
+  std::optional<CalendarKey> calendar_key_by_digest(const std::string& digest) override;
   std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) override;
   std::int64_t unread_notifications(const std::string& username) override;
   std::vector<IssuedDocument> documents_of(const std::string& number) override;
@@ -129,6 +132,8 @@ class SqliteTx final : public WriteTx {
   Result<std::int64_t> insert_token(const ApiToken& token) override;
   Status revoke_token(const std::string& username, std::int64_t id) override;
   Status touch_token(std::int64_t id, Timestamp at) override;
+  Result<std::int64_t> put_calendar_key(const CalendarKey& key) override;
+  Status delete_calendar_key(const std::string& username, const std::string& scope) override;
   Status add_notification(const Notification& notification) override;
   OutboxCounts mail_counts() override;
   std::vector<OutboxMail> mails(const std::string& state, int limit, int offset) override;

@@ -1,4 +1,4 @@
-// SqliteTx: the mail outbox (store.h, schema version 11).
+// SqliteTx: the mail outbox (store.h, schema versions 12 and 13).
 #include "storage/sqlite/sqlite_tx.h"
 
 namespace pasaprod::sqlite {
@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* kMailColumns =
     "id, username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
-    "next_attempt_at, claimed_until, last_error, sent_at";
+    "next_attempt_at, claimed_until, last_error, sent_at, calendar";
 
 OutboxMail mail_from(const Stmt& st) {
   OutboxMail m;
@@ -31,6 +31,7 @@ OutboxMail mail_from(const Stmt& st) {
   m.claimed_until = st.integer(17);
   m.last_error = st.text(18);
   m.sent_at = st.integer(19);
+  m.calendar = st.text(20);
   return m;
 }
 
@@ -76,9 +77,9 @@ Result<OutboxMail> SqliteTx::mail(std::int64_t id) {
 Result<std::int64_t> SqliteTx::enqueue_mail(const OutboxMail& m) {
   db_.query(
          "INSERT INTO outbox(username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
-         "next_attempt_at, claimed_until, last_error, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "next_attempt_at, claimed_until, last_error, sent_at, calendar) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
          m.username, m.name, m.address, m.lang, m.release, m.system, m.title, m.event_seq, m.step, std::string(1, m.raci), m.role, m.actor,
-         m.at, m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at)
+         m.at, m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at, m.calendar)
       .run();
   return db_.last_insert_rowid();
 }

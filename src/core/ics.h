@@ -1,0 +1,56 @@
+// iCalendar text (RFC 5545), written by hand: CRLF line ends, content lines folded at 75
+// octets (never inside a UTF-8 character), TEXT values escaped, times in UTC ("…Z").
+//
+//   ics::Calendar c;
+//   c.name = "pasaprod";
+//   c.time_zone = "America/Lima";
+//   c.events.push_back(event);  // uid "PP-2026-0001-window@pasaprod", stamp, start, end, summary…
+//   std::string text = ics::serialize(c);  // "BEGIN:VCALENDAR\r\n…END:VCALENDAR\r\n"
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace pasaprod::ics {
+
+struct Event {
+  std::string uid;        // stable: a client replaces the event of the same UID
+  int sequence = 0;       // grows with each revision of the event
+  Timestamp stamp = 0;    // DTSTAMP: when this revision was made
+  Timestamp start = 0;    // DTSTART
+  Timestamp end = 0;      // DTEND
+  std::string summary;
+  std::string description;  // "" = none
+  std::string url;          // "" = none; an absolute URI
+  std::string category;     // "" = none
+  bool transparent = false;  // TRANSP:TRANSPARENT (does not make the person busy)
+  // An invitation's attendee (METHOD:REQUEST): "" = none.
+  std::string attendee_name, attendee_address;
+};
+
+struct Calendar {
+  std::string name;       // X-WR-CALNAME
+  std::string time_zone;  // X-WR-TIMEZONE: the zone clients should show the times in ("" = none)
+  std::string method;     // "" (a feed) or "REQUEST" (an invitation)
+  std::vector<Event> events;
+};
+
+// TEXT escaping (§3.3.11): backslash, semicolon, comma and newline; other control characters
+// (CR, tab, …) become spaces.
+std::string escape_text(std::string_view text);
+// One content line (without its line end) folded (§3.1): no line longer than 75 octets, each
+// continuation starting with a space, every line ended by CRLF.
+std::string fold(std::string_view line);
+// "20261211T030000Z".
+std::string utc_time(Timestamp t);
+std::string serialize(const Calendar& calendar);
+// `ics` with the content line `line` (unfolded, without its line end) added to every VEVENT,
+// right after its BEGIN line (e.g. the ORGANIZER a mail's sender knows).
+std::string add_to_events(const std::string& ics, std::string_view line);
+// A parameter value (§3.2): quoted when it holds ';', ':' or ',', without DQUOTE or controls.
+std::string param_value(std::string_view value);
+
+}  // namespace pasaprod::ics
