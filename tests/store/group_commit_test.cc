@@ -43,28 +43,35 @@ void with_queued_writers(SqliteStore& store, const std::vector<std::function<voi
   holder.join();
 }
 
+// Queues n writers behind a held group; writer i adds user PREFIXi after counting the others'
+// users it sees in its transaction but a reader does not yet (committed by no one). Returns
+// that count over all writers.
+int uncommitted_seen(SqliteStore& store, const std::string& prefix, int n) {
+  std::atomic<int> seen{0};
+  std::vector<std::function<void()>> writes;
+  for (int i = 0; i < n; ++i) {
+    writes.push_back([&, i] {
+      EXPECT_TRUE(store.write([&](WriteTx& tx) {
+        for (int j = 0; j < n; ++j) {
+          const std::string other = prefix + std::to_string(j);
+          if (j != i && has_user(tx, other) && !committed_user(store, other)) ++seen;
+        }
+        return tx.insert_user(sample_user(prefix + std::to_string(i)));
+      }));
+    });
+  }
+  with_queued_writers(store, writes);
+  return seen.load();
+}
+
 TEST(GroupCommit, WaitingWritersShareOneTransactionAndSeeEachOtherInOrder) {
   TempDir dir;
   auto opened = SqliteStore::open(dir.file("p.db"));
   ASSERT_TRUE(opened);
   SqliteStore& store = **opened;
-  std::atomic<int> seen_uncommitted{0};
-  std::vector<std::function<void()>> writes;
-  for (int i = 0; i < 3; ++i) {
-    writes.push_back([&, i] {
-      EXPECT_TRUE(store.write([&](WriteTx& tx) {
-        for (int j = 0; j < 3; ++j) {
-          const std::string other = "w" + std::to_string(j);
-          if (j != i && has_user(tx, other) && !committed_user(store, other)) ++seen_uncommitted;
-        }
-        return tx.insert_user(sample_user("w" + std::to_string(i)));
-      }));
-    });
-  }
-  with_queued_writers(store, writes);
   // In one transaction the second sees the first's change, the third both, and none of them is
   // visible to a reader before the group commits: 0 + 1 + 2.
-  EXPECT_EQ(seen_uncommitted.load(), 3);
+  EXPECT_EQ(uncommitted_seen(store, "w", 3), 3);
   for (const char* u : {"holder", "w0", "w1", "w2"}) EXPECT_TRUE(committed_user(store, u)) << u;
 }
 
@@ -146,22 +153,8 @@ TEST(GroupCommit, ALongQueueIsCommittedInGroupsOfAtMostMaxGroup) {
   auto opened = SqliteStore::open(dir.file("p.db"), nullptr, options);
   ASSERT_TRUE(opened);
   SqliteStore& store = **opened;
-  std::atomic<int> seen_uncommitted{0};
-  std::vector<std::function<void()>> writes;
-  for (int i = 0; i < 5; ++i) {
-    writes.push_back([&, i] {
-      EXPECT_TRUE(store.write([&](WriteTx& tx) {
-        for (int j = 0; j < 5; ++j) {
-          const std::string other = "q" + std::to_string(j);
-          if (j != i && has_user(tx, other) && !committed_user(store, other)) ++seen_uncommitted;
-        }
-        return tx.insert_user(sample_user("q" + std::to_string(i)));
-      }));
-    });
-  }
-  with_queued_writers(store, writes);
   // Groups of 2, 2 and 1: each second member sees its partner's change uncommitted.
-  EXPECT_EQ(seen_uncommitted.load(), 2);
+  EXPECT_EQ(uncommitted_seen(store, "q", 5), 2);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(committed_user(store, "q" + std::to_string(i)));
   EXPECT_EQ(store.writers_waiting(), 0u);
 }
