@@ -67,7 +67,8 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::get,
               .pattern = "/api/v1/releases",
               .summary = "List release requests",
-              .description = "Newest first, with paging. Answer: `{items, total, offset, limit}`.",
+              .description = "Newest first, with paging. Answer: `{items, total, total_capped, offset, limit}`; matches "
+                             "are counted up to 10,000: past that, `total` is 10000 and `total_capped` true.",
               .query = {{"state", "Exact state"}, {"kind", "project|maintenance|emergency"}, {"system", "System code"},
                         {"text", "Text in number, title or summary"}, {"from", "Created on or after (ISO date)"},
                         {"to", "Created before (ISO date)"}, {"offset", "Rows to skip (default 0)"}, {"limit", "Rows, 1–200 (default 50)"}},
@@ -92,7 +93,8 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                 if (!page) return problem(req, page.error());
                 json items = json::array();
                 for (const auto& r : page->items) items.push_back(summary_json(r, ctx.office.current_procedure(), req.lang()));
-                return Response::json({{"items", items}, {"total", page->total}, {"offset", f.offset}, {"limit", f.limit}});
+                return Response::json({{"items", items}, {"total", page->total}, {"total_capped", page->total_capped},
+                                       {"offset", f.offset}, {"limit", f.limit}});
               }});
   routes.add({.method = Method::post,
               .pattern = "/api/v1/releases",

@@ -183,7 +183,8 @@ void register_release(CLI::App& app, CliContext& ctx) {
       items.push_back(summary_json(r, p, ctx.language()));
       text += r.number + "\t" + r.system + "\t" + r.kind + "\t" + r.version + "\t" + r.state + "\t" + r.title + "\n";
     }
-    ctx.print({{"items", items}, {"total", page.total}, {"offset", f->offset}, {"limit", f->limit}}, text);
+    ctx.print({{"items", items}, {"total", page.total}, {"total_capped", page.total_capped}, {"offset", f->offset}, {"limit", f->limit}},
+              text);
   });
 
   struct ShowArgs {

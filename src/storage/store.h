@@ -52,6 +52,9 @@ struct ReleaseFilter {
   Timestamp created_to = 0;    // exclusive, 0 = unbounded
   int offset = 0;
   int limit = 50;      // at most this many rows
+  // Matches are counted up to this many (so a count costs at most that much, whatever the
+  // size of the office); past it the page says total = count_limit and total_capped.
+  std::int64_t count_limit = 10000;
 };
 
 // The latest record of one type on each request whose fields "from" and "to" (ISO 8601 UTC, as
@@ -74,6 +77,7 @@ struct SpanRecord {
 struct ReleasePage {
   std::vector<ReleaseSummary> items;  // newest first (created_at desc, number desc)
   std::int64_t total = 0;             // rows matching the filter, ignoring offset/limit
+  bool total_capped = false;          // more than `total` (= the filter's count_limit) match
 };
 
 // A PDF that pasaprod generated for a release (SPEC §5). The bytes live in the library under

@@ -60,7 +60,11 @@ Response list_page(Page& page) {
   if (auto ss = page.office().systems()) {
     for (const auto& s : *ss) systems.push_back({s.code, s.code + " — " + s.name});
   }
+  // Past the count limit the number of pages is unknown: "more than N", and a next page while
+  // this one is full.
+  const bool capped = result->total_capped;
   const std::int64_t pages = std::max<std::int64_t>(1, (result->total + kPageSize - 1) / kPageSize);
+  const bool more = pg < pages || (capped && static_cast<std::int64_t>(result->items.size()) == kPageSize);
   std::string qs;
   for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
            {"state", f.state}, {"kind", f.kind}, {"system", f.system}, {"q", f.text}, {"from", from}, {"to", to}}) {
@@ -74,10 +78,10 @@ Response list_page(Page& page) {
                {"states", options_json(states, f.state)},
                {"kinds", options_json(kinds, f.kind)},
                {"systems", options_json(systems, f.system)},
-               {"count", page.fmt("list.count", {{"n", page.cat->integer(page.lang, result->total)}})},
-               {"page_of", page.fmt("list.page", {{"page", std::to_string(pg)}, {"pages", std::to_string(pages)}})},
+               {"count", page.fmt(capped ? "list.count_more" : "list.count", {{"n", page.cat->integer(page.lang, result->total)}})},
+               {"page_of", page.fmt(capped ? "list.page_more" : "list.page", {{"page", std::to_string(pg)}, {"pages", std::to_string(pages)}})},
                {"prev_url", pg > 1 ? "/releases?page=" + std::to_string(pg - 1) + qs : ""},
-               {"next_url", pg < pages ? "/releases?page=" + std::to_string(pg + 1) + qs : ""}};
+               {"next_url", more ? "/releases?page=" + std::to_string(pg + 1) + qs : ""}};
   return page.render("releases", data);
 }
 

@@ -232,6 +232,41 @@ std::vector<std::string> numbers(const ReleasePage& page) {
   return out;
 }
 
+TEST_P(StoreSuite, ReleaseCountStopsAtTheCountLimit) {
+  insert_listing_fixture(*store_);
+  read([&](ReadTx& tx) {
+    ReleaseFilter all;
+    all.limit = 5;
+    all.count_limit = 12;
+    ReleasePage p = tx.releases(all);
+    EXPECT_EQ(p.total, 12);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(numbers(p).front(), "PP-2026-0030");
+    all.offset = 28;  // past the counted matches, the page is still served
+    EXPECT_EQ(numbers(tx.releases(all)), (std::vector<std::string>{"PP-2026-0002", "PP-2026-0001"}));
+
+    ReleaseFilter closed;
+    closed.state = "closed";
+    closed.count_limit = 10;  // exactly as many as match: not capped
+    p = tx.releases(closed);
+    EXPECT_EQ(p.total, 10);
+    EXPECT_FALSE(p.total_capped);
+    closed.count_limit = 9;
+    p = tx.releases(closed);
+    EXPECT_EQ(p.total, 9);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(p.items.size(), 10u);
+
+    ReleaseFilter text;
+    text.text = "cambio";
+    text.count_limit = 5;
+    p = tx.releases(text);
+    EXPECT_EQ(p.total, 5);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(p.items.size(), 29u);  // every match but the 7th
+  });
+}
+
 TEST_P(StoreSuite, ReleaseListingFiltersPagingAndTotal) {
   insert_listing_fixture(*store_);
   read([&](ReadTx& tx) {
@@ -337,18 +372,23 @@ TEST_P(StoreSuite, ReleaseTextFilterWithManyMatches) {
     }
     read([&](ReadTx& tx) {
       ReleasePage p = tx.releases(f);
-      EXPECT_EQ(p.total, static_cast<std::int64_t>(matching.size()));
-      EXPECT_EQ(numbers(p), want) << "offset " << f.offset << " state " << f.state;
+      const auto n = static_cast<std::int64_t>(matching.size());
+      EXPECT_EQ(p.total, std::min(n, f.count_limit));
+      EXPECT_EQ(p.total_capped, n > f.count_limit);
+      EXPECT_EQ(numbers(p), want) << "offset " << f.offset << " state " << f.state << " count_limit " << f.count_limit;
     });
   };
   for (const char* state : {"", "closed"}) {
     for (int offset : {0, 7, 1500, 2330, 5000}) {
-      ReleaseFilter f;
-      f.text = "COMÚN";
-      f.state = state;
-      f.offset = offset;
-      f.limit = 25;
-      expect_page(f);
+      for (std::int64_t count_limit : {10000, 100}) {
+        ReleaseFilter f;
+        f.text = "COMÚN";
+        f.state = state;
+        f.offset = offset;
+        f.limit = 25;
+        f.count_limit = count_limit;
+        expect_page(f);
+      }
     }
   }
 }

@@ -2,8 +2,9 @@
 //
 // Structured filters (state, system, kind, requester, created range) are answered from one
 // covering index that yields the listing order (schema.cc), so COUNT and the page read no
-// table rows. The text filter is a set of release ids found first (trigram FTS5 index for 3+
-// characters, a scan of search_text for shorter needles) and then combined:
+// table rows; COUNT stops past the filter's count_limit. The text filter is a set of release
+// ids found first (trigram FTS5 index for 3+ characters, a scan of search_text for shorter
+// needles) and then combined:
 //   - few matches: each matching release is checked against the filters and sorted;
 //   - many matches: one pass over the filters' index in listing order, keeping the ids in
 //     the set (stopping early when there are no other filters).
@@ -70,17 +71,24 @@ ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
   const std::size_t limit = static_cast<std::size_t>(std::max(f.limit, 0));
   const std::size_t offset = static_cast<std::size_t>(std::max(f.offset, 0));
   const std::string order = " ORDER BY created_at DESC, number DESC";
+  const std::int64_t cap = std::max<std::int64_t>(f.count_limit, 0);
   ReleasePage page;
 
   const std::string needle = fold_search(f.text);
   if (needle.empty()) {
     {
-      Stmt st = db_.prepare("SELECT COUNT(*) " + where.scan_from() + where.sql);
+      // Counting stops one past the cap, inside the index.
+      Stmt st = db_.prepare("SELECT COUNT(*) FROM (SELECT 1 " + where.scan_from() + where.sql + " LIMIT ?11)");
       where.bind(st);
+      st.bind(11, cap + 1);
       st.step();
       page.total = st.integer(0);
+      if (page.total > cap) {
+        page.total = cap;
+        page.total_capped = true;
+      }
     }
-    if (limit == 0 || offset >= static_cast<std::size_t>(page.total)) return page;
+    if (limit == 0 || (!page.total_capped && offset >= static_cast<std::size_t>(page.total))) return page;
     Stmt st = db_.prepare(fmt::format("SELECT {} {}{}{} LIMIT ?8 OFFSET ?9",
                                       kSummaryColumns, where.scan_from(), where.sql, order));
     where.bind(st);
@@ -105,6 +113,10 @@ ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
       return a.created_at != b.created_at ? a.created_at > b.created_at : a.number > b.number;
     });
     page.total = static_cast<std::int64_t>(all.size());
+    if (page.total > cap) {
+      page.total = cap;
+      page.total_capped = true;
+    }
     for (std::size_t i = offset; i < all.size() && i - offset < limit; ++i) {
       page.items.push_back(std::move(all[i]));
     }
@@ -123,13 +135,18 @@ ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
         window.push_back(st.integer(0));
       }
       ++seen;
-      // Without other filters the total is the size of the set: stop once the page is full.
-      if (!where.any && window.size() == limit && static_cast<std::size_t>(seen) >= offset) {
+      // Without other filters the total is the size of the set; with them, counting stops
+      // one past the cap. Either way, stop once the page is full.
+      if ((!where.any || seen > cap) && window.size() == limit && static_cast<std::size_t>(seen) >= offset) {
         break;
       }
     }
   }
   page.total = where.any ? seen : static_cast<std::int64_t>(ids.size());
+  if (page.total > cap) {
+    page.total = cap;
+    page.total_capped = true;
+  }
   Stmt st = db_.prepare(fmt::format("SELECT {} FROM releases WHERE id = ?", kSummaryColumns));
   for (std::int64_t id : window) {
     st.bind(1, id);
