@@ -123,9 +123,10 @@ MailText compose(const OutboxMail& m, const Procedure& proc, const web::Catalog&
   const std::vector<std::pair<std::string, std::string>> args = {
       {"name", m.name.empty() ? m.username : m.name}, {"actor", m.actor},   {"what", what}, {"when", when},
       {"release", m.release}, {"title", m.title}, {"system", m.system}, {"role", role}, {"url", url}};
-  const std::vector<std::string> paragraphs = {
+  std::vector<std::string> paragraphs = {
       catalog.format(lang, "mail.greeting", args), catalog.format(lang, m.raci == 'I' ? "mail.happened" : "mail.changed", args),
       catalog.format(lang, "mail.ask_" + letter, args), catalog.format(lang, "mail.why_" + letter, args)};
+  if (!m.calendar.empty()) paragraphs.push_back(catalog.text(lang, "mail.invitation"));
   for (const auto& p : paragraphs) t.text += p + "\n\n";
   if (!url.empty()) t.text += catalog.format(lang, "mail.open", args) + "\n\n";
   t.text += "-- \n" + catalog.text(lang, "mail.footer") + "\n";

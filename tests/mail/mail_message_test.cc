@@ -99,6 +99,21 @@ TEST(MailMessage, HeadersCannotBeInjectedAndTheSubjectIsEncoded) {
   }
 }
 
+TEST(MailText, AMailWithAnInvitationSaysSo) {
+  const auto proc = ProcedureSet::builtin();
+  const auto zone = load_time_zone("America/Lima").value();
+  const auto c = catalog();
+  OutboxMail m = sample('I', "window", "es");
+  const std::string plain = mail::compose(m, proc.current(), c, zone, "").text;
+  EXPECT_EQ(plain.find("invitación de calendario"), std::string::npos) << plain;
+  m.calendar = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+  const mail::MailText es = mail::compose(m, proc.current(), c, zone, "");
+  EXPECT_NE(es.text.find("invitación de calendario"), std::string::npos) << es.text;
+  EXPECT_NE(es.html.find("invitación de calendario"), std::string::npos) << es.html;
+  m.lang = "en";
+  EXPECT_NE(mail::compose(m, proc.current(), c, zone, "").text.find("calendar invitation"), std::string::npos);
+}
+
 TEST(MailMessage, AnInvitationTravelsAsTextCalendarWithTheSenderAsOrganizer) {
   OutboxMail m = sample('I', "window", "es");
   m.calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@pasaprod\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
