@@ -12,8 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --browser --fuzz
-# Browser tests (tests/web): playwright-core from npm drives Debian's chromium (no download).
-if [[ ! -d tests/web/node_modules/playwright-core ]]; then
+# Browser tests (tests/web): playwright-core from npm drives Debian's chromium (no download);
+# installed again when the lock file changed since the last install.
+if [[ ! -f tests/web/node_modules/.package-lock.json || tests/web/package-lock.json -nt tests/web/node_modules/.package-lock.json ]]; then
   (cd tests/web && npm ci --no-audit --no-fund)
 fi
 jobs=$(nproc)
