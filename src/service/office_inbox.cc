@@ -242,16 +242,16 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       if (!g.system.empty() && std::find(scopes.begin(), scopes.end(), g.system) == scopes.end()) scopes.push_back(g.system);
     }
   }
-  std::set<std::string> seen;
+  std::vector<ReleaseFilter> filters;  // state by state, as the inbox lists them
   for (const auto& state : procedures_.current().states) {
     if (state.final) continue;
-    std::vector<ReleaseFilter> filters;
     const auto add = [&](const std::string& system, const std::string& requester) {
       ReleaseFilter f;
       f.state = state.code;
       f.system = system;
       f.requester = requester;
       f.limit = 500;
+      f.count_limit = 0;  // the rows only, no count
       filters.push_back(f);
     };
     if (office_wide) {
@@ -260,43 +260,46 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       add("", username);
       for (const auto& system : scopes) add(system, "");
     }
-    std::vector<ReleaseSummary> items;
+  }
+  std::vector<ReleaseSummary> items;  // one snapshot for every list
+  Status lists = store_.read([&](ReadTx& tx) -> Status {
+    std::set<std::string> seen;
     for (const auto& f : filters) {
-      auto page = releases(f);
-      if (!page) return page.error();
-      for (auto& summary : page->items) {
+      for (auto& summary : tx.releases(f).items) {
         if (seen.insert(summary.number).second) items.push_back(std::move(summary));
       }
     }
-    for (const auto& summary : items) {
-      auto snap = load(username, summary.number);
-      if (!snap) continue;
-      const Procedure& proc = *snap->proc;
-      const Release& r = snap->release;
-      Situation s = snap->situation(now);
-      // As the request page: what would be deployed is what is stored (act() re-reads the bytes).
-      s.deployed_manifest = s.manifest;
-      Timestamp since = r.created_at;
-      for (const auto& t : r.transitions) {
-        if (t.to == r.state) since = t.at;
-      }
-      if (auto next = next_step(s, *who)) {
-        InboxItem item{summary_of(r), next->step, step_role(proc, *who, r, next->step), next->due, next->reason,
-                       next->action, since, next->accountable};
-        (next->due ? inbox.todo : inbox.waiting).push_back(std::move(item));
-      }
-      // A and C: once per request, for the first action open now that names the user so.
-      bool listed = false;
-      for (const auto& option : action_options(s, *who)) {
-        const ActionDef* def = proc.action(option.action, r.kind, r.state);
-        if (listed || !def || !option.reason || option.reason->code != Code::permission_denied) continue;
-        if (auto role = held_role(proc, *who, r, def->A); !role.empty()) {
-          inbox.accountable.push_back({summary_of(r), option.action, role, false, std::nullopt, option.action, since, {}});
-          listed = true;
-        } else if (auto crole = held_role(proc, *who, r, def->C); !crole.empty()) {
-          inbox.consulted.push_back({summary_of(r), option.action, crole, false, std::nullopt, option.action, since, {}});
-          listed = true;
-        }
+    return ok_status();
+  });
+  if (!lists) return lists.error();
+  for (const auto& summary : items) {
+    auto snap = load(username, summary.number);
+    if (!snap) continue;
+    const Procedure& proc = *snap->proc;
+    const Release& r = snap->release;
+    Situation s = snap->situation(now);
+    // As the request page: what would be deployed is what is stored (act() re-reads the bytes).
+    s.deployed_manifest = s.manifest;
+    Timestamp since = r.created_at;
+    for (const auto& t : r.transitions) {
+      if (t.to == r.state) since = t.at;
+    }
+    if (auto next = next_step(s, *who)) {
+      InboxItem item{summary_of(r), next->step, step_role(proc, *who, r, next->step), next->due, next->reason,
+                     next->action, since, next->accountable};
+      (next->due ? inbox.todo : inbox.waiting).push_back(std::move(item));
+    }
+    // A and C: once per request, for the first action open now that names the user so.
+    bool listed = false;
+    for (const auto& option : action_options(s, *who)) {
+      const ActionDef* def = proc.action(option.action, r.kind, r.state);
+      if (listed || !def || !option.reason || option.reason->code != Code::permission_denied) continue;
+      if (auto role = held_role(proc, *who, r, def->A); !role.empty()) {
+        inbox.accountable.push_back({summary_of(r), option.action, role, false, std::nullopt, option.action, since, {}});
+        listed = true;
+      } else if (auto crole = held_role(proc, *who, r, def->C); !crole.empty()) {
+        inbox.consulted.push_back({summary_of(r), option.action, crole, false, std::nullopt, option.action, since, {}});
+        listed = true;
       }
     }
   }

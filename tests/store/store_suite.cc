@@ -256,6 +256,15 @@ TEST_P(StoreSuite, ReleaseCountStopsAtTheCountLimit) {
     EXPECT_EQ(p.total, 9);
     EXPECT_TRUE(p.total_capped);
     EXPECT_EQ(p.items.size(), 10u);
+    closed.count_limit = 0;  // the rows only (the inbox)
+    p = tx.releases(closed);
+    EXPECT_EQ(p.total, 0);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(p.items.size(), 10u);
+    closed.state = "cancelled";
+    p = tx.releases(closed);
+    EXPECT_FALSE(p.total_capped);
+    EXPECT_TRUE(p.items.empty());
 
     ReleaseFilter text;
     text.text = "cambio";
