@@ -317,8 +317,9 @@ class Office {
   // conflicts. Requests that ended without reaching production (rejected, cancelled, rolled
   // back) are left out: their windows no longer happen.
   Result<CalendarView> calendar(Timestamp from, Timestamp to, const std::string& system, const std::string& participant);
-  // The conflicts of the request's current window with other windows and the freezes.
-  Result<std::vector<WindowConflict>> window_conflicts(const std::string& number);
+  // The conflicts of the current window of the request `view` shows with other windows and
+  // the freezes (the view as view() gave it: nothing of the request is read again).
+  Result<std::vector<WindowConflict>> window_conflicts(const ReleaseView& view);
   // The caller's calendar addresses (digests only).
   Result<std::vector<CalendarKey>> calendar_keys(const Caller& caller);
   // Makes the caller's address for `scope` ("office", "mine" or "system:CODE"), or rotates it

@@ -41,6 +41,14 @@ json key_json(const CalendarKey& k) {
   return {{"scope", k.scope}, {"created_at", format_iso(k.created_at)}, {"rotated_at", k.rotated_at ? format_iso(k.rotated_at) : ""}};
 }
 
+// The user's key for `scope`, if they have one.
+std::optional<CalendarKey> key_of(ReadTx& tx, const std::string& username, const std::string& scope) {
+  for (auto& k : tx.calendar_keys(username)) {
+    if (k.scope == scope) return k;
+  }
+  return std::nullopt;
+}
+
 std::string feed_name(const std::string& scope, Lang lang) {
   const std::string base = "pasaprod — ";
   if (scope == "mine") return base + (lang == Lang::en ? "my requests" : "mis solicitudes");
@@ -140,15 +148,13 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   return v;
 }
 
-Result<std::vector<WindowConflict>> Office::window_conflicts(const std::string& number) {
-  auto view = this->view(number, "");
-  if (!view) return view.error();
-  if (!view->window) return std::vector<WindowConflict>{};
-  auto period = calendar(view->window->from, view->window->to, "", "");
+Result<std::vector<WindowConflict>> Office::window_conflicts(const ReleaseView& view) {
+  if (!view.window) return std::vector<WindowConflict>{};
+  auto period = calendar(view.window->from, view.window->to, "", "");
   if (!period) return period.error();
   std::vector<WindowConflict> out;
   for (auto& c : period->conflicts) {
-    if (c.release == number) out.push_back(std::move(c));
+    if (c.release == view.release.number) out.push_back(std::move(c));
   }
   return out;
 }
@@ -176,10 +182,7 @@ Result<NewCalendarKey> Office::issue_calendar_key(const Caller& caller, const st
       if (!tx.system(code)) return office_internal::not_found("El sistema", "System", code);
     }
     const Timestamp now = clock_.now();
-    std::optional<CalendarKey> before;
-    for (auto& k : tx.calendar_keys(caller.username)) {
-      if (k.scope == scope) before = k;
-    }
+    const std::optional<CalendarKey> before = key_of(tx, caller.username, scope);
     out.record = CalendarKey{0, caller.username, scope, auth::secret_digest(out.key), before ? before->created_at : now,
                              before ? now : 0};
     auto id = tx.put_calendar_key(out.record);
@@ -196,10 +199,7 @@ Result<NewCalendarKey> Office::issue_calendar_key(const Caller& caller, const st
 Status Office::remove_calendar_key(const Caller& caller, const std::string& scope) {
   if (scope.size() > kMaxScopeBytes) return bad_scope();
   return store_.write([&](WriteTx& tx) -> Status {
-    std::optional<CalendarKey> before;
-    for (auto& k : tx.calendar_keys(caller.username)) {
-      if (k.scope == scope) before = k;
-    }
+    const std::optional<CalendarKey> before = key_of(tx, caller.username, scope);
     if (auto d = tx.delete_calendar_key(caller.username, scope); !d) return d;
     auto e = tx.append_event(event(caller, clock_.now(), "calendar.key_remove", caller.username, key_json(*before), nullptr));
     return e ? ok_status() : Status(e.error());

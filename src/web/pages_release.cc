@@ -167,7 +167,7 @@ json window_notice(const Page& page, const ReleaseView& v) {
 json window_conflicts(const Page& page, const ReleaseView& v, const json& notice) {
   json out = json::array();
   if (!v.window || v.proc->is_final(v.release.state)) return out;
-  auto conflicts = page.office().window_conflicts(v.release.number);
+  auto conflicts = page.office().window_conflicts(v);
   if (!conflicts) return out;  // the page stands without them
   for (const auto& c : *conflicts) {
     if (c.freeze && notice.is_object() && notice.contains("freeze")) continue;

@@ -11,6 +11,7 @@
 #include "library/library.h"
 #include "service/demo.h"
 #include "service/office.h"
+#include "forwarding_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/system_clock.h"
 
@@ -19,19 +20,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CountingStore final : public Store {
+class CountingStore final : public ForwardingStore {
  public:
-  explicit CountingStore(Store& inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
   Status read(const std::function<Status(ReadTx&)>& fn) override {
     ++reads;
     return inner_.read(fn);
   }
-  Status write(const std::function<Status(WriteTx&)>& fn) override { return inner_.write(fn); }
-  std::string describe() const override { return inner_.describe(); }
   std::atomic<int> reads{0};
-
- private:
-  Store& inner_;
 };
 
 class OfficeReads : public ::testing::Test {

@@ -18,6 +18,7 @@
 #include "service/demo.h"
 #include "service/json_view.h"
 #include "service/office.h"
+#include "forwarding_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/system_clock.h"
 
@@ -26,14 +27,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class InterleavingStore final : public Store {
+class InterleavingStore final : public ForwardingStore {
  public:
-  explicit InterleavingStore(Store& inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
   // The next write() first runs `change` (which writes through the inner store) to its end.
   void before_next_write(std::function<Status()> change) { change_ = std::move(change); }
   bool change_pending() const { return static_cast<bool>(change_); }
 
-  Status read(const std::function<Status(ReadTx&)>& fn) override { return inner_.read(fn); }
   Status write(const std::function<Status(WriteTx&)>& fn) override {
     if (change_) {
       auto change = std::move(change_);
@@ -42,10 +42,8 @@ class InterleavingStore final : public Store {
     }
     return inner_.write(fn);
   }
-  std::string describe() const override { return inner_.describe(); }
 
  private:
-  Store& inner_;
   std::function<Status()> change_;
 };
 

@@ -150,10 +150,18 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
 
   std::set<std::string> numbers;
   {
-    sqlite::Stmt st = db.query("SELECT number, state FROM releases ORDER BY number");
+    sqlite::Stmt st = db.query("SELECT number, state, row_version FROM releases ORDER BY number");
     while (st.step()) {
       const std::string number = st.text(0), state = st.text(1);
+      const std::int64_t row_version = st.integer(2);
       numbers.insert(number);
+      if (auto v = r.row_version.find(number); v != r.row_version.end() && v->second.first != row_version) {
+        differs(v->second.second, "audit.replay_row_version",
+                fmt::format("la solicitud {} está en su versión de fila {}, pero según la pista (evento {}) debe estar en la {}", number,
+                            row_version, v->second.second, v->second.first),
+                fmt::format("request {} is at row version {}, but by the trail (event {}) it must be at {}", number, row_version,
+                            v->second.second, v->second.first));
+      }
       auto it = r.state.find(number);
       if (it == r.state.end()) {
         differs(0, "audit.replay_release",
@@ -245,18 +253,6 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
     sqlite::Stmt st = db.query("SELECT release, slot, verdict, note, by_user, slot_digest FROM reviews ORDER BY release, seq");
     while (st.step()) rows[st.text(0)].push_back({review_content(st.text(1), st.text(2), st.text(3), st.text(4), st.text(5))});
     compare_history(r.reviews, std::move(rows), "audit.replay_reviews", "La revisión", "Review");
-  }
-  {
-    sqlite::Stmt st = db.query("SELECT number, row_version FROM releases ORDER BY number");
-    while (st.step()) {
-      auto it = r.row_version.find(st.text(0));
-      if (it == r.row_version.end() || it->second.first == st.integer(1)) continue;
-      differs(it->second.second, "audit.replay_row_version",
-              fmt::format("la solicitud {} está en su versión de fila {}, pero según la pista (evento {}) debe estar en la {}", st.text(0),
-                          st.integer(1), it->second.second, it->second.first),
-              fmt::format("request {} is at row version {}, but by the trail (event {}) it must be at {}", st.text(0), st.integer(1),
-                          it->second.second, it->second.first));
-    }
   }
 
   {

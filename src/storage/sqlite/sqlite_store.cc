@@ -187,6 +187,10 @@ Status SqliteStore::write(const std::function<Status(WriteTx&)>& fn) {
 void SqliteStore::commit_group(const std::vector<PendingWrite*>& group) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<bool> committed(group.size(), false);
+  const auto fail = [&](std::size_t k, const Error& e) {  // member k's changes are not kept
+    group[k]->result = e;
+    group[k]->head.reset();
+  };
   try {
     Connection& db = *writer_;
     std::size_t i = 0;
@@ -194,7 +198,7 @@ void SqliteStore::commit_group(const std::vector<PendingWrite*>& group) {
       const int begin = db.try_run_cached("BEGIN IMMEDIATE");
       if (begin != SQLITE_OK) {
         const Error e = (begin & 0xff) == SQLITE_BUSY ? busy_error() : commit_failed(sqlite3_errmsg(db.raw()));
-        for (; i < group.size(); ++i) group[i]->result = e;
+        for (; i < group.size(); ++i) fail(i, e);
         break;
       }
       std::vector<std::size_t> in_tx;  // members whose changes this transaction holds
@@ -211,10 +215,7 @@ void SqliteStore::commit_group(const std::vector<PendingWrite*>& group) {
         }
         if (!db.in_transaction()) {  // SQLite abandoned the whole transaction
           const Error e = rolled_back(sqlite3_errmsg(db.raw()));
-          for (std::size_t k : in_tx) {
-            group[k]->result = e;
-            group[k]->head.reset();
-          }
+          for (std::size_t k : in_tx) fail(k, e);
           if (!w.thrown && w.result) w.result = e;
           ++i;
           in_tx.clear();
@@ -236,10 +237,7 @@ void SqliteStore::commit_group(const std::vector<PendingWrite*>& group) {
       if (int rc = db.try_run_cached("COMMIT"); rc != SQLITE_OK) {
         const Error e = commit_failed(sqlite3_errmsg(db.raw()));
         db.rollback_quietly();
-        for (std::size_t k : in_tx) {
-          group[k]->result = e;
-          group[k]->head.reset();
-        }
+        for (std::size_t k : in_tx) fail(k, e);
         continue;
       }
       for (std::size_t k : in_tx) committed[k] = true;
