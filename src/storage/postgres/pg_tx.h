@@ -1,0 +1,139 @@
+// PostgreSQL implementation of ReadTx/WriteTx over one connection with an open transaction.
+// Internal to the postgres backend; PgStore creates one per read()/write() attempt.
+//
+// Every method runs parameterized statements (pg::Connection::exec); an unexpected failure
+// throws pg::PgError, which aborts the transaction (PgStore rolls it back, and runs a write
+// again when the failure was a serialization failure or a deadlock).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "storage/postgres/pg.h"
+#include "storage/store.h"
+
+namespace pasaprod::postgres {
+
+// The structured part of a filter as a WHERE clause over parameters $1..$6, always passed
+// (unused ones are ignored by the clause). Columns are unqualified (of releases).
+struct ReleaseWhere {
+  const ReleaseFilter& f;
+  std::string sql = "WHERE TRUE";
+
+  explicit ReleaseWhere(const ReleaseFilter& filter);
+};
+
+// The columns of a releases row that read_release_row() reads, in its order.
+inline constexpr const char* kReleaseColumns =
+    "number, system, kind, version, declared_major, title, summary, requester, state, edition, created_at, "
+    "updated_at, row_version, changes_database";
+// Fills r's own fields (not files, reviews, records, transitions, observations) from a row
+// selected with kReleaseColumns first.
+void read_release_row(const pg::Row& row, Release& r);
+
+// Events with seq > after_seq, oldest first, at most limit; subject "" = all.
+std::vector<AuditEvent> read_events(pg::Connection& db, const std::string& subject, std::int64_t after_seq, int limit);
+
+// REQUIRES: db has an open transaction for the object's whole life (REPEATABLE READ READ ONLY
+// for reads, SERIALIZABLE for writes); write methods are only called in a write transaction.
+class PgTx final : public WriteTx {
+ public:
+  // `head_locked`: the transaction began with LOCK TABLE audit_head IN EXCLUSIVE MODE (a
+  // rerun, see PgStore::write()), so the chain head is already this transaction's.
+  explicit PgTx(pg::Connection& db, bool head_locked = false) : db_(db), head_locked_(head_locked) {}
+
+  // ReadTx
+  Result<User> user(const std::string& username) override;
+  std::vector<User> users() override;
+  std::vector<User> users_with_role(const std::string& role, const std::string& system) override;
+  Result<System> system(const std::string& code) override;
+  std::vector<System> systems() override;
+  Result<Release> release(const std::string& number) override;
+  ReleasePage releases(const ReleaseFilter& filter) override;
+  std::vector<VersionUse> versions_of(const std::string& system) override;
+  void for_each_release_history(const ReleaseFilter& filter, const std::function<void(const Release&)>& fn) override;
+  void for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
+                                const std::function<void(const Release&, const std::string*)>& fn) override;
+  std::vector<FreezeWindow> freezes() override;
+  std::vector<SpanRecord> span_records(const SpanQuery& query) override;
+  std::optional<std::string> setting(const std::string& key) override;
+  std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq, int limit) override;
+  std::optional<AuditEvent> last_event() override;
+  std::optional<std::string> password_hash(const std::string& username) override;
+  std::optional<SessionRecord> session(const std::string& id_digest) override;
+  std::optional<SignInFailures> signin_failures(const std::string& account, const std::string& address) override;
+  std::vector<ApiToken> tokens(const std::string& username) override;
+  std::optional<ApiToken> token_by_digest(const std::string& digest) override;
+  std::vector<CalendarKey> calendar_keys(const std::string& username) override;
+  std::optional<CalendarKey> calendar_key_by_digest(const std::string& digest) override;
+  std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) override;
+  std::int64_t unread_notifications(const std::string& username) override;
+  OutboxCounts mail_counts() override;
+  std::vector<OutboxMail> mails(const std::string& state, int limit, int offset) override;
+  Result<OutboxMail> mail(std::int64_t id) override;
+  std::vector<IssuedDocument> documents_of(const std::string& number) override;
+  std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) override;
+  bool blob_referenced(const std::string& sha256) override;
+
+  // WriteTx
+  Status insert_user(const User& user) override;
+  Status update_user(const User& user) override;
+  Status insert_system(const System& system) override;
+  Status update_system(const System& system) override;
+  std::int64_t next_release_seq(int year) override;
+  Status insert_release(const Release& release) override;
+  Status bump_release(const std::string& number, std::int64_t expected_row_version, const std::string& state,
+                      Timestamp now) override;
+  Status put_file(const std::string& number, const DeliverableFile& file) override;
+  Status remove_file(const std::string& number, const std::string& slot, const std::string& name) override;
+  Status add_review(const std::string& number, const Review& review) override;
+  Result<std::int64_t> add_record(const std::string& number, const Record& record) override;
+  Status add_transition(const std::string& number, const Transition& t) override;
+  Status add_observation(const std::string& number, const Observation& o) override;
+  Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) override;
+  Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
+  Status update_freeze(const FreezeWindow& freeze) override;
+  Status delete_freeze(std::int64_t id) override;
+  Status put_setting(const std::string& key, const std::string& value) override;
+  Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) override;
+  Status insert_session(const SessionRecord& session) override;
+  Status delete_session(const std::string& id_digest) override;
+  Status touch_session(const std::string& id_digest, Timestamp expires_at) override;
+  Status delete_sessions_of(const std::string& username) override;
+  Status put_signin_failures(const SignInFailures& failures) override;
+  Status clear_signin_failures(const std::string& account, const std::string& address) override;
+  Status expire_signin_failures(Timestamp before, int max_rows) override;
+  Result<std::int64_t> insert_token(const ApiToken& token) override;
+  Status revoke_token(const std::string& username, std::int64_t id) override;
+  Status touch_token(std::int64_t id, Timestamp at) override;
+  Result<std::int64_t> put_calendar_key(const CalendarKey& key) override;
+  Status delete_calendar_key(const std::string& username, const std::string& scope) override;
+  Status add_notification(const Notification& notification) override;
+  Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) override;
+  Result<std::int64_t> enqueue_mail(const OutboxMail& mail) override;
+  std::vector<OutboxMail> claim_mails(Timestamp now, Timestamp hold_until, int limit) override;
+  Status update_mail(const OutboxMail& mail) override;
+  Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
+  Result<AuditEvent> append_event(AuditEvent event) override;
+
+  // The newest event, read so that no other transaction appends an event until this one ends:
+  // the one row of audit_head is locked (SELECT ... FOR UPDATE), and every append updates it.
+  // A writer that waited for the lock while another appended gets a serialization failure
+  // (its snapshot cannot see that event), which PgStore::write() answers by running the
+  // write again, holding the lock from its first statement. nullopt when the trail is empty.
+  std::optional<AuditEvent> lock_chain_head();
+  // Stores the event exactly as given (seq, prev_hash and hash already computed by the
+  // caller) and moves audit_head to it. REQUIRES: lock_chain_head() was called in this
+  // transaction and event.seq is the next seq.
+  Status insert_event(const AuditEvent& event);
+
+ private:
+  bool release_exists(const std::string& number);
+  std::vector<RoleGrant> grants_of(const std::string& username, const char* table);
+  void write_grants(const User& user);
+
+  pg::Connection& db_;
+  bool head_locked_;
+};
+
+}  // namespace pasaprod::postgres
