@@ -109,6 +109,28 @@ TEST(PgStore, RefusesASchemaNewerThanItKnows) {
   EXPECT_EQ(rows.row(0).integer(1), newer);
 }
 
+// A login that may not create tables (PostgreSQL 15: only the database's owner may, in schema
+// public) cannot migrate: an error value that says so, without its password.
+TEST(PgStore, RoleThatMayNotCreateTablesIsRefusedAtOpen) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  const std::string role = db.name() + "_reader", secret = "pw-" + db.name();
+  auto admin = db.connect();
+  // Identifiers cannot be parameters; the role's name holds only letters, digits and '_'.
+  admin->exec("DROP ROLE IF EXISTS \"" + role + "\"");
+  admin->exec("SELECT set_config('pasaprod.pw', $1, false)", secret);
+  admin->exec("DO $$ BEGIN EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', '" + role +
+              "', current_setting('pasaprod.pw')); END $$");
+  auto refused = PgStore::open("postgresql://" + role + ":" + secret + "@" + db.host_port() + "/" + db.name());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Code::internal);
+  EXPECT_EQ(refused.error().id, "store.open_failed");
+  EXPECT_NE(refused.error().en.find("permission denied"), std::string::npos) << refused.error().en;
+  EXPECT_EQ(refused.error().en.find(secret), std::string::npos) << refused.error().en;
+  admin.reset();
+  db.connect()->exec("DROP ROLE \"" + role + "\"");
+}
+
 TEST(PgStore, NodesStartingAtOnceMigrateOnce) {
   TempDir dir;
   ScratchDatabase db(dir.path());

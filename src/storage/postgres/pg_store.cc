@@ -175,7 +175,10 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, Options o
     if (Status st = postgres::migrate(*db); !st) return st.error();
   } catch (const PgError& e) {
     if (e.sqlstate() == "08001" || e.sqlstate().empty()) return unavailable(described, e.what());
-    throw;
+    return make_error(Code::internal, "store.open_failed",
+                      fmt::format("No se pudo preparar la base de datos {}: {}", described, e.what()),
+                      fmt::format("Could not prepare the database {}: {}", described, e.what()))
+        .with("database", described);
   }
   return store;
 }

@@ -58,7 +58,8 @@ class PgStore final : public Store {
   // invalid_argument ("store.bad_url") for a URL libpq cannot parse, unavailable
   // ("store.unavailable") when the server cannot be reached or refuses the login,
   // failed_precondition ("store.schema_newer") when the database's schema is newer than this
-  // program. Throws pg::PgError when the database refuses the migration.
+  // program, internal ("store.open_failed") when the database refuses the migration (e.g. the
+  // role may not create tables).
   static Result<std::unique_ptr<PgStore>> open(const std::string& url, Options options);
   static Result<std::unique_ptr<PgStore>> open(const std::string& url) { return open(url, Options{}); }
   ~PgStore() override;
