@@ -37,7 +37,7 @@
 #include "reports/adherence.h"
 #include "service/office.h"
 #include "service/procedures.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/system_clock.h"
 
 namespace pasaprod {
@@ -141,7 +141,7 @@ Release synth(int i, int n) {
   return r;
 }
 
-void fill(SqliteStore& store, int n) {
+void fill(Store& store, int n) {
   constexpr int kBatch = 20000;
   for (int lo = 0; lo < n; lo += kBatch) {
     check(store.write([&](WriteTx& tx) -> Status {
@@ -299,7 +299,7 @@ int run(const Args& args) {
     const std::string path = (dir / fmt::format("adh-{}.db", n)).string();
     auto t0 = SteadyClock::now();
     {
-      auto store = SqliteStore::open(path, nullptr);
+      auto store = open_store(path, nullptr);
       if (!store) throw std::runtime_error(store.error().en);
       fill(**store, n);
       // Office::adherence_report reads systems from the store (for the units).
@@ -339,7 +339,7 @@ int run(const Args& args) {
       pure.push_back(timed + cpu_now() - c0);
 
       // (2) the office's report, on a store opened beforehand (as in the server).
-      auto store = SqliteStore::open(path, nullptr);
+      auto store = open_store(path, nullptr);
       if (!store) throw std::runtime_error(store.error().en);
       Library library(dir / "library");
       Office office(**store, library, clock, procedures);

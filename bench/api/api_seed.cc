@@ -18,7 +18,7 @@
 
 #include "audit/file_anchor.h"
 #include "bench/common/synthetic_text.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 
 namespace pasaprod {
 namespace {
@@ -47,9 +47,9 @@ constexpr int kPathLength = sizeof(kPath) / sizeof(kPath[0]);
 
 int run(const Args& a) {
   audit::FileAnchor anchor(a.db + ".anchor");
-  auto opened = SqliteStore::open(a.db, &anchor);
+  auto opened = open_store(a.db, &anchor);
   check(opened.ok() ? ok_status() : Status(opened.error()));
-  SqliteStore& store = **opened;
+  AnchoredStore& store = **opened;
   const auto start = std::chrono::steady_clock::now();
   const long per_release = std::max(1L, a.events / std::max(1, a.releases));
   long events = 0;

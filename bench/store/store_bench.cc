@@ -3,7 +3,7 @@
 //       SQLite's default VFS (and, for reference, the same through sqlite::wal_batching_vfs);
 //   (b) actions/s through SqliteStore::write doing what an action does (bump_release +
 //       add_transition + append_event), without a FileAnchor, with it synchronous and with it in
-//       the background (SqliteStore::AnchorMode), and the ratio to (a);
+//       the background (AnchoredStore::AnchorMode), and the ratio to (a);
 //   (c) releases(filter) latency with --releases rows (median and p99 per filter kind);
 //   (d) (a) and (b) again with --writers threads at once (default 4), as a server runs them.
 //
@@ -30,7 +30,7 @@
 
 #include "audit/file_anchor.h"
 #include "bench/common/synthetic_text.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "storage/sqlite/wal_batching_vfs.h"
 
 namespace pasaprod {
@@ -95,11 +95,11 @@ class RawSqlite {
 class Actions {
  public:
   Actions(const std::string& path, AuditAnchor* anchor, int releases = 1,
-          SqliteStore::AnchorMode mode = SqliteStore::AnchorMode::synchronous)
+          AnchoredStore::AnchorMode mode = AnchoredStore::AnchorMode::synchronous)
       : versions_(releases, 0) {
-    SqliteStore::Options options;
-    options.anchor_mode = mode;
-    auto opened = SqliteStore::open(path, anchor, options);
+    StoreOptions options;
+    options.anchoring.mode = mode;
+    auto opened = open_store(path, anchor, options);
     check(opened.ok() ? ok_status() : Status(opened.error()));
     store_ = std::move(*opened);
     check(store_->write([&](WriteTx& tx) -> Status {
@@ -145,7 +145,7 @@ class Actions {
 
  private:
   static std::string number(int i) { return fmt::format("PP-2026-{:04}", i + 1); }
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AnchoredStore> store_;
   std::vector<std::int64_t> versions_;
 };
 
@@ -307,7 +307,7 @@ int run(const Args& args) {
   audit::FileAnchor anchor(args.dir + "/audit.anchor");
   Actions anchored(args.dir + "/actions-anchored.db", &anchor);
   audit::FileAnchor anchor_bg(args.dir + "/audit-bg.anchor");
-  Actions anchored_bg(args.dir + "/actions-anchored-bg.db", &anchor_bg, 1, SqliteStore::AnchorMode::background);
+  Actions anchored_bg(args.dir + "/actions-anchored-bg.db", &anchor_bg, 1, AnchoredStore::AnchorMode::background);
   compare(args, "(b)", 1, [&](int) { raw.commit_one(); },
           {{"raw commits, pasaprod's WAL VFS", [&](int) { raw_vfs.commit_one(); }, {}, true},
            {"actions/s via SqliteStore::write", [&](int) { plain.act(); }, {}},
@@ -324,7 +324,7 @@ int run(const Args& args) {
     Actions anchored_mt(args.dir + "/actions-anchored-mt.db", &anchor_mt, args.writers);
     audit::FileAnchor anchor_mt_bg(args.dir + "/audit-mt-bg.anchor");
     Actions anchored_mt_bg(args.dir + "/actions-anchored-mt-bg.db", &anchor_mt_bg, args.writers,
-                           SqliteStore::AnchorMode::background);
+                           AnchoredStore::AnchorMode::background);
     compare(args, "(d)", args.writers, [&](int t) { raws[static_cast<std::size_t>(t)]->commit_one(); },
             {{"actions/s via SqliteStore::write", [&](int t) { plain_mt.act(t); }, {}},
              {"same, with FileAnchor (sync)", [&](int t) { anchored_mt.act(t); }, {}},

@@ -134,14 +134,18 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
     if (*data) entries.push_back(TarEntry::memory(name, std::move(**data)));
   }
   const fs::path copy = tmp->path() / "pasaprod.db";
-  if (Status st = lo.store().copy_to(copy.string()); !st) return st.error();
+  if (Status st = lo.sqlite().copy_to(copy.string()); !st) return st.error();
   std::vector<std::string> blobs;
   int schema = 0;
   {
     auto opened = SqliteStore::open(copy.string());
     if (!opened) return opened.error();
-    blobs = (*opened)->referenced_blobs();
-    schema = (*opened)->schema_version();
+    Status st = (*opened)->read([&](ReadTx& tx) {
+      blobs = tx.referenced_blobs();
+      schema = tx.schema_version();
+      return ok_status();
+    });
+    if (!st) return st.error();
   }  // closed: the copy's WAL is checkpointed into the file
   auto db_sha = digest_file(copy);
   if (!db_sha) return db_sha.error();

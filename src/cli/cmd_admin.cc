@@ -34,7 +34,12 @@ void register_init(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("init", "Crea la base de datos (si no existe) / create the database if missing");
   cmd->callback([&ctx] {
     LocalOffice& lo = ctx.local();
-    ctx.print({{"db", lo.db_path()}, {"schema_version", lo.store().schema_version()}, {"edition", lo.office().current_procedure().edition}},
+    int schema = 0;
+    ctx.check(lo.store().read([&schema](ReadTx& tx) {
+      schema = tx.schema_version();
+      return ok_status();
+    }));
+    ctx.print({{"db", lo.db_path()}, {"schema_version", schema}, {"edition", lo.office().current_procedure().edition}},
               ctx.t("Base de datos lista: ", "Database ready: ") + lo.db_path() + " (" + ctx.t("edición ", "edition ") +
                   lo.office().current_procedure().edition + ")");
   });

@@ -27,7 +27,7 @@
 namespace pasaprod {
 namespace {
 
-nlohmann::json audit_report_json(SqliteStore& store, Lang lang) {
+nlohmann::json audit_report_json(AnchoredStore& store, Lang lang) {
   auto report = store.verify_audit();
   nlohmann::json problems = nlohmann::json::array();
   for (const auto& p : report.problems) problems.push_back({{"seq", p.seq}, {"id", p.id}, {"message", p.message(lang)}});
@@ -104,7 +104,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   ctx.write_observer = [metrics_owner, observe = metrics.write_observer()](std::chrono::nanoseconds wait, bool committed) {
     observe(wait, committed);
   };
-  ctx.anchor_mode = a.anchor == "sync" ? SqliteStore::AnchorMode::synchronous : SqliteStore::AnchorMode::background;
+  ctx.anchor_mode = a.anchor == "sync" ? AnchoredStore::AnchorMode::synchronous : AnchoredStore::AnchorMode::background;
   LocalOffice& lo = ctx.local();
   Office& office = lo.office();
   office.set_public_url(ctx.take(public_url(a.mail)));  // links in calendar events

@@ -63,7 +63,11 @@ void register_verify(CLI::App& app, CliContext& ctx) {
   lverify->callback([&ctx] {
     Library& library = ctx.local().library();
     LibraryVerifyReport all = library.verify();
-    const std::vector<std::string> refs = ctx.local().store().referenced_blobs();
+    std::vector<std::string> refs;
+    ctx.check(ctx.local().store().read([&refs](ReadTx& tx) {
+      refs = tx.referenced_blobs();
+      return ok_status();
+    }));
     LibraryVerifyReport referenced = library.verify_blobs(refs);
     const std::set<std::string> ref_set(refs.begin(), refs.end());
     for (const std::string& sha : all.blobs) {

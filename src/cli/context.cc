@@ -30,9 +30,10 @@ int exit_code_for(Code code) {
 LocalOffice& CliContext::local() {
   if (!local_) {
     SqliteStore::Options options;
-    options.anchor_mode = anchor_mode;
     options.write_observer = write_observer;
-    auto lo = LocalOffice::open(db, options, anchor);
+    AnchoredStore::Options anchoring;
+    anchoring.mode = anchor_mode;
+    auto lo = LocalOffice::open(db, options, anchor, anchoring);
     if (!lo) throw CliFailure{lo.error()};
     local_ = std::move(*lo);
   }

@@ -34,7 +34,7 @@ struct CliContext {
   std::string procedure_file;  // --procedure FILE: an extra edition, made current
   // How the local store anchors the audit trail; set before the first local() (serve picks
   // background: it keeps the store open, and its destructor anchors the last events).
-  SqliteStore::AnchorMode anchor_mode = SqliteStore::AnchorMode::synchronous;
+  AnchoredStore::AnchorMode anchor_mode = AnchoredStore::AnchorMode::synchronous;
   AnchorSettings anchor;  // --anchor-key, --anchor-witness
   // Passed to the local store (SqliteStore::Options::write_observer); set before the first local().
   std::function<void(std::chrono::nanoseconds, bool)> write_observer;

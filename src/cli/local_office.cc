@@ -61,7 +61,8 @@ Result<std::string> load_or_create_key(const std::string& path) {
 
 Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_path,
                                                        SqliteStore::Options options,
-                                                       const AnchorSettings& anchor) {
+                                                       const AnchorSettings& anchor,
+                                                       AnchoredStore::Options anchoring) {
   std::unique_ptr<LocalOffice> lo(new LocalOffice());
   lo->db_path_ = db_path;
   namespace fs = std::filesystem;
@@ -91,9 +92,10 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
         *lo->anchor_, audit::syslog_witness(socket, db.filename().string()));
     store_anchor = lo->witnessed_.get();
   }
-  auto store = SqliteStore::open(db_path, store_anchor, options);
+  auto store = open_store(db_path, store_anchor, StoreOptions{std::move(options), anchoring});
   if (!store) return store.error();
   lo->store_ = std::move(*store);
+  lo->sqlite_ = dynamic_cast<SqliteStore*>(&lo->store_->backend());
   try {
     lo->library_ = std::make_unique<Library>((db.has_parent_path() ? db.parent_path() : fs::path(".")) / "library");
   } catch (const std::exception& e) {

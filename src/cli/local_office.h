@@ -17,7 +17,7 @@
 #include "library/library.h"
 #include "service/office.h"
 #include "service/procedures.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/system_clock.h"
 
 namespace pasaprod {
@@ -33,11 +33,13 @@ class LocalOffice {
   // Opens (creating if needed) the database at db_path and the files beside it.
   // invalid_argument when anchor.witness is not one of the forms above.
   static Result<std::unique_ptr<LocalOffice>> open(const std::string& db_path,
-                                                   SqliteStore::Options options = {},
-                                                   const AnchorSettings& anchor = {});
+                                                   SqliteStore::Options options = SqliteStore::Options(),
+                                                   const AnchorSettings& anchor = {},
+                                                   AnchoredStore::Options anchoring = AnchoredStore::Options());
 
   Office& office() { return *office_; }
-  SqliteStore& store() { return *store_; }
+  AnchoredStore& store() { return *store_; }
+  SqliteStore& sqlite() { return *sqlite_; }  // the backend under store()
   Library& library() { return *library_; }
   const std::string& db_path() const { return db_path_; }
 
@@ -48,7 +50,8 @@ class LocalOffice {
   ProcedureSet procedures_;
   std::unique_ptr<audit::FileAnchor> anchor_;
   std::unique_ptr<audit::WitnessedAnchor> witnessed_;  // over anchor_, with a witness
-  std::unique_ptr<SqliteStore> store_;
+  SqliteStore* sqlite_ = nullptr;  // the backend under store_
+  std::unique_ptr<AnchoredStore> store_;
   std::unique_ptr<Library> library_;
   std::unique_ptr<Office> office_;
 };

@@ -48,7 +48,7 @@ std::function<void(const char*)> ServeMetrics::sign_in_observer() {
   return [this](const char* outcome) { sign_ins_.add({outcome}); };
 }
 
-void ServeMetrics::watch(SqliteStore& store, std::function<std::int64_t()> in_flight) {
+void ServeMetrics::watch(AnchoredStore& store, std::function<std::int64_t()> in_flight) {
   registry_.gauge_callback("pasaprod_http_requests_in_flight", "Requests being served now.",
                            [in_flight = std::move(in_flight)] { return static_cast<double>(in_flight()); });
   registry_.gauge_callback("pasaprod_audit_anchor_lag_events",
@@ -57,10 +57,18 @@ void ServeMetrics::watch(SqliteStore& store, std::function<std::int64_t()> in_fl
   registry_.gauge_callback("pasaprod_store_writers_waiting",
                            "Writes queued for the next group commit while one is being committed.",
                            [&store] { return static_cast<double>(store.writers_waiting()); });
+  const auto usage = [&store] {
+    LibraryUsage u;
+    (void)store.read([&u](ReadTx& tx) {
+      u = tx.library_usage();
+      return ok_status();
+    });
+    return u;
+  };
   registry_.gauge_callback("pasaprod_library_bytes", "Bytes of the distinct library files the database refers to.",
-                           [&store] { return static_cast<double>(store.library_usage().bytes); });
+                           [usage] { return static_cast<double>(usage().bytes); });
   registry_.gauge_callback("pasaprod_library_files", "Distinct library files the database refers to.",
-                           [&store] { return static_cast<double>(store.library_usage().blobs); });
+                           [usage] { return static_cast<double>(usage().blobs); });
   const auto outbox = [&store] {
     OutboxCounts c;
     (void)store.read([&c](ReadTx& tx) {

@@ -15,7 +15,7 @@
 #include <functional>
 
 #include "http/request_log.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/anchored_store.h"
 #include "util/metrics.h"
 
 namespace pasaprod {
@@ -34,7 +34,7 @@ class ServeMetrics {
 
   // Gauges read at each scrape: anchor lag and library usage from `store`, requests in flight
   // from `in_flight`. Both must outlive every scrape. Call once, before serving.
-  void watch(SqliteStore& store, std::function<std::int64_t()> in_flight);
+  void watch(AnchoredStore& store, std::function<std::int64_t()> in_flight);
 
  private:
   metrics::Registry registry_;

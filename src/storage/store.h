@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "audit/anchor.h"
+#include "audit/chain.h"
 #include "core/model.h"
 #include "core/status.h"
 
@@ -108,6 +110,27 @@ struct DerivedValue {
   std::string release;           // release number
   std::int64_t row_version = 0;  // the release's row_version the value was derived at
   std::string value;
+};
+
+// What the library holds that rows refer to (release files and generated documents).
+struct LibraryUsage {
+  std::int64_t blobs = 0;  // distinct digests
+  std::int64_t bytes = 0;
+};
+
+// The rows the audit trail accounts for, as ReadTx::scan_audited_rows streams them (the
+// replay of `pasaprod audit verify` compares them with what the trail says).
+class AuditedRowsVisitor {
+ public:
+  virtual ~AuditedRowsVisitor() = default;
+  // Every request, in number order.
+  virtual void release(const std::string& number, const std::string& state, std::int64_t row_version) = 0;
+  // Every request's files (slot, name, sha256 at least).
+  virtual void file(const std::string& release, const DeliverableFile& file) = 0;
+  // Each request's transitions, records and reviews, oldest first, with every field but `at`.
+  virtual void transition(const std::string& release, const Transition& t) = 0;
+  virtual void record(const std::string& release, const Record& r) = 0;
+  virtual void review(const std::string& release, const Review& r) = 0;
 };
 
 // Read access. Returned values are copies; they stay valid after the transaction ends.
@@ -195,6 +218,20 @@ class ReadTx {
   // True when a deliverable file or a generated document refers to the blob `sha256` (a blob
   // no row refers to may be removed from the library). May scan the files.
   virtual bool blob_referenced(const std::string& sha256) = 0;
+  // Every digest a row refers to (release files and generated documents), sorted, distinct.
+  virtual std::vector<std::string> referenced_blobs() = 0;
+  virtual LibraryUsage library_usage() = 0;
+
+  // --- Whole-trail checks (audit verify, the anchor). ---
+  // Calls fn with every event with seq > after_seq, in seq order, reading a bounded number at
+  // a time (memory does not grow with the trail); stops when fn returns false.
+  virtual void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn) = 0;
+  virtual void scan_audited_rows(AuditedRowsVisitor& visitor) = 0;
+  // What the backend does to keep events from being edited or deleted (e.g. triggers), as
+  // problems: one per protection missing or altered ("audit.trigger_missing",
+  // "audit.trigger_altered"); empty when all are in place.
+  virtual std::vector<audit::AuditProblem> trail_protection_problems() = 0;
+  virtual int schema_version() = 0;
 };
 
 // Write access; every method changes nothing when it returns an error.
@@ -281,18 +318,38 @@ class WriteTx : public ReadTx {
 
   // Appends an event: fills seq (last seq + 1), prev_hash (the last event's hash, "" for the
   // first) and hash (audit::event_hash), and returns the completed event. Events are never
-  // updated or deleted.
-  virtual Result<AuditEvent> append_event(AuditEvent event) = 0;
+  // updated or deleted. The same for every backend (store.cc), on the two primitives below.
+  Result<AuditEvent> append_event(AuditEvent event);
+  // The newest event appended through this transaction, if any.
+  const std::optional<AnchorHead>& appended_head() const { return appended_head_; }
+
+  // --- The audit chain's primitives, for append_event. ---
+  // The newest event (seq and hash at least), read so that no other transaction can insert an
+  // event until this one ends: appends form one total order. nullopt when the trail is empty.
+  virtual std::optional<AuditEvent> lock_chain_head() = 0;
+  // Stores the event exactly as given (seq, prev_hash and hash already set).
+  virtual Status insert_event(const AuditEvent& event) = 0;
+
+ private:
+  std::optional<AnchorHead> appended_head_;
 };
 
+// A backend implements read, write and describe; AnchoredStore (storage/anchored_store.h)
+// adds the audit anchor above any backend, and is what the office, the server and the CLI use.
 class Store {
  public:
   virtual ~Store() = default;
   virtual Status read(const std::function<Status(ReadTx&)>& fn) = 0;
-  // After a write that appended events commits, the backend advances its AuditAnchor (if it
-  // was given one) to the newest event, so a cut tail is detectable (audit/anchor.h).
   virtual Status write(const std::function<Status(WriteTx&)>& fn) = 0;
   virtual std::string describe() const = 0;  // "sqlite:/path/to.db"
+
+  // Called after every durable commit that holds appended events, with the newest of them,
+  // before any write() whose changes the commit holds returns; from the committing thread.
+  // Set once, before the store is used; must be thread-safe and must not use the store.
+  using CommitListener = std::function<void(const AnchorHead& newest)>;
+  virtual void set_commit_listener(CommitListener listener) = 0;
+  // Writers waiting for their turn to commit (a metric); 0 for a backend that does not queue.
+  virtual std::size_t writers_waiting() const { return 0; }
 };
 
 }  // namespace pasaprod

@@ -13,7 +13,7 @@
 #include "service/access.h"
 #include "service/office.h"
 #include "service/procedures.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/system_clock.h"
 
 namespace pasaprod {
@@ -82,8 +82,8 @@ class AccessDirectory : public ::testing::Test {
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     return pattern;
   }
-  std::unique_ptr<SqliteStore> open_store() {
-    auto s = SqliteStore::open((dir_ / "p.db").string(), &anchor_);
+  std::unique_ptr<AnchoredStore> open_store() {
+    auto s = pasaprod::open_store((dir_ / "p.db").string(), &anchor_);
     if (!s) throw std::runtime_error(s.error().en);
     return std::move(*s);
   }
@@ -92,7 +92,7 @@ class AccessDirectory : public ::testing::Test {
   FixedClock clock_;
   ProcedureSet procedures_;
   audit::FileAnchor anchor_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AnchoredStore> store_;
   Library library_;
   Office office_;
   std::shared_ptr<FakeDirectory> fake_;

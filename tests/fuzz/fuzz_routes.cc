@@ -14,7 +14,7 @@
 #include "service/access.h"
 #include "service/office.h"
 #include "service/procedures.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/system_clock.h"
 #include "web/web.h"
 
@@ -48,8 +48,8 @@ struct Server {
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     return pattern;
   }
-  static std::unique_ptr<SqliteStore> open_store(const fs::path& dir, audit::FileAnchor& anchor) {
-    auto s = SqliteStore::open((dir / "p.db").string(), &anchor);
+  static std::unique_ptr<AnchoredStore> open_store(const fs::path& dir, audit::FileAnchor& anchor) {
+    auto s = open_store((dir / "p.db").string(), &anchor);
     if (!s) throw std::runtime_error("cannot open the fuzz office's database: " + s.error().en);
     return std::move(*s);
   }
@@ -58,7 +58,7 @@ struct Server {
   FixedClock clock;
   ProcedureSet procedures;
   audit::FileAnchor anchor;
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<AnchoredStore> store;
   Library library;
   Office office;
   Access access;

@@ -129,7 +129,7 @@ MailOffice::MailOffice()
       clock_(parse_iso("2026-11-02T09:00:00Z").value()),
       procedures_(ProcedureSet::builtin()),
       anchor_((dir_ / "p.db.anchor").string()),
-      store_(std::move(SqliteStore::open((dir_ / "p.db").string(), &anchor_).value())),
+      store_(std::move(open_store((dir_ / "p.db").string(), &anchor_).value())),
       library_(dir_ / "library"),
       office_(*store_, library_, clock_, procedures_) {
   office_.set_document_key("mail-test-document-key");  // the emergency committee's record is generated

@@ -12,7 +12,7 @@
 #include "audit/file_anchor.h"
 #include "library/library.h"
 #include "service/office.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/system_clock.h"
 
 namespace pasaprod::testing {
@@ -31,7 +31,7 @@ class MailOffice {
   FixedClock clock_;
   ProcedureSet procedures_;
   audit::FileAnchor anchor_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AnchoredStore> store_;
   Library library_;
   Office office_;
 };

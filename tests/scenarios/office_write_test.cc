@@ -19,7 +19,7 @@
 #include "service/json_view.h"
 #include "service/office.h"
 #include "forwarding_store.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/system_clock.h"
 
 namespace pasaprod {
@@ -78,7 +78,7 @@ class OfficeFence : public ::testing::Test {
         clock_(parse_iso("2026-11-02T15:00:00Z").value()),
         procedures_(ProcedureSet::builtin()),
         anchor_((dir_ / "p.db.anchor").string()),
-        store_(std::move(SqliteStore::open((dir_ / "p.db").string(), &anchor_).value())),
+        store_(std::move(open_store((dir_ / "p.db").string(), &anchor_).value())),
         library_(dir_ / "library"),
         interleaving_(*store_),
         office_(interleaving_, library_, clock_, procedures_),
@@ -124,7 +124,7 @@ class OfficeFence : public ::testing::Test {
   FixedClock clock_;
   ProcedureSet procedures_;
   audit::FileAnchor anchor_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AnchoredStore> store_;
   Library library_;
   InterleavingStore interleaving_;
   Office office_;  // the one deciding, through interleaving_

@@ -18,7 +18,7 @@
 #include "scenario_parse.h"
 #include "service/demo.h"
 #include "service/office.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "util/sha256.h"
 #include "util/system_clock.h"
 
@@ -73,7 +73,7 @@ class Runner {
         clock_(parse_iso("2026-11-02T09:00:00Z").value()),
         procedures_(ProcedureSet::builtin()),
         anchor_((dir / "p.db.anchor").string()),
-        store_(std::move(SqliteStore::open((dir / "p.db").string(), &anchor_).value())),
+        store_(std::move(open_store((dir / "p.db").string(), &anchor_).value())),
         library_(dir / "library"),
         office_(*store_, library_, clock_, procedures_) {
     office_.set_document_key("scenario-document-key");  // the documents are part of the story
@@ -413,7 +413,7 @@ class Runner {
   FixedClock clock_;
   ProcedureSet procedures_;
   audit::FileAnchor anchor_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AnchoredStore> store_;
   Library library_;
   Office office_;
   std::string current_;

@@ -1,4 +1,4 @@
-// How SqliteStore advances its audit anchor (SqliteStore::AnchorMode) and how writes fail
+// How AnchoredStore advances its audit anchor (AnchoredStore::AnchorMode) and how writes fail
 // closed on it: a background anchor catches up before flush/verify/close returns, an anchor
 // that fails its check or its advance refuses the next write before it changes anything, and
 // writes resume once the anchor is usable again.
@@ -10,18 +10,18 @@
 #include <thread>
 
 #include "audit/file_anchor.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
 namespace {
 
-using Mode = SqliteStore::AnchorMode;
+using Mode = AnchoredStore::AnchorMode;
 
-std::unique_ptr<SqliteStore> open_store(const std::string& path, AuditAnchor* anchor, Mode mode) {
-  SqliteStore::Options options;
-  options.anchor_mode = mode;
-  auto store = SqliteStore::open(path, anchor, options);
+std::unique_ptr<AnchoredStore> open_store(const std::string& path, AuditAnchor* anchor, Mode mode) {
+  StoreOptions options;
+  options.anchoring.mode = mode;
+  auto store = pasaprod::open_store(path, anchor, options);
   if (!store) {
     ADD_FAILURE() << store.error().en;
     return nullptr;
@@ -29,21 +29,7 @@ std::unique_ptr<SqliteStore> open_store(const std::string& path, AuditAnchor* an
   return std::move(*store);
 }
 
-Status append(SqliteStore& store, int i) {
-  return store.write([&](WriteTx& tx) -> Status {
-    auto e = tx.append_event(sample_event("r", i));
-    return e ? ok_status() : Status(e.error());
-  });
-}
-
-int count_events(SqliteStore& store) {
-  int n = 0;
-  store.scan_events(0, [&](const AuditEvent&) {
-    ++n;
-    return true;
-  });
-  return n;
-}
+Status append(Store& store, int i) { return append_sample(store, "r", i); }
 
 // An anchor that fails on demand and otherwise remembers the newest head.
 class FlakyAnchor : public AuditAnchor {

@@ -10,7 +10,7 @@
 
 #include "audit/chain.h"
 #include "audit/file_anchor.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
@@ -35,12 +35,12 @@ class AuditTamper : public ::testing::Test {
     ASSERT_EQ(anchor_.load()->seq, kEvents);
   }
 
-  std::unique_ptr<SqliteStore> open(AuditAnchor* anchor) {
-    auto store = SqliteStore::open(db_path(), anchor);
+  std::unique_ptr<AnchoredStore> open(AuditAnchor* anchor) {
+    auto store = open_store(db_path(), anchor);
     EXPECT_TRUE(store.ok());
     return std::move(*store);
   }
-  std::unique_ptr<SqliteStore> open() { return open(&anchor_); }
+  std::unique_ptr<AnchoredStore> open() { return open(&anchor_); }
 
   std::string db_path() const { return dir_.file("pasaprod.db"); }
 
@@ -62,7 +62,7 @@ class AuditTamper : public ::testing::Test {
   std::string hash_at(int seq) {
     std::string out;
     auto store = open(nullptr);
-    store->scan_events(seq - 1, [&](const AuditEvent& e) {
+    scan_events(*store, seq - 1, [&](const AuditEvent& e) {
       out = e.hash;
       return false;
     });

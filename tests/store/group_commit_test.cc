@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "audit/file_anchor.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
@@ -27,7 +27,7 @@ bool committed_user(Store& store, const std::string& name) {
 
 // Runs `first` as a write that does not finish until `others` more writers are queued behind
 // it, then runs each of `writes` on its own thread; returns when all have returned.
-void with_queued_writers(SqliteStore& store, const std::vector<std::function<void()>>& writes) {
+void with_queued_writers(Store& store, const std::vector<std::function<void()>>& writes) {
   std::atomic<bool> holding{false};
   std::thread holder([&] {
     EXPECT_TRUE(store.write([&](WriteTx& tx) {
@@ -46,7 +46,7 @@ void with_queued_writers(SqliteStore& store, const std::vector<std::function<voi
 // Queues n writers behind a held group; writer i adds user PREFIXi after counting the others'
 // users it sees in its transaction but a reader does not yet (committed by no one). Returns
 // that count over all writers.
-int uncommitted_seen(SqliteStore& store, const std::string& prefix, int n) {
+int uncommitted_seen(Store& store, const std::string& prefix, int n) {
   std::atomic<int> seen{0};
   std::vector<std::function<void()>> writes;
   for (int i = 0; i < n; ++i) {
@@ -115,9 +115,9 @@ TEST(GroupCommit, ARefusalOrAnExceptionUndoesOnlyItsOwnChanges) {
 TEST(GroupCommit, AGroupIsAnchoredOnceAndEveryMemberIsCoveredWhenItReturns) {
   TempDir dir;
   audit::FileAnchor anchor(dir.file("audit.anchor"));
-  auto opened = SqliteStore::open(dir.file("p.db"), &anchor);
+  auto opened = open_store(dir.file("p.db"), &anchor);
   ASSERT_TRUE(opened);
-  SqliteStore& store = **opened;
+  AnchoredStore& store = **opened;
   std::atomic<int> uncovered{0};
   std::vector<std::function<void()>> writes;
   for (int i = 0; i < 4; ++i) {
@@ -150,7 +150,7 @@ TEST(GroupCommit, ALongQueueIsCommittedInGroupsOfAtMostMaxGroup) {
   TempDir dir;
   SqliteStore::Options options;
   options.max_group = 2;
-  auto opened = SqliteStore::open(dir.file("p.db"), nullptr, options);
+  auto opened = SqliteStore::open(dir.file("p.db"), options);
   ASSERT_TRUE(opened);
   SqliteStore& store = **opened;
   // Groups of 2, 2 and 1: each second member sees its partner's change uncommitted.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <latch>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -25,6 +26,7 @@ class ScratchPgStore final : public Store {
   Status read(const std::function<Status(ReadTx&)>& fn) override { return store_->read(fn); }
   Status write(const std::function<Status(WriteTx&)>& fn) override { return store_->write(fn); }
   std::string describe() const override { return store_->describe(); }
+  void set_commit_listener(CommitListener listener) override { store_->set_commit_listener(std::move(listener)); }
 
  private:
   ScratchDatabase db_;               // destroyed last
@@ -40,6 +42,24 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreSuite, ::testing::Values(StoreFactory{"p
                          StoreFactory::name_of);
 
 const std::string kNumber = "PP-2026-0001";
+
+int schema_version_of(Store& store) {
+  int version = -1;
+  EXPECT_TRUE(store.read([&](ReadTx& tx) {
+    version = tx.schema_version();
+    return ok_status();
+  }).ok());
+  return version;
+}
+
+std::vector<audit::AuditProblem> protection_problems(Store& store) {
+  std::vector<audit::AuditProblem> out;
+  EXPECT_TRUE(store.read([&](ReadTx& tx) {
+    out = tx.trail_protection_problems();
+    return ok_status();
+  }).ok());
+  return out;
+}
 
 Status append(WriteTx& tx, const std::string& subject, int i) {
   auto e = tx.append_event(sample_event(subject, i));
@@ -87,13 +107,13 @@ TEST(PgStore, RefusesASchemaNewerThanItKnows) {
   {
     auto store = open_pg(db.url());
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), postgres::latest_schema_version());
+    EXPECT_EQ(schema_version_of(*store), postgres::latest_schema_version());
     EXPECT_EQ(postgres::latest_schema_version(), 13);  // the SQLite schema's version it matches
   }
   {
     auto again = open_pg(db.url());  // migrations are not applied twice
     ASSERT_NE(again, nullptr);
-    EXPECT_EQ(again->schema_version(), postgres::latest_schema_version());
+    EXPECT_EQ(schema_version_of(*again), postgres::latest_schema_version());
   }
   const int newer = postgres::latest_schema_version() + 1;
   db.connect()->exec("INSERT INTO schema_version(version, description) VALUES ($1, 'from a newer pasaprod')", newer);
@@ -246,6 +266,52 @@ TEST(PgStore, SerializationFailureRunsTheWriteAgainBounded) {
   }
 }
 
+// The listener (AnchoredStore's) hears the newest event of each committed write, once, and
+// nothing of writes that appended nothing or rolled back — reruns included.
+TEST(PgStore, CommitListenerHearsEachCommittedHeadOnce) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  std::mutex mu;
+  std::vector<AnchorHead> heads;
+  store->set_commit_listener([&](const AnchorHead& head) {
+    std::lock_guard<std::mutex> lock(mu);
+    heads.push_back(head);
+  });
+  std::string second_hash;
+  ASSERT_TRUE(store->write([&](WriteTx& tx) -> Status {
+    if (auto st = append(tx, "s", 1); !st) return st;
+    auto e = tx.append_event(sample_event("s", 2));
+    if (!e) return e.error();
+    second_hash = e->hash;
+    return ok_status();
+  }).ok());
+  ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.put_setting("k", "v"); }).ok());
+  EXPECT_FALSE(store->write([](WriteTx& tx) -> Status {
+    if (auto st = append(tx, "s", 3); !st) return st;
+    return make_error(Code::failed_precondition, "test.refused", "rechazado", "refused");
+  }).ok());
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].seq, 2);
+  EXPECT_EQ(heads[0].hash, second_hash);
+
+  heads.clear();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) EXPECT_TRUE(store->write([&](WriteTx& tx) { return append(tx, "t", t * 10 + i); }).ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::int64_t> seqs;
+  for (const AnchorHead& h : heads) seqs.insert(h.seq);
+  EXPECT_EQ(heads.size(), 40u);
+  EXPECT_EQ(seqs.size(), 40u);
+  EXPECT_EQ(*seqs.begin(), 3);
+  EXPECT_EQ(*seqs.rbegin(), 42);
+}
+
 // Two nodes with three writers each append to one chain: one total order, no gap, every link
 // verified.
 TEST(PgStore, NodesAppendToOneChain) {
@@ -269,11 +335,11 @@ TEST(PgStore, NodesAppendToOneChain) {
   EXPECT_EQ(failures.load(), 0);
   audit::ChainVerifier verifier;
   std::int64_t expected = 0;
-  node2->scan_events(0, [&](const AuditEvent& e) {
+  scan_events(*node2, 0, [&](const AuditEvent& e) {
     EXPECT_EQ(e.seq, ++expected);
     verifier.add(e);
     return true;
-  }, 7);
+  });
   EXPECT_EQ(expected, 2 * kThreads * kWrites);
   const audit::AuditVerifyReport report = verifier.finish();
   EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems[0].en);
@@ -292,11 +358,21 @@ TEST(PgStore, ScanEventsReadsInChunksAndStopsWhenAsked) {
     return ok_status();
   }).ok());
   std::vector<std::int64_t> seen;
-  store->scan_events(3, [&](const AuditEvent& e) {
+  scan_events(*store, 3, [&](const AuditEvent& e) {
     seen.push_back(e.seq);
     return e.seq < 8;
-  }, 2);
+  });
   EXPECT_EQ(seen, (std::vector<std::int64_t>{4, 5, 6, 7, 8}));
+  // More events than one chunk of the scan (1000): all, in order, from one snapshot.
+  ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
+    for (int i = 11; i <= 2100; ++i) {
+      if (auto st = append(tx, "s", i); !st) return st;
+    }
+    return ok_status();
+  }).ok());
+  std::int64_t expected = 0;
+  scan_events(*store, 0, [&](const AuditEvent& e) { return e.seq == ++expected; });
+  EXPECT_EQ(expected, 2100);
 }
 
 TEST(PgStore, AuditEventsRefuseEditsAndTheTriggersAreChecked) {
@@ -305,7 +381,7 @@ TEST(PgStore, AuditEventsRefuseEditsAndTheTriggersAreChecked) {
   auto store = open_pg(db.url());
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->write([](WriteTx& tx) { return append(tx, "s", 1); }).ok());
-  EXPECT_TRUE(store->check_append_only_triggers().empty());
+  EXPECT_TRUE(protection_problems(*store).empty());
 
   auto conn = db.connect();
   for (const char* sql : {"UPDATE audit_events SET actor = 'mallory'", "DELETE FROM audit_events",
@@ -320,7 +396,7 @@ TEST(PgStore, AuditEventsRefuseEditsAndTheTriggersAreChecked) {
   }
   conn->exec("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete");
   conn->exec("DROP TRIGGER audit_events_no_update ON audit_events");
-  const auto problems = store->check_append_only_triggers();
+  const auto problems = protection_problems(*store);
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_EQ(problems[0].id, "audit.trigger_missing");
   EXPECT_NE(problems[0].en.find("audit_events_no_update"), std::string::npos);
@@ -328,7 +404,7 @@ TEST(PgStore, AuditEventsRefuseEditsAndTheTriggersAreChecked) {
   EXPECT_NE(problems[1].en.find("audit_events_no_delete"), std::string::npos);
   conn->exec("CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
              "$$ BEGIN RETURN NULL; END $$");
-  EXPECT_EQ(store->check_append_only_triggers().size(), 3u);  // the truncate trigger calls it too
+  EXPECT_EQ(protection_problems(*store).size(), 3u);  // the truncate trigger calls it too
 }
 
 // Senders on two nodes claim at once: the second passes over the mails the first holds

@@ -9,7 +9,7 @@
 
 #include "audit/file_anchor.h"
 #include "storage/sqlite/schema.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "tests/store/store_suite.h"
 
 namespace pasaprod::testing_store {
@@ -34,13 +34,22 @@ std::unique_ptr<SqliteStore> open_or_die(const std::string& path) {
   return std::move(*store);
 }
 
+int schema_version_of(Store& store) {
+  int v = 0;
+  EXPECT_TRUE(store.read([&](ReadTx& tx) {
+    v = tx.schema_version();
+    return ok_status();
+  }).ok());
+  return v;
+}
+
 TEST(SqliteStore, DurableAcrossReopenAndSchemaVersioned) {
   TempDir dir;
   const std::string path = dir.file("p.db");
   {
     auto store = open_or_die(path);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+    EXPECT_EQ(schema_version_of(*store), sqlite::latest_schema_version());
     EXPECT_EQ(store->describe(), "sqlite:" + path);
     Status st = store->write([](WriteTx& tx) -> Status {
       if (auto s = tx.insert_user(sample_user("ana")); !s) return s;
@@ -53,7 +62,7 @@ TEST(SqliteStore, DurableAcrossReopenAndSchemaVersioned) {
   }
   auto store = open_or_die(path);  // migrations are not applied twice
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+  EXPECT_EQ(schema_version_of(*store), sqlite::latest_schema_version());
   Status st = store->write([](WriteTx& tx) {
     EXPECT_TRUE(tx.user("ana").ok());
     EXPECT_EQ(tx.release("PP-2026-0001")->created_at, 5);
@@ -62,7 +71,7 @@ TEST(SqliteStore, DurableAcrossReopenAndSchemaVersioned) {
     return ok_status();
   });
   EXPECT_TRUE(st.ok());
-  EXPECT_TRUE(store->verify_audit().ok);
+  EXPECT_TRUE(AnchoredStore(std::move(store), nullptr).verify_audit().ok);
 }
 
 TEST(SqliteStore, RefusesNewerSchemaAndUnopenablePath) {
@@ -102,7 +111,7 @@ TEST(SqliteStore, TriggersRefuseUpdateAndDeleteOfEvents) {
   EXPECT_NE(std::string(sqlite3_errmsg(db)).find("append-only"), std::string::npos);
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit_events", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
-  EXPECT_TRUE(open_or_die(path)->verify_audit().ok);
+  EXPECT_TRUE(AnchoredStore(open_or_die(path), nullptr).verify_audit().ok);
 }
 
 // Threads writing events at once: every write that returns ok is covered by the anchor (the
@@ -110,9 +119,9 @@ TEST(SqliteStore, TriggersRefuseUpdateAndDeleteOfEvents) {
 TEST(SqliteStore, ConcurrentWritersAreAnchored) {
   TempDir dir;
   audit::FileAnchor anchor(dir.file("audit.anchor"));
-  auto opened = SqliteStore::open(dir.file("p.db"), &anchor);
+  auto opened = open_store(dir.file("p.db"), &anchor);
   ASSERT_TRUE(opened.ok());
-  SqliteStore& store = **opened;
+  AnchoredStore& store = **opened;
   constexpr int kThreads = 4;
   constexpr int kWrites = 20;
   std::vector<std::thread> threads;
@@ -243,7 +252,7 @@ void insert_old_release(sqlite::Connection& db, const std::string& number) {
       .run();
 }
 
-std::vector<std::string> derived_of(SqliteStore& store) {
+std::vector<std::string> derived_of(Store& store) {
   std::vector<std::string> out;
   Status st = store.read([&](ReadTx& tx) {
     tx.for_each_release_derived(ReleaseFilter{}, "facts/1", [&](const Release& r, const std::string* value) {
@@ -271,7 +280,7 @@ TEST(SqliteStore, MigratesV4DatabaseToDerivedValues) {
   }
   auto store = open_or_die(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+  EXPECT_EQ(schema_version_of(*store), sqlite::latest_schema_version());
   EXPECT_EQ(derived_of(*store), std::vector<std::string>{"PP-2025-0001=whole:1"});
   ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.put_derived("facts/1", {{"PP-2025-0001", 1, "v"}}); }).ok());
   EXPECT_EQ(derived_of(*store), std::vector<std::string>{"PP-2025-0001=v"});
@@ -309,7 +318,7 @@ TEST(SqliteStore, MigratesV5HistoriesToTablesClusteredByRelease) {
   }
   auto store = open_or_die(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), sqlite::latest_schema_version());
+  EXPECT_EQ(schema_version_of(*store), sqlite::latest_schema_version());
   ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
                 if (auto st = tx.add_transition("PP-2025-0002", {"b", "y", "z", "ana", "200", 200, ""}); !st) return st;
                 if (auto st = tx.add_review("PP-2025-0002", {"s", "observed", "200", "eva", 200, ""}); !st) return st;

@@ -10,44 +10,35 @@
 #include <filesystem>
 
 #include "audit/file_anchor.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
 namespace {
 
 namespace fs = std::filesystem;
-using Mode = SqliteStore::AnchorMode;
+using Mode = AnchoredStore::AnchorMode;
 
 class TamperEvidence : public ::testing::TestWithParam<Mode> {
  protected:
-  std::unique_ptr<SqliteStore> open(const std::string& path, AuditAnchor* anchor) {
-    SqliteStore::Options options;
-    options.anchor_mode = GetParam();
-    options.anchor_interval = std::chrono::milliseconds(1);
-    auto store = SqliteStore::open(path, anchor, options);
+  std::unique_ptr<AnchoredStore> open(const std::string& path, AuditAnchor* anchor) {
+    StoreOptions options;
+    options.anchoring.mode = GetParam();
+    options.anchoring.interval = std::chrono::milliseconds(1);
+    auto store = open_store(path, anchor, options);
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().en);
     return store.ok() ? std::move(*store) : nullptr;
   }
-  std::unique_ptr<SqliteStore> open() { return open(db(), &anchor_); }
+  std::unique_ptr<AnchoredStore> open() { return open(db(), &anchor_); }
   std::string db() const { return dir_.file("p.db"); }
 
-  static Status append(SqliteStore& store, int i) {
-    return store.write([&](WriteTx& tx) -> Status {
-      auto e = tx.append_event(sample_event("PP-2026-0001", i));
-      return e ? ok_status() : Status(e.error());
-    });
-  }
+  static Status append(Store& store, int i) { return append_sample(store, "PP-2026-0001", i); }
   // Appends events first..last through a store that is then closed (its anchor flushed).
   void append_closed(int first, int last) {
     auto store = open();
     for (int i = first; i <= last; ++i) ASSERT_TRUE(append(*store, i).ok());
   }
-  static int count(SqliteStore& store) {
-    int n = 0;
-    store.scan_events(0, [&](const AuditEvent&) { return ++n > 0; });
-    return n;
-  }
+  static int count(Store& store) { return count_events(store); }
   // As an attacker with the sqlite3 library would.
   void sql(const std::string& path, const std::string& statements) {
     sqlite3* h = nullptr;

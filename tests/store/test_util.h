@@ -5,9 +5,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/model.h"
+#include "storage/store.h"
 
 namespace pasaprod::testing_store {
 
@@ -92,6 +94,29 @@ inline AuditEvent sample_event(const std::string& subject, int i) {
   e.before = R"({"state":"draft"})";
   e.after = R"({"state":"in_qa","i":)" + std::to_string(i) + "}";
   return e;
+}
+
+// Appends sample_event(subject, i) in a write of its own.
+inline Status append_sample(Store& store, const std::string& subject, int i) {
+  return store.write([&](WriteTx& tx) -> Status {
+    auto e = tx.append_event(sample_event(subject, i));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
+// Calls fn with every event after after_seq, in one snapshot (ReadTx::scan_events).
+inline void scan_events(Store& store, std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn) {
+  Status st = store.read([&](ReadTx& tx) {
+    tx.scan_events(after_seq, fn);
+    return ok_status();
+  });
+  EXPECT_TRUE(st.ok());
+}
+
+inline int count_events(Store& store) {
+  int n = 0;
+  scan_events(store, 0, [&](const AuditEvent&) { return ++n > 0; });
+  return n;
 }
 
 }  // namespace pasaprod::testing_store

@@ -10,7 +10,7 @@
 
 #include "audit/file_anchor.h"
 #include "audit/witness.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open/open_store.h"
 #include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
@@ -47,7 +47,7 @@ class FakeSyslog {
   int fd_ = -1;
 };
 
-Status append(SqliteStore& store, int i) {
+Status append(Store& store, int i) {
   return store.write([&](WriteTx& tx) -> Status {
     auto e = tx.append_event(sample_event("r", i));
     return e ? ok_status() : Status(e.error());
@@ -58,7 +58,7 @@ TEST(AnchorKey, KeptAtItsOwnPathNotBesideTheAnchor) {
   TempDir data, keys;
   audit::FileAnchor anchor(data.file("p.db.anchor"), keys.file("anchor.key"));
   {
-    auto store = std::move(SqliteStore::open(data.file("p.db"), &anchor).value());
+    auto store = std::move(open_store(data.file("p.db"), &anchor).value());
     ASSERT_TRUE(append(*store, 1).ok());
   }
   EXPECT_TRUE(fs::exists(keys.file("anchor.key")));
@@ -69,7 +69,7 @@ TEST(AnchorKey, KeptAtItsOwnPathNotBesideTheAnchor) {
   // trusted and writes are refused.
   audit::FileAnchor beside(data.file("p.db.anchor"));
   EXPECT_THROW(beside.load(), audit::AnchorInvalid);
-  auto store = std::move(SqliteStore::open(data.file("p.db"), &beside).value());
+  auto store = std::move(open_store(data.file("p.db"), &beside).value());
   Status st = append(*store, 2);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().id, "audit.anchor_failed");
@@ -80,11 +80,11 @@ TEST(AnchorKey, DeletedKeyRefusesWritesAndFailsVerify) {
   TempDir data, keys;
   audit::FileAnchor anchor(data.file("p.db.anchor"), keys.file("anchor.key"));
   {
-    auto store = std::move(SqliteStore::open(data.file("p.db"), &anchor).value());
+    auto store = std::move(open_store(data.file("p.db"), &anchor).value());
     ASSERT_TRUE(append(*store, 1).ok());
   }
   fs::remove(keys.file("anchor.key"));
-  auto store = std::move(SqliteStore::open(data.file("p.db"), &anchor).value());
+  auto store = std::move(open_store(data.file("p.db"), &anchor).value());
   EXPECT_EQ(append(*store, 2).error().id, "audit.anchor_failed");
   auto report = store->verify_audit();
   EXPECT_FALSE(report.ok);
@@ -98,7 +98,7 @@ TEST(SyslogWitness, EveryAnchoredHeadIsSent) {
   FakeSyslog log(dir.file("log.sock"));
   audit::FileAnchor file(dir.file("p.db.anchor"));
   audit::WitnessedAnchor anchor(file, audit::syslog_witness(log.path(), "p.db"));
-  auto store = std::move(SqliteStore::open(dir.file("p.db"), &anchor).value());
+  auto store = std::move(open_store(dir.file("p.db"), &anchor).value());
   for (int i = 1; i <= 3; ++i) ASSERT_TRUE(append(*store, i).ok());
   std::vector<std::string> lines = log.received();
   ASSERT_EQ(lines.size(), 3u);
@@ -115,7 +115,7 @@ TEST(SyslogWitness, UnreachableWitnessDoesNotStopTheOffice) {
   TempDir dir;
   audit::FileAnchor file(dir.file("p.db.anchor"));
   audit::WitnessedAnchor anchor(file, audit::syslog_witness(dir.file("nobody.sock"), "p.db"));
-  auto store = std::move(SqliteStore::open(dir.file("p.db"), &anchor).value());
+  auto store = std::move(open_store(dir.file("p.db"), &anchor).value());
   ASSERT_TRUE(append(*store, 1).ok());
   EXPECT_EQ(file.load()->seq, 1);
 }

@@ -229,6 +229,7 @@ Status PgStore::write(const std::function<Status(WriteTx&)>& fn) {
         }
         commit_sent = true;
         db.exec("COMMIT");
+        if (listener_ && tx.appended_head()) listener_(*tx.appended_head());
         return ok_status();
       }
       // The function went on after a statement failed (it caught the PgError): PostgreSQL
@@ -254,72 +255,6 @@ Status PgStore::write(const std::function<Status(WriteTx&)>& fn) {
     lease.reset();
     back_off(options_.backoff, attempt);
   }
-}
-
-int PgStore::schema_version() {
-  Lease lease(*this);
-  return postgres::schema_version(lease.conn());
-}
-
-void PgStore::scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn, int chunk) {
-  Lease lease(*this);
-  pg::Connection& db = lease.conn();
-  db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  for (;;) {
-    const std::vector<AuditEvent> batch = postgres::read_events(db, "", after_seq, chunk);
-    for (const AuditEvent& e : batch) {
-      if (!fn(e)) return;
-    }
-    if (batch.size() < static_cast<std::size_t>(chunk) || batch.empty()) return;
-    after_seq = batch.back().seq;
-  }
-}
-
-std::vector<audit::AuditProblem> PgStore::check_append_only_triggers() {
-  // pg_trigger.tgtype bits: 1 row-level, 2 before, 8 delete, 16 update, 32 truncate.
-  struct Expected {
-    const char* name;
-    int type;
-  };
-  static constexpr Expected kTriggers[] = {
-      {"audit_events_no_update", 1 | 2 | 16},
-      {"audit_events_no_delete", 1 | 2 | 8},
-      {"audit_events_no_truncate", 2 | 32},
-  };
-  std::vector<audit::AuditProblem> out;
-  Lease lease(*this);
-  pg::Connection& db = lease.conn();
-  const auto missing = [&](const std::string& name) {
-    out.push_back({0, "audit.trigger_missing",
-                   fmt::format("falta el disparador {} que impide editar o borrar eventos: alguien lo quitó de la "
-                               "base de datos",
-                               name),
-                   fmt::format("the trigger {} that keeps events from being edited or deleted is missing: someone "
-                               "removed it from the database",
-                               name)});
-  };
-  const auto altered = [&](const std::string& name) {
-    out.push_back({0, "audit.trigger_altered", fmt::format("el disparador {} fue modificado o desactivado", name),
-                   fmt::format("the trigger {} was modified or disabled", name)});
-  };
-  for (const Expected& t : kTriggers) {
-    pg::Result r = db.exec(
-        "SELECT t.tgenabled, t.tgtype, p.proname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
-        "WHERE t.tgrelid = to_regclass('audit_events') AND t.tgname = $1",
-        t.name);
-    if (r.rows() == 0) {
-      missing(t.name);
-      continue;
-    }
-    const pg::Row row = r.row(0);
-    // 'O': fires in the usual (origin) mode; 'A': always. 'D' is disabled, 'R' replica only.
-    const bool enabled = row.text_view(0) == "O" || row.text_view(0) == "A";
-    if (!enabled || row.integer(1) != t.type || row.text_view(2) != "audit_events_append_only" ||
-        row.text_view(3) != postgres::kAppendOnlyBody) {
-      altered(t.name);
-    }
-  }
-  return out;
 }
 
 }  // namespace pasaprod

@@ -35,7 +35,6 @@
 #include <string>
 #include <vector>
 
-#include "audit/chain.h"
 #include "storage/store.h"
 
 namespace pasaprod {
@@ -70,19 +69,9 @@ class PgStore final : public Store {
   Status write(const std::function<Status(WriteTx&)>& fn) override;
   // "postgresql://user@host:port/database": never the password.
   std::string describe() const override { return described_; }
-
-  // The schema version of the database.
-  int schema_version();
-
-  // Calls fn with every event with seq > after_seq, in seq order, from one snapshot, reading
-  // `chunk` events at a time (memory does not grow with the trail). Stops early when fn
-  // returns false.
-  void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn, int chunk = 1000);
-
-  // A problem for each append-only trigger of audit_events (update, delete, truncate) that is
-  // missing, disabled, or no longer calls the refusing function, and for that function when it
-  // was changed ("audit.trigger_missing", "audit.trigger_altered").
-  std::vector<audit::AuditProblem> check_append_only_triggers();
+  // Called after each COMMIT of a write that appended events, on the writing thread, before
+  // write() returns (a rerun's events only, never those of a rolled-back run).
+  void set_commit_listener(CommitListener listener) override { listener_ = std::move(listener); }
 
  private:
   class Lease;
@@ -93,6 +82,7 @@ class PgStore final : public Store {
   const std::string password_;   // only to keep it out of messages; "" when not in the URL
   const std::string described_;
   const Options options_;
+  CommitListener listener_;  // set before use, then read only
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;

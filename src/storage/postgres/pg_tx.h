@@ -74,6 +74,14 @@ class PgTx final : public WriteTx {
   std::vector<IssuedDocument> documents_of(const std::string& number) override;
   std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) override;
   bool blob_referenced(const std::string& sha256) override;
+  std::vector<std::string> referenced_blobs() override;
+  LibraryUsage library_usage() override;
+  void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn) override;
+  void scan_audited_rows(AuditedRowsVisitor& visitor) override;
+  // The append-only triggers of audit_events (update, delete, truncate): missing, disabled, or
+  // no longer calling the refusing function unchanged.
+  std::vector<audit::AuditProblem> trail_protection_problems() override;
+  int schema_version() override;
 
   // WriteTx
   Status insert_user(const User& user) override;
@@ -114,18 +122,16 @@ class PgTx final : public WriteTx {
   std::vector<OutboxMail> claim_mails(Timestamp now, Timestamp hold_until, int limit) override;
   Status update_mail(const OutboxMail& mail) override;
   Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
-  Result<AuditEvent> append_event(AuditEvent event) override;
 
   // The newest event, read so that no other transaction appends an event until this one ends:
   // the one row of audit_head is locked (SELECT ... FOR UPDATE), and every append updates it.
   // A writer that waited for the lock while another appended gets a serialization failure
   // (its snapshot cannot see that event), which PgStore::write() answers by running the
   // write again, holding the lock from its first statement. nullopt when the trail is empty.
-  std::optional<AuditEvent> lock_chain_head();
-  // Stores the event exactly as given (seq, prev_hash and hash already computed by the
-  // caller) and moves audit_head to it. REQUIRES: lock_chain_head() was called in this
-  // transaction and event.seq is the next seq.
-  Status insert_event(const AuditEvent& event);
+  std::optional<AuditEvent> lock_chain_head() override;
+  // Stores the event exactly as given and moves audit_head to it. REQUIRES: lock_chain_head()
+  // was called in this transaction (WriteTx::append_event does).
+  Status insert_event(const AuditEvent& event) override;
 
  private:
   bool release_exists(const std::string& number);

@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audit/chain.h"
 #include "core/search_fold.h"
 #include "storage/postgres/pg_tx.h"
 
@@ -226,15 +225,6 @@ Status PgTx::insert_event(const AuditEvent& e) {
       e.seq, e.at, e.actor, e.action, e.subject, e.before, e.after, e.prev_hash, e.hash);
   db_.exec("UPDATE audit_head SET seq = $1", e.seq);
   return ok_status();
-}
-
-Result<AuditEvent> PgTx::append_event(AuditEvent e) {
-  const std::optional<AuditEvent> head = lock_chain_head();
-  e.seq = head ? head->seq + 1 : 1;
-  e.prev_hash = head ? head->hash : std::string();
-  e.hash = audit::event_hash(e);
-  if (Status st = insert_event(e); !st) return st.error();
-  return e;
 }
 
 }  // namespace pasaprod::postgres

@@ -98,6 +98,12 @@ class SqliteTx final : public WriteTx {
   std::vector<IssuedDocument> documents_of(const std::string& number) override;
   std::vector<IssuedDocument> find_documents(const std::string& sha256, const std::string& code) override;
   bool blob_referenced(const std::string& sha256) override;
+  std::vector<std::string> referenced_blobs() override;
+  LibraryUsage library_usage() override;
+  void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn) override;
+  void scan_audited_rows(AuditedRowsVisitor& visitor) override;
+  std::vector<audit::AuditProblem> trail_protection_problems() override;
+  int schema_version() override;
 
   // WriteTx
   Status insert_user(const User& user) override;
@@ -120,7 +126,8 @@ class SqliteTx final : public WriteTx {
   Status update_freeze(const FreezeWindow& freeze) override;
   Status delete_freeze(std::int64_t id) override;
   Status put_setting(const std::string& key, const std::string& value) override;
-  Result<AuditEvent> append_event(AuditEvent event) override;
+  std::optional<AuditEvent> lock_chain_head() override;
+  Status insert_event(const AuditEvent& event) override;
   Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) override;
   Status insert_session(const SessionRecord& session) override;
   Status delete_session(const std::string& id_digest) override;
@@ -144,9 +151,8 @@ class SqliteTx final : public WriteTx {
   Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) override;
   Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
 
-  // The newest event appended through this transaction, if any (to advance the anchor after
-  // the commit).
-  const std::optional<AnchorHead>& appended_head() const { return appended_head_; }
+  // The newest event inserted through this transaction, if any (for the commit listener).
+  const std::optional<AnchorHead>& inserted_head() const { return inserted_head_; }
 
  private:
   bool release_exists(const std::string& number);
@@ -155,7 +161,7 @@ class SqliteTx final : public WriteTx {
   void write_grants(const User& user);
 
   Connection& db_;
-  std::optional<AnchorHead> appended_head_;
+  std::optional<AnchorHead> inserted_head_;
 };
 
 // Events with seq > after_seq, oldest first, at most limit; subject "" = all.

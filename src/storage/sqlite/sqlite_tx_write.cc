@@ -255,26 +255,24 @@ Status SqliteTx::put_setting(const std::string& key, const std::string& value) {
   return ok_status();
 }
 
-Result<AuditEvent> SqliteTx::append_event(AuditEvent e) {
-  // Inside the write transaction, so no other writer can append between this read and the
-  // insert: the chain stays linear.
-  e.seq = 1;
-  e.prev_hash.clear();
-  {
-    Stmt st = db_.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
-    if (st.step()) {
-      e.seq = st.integer(0) + 1;
-      e.prev_hash = st.text(1);
-    }
-  }
-  e.hash = audit::event_hash(e);
+std::optional<AuditEvent> SqliteTx::lock_chain_head() {
+  // A write transaction holds SQLite's write lock (BEGIN IMMEDIATE): no one else can append.
+  Stmt st = db_.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+  if (!st.step()) return std::nullopt;
+  AuditEvent head;
+  head.seq = st.integer(0);
+  head.hash = st.text(1);
+  return head;
+}
+
+Status SqliteTx::insert_event(const AuditEvent& e) {
   db_.query(
          "INSERT INTO audit_events(seq, at, actor, action, subject, before_json, after_json, "
          "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
          e.seq, e.at, e.actor, e.action, e.subject, e.before, e.after, e.prev_hash, e.hash)
       .run();
-  appended_head_ = AnchorHead{e.seq, e.hash};
-  return e;
+  if (!inserted_head_ || e.seq > inserted_head_->seq) inserted_head_ = AnchorHead{e.seq, e.hash};
+  return ok_status();
 }
 
 }  // namespace pasaprod::sqlite

@@ -1,4 +1,5 @@
-// SqliteStore::replay_differences: the audit trail replayed and compared with the rows.
+#include "storage/replay.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -6,9 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "storage/sqlite/db.h"
-#include "storage/sqlite/sqlite_store.h"
-#include "storage/sqlite/sqlite_tx.h"
 
 namespace pasaprod {
 
@@ -130,54 +128,68 @@ std::string joined(const std::set<std::string>& s) {
   return out.empty() ? "-" : out;
 }
 
+// The rows, as the backend streams them, in the replay's terms.
+struct Rows final : AuditedRowsVisitor {
+  std::map<std::string, std::pair<std::string, std::int64_t>> releases;  // → (state, row_version)
+  std::map<FileKey, std::string> files;                                   // → sha256
+  History transitions, records, reviews;
+
+  void release(const std::string& number, const std::string& state, std::int64_t row_version) override {
+    releases[number] = {state, row_version};
+  }
+  void file(const std::string& release, const DeliverableFile& f) override { files[{release, f.slot, f.name}] = f.sha256; }
+  void transition(const std::string& release, const Transition& t) override {
+    transitions[release].push_back({transition_content(t.action, t.from, t.to, t.by, t.note, t.manifest_sha256)});
+  }
+  void record(const std::string& release, const Record& r) override {
+    json fields = json::object();
+    for (const auto& [k, v] : r.fields) fields[k] = v;
+    records[release].push_back({record_content(r.type, fields, r.by, r.manifest_sha256)});
+  }
+  void review(const std::string& release, const Review& r) override {
+    reviews[release].push_back({review_content(r.slot, r.verdict, r.note, r.by, r.slot_digest)});
+  }
+};
+
 }  // namespace
 
-std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
-  std::unique_ptr<sqlite::Connection> conn = open_reader();
-  sqlite::Connection& db = *conn;
-  db.exec("BEGIN");  // one snapshot for the trail and the rows
+std::vector<audit::AuditProblem> replay_trail(ReadTx& tx) {
   Replayed r;
-  for (std::int64_t after = 0;;) {
-    std::vector<AuditEvent> batch = sqlite::read_events(db, "", after, 1000);
-    for (const AuditEvent& e : batch) replay(e, r);
-    if (batch.size() < 1000) break;
-    after = batch.back().seq;
-  }
+  tx.scan_events(0, [&](const AuditEvent& e) {
+    replay(e, r);
+    return true;
+  });
+  Rows rows;
+  tx.scan_audited_rows(rows);
   std::vector<audit::AuditProblem> out;
   const auto differs = [&](std::int64_t seq, std::string id, std::string es, std::string en) {
     out.push_back({seq, std::move(id), std::move(es), std::move(en)});
   };
 
-  std::set<std::string> numbers;
-  {
-    sqlite::Stmt st = db.query("SELECT number, state, row_version FROM releases ORDER BY number");
-    while (st.step()) {
-      const std::string number = st.text(0), state = st.text(1);
-      const std::int64_t row_version = st.integer(2);
-      numbers.insert(number);
-      if (auto v = r.row_version.find(number); v != r.row_version.end() && v->second.first != row_version) {
-        differs(v->second.second, "audit.replay_row_version",
-                fmt::format("la solicitud {} está en su versión de fila {}, pero según la pista (evento {}) debe estar en la {}", number,
-                            row_version, v->second.second, v->second.first),
-                fmt::format("request {} is at row version {}, but by the trail (event {}) it must be at {}", number, row_version,
-                            v->second.second, v->second.first));
-      }
-      auto it = r.state.find(number);
-      if (it == r.state.end()) {
-        differs(0, "audit.replay_release",
-                fmt::format("la solicitud {} existe pero la pista no registra su apertura", number),
-                fmt::format("request {} exists but the trail does not record its opening", number));
-      } else if (it->second.first != state) {
-        differs(it->second.second, "audit.replay_state",
-                fmt::format("la solicitud {} está en «{}», pero según la pista (evento {}) debe estar en «{}»",
-                            number, state, it->second.second, it->second.first),
-                fmt::format("request {} is in \"{}\", but by the trail (event {}) it must be in \"{}\"",
-                            number, state, it->second.second, it->second.first));
-      }
+  for (const auto& [number, row] : rows.releases) {
+    const auto& [state, row_version] = row;
+    if (auto v = r.row_version.find(number); v != r.row_version.end() && v->second.first != row_version) {
+      differs(v->second.second, "audit.replay_row_version",
+              fmt::format("la solicitud {} está en su versión de fila {}, pero según la pista (evento {}) debe estar en la {}", number,
+                          row_version, v->second.second, v->second.first),
+              fmt::format("request {} is at row version {}, but by the trail (event {}) it must be at {}", number, row_version,
+                          v->second.second, v->second.first));
+    }
+    auto it = r.state.find(number);
+    if (it == r.state.end()) {
+      differs(0, "audit.replay_release",
+              fmt::format("la solicitud {} existe pero la pista no registra su apertura", number),
+              fmt::format("request {} exists but the trail does not record its opening", number));
+    } else if (it->second.first != state) {
+      differs(it->second.second, "audit.replay_state",
+              fmt::format("la solicitud {} está en «{}», pero según la pista (evento {}) debe estar en «{}»",
+                          number, state, it->second.second, it->second.first),
+              fmt::format("request {} is in \"{}\", but by the trail (event {}) it must be in \"{}\"",
+                          number, state, it->second.second, it->second.first));
     }
   }
   for (const auto& [number, st] : r.state) {
-    if (!numbers.contains(number)) {
+    if (!rows.releases.contains(number)) {
       differs(st.second, "audit.replay_release",
               fmt::format("la pista registra la solicitud {}, que ya no existe", number),
               fmt::format("the trail records request {}, which no longer exists", number));
@@ -185,10 +197,7 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
   }
 
   {
-    std::map<FileKey, std::string> rows;
-    sqlite::Stmt st = db.query("SELECT release, slot, name, sha256 FROM release_files ORDER BY release, slot, name");
-    while (st.step()) rows[{st.text(0), st.text(1), st.text(2)}] = st.text(3);
-    for (const auto& [k, sha] : rows) {
+    for (const auto& [k, sha] : rows.files) {
       auto it = r.files.find(k);
       if (it == r.files.end()) {
         differs(0, "audit.replay_file",
@@ -203,7 +212,7 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
       }
     }
     for (const auto& [k, v] : r.files) {
-      if (!rows.contains(k)) {
+      if (!rows.files.contains(k)) {
         differs(v.second, "audit.replay_file",
                 fmt::format("falta el archivo {}/{} de la solicitud {} (evento {})", k.slot, k.name, k.release, v.second),
                 fmt::format("file {}/{} of request {} is missing (event {})", k.slot, k.name, k.release, v.second));
@@ -232,36 +241,17 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
       }
     }
   };
-  {
-    History rows;
-    sqlite::Stmt st = db.query("SELECT release, action, from_state, to_state, by_user, note, manifest_sha256 FROM transitions "
-                               "ORDER BY release, seq");
-    while (st.step()) rows[st.text(0)].push_back({transition_content(st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6))});
-    compare_history(r.transitions, std::move(rows), "audit.replay_transitions", "El paso", "Step");
-  }
-  {
-    History rows;
-    sqlite::Stmt st = db.query("SELECT release, type, fields_json, by_user, manifest_sha256 FROM records ORDER BY release, id");
-    while (st.step()) {
-      json fields = parse(st.text(2));
-      rows[st.text(0)].push_back({record_content(st.text(1), fields.is_object() ? fields : json::object(), st.text(3), st.text(4))});
-    }
-    compare_history(r.records, std::move(rows), "audit.replay_records", "El registro", "Record");
-  }
-  {
-    History rows;
-    sqlite::Stmt st = db.query("SELECT release, slot, verdict, note, by_user, slot_digest FROM reviews ORDER BY release, seq");
-    while (st.step()) rows[st.text(0)].push_back({review_content(st.text(1), st.text(2), st.text(3), st.text(4), st.text(5))});
-    compare_history(r.reviews, std::move(rows), "audit.replay_reviews", "La revisión", "Review");
-  }
+  compare_history(r.transitions, std::move(rows.transitions), "audit.replay_transitions", "El paso", "Step");
+  compare_history(r.records, std::move(rows.records), "audit.replay_records", "El registro", "Record");
+  compare_history(r.reviews, std::move(rows.reviews), "audit.replay_reviews", "La revisión", "Review");
 
   {
-    std::map<std::string, std::set<std::string>> rows;
-    sqlite::Stmt users = db.query("SELECT username FROM users");
-    while (users.step()) rows[users.text(0)];
-    sqlite::Stmt st = db.query("SELECT username, role, system FROM user_roles");
-    while (st.step()) rows[st.text(0)].insert(st.text(2).empty() ? st.text(1) : st.text(1) + "@" + st.text(2));
-    for (const auto& [user, have] : rows) {
+    std::map<std::string, std::set<std::string>> roles;
+    for (const User& u : tx.users()) {
+      std::set<std::string>& have = roles[u.username];
+      for (const RoleGrant& g : u.grants) have.insert(g.system.empty() ? g.role : g.role + "@" + g.system);
+    }
+    for (const auto& [user, have] : roles) {
       auto it = r.roles.find(user);
       if (it == r.roles.end()) {
         if (have.empty()) continue;  // e.g. created before the trail recorded roles
@@ -277,7 +267,6 @@ std::vector<audit::AuditProblem> SqliteStore::replay_differences() {
       }
     }
   }
-  db.rollback_quietly();
   return out;
 }
 
