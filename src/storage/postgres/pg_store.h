@@ -1,18 +1,21 @@
 // The PostgreSQL backend of Store (storage/store.h), through libpq.
 //
-//   Result<std::unique_ptr<PgStore>> store = PgStore::open("postgresql://pasaprod@db.example/pasaprod");
-//   if (!store) return store.error();
-//   Status s = (*store)->write([&](WriteTx& tx) -> Status { ... });
+//   Result<std::unique_ptr<PgStore>> pg = PgStore::open("postgresql://pasaprod@db.example/pasaprod");
+//   if (!pg) return pg.error();
+//   AnchoredStore store(std::move(*pg), &anchor);  // the audit anchor, as for every backend
+//   Status s = store.write([&](WriteTx& tx) -> Status { ... });
 //
-// Several nodes may share one database: everything they must agree on is in it.
+// Several nodes may share one database: everything they must agree on is in it, and the audit
+// chain is appended in one total order whichever node appends (PgTx::lock_chain_head).
 //
-// write(): one transaction at SERIALIZABLE. A serialization failure (SQLSTATE 40001) or a
-// deadlock (40P01) rolls it back and runs the function again, in a new transaction, after a
-// short random wait — at most Options::max_attempts runs, then internal "store.busy". So the
-// function may run more than once: whatever it does outside the transaction must be safe to
-// repeat (the changes it makes through WriteTx are rolled back each time). A rerun takes the
-// audit chain's lock (audit_head) before its snapshot, so a write that lost a race for the
-// chain head wins the next time. read(): one snapshot (REPEATABLE READ READ ONLY); never rerun.
+// write(): one transaction at SERIALIZABLE. A serialization failure (SQLSTATE 40001), a
+// deadlock (40P01) or a busy chain head (55P03) rolls it back and runs the function again, in
+// a new transaction, after a short random wait — at most Options::max_attempts runs, then
+// internal "store.busy". So the function may run more than once: whatever it does outside the
+// transaction must be safe to repeat (the changes it makes through WriteTx are rolled back each
+// time). A rerun takes the audit chain's lock (audit_head) before its snapshot, so a write that
+// lost a race for the chain head wins the next time. read(): one snapshot (REPEATABLE READ
+// READ ONLY); never rerun.
 //
 // Threads: one PgStore may be used from any number of threads. read() and write() each borrow
 // a connection from a pool of at most Options::max_connections (waiting for one when all are
