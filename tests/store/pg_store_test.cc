@@ -266,6 +266,38 @@ TEST(PgStore, SerializationFailureRunsTheWriteAgainBounded) {
   }
 }
 
+// A statement PostgreSQL refuses aborts the whole transaction: the PgError propagates out of
+// write() (nothing saved), and a function that swallows it cannot commit the rest either.
+TEST(PgStore, RefusedStatementSavesNothingEvenWhenTheFunctionCarriesOn) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  OutboxMail bad;
+  bad.raci = 'X';  // refused by the outbox's CHECK constraint
+  EXPECT_THROW((void)store->write([&](WriteTx& tx) -> Status {
+    if (auto st = tx.put_setting("k", "thrown"); !st) return st;
+    auto id = tx.enqueue_mail(bad);
+    return id ? ok_status() : Status(id.error());
+  }), pg::PgError);
+  const Status st = store->write([&](WriteTx& tx) -> Status {
+    if (auto s = tx.put_setting("k", "swallowed"); !s) return s;
+    try {
+      (void)tx.enqueue_mail(bad);
+    } catch (const pg::PgError& e) {
+      EXPECT_EQ(e.sqlstate(), "23514");
+    }
+    return ok_status();
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().id, "store.commit_failed");
+  ASSERT_TRUE(store->read([](ReadTx& tx) {
+    EXPECT_EQ(tx.setting("k"), std::nullopt);
+    EXPECT_EQ(tx.mail_counts().queued, 0);
+    return ok_status();
+  }).ok());
+}
+
 // The listener (AnchoredStore's) hears the newest event of each committed write, once, and
 // nothing of writes that appended nothing or rolled back — reruns included.
 TEST(PgStore, CommitListenerHearsEachCommittedHeadOnce) {

@@ -242,9 +242,12 @@ Status PgStore::write(const std::function<Status(WriteTx&)>& fn) {
       db.rollback_quietly();
       const bool lost = !db.healthy();
       if (lost && commit_sent) return commit_unknown(e.what());
-      // Retried: a serialization failure or deadlock (however the function passed it on), or
-      // a connection lost before COMMIT (nothing was saved).
-      if (!pg::retryable(db.failed_sqlstate()) && !lost) throw;
+      // Retried: a serialization failure, deadlock or busy chain head (however the function
+      // passed it on), or a connection lost before COMMIT (nothing was saved).
+      if (!pg::retryable(db.failed_sqlstate()) && !lost) {
+        if (commit_sent) return commit_failed(e.what());
+        throw;
+      }
       if (last) {
         if (lost) return unavailable(described_, e.what());
         return busy_error(attempt);

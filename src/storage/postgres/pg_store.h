@@ -24,8 +24,10 @@
 // wait for itself; a nested read would see another snapshot).
 //
 // Errors: unavailable ("store.unavailable") when no connection can be made; internal
-// ("store.busy") as above; internal ("store.commit_unknown") when the connection was lost
-// while COMMIT was in flight (the change may or may not be saved). Other failures of the
+// ("store.busy") as above; internal ("store.commit_failed") when COMMIT is refused, or the
+// function carried on after a failed statement and returned ok; internal
+// ("store.commit_unknown") when the connection was lost while COMMIT was in flight (the change
+// may or may not be saved). Other failures of the
 // database throw pg::PgError, as SQLite's throw SqliteError. No message carries the password.
 #pragma once
 
