@@ -266,6 +266,30 @@ TEST(PgStore, SerializationFailureRunsTheWriteAgainBounded) {
   }
 }
 
+// Pooled connections the server dropped (a restart, a failover, an administrator) are replaced:
+// the next read and write work.
+TEST(PgStore, ConnectionsTheServerDroppedAreReplaced) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->write([](WriteTx& tx) { return tx.put_setting("k", "1"); }).ok());
+  ASSERT_TRUE(store->read([](ReadTx& tx) { return tx.setting("k") ? ok_status() : Status(make_error(Code::internal, "t", "t", "t")); }).ok());
+  pg::Result killed = db.connect()->exec(
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db.name());
+  ASSERT_GE(killed.rows(), 1);
+  std::string value;
+  ASSERT_TRUE(store->read([&](ReadTx& tx) {
+    value = tx.setting("k").value_or("");
+    return ok_status();
+  }).ok());
+  EXPECT_EQ(value, "1");
+  db.connect()->exec(
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db.name());
+  const Status st = append_sample(*store, "s", 1);
+  EXPECT_TRUE(st.ok()) << st.error().en;
+}
+
 // A statement PostgreSQL refuses aborts the whole transaction: the PgError propagates out of
 // write() (nothing saved), and a function that swallows it cannot commit the rest either.
 TEST(PgStore, RefusedStatementSavesNothingEvenWhenTheFunctionCarriesOn) {
