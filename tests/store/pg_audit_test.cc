@@ -1,7 +1,8 @@
-// The audit trail on PostgreSQL, under the anchor (AnchoredStore) as the server runs it:
-// tampering behind pasaprod's back — as the database's superuser, who can switch the
-// append-only triggers off and on again — is what `pasaprod audit verify` reports on SQLite,
-// and the replay finds the same differences in the same rows on both backends.
+// The audit trail on PostgreSQL: the append-only triggers and their check, the scan of the
+// trail, and, under the anchor (AnchoredStore) as the server runs it, tampering behind
+// pasaprod's back — as the database's superuser, who can switch the triggers off and on again —
+// reported as `pasaprod audit verify` reports it on SQLite; the replay finds the same
+// differences in the same rows on both backends.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -85,6 +86,67 @@ TEST_F(PgAuditTamper, TriggersSwitchedOffOrDroppedAreReported) {
   conn->exec("DROP TRIGGER audit_events_no_truncate ON audit_events");
   const std::vector<std::string> found = problems();
   EXPECT_EQ(found, (std::vector<std::string>{"audit.trigger_altered@0", "audit.trigger_missing@0"}));
+}
+
+TEST(PgStore, ScanEventsReadsInChunksAndStopsWhenAsked) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
+    for (int i = 1; i <= 10; ++i) {
+      if (auto st = append(tx, "s", i); !st) return st;
+    }
+    return ok_status();
+  }).ok());
+  std::vector<std::int64_t> seen;
+  scan_events(*store, 3, [&](const AuditEvent& e) {
+    seen.push_back(e.seq);
+    return e.seq < 8;
+  });
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{4, 5, 6, 7, 8}));
+  // More events than one chunk of the scan (1000): all, in order, from one snapshot.
+  ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
+    for (int i = 11; i <= 2100; ++i) {
+      if (auto st = append(tx, "s", i); !st) return st;
+    }
+    return ok_status();
+  }).ok());
+  std::int64_t expected = 0;
+  scan_events(*store, 0, [&](const AuditEvent& e) { return e.seq == ++expected; });
+  EXPECT_EQ(expected, 2100);
+}
+
+TEST(PgStore, AuditEventsRefuseEditsAndTheTriggersAreChecked) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->write([](WriteTx& tx) { return append(tx, "s", 1); }).ok());
+  EXPECT_TRUE(protection_problems(*store).empty());
+
+  auto conn = db.connect();
+  for (const char* sql : {"UPDATE audit_events SET actor = 'mallory'", "DELETE FROM audit_events",
+                          "TRUNCATE audit_events"}) {
+    try {
+      conn->exec(sql);
+      ADD_FAILURE() << sql << " was allowed";
+    } catch (const pg::PgError& e) {
+      EXPECT_NE(std::string(e.what()).find("append-only"), std::string::npos) << e.what();
+    }
+    conn->clear_failure();
+  }
+  conn->exec("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete");
+  conn->exec("DROP TRIGGER audit_events_no_update ON audit_events");
+  const auto problems = protection_problems(*store);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].id, "audit.trigger_missing");
+  EXPECT_NE(problems[0].en.find("audit_events_no_update"), std::string::npos);
+  EXPECT_EQ(problems[1].id, "audit.trigger_altered");
+  EXPECT_NE(problems[1].en.find("audit_events_no_delete"), std::string::npos);
+  conn->exec("CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$ BEGIN RETURN NULL; END $$");
+  EXPECT_EQ(protection_problems(*store).size(), 3u);  // the truncate trigger calls it too
 }
 
 // The same rows, which the trail does not account for, on both backends: the replay reports

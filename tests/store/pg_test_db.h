@@ -11,6 +11,7 @@
 
 #include "storage/postgres/pg.h"
 #include "storage/postgres/pg_store.h"
+#include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
 
@@ -88,6 +89,32 @@ inline std::unique_ptr<PgStore> open_pg(const std::string& url, PgStore::Options
     return nullptr;
   }
   return std::move(*store);
+}
+
+// The database's schema version, read through the store.
+inline int schema_version_of(Store& store) {
+  int version = -1;
+  EXPECT_TRUE(store.read([&](ReadTx& tx) {
+    version = tx.schema_version();
+    return ok_status();
+  }).ok());
+  return version;
+}
+
+// ReadTx::trail_protection_problems through the store.
+inline std::vector<audit::AuditProblem> protection_problems(Store& store) {
+  std::vector<audit::AuditProblem> out;
+  EXPECT_TRUE(store.read([&](ReadTx& tx) {
+    out = tx.trail_protection_problems();
+    return ok_status();
+  }).ok());
+  return out;
+}
+
+// Appends sample_event(subject, i) in the transaction.
+inline Status append(WriteTx& tx, const std::string& subject, int i) {
+  auto e = tx.append_event(sample_event(subject, i));
+  return e ? ok_status() : Status(e.error());
 }
 
 }  // namespace pasaprod::testing_store
