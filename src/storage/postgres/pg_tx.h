@@ -14,14 +14,14 @@
 
 namespace pasaprod::postgres {
 
-// The structured part of a filter as a WHERE clause over parameters $1..$6, always passed
-// (unused ones are ignored by the clause). Columns are unqualified (of releases).
-struct ReleaseWhere {
-  const ReleaseFilter& f;
-  std::string sql = "WHERE TRUE";
-
-  explicit ReleaseWhere(const ReleaseFilter& filter);
-};
+// The structured part of a ReleaseFilter as a WHERE clause of releases' columns, over
+// parameters $1..$6: state, system, kind, requester, created_from, created_to, always all
+// passed ("" / 0 when unset). PostgreSQL plans each statement with its parameters' values, so
+// the conditions of unset filters fold away.
+inline constexpr const char* kReleaseWhere =
+    "WHERE ($1 = '' OR state = $1) AND ($2 = '' OR system = $2) AND ($3 = '' OR kind = $3)"
+    " AND ($4 = '' OR requester = $4) AND ($5::bigint = 0 OR created_at >= $5::bigint)"
+    " AND ($6::bigint = 0 OR created_at < $6::bigint)";
 
 // The columns of a releases row that read_release_row() reads, in its order.
 inline constexpr const char* kReleaseColumns =

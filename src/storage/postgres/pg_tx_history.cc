@@ -100,12 +100,11 @@ void read_history_of(pg::Connection& db, const std::string& number, Release& r) 
 
 void PgTx::for_each_release_derived(const ReleaseFilter& f, const std::string& derivation,
                                     const std::function<void(const Release&, const std::string*)>& fn) {
-  const ReleaseWhere where(f);
   pg::Cursor rel(db_,
                  std::string("SELECT ") + kReleaseColumns +
                      ", d.value FROM releases LEFT JOIN release_derived d"
                      " ON d.release = number AND d.derivation = $7 AND d.at_version = row_version " +
-                     where.sql + " ORDER BY number",
+                     kReleaseWhere + " ORDER BY number",
                  kChunk, f.state, f.system, f.kind, f.requester, f.created_from, f.created_to, derivation);
   Release r;
   std::string value;
@@ -136,10 +135,9 @@ Status PgTx::put_derived(const std::string& derivation, const std::vector<Derive
 }
 
 void PgTx::for_each_release_history(const ReleaseFilter& f, const std::function<void(const Release&)>& fn) {
-  const ReleaseWhere where(f);
   const std::string of_releases =
-      " WHERE release IN (SELECT number FROM releases " + where.sql + ") ORDER BY release";
-  pg::Cursor rel(db_, std::string("SELECT ") + kReleaseColumns + " FROM releases " + where.sql + " ORDER BY number",
+      std::string(" WHERE release IN (SELECT number FROM releases ") + kReleaseWhere + ") ORDER BY release";
+  pg::Cursor rel(db_, std::string("SELECT ") + kReleaseColumns + " FROM releases " + kReleaseWhere + " ORDER BY number",
                  kChunk, f.state, f.system, f.kind, f.requester, f.created_from, f.created_to);
   const auto cursor = [&](const char* columns, const char* table, const char* then_by) {
     return std::string("SELECT release, ") + columns + " FROM " + table + of_releases + then_by;

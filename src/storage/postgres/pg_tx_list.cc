@@ -46,13 +46,12 @@ std::string contains_pattern(const std::string& needle) {
 }  // namespace
 
 ReleasePage PgTx::releases(const ReleaseFilter& f) {
-  const ReleaseWhere where(f);
   const std::int64_t limit = std::max(f.limit, 0);
   const std::int64_t offset = std::max(f.offset, 0);
   const std::int64_t cap = std::max<std::int64_t>(f.count_limit, 0);
   const std::string needle = fold_search(f.text);
   // $7: the text pattern, '' = any.
-  const std::string sql = where.sql + " AND ($7 = '' OR search_text LIKE $7 ESCAPE '\\')";
+  const std::string sql = std::string(kReleaseWhere) + " AND ($7 = '' OR search_text LIKE $7 ESCAPE '\\')";
   const std::string pattern = needle.empty() ? std::string() : contains_pattern(needle);
   ReleasePage page;
   {

@@ -68,15 +68,6 @@ AuditEvent read_event(const pg::Row& row) {
 
 }  // namespace
 
-ReleaseWhere::ReleaseWhere(const ReleaseFilter& filter) : f(filter) {
-  // An unset filter is '' or 0; PostgreSQL plans each statement with its parameters' values,
-  // so the conditions of unset filters fold away.
-  sql +=
-      " AND ($1 = '' OR state = $1) AND ($2 = '' OR system = $2) AND ($3 = '' OR kind = $3)"
-      " AND ($4 = '' OR requester = $4) AND ($5::bigint = 0 OR created_at >= $5::bigint)"
-      " AND ($6::bigint = 0 OR created_at < $6::bigint)";
-}
-
 std::vector<AuditEvent> read_events(pg::Connection& db, const std::string& subject, std::int64_t after_seq, int limit) {
   std::vector<AuditEvent> out;
   if (limit <= 0) return out;
