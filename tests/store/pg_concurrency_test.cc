@@ -1,6 +1,7 @@
 // The PostgreSQL backend under concurrent writers, from one node or several (PgStore objects
 // on one database): reruns after serialization failures, conflicts, the audit chain's order,
 // the commit listener, and senders claiming mails.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -221,6 +222,49 @@ TEST(PgStore, NodesAppendToOneChain) {
   const audit::AuditVerifyReport report = verifier.finish();
   EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems[0].en);
   EXPECT_EQ(db.connect()->exec("SELECT seq FROM audit_head").row(0).integer(0), expected);
+}
+
+// More callers than connections: they wait for one, and the store never opens more than
+// max_connections (watched from outside while they run).
+TEST(PgStore, CallersBeyondThePoolWaitForAConnection) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  PgStore::Options options;
+  options.max_connections = 2;
+  options.max_idle = 1;
+  auto store = open_pg(db.url(), options);
+  ASSERT_NE(store, nullptr);
+  std::atomic<bool> done{false};
+  std::atomic<std::int64_t> most{0};
+  std::thread watcher([&] {
+    auto conn = db.connect();
+    while (!done) {
+      const std::int64_t n = conn->exec(
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pasaprod' "
+          "AND pid <> pg_backend_pid()", db.name()).row(0).integer(0);
+      most = std::max(most.load(), n);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        if (!store->write([&](WriteTx& tx) { return append(tx, "t", t * 100 + i); }).ok()) ++failures;
+        if (!store->read([](ReadTx& tx) { return tx.last_event() ? ok_status() : Status(make_error(Code::internal, "t", "t", "t")); }).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  done = true;
+  watcher.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(count_events(*store), 90);
+  EXPECT_GE(most.load(), 1);
+  EXPECT_LE(most.load(), 2);
 }
 
 // Senders on two nodes claim at once: the second passes over the mails the first holds
