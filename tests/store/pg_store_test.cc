@@ -165,5 +165,33 @@ TEST(PgStore, ConnectionsTheServerDroppedAreReplaced) {
   EXPECT_TRUE(st.ok()) << st.error().en;
 }
 
+// Limits and offsets as the SQLite backend takes them (PostgreSQL refuses negative ones): a
+// negative limit is no limit, a negative offset none.
+TEST(PgStore, NegativeLimitsAndOffsetsAsSqliteTakesThem) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
+    if (auto st = tx.insert_user(sample_user("ana")); !st) return st;
+    for (int i = 1; i <= 3; ++i) {
+      if (auto st = tx.add_notification({0, "ana", "PP-2026-0001", i, "submit", "bob", i, false, ""}); !st) return st;
+      OutboxMail m;
+      m.username = "ana";
+      if (auto id = tx.enqueue_mail(m); !id) return id.error();
+    }
+    return ok_status();
+  }).ok());
+  ASSERT_TRUE(store->read([](ReadTx& tx) {
+    EXPECT_EQ(tx.notifications("ana", false, -1, -4).size(), 3u);
+    EXPECT_EQ(tx.mails("", -1, -2).size(), 3u);
+    return ok_status();
+  }).ok());
+  ASSERT_TRUE(store->write([](WriteTx& tx) {
+    EXPECT_EQ(tx.claim_mails(0, 10, -1).size(), 3u);
+    return tx.expire_signin_failures(1000, -1);
+  }).ok());
+}
+
 }  // namespace
 }  // namespace pasaprod::testing_store

@@ -6,6 +6,7 @@
 // again when the failure was a serialization failure or a deadlock).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,11 @@ inline constexpr const char* kReleaseWhere =
     "WHERE ($1 = '' OR state = $1) AND ($2 = '' OR system = $2) AND ($3 = '' OR kind = $3)"
     " AND ($4 = '' OR requester = $4) AND ($5::bigint = 0 OR created_at >= $5::bigint)"
     " AND ($6::bigint = 0 OR created_at < $6::bigint)";
+
+// A LIMIT or OFFSET as SQLite takes it, for PostgreSQL, which refuses negative ones: a negative
+// limit is no limit, a negative offset is 0.
+inline std::int64_t sql_limit(int limit) { return limit < 0 ? INT64_MAX : limit; }
+inline std::int64_t sql_offset(int offset) { return offset < 0 ? 0 : offset; }
 
 // The columns of a releases row that read_release_row() reads, in its order.
 inline constexpr const char* kReleaseColumns =

@@ -59,7 +59,7 @@ Status PgTx::expire_signin_failures(Timestamp before, int max_rows) {
   db_.exec(
       "DELETE FROM signin_failures WHERE (account, address) IN (SELECT account, address FROM signin_failures "
       "WHERE last_failure < $1 ORDER BY last_failure LIMIT $2)",
-      before, max_rows);
+      before, sql_limit(max_rows));
   return ok_status();
 }
 
@@ -83,7 +83,7 @@ std::vector<Notification> PgTx::notifications(const std::string& username, bool 
       "SELECT n.id, n.username, n.release, n.event_seq, n.action, n.actor, n.at, n.read, COALESCE(r.title, '') "
       "FROM notifications n LEFT JOIN releases r ON r.number = n.release "
       "WHERE n.username = $1 AND (NOT $2::boolean OR NOT n.read) ORDER BY n.id DESC LIMIT $3 OFFSET $4",
-      username, unread_only, limit, offset);
+      username, unread_only, sql_limit(limit), sql_offset(offset));
   for (int i = 0; i < r.rows(); ++i) {
     const pg::Row row = r.row(i);
     out.push_back(Notification{row.integer(0), row.text(1), row.text(2), row.integer(3), row.text(4), row.text(5),

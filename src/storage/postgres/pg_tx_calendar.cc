@@ -34,7 +34,7 @@ std::vector<SpanRecord> PgTx::span_records(const SpanQuery& q) {
       "ORDER BY ((r.fields_json::jsonb ->> 'from') COLLATE \"C\") NULLS FIRST, rel.number LIMIT $6",
       // Records keep whole seconds: the start bound rounds down, the end bound up, exactly.
       q.type, q.from != 0 ? format_iso(q.from) : std::string(), q.to != 0 ? format_iso(q.to + 999) : std::string(),
-      q.system, q.participant, q.limit);
+      q.system, q.participant, sql_limit(q.limit));
   std::vector<SpanRecord> out;
   for (int i = 0; i < r.rows(); ++i) {
     const pg::Row row = r.row(i);

@@ -65,7 +65,7 @@ std::vector<OutboxMail> PgTx::mails(const std::string& state, int limit, int off
   std::vector<OutboxMail> out;
   pg::Result r = db_.exec(std::string("SELECT ") + kMailColumns +
                               " FROM outbox WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT $2 OFFSET $3",
-                          state, limit, offset);
+                          state, sql_limit(limit), sql_offset(offset));
   for (int i = 0; i < r.rows(); ++i) out.push_back(mail_from(r.row(i)));
   return out;
 }
@@ -96,7 +96,7 @@ std::vector<OutboxMail> PgTx::claim_mails(Timestamp now, Timestamp hold_until, i
                                       "WHERE state = 'queued' AND next_attempt_at <= $1 AND claimed_until <= $1 "
                                       "ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
                               kMailColumns,
-                          now, hold_until, limit);
+                          now, hold_until, sql_limit(limit));
   std::vector<OutboxMail> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(mail_from(r.row(i)));
   std::sort(out.begin(), out.end(), [](const OutboxMail& a, const OutboxMail& b) { return a.id < b.id; });
