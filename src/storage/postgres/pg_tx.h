@@ -3,7 +3,7 @@
 //
 // Every method runs parameterized statements (pg::Connection::exec); an unexpected failure
 // throws pg::PgError, which aborts the transaction (PgStore rolls it back, and runs a write
-// again when the failure was a serialization failure or a deadlock).
+// again after a serialization failure, a deadlock or a busy chain head: pg::retryable).
 #pragma once
 
 #include <cstdint>
@@ -130,10 +130,14 @@ class PgTx final : public WriteTx {
   Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
 
   // The newest event, read so that no other transaction appends an event until this one ends:
-  // the one row of audit_head is locked (SELECT ... FOR UPDATE), and every append updates it.
-  // A writer that waited for the lock while another appended gets a serialization failure
-  // (its snapshot cannot see that event), which PgStore::write() answers by running the
-  // write again, holding the lock from its first statement. nullopt when the trail is empty.
+  // the one row of audit_head is locked (LOCK TABLE audit_head IN ROW SHARE MODE NOWAIT, then
+  // SELECT ... FOR UPDATE NOWAIT), and every append updates that row. A writer that finds it
+  // locked (55P03), or changed since its snapshot (40001), fails at once; PgStore::write() runs
+  // it again holding LOCK TABLE audit_head IN EXCLUSIVE MODE from its first statement, before
+  // its snapshot, so the rerun sees every earlier append. Concurrent nodes thus append in one
+  // total order. Not pg_advisory_xact_lock: a SERIALIZABLE snapshot is taken before that
+  // function runs, so a writer that waited for it could not see the holder's event.
+  // nullopt when the trail is empty.
   std::optional<AuditEvent> lock_chain_head() override;
   // Stores the event exactly as given and moves audit_head to it. REQUIRES: lock_chain_head()
   // was called in this transaction (WriteTx::append_event does).
