@@ -149,6 +149,25 @@ TEST(PgStore, AuditEventsRefuseEditsAndTheTriggersAreChecked) {
   EXPECT_EQ(protection_problems(*store).size(), 3u);  // the truncate trigger calls it too
 }
 
+// Without audit_head's row nothing would keep concurrent appenders in one order: appends fail
+// (nothing saved) and the check reports it, until the row is put back.
+TEST(PgStore, AppendsStopWhileTheChainHeadsRowIsMissing) {
+  TempDir dir;
+  ScratchDatabase db(dir.path());
+  auto store = open_pg(db.url());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(append_sample(*store, "s", 1).ok());
+  db.connect()->exec("DELETE FROM audit_head");
+  EXPECT_THROW((void)append_sample(*store, "s", 2), pg::PgError);
+  const std::vector<audit::AuditProblem> problems = protection_problems(*store);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].id, "audit.head_lock_missing");
+  EXPECT_EQ(count_events(*store), 1);
+  db.connect()->exec("INSERT INTO audit_head(id, seq) SELECT TRUE, COALESCE(MAX(seq), 0) FROM audit_events");
+  EXPECT_TRUE(append_sample(*store, "s", 2).ok());
+  EXPECT_TRUE(protection_problems(*store).empty());
+}
+
 // The same rows, which the trail does not account for, on both backends: the replay reports
 // the same differences, in the same order and words.
 TEST(PgReplay, SameDifferencesAsSqlite) {

@@ -85,7 +85,8 @@ class PgTx final : public WriteTx {
   void scan_events(std::int64_t after_seq, const std::function<bool(const AuditEvent&)>& fn) override;
   void scan_audited_rows(AuditedRowsVisitor& visitor) override;
   // The append-only triggers of audit_events (update, delete, truncate): missing, disabled, or
-  // no longer calling the refusing function unchanged.
+  // no longer calling the refusing function unchanged; and audit_head without its one row
+  // ("audit.head_lock_missing"; appends are refused meanwhile, see lock_chain_head).
   std::vector<audit::AuditProblem> trail_protection_problems() override;
   int schema_version() override;
 
@@ -137,7 +138,7 @@ class PgTx final : public WriteTx {
   // its snapshot, so the rerun sees every earlier append. Concurrent nodes thus append in one
   // total order. Not pg_advisory_xact_lock: a SERIALIZABLE snapshot is taken before that
   // function runs, so a writer that waited for it could not see the holder's event.
-  // nullopt when the trail is empty.
+  // nullopt when the trail is empty. Throws pg::PgError when audit_head has lost its row.
   std::optional<AuditEvent> lock_chain_head() override;
   // Stores the event exactly as given and moves audit_head to it. REQUIRES: lock_chain_head()
   // was called in this transaction (WriteTx::append_event does).

@@ -23,6 +23,16 @@ std::map<std::string, std::string> stored_fields(std::string_view text) {
   return out;
 }
 
+// Not a trigger, but what keeps concurrent appends in one order: the one row of audit_head.
+std::vector<audit::AuditProblem> head_lock_problems(pg::Connection& db) {
+  if (db.exec("SELECT COUNT(*) FROM audit_head").row(0).integer(0) == 1) return {};
+  return {{0, "audit.head_lock_missing",
+           "falta la fila de audit_head que ordena los eventos de nodos simultáneos: no se aceptan eventos "
+           "nuevos hasta reponerla",
+           "the row of audit_head that orders the events of concurrent nodes is missing: no new event is "
+           "accepted until it is put back"}};
+}
+
 }  // namespace
 
 std::vector<std::string> PgTx::referenced_blobs() {
@@ -134,6 +144,7 @@ std::vector<audit::AuditProblem> PgTx::trail_protection_problems() {
                      fmt::format("the trigger {} was modified or disabled", t.name)});
     }
   }
+  for (audit::AuditProblem& p : head_lock_problems(db_)) out.push_back(std::move(p));
   return out;
 }
 

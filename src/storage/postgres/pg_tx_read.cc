@@ -256,14 +256,19 @@ std::optional<AuditEvent> PgTx::last_event() {
 }
 
 std::optional<AuditEvent> PgTx::lock_chain_head() {
-  if (!head_locked_) {
-    // NOWAIT: a transaction that would wait here has lost already (the holder's append makes
-    // its snapshot stale), and waiting could close a cycle with a rerun that holds the table
-    // lock and waits for a row this one changed. Failing at once (55P03) lets PgStore rerun it.
-    db_.exec("LOCK TABLE audit_head IN ROW SHARE MODE NOWAIT");
-    db_.exec("SELECT seq FROM audit_head FOR UPDATE NOWAIT");
-    head_locked_ = true;
+  // NOWAIT: a transaction that would wait here has lost already (the holder's append makes its
+  // snapshot stale), and waiting could close a cycle with a rerun that holds the table lock and
+  // waits for a row this one changed. Failing at once (55P03) lets PgStore rerun it. A rerun
+  // holds the table lock already: the row is only read.
+  if (!head_locked_) db_.exec("LOCK TABLE audit_head IN ROW SHARE MODE NOWAIT");
+  const pg::Result head =
+      db_.exec(head_locked_ ? "SELECT seq FROM audit_head" : "SELECT seq FROM audit_head FOR UPDATE NOWAIT");
+  if (head.rows() != 1) {
+    // Without its row nothing would hold concurrent appenders off: no append until it is back.
+    throw pg::PgError("", "audit_head has lost its row, which serializes appends to the audit trail; put it back "
+                          "with: INSERT INTO audit_head(id, seq) SELECT TRUE, COALESCE(MAX(seq), 0) FROM audit_events");
   }
+  head_locked_ = true;
   return last_event();
 }
 
