@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "storage/postgres/pg.h"
 #include "audit/file_anchor.h"
 #include "core/manifest.h"
 #include "core/version.h"
@@ -55,6 +57,67 @@ std::string database_digest(const std::string& path) {
   return h.hex_digest();
 }
 
+// The same on PostgreSQL: every row of every table of the database at `url`, as text.
+std::string pg_database_digest(const std::string& url) {
+  pg::Connection db(url, "");
+  Sha256 h;
+  pg::Result tables = db.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+  for (int i = 0; i < tables.rows(); ++i) {
+    const std::string t = tables.row(i).text(0);
+    h.update("table:" + t + "\n");
+    // Identifiers cannot be parameters; the names come from the catalog, quoted.
+    pg::Result rows = db.exec("SELECT r::text FROM \"" + t + "\" AS r ORDER BY 1");
+    for (int j = 0; j < rows.rows(); ++j) h.update(rows.row(j).text(0) + "\n");
+  }
+  return h.hex_digest();
+}
+
+// Where a scenario's database lives: a SQLite file in its folder or, when the tests run under
+// the fixture pg_cluster (PASAPROD_TEST_PG_URL_FILE set), a database of its own on that
+// PostgreSQL cluster, dropped after.
+class ScenarioDatabase {
+ public:
+  explicit ScenarioDatabase(const fs::path& dir) : location_((dir / "p.db").string()) {
+    const char* file = std::getenv("PASAPROD_TEST_PG_URL_FILE");
+    if (file == nullptr) return;
+    std::ifstream in(file);
+    std::getline(in, cluster_);
+    if (cluster_.empty()) throw std::runtime_error(std::string("no PostgreSQL cluster URL in ") + file);
+    name_ = "pasaprod_s";
+    for (char c : dir.filename().string() + "_" + dir.parent_path().filename().string()) {
+      name_ += static_cast<char>(std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(static_cast<unsigned char>(c)) : '_');
+    }
+    name_ = name_.substr(0, 60);
+    admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
+    admin("CREATE DATABASE \"" + name_ + "\"");
+    // As an office runs it: the password through the environment, not in the URL.
+    const std::size_t colon = cluster_.find(':', cluster_.find("://") + 3), at = cluster_.find('@');
+    ::setenv("PGPASSWORD", cluster_.substr(colon + 1, at - colon - 1).c_str(), 1);
+    location_ = "postgresql://" + cluster_.substr(cluster_.find("://") + 3, colon - cluster_.find("://") - 3) + "@" +
+                cluster_.substr(at + 1) + "/" + name_;
+  }
+  ~ScenarioDatabase() {
+    if (!name_.empty()) {
+      try {
+        admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "could not drop " << name_ << ": " << e.what();
+      }
+    }
+  }
+  ScenarioDatabase(const ScenarioDatabase&) = delete;
+  ScenarioDatabase& operator=(const ScenarioDatabase&) = delete;
+  const std::string& location() const { return location_; }
+  std::string digest() const { return name_.empty() ? database_digest(location_) : pg_database_digest(location_); }
+
+ private:
+  void admin(const std::string& sql) const {
+    pg::Connection db(cluster_ + "/postgres", "");
+    db.exec(sql);  // identifiers cannot be parameters; the name is letters, digits and '_'
+  }
+  std::string cluster_, name_, location_;
+};
+
 std::string library_listing(const fs::path& root) {
   std::vector<std::string> entries;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
@@ -73,7 +136,8 @@ class Runner {
         clock_(parse_iso("2026-11-02T09:00:00Z").value()),
         procedures_(ProcedureSet::builtin()),
         anchor_((dir / "p.db.anchor").string()),
-        store_(std::move(open_store((dir / "p.db").string(), &anchor_).value())),
+        database_(dir),
+        store_(std::move(open_store(database_.location(), &anchor_).value())),
         library_(dir / "library"),
         office_(*store_, library_, clock_, procedures_) {
     office_.set_document_key("scenario-document-key");  // the documents are part of the story
@@ -110,7 +174,7 @@ class Runner {
     const bool refusable = !step.actor.empty();
     std::string before_db, before_lib;
     if (refusable) {
-      before_db = database_digest((dir_ / "p.db").string());
+      before_db = database_.digest();
       before_lib = library_listing(dir_ / "library");
     }
     Status st = execute(step);
@@ -125,7 +189,7 @@ class Runner {
     }
     if (st.error().es.empty() || st.error().en.empty()) return "refusal without a message in both languages";
     if (refusable) {
-      if (database_digest((dir_ / "p.db").string()) != before_db) return "the refusal changed the database";
+      if (database_.digest() != before_db) return "the refusal changed the database";
       if (library_listing(dir_ / "library") != before_lib) return "the refusal changed the library";
     }
     return "";
@@ -413,6 +477,7 @@ class Runner {
   FixedClock clock_;
   ProcedureSet procedures_;
   audit::FileAnchor anchor_;
+  ScenarioDatabase database_;
   std::unique_ptr<AnchoredStore> store_;
   Library library_;
   Office office_;
