@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "api_office.h"
-#include "storage/postgres/pg.h"
+#include "tests/fixtures/pg_scratch.h"
 #include "util/sha256.h"
 
 namespace apitest {
@@ -28,42 +28,6 @@ std::string sha256_of(const std::string& bytes) {
   return h.hex_digest();
 }
 
-// A database of its own on the fixture's PostgreSQL cluster, dropped after.
-class PgDatabase {
- public:
-  explicit PgDatabase(const std::string& name) : name_(name) {
-    const char* file = std::getenv("PASAPROD_TEST_PG_URL_FILE");
-    if (file == nullptr) return;
-    std::ifstream in(file);
-    std::getline(in, cluster_);  // postgresql://postgres:PW@127.0.0.1:PORT
-    if (cluster_.empty()) throw std::runtime_error("no PostgreSQL test cluster URL in " + std::string(file));
-    admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
-    admin("CREATE DATABASE \"" + name_ + "\"");
-    // The servers and the CLI get the URL without the password, and the password through the
-    // environment, as an office would run them.
-    const std::size_t colon = cluster_.find(':', cluster_.find("://") + 3), at = cluster_.find('@');
-    ::setenv("PGPASSWORD", cluster_.substr(colon + 1, at - colon - 1).c_str(), 1);
-    url_ = "postgresql://postgres@" + cluster_.substr(at + 1) + "/" + name_;
-  }
-  ~PgDatabase() {
-    if (cluster_.empty()) return;
-    try {
-      admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "could not drop " << name_ << ": " << e.what();
-    }
-  }
-  // "" when the tests run on SQLite.
-  const std::string& url() const { return url_; }
-
- private:
-  void admin(const std::string& sql) {
-    pasaprod::pg::Connection db(cluster_ + "/postgres", "");
-    db.exec(sql);  // identifiers cannot be parameters; the name is ours (letters and '_')
-  }
-  std::string name_, cluster_, url_;
-};
-
 class TwoNodes : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -71,8 +35,8 @@ class TwoNodes : public ::testing::Test {
     for (char c : std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())) {
       name += static_cast<char>(std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_');
     }
-    pg_ = std::make_unique<PgDatabase>(name.substr(0, 60));
-    office_ = pg_->url().empty() ? Office::fresh() : Office::fresh_on(pg_->url());
+    pg_ = std::make_unique<pasaprod::testing_pg::PgScratchDatabase>(name);
+    office_ = pg_->active() ? Office::fresh_on(pg_->url()) : Office::fresh();
     office_->add_node();
     office_->alternate_nodes();
   }
@@ -100,7 +64,7 @@ class TwoNodes : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<PgDatabase> pg_;
+  std::unique_ptr<pasaprod::testing_pg::PgScratchDatabase> pg_;
   std::unique_ptr<Office> office_;
 };
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "storage/postgres/pg.h"
+#include "tests/fixtures/pg_scratch.h"
 #include "audit/file_anchor.h"
 #include "core/manifest.h"
 #include "core/version.h"
@@ -72,50 +73,19 @@ std::string pg_database_digest(const std::string& url) {
   return h.hex_digest();
 }
 
-// Where a scenario's database lives: a SQLite file in its folder or, when the tests run under
-// the fixture pg_cluster (PASAPROD_TEST_PG_URL_FILE set), a database of its own on that
-// PostgreSQL cluster, dropped after.
+// Where a scenario's database lives: a SQLite file in its folder or, under the fixture
+// pg_cluster, a database of its own on that PostgreSQL cluster.
 class ScenarioDatabase {
  public:
-  explicit ScenarioDatabase(const fs::path& dir) : location_((dir / "p.db").string()) {
-    const char* file = std::getenv("PASAPROD_TEST_PG_URL_FILE");
-    if (file == nullptr) return;
-    std::ifstream in(file);
-    std::getline(in, cluster_);
-    if (cluster_.empty()) throw std::runtime_error(std::string("no PostgreSQL cluster URL in ") + file);
-    name_ = "pasaprod_s";
-    for (char c : dir.filename().string() + "_" + dir.parent_path().filename().string()) {
-      name_ += static_cast<char>(std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(static_cast<unsigned char>(c)) : '_');
-    }
-    name_ = name_.substr(0, 60);
-    admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
-    admin("CREATE DATABASE \"" + name_ + "\"");
-    // As an office runs it: the password through the environment, not in the URL.
-    const std::size_t colon = cluster_.find(':', cluster_.find("://") + 3), at = cluster_.find('@');
-    ::setenv("PGPASSWORD", cluster_.substr(colon + 1, at - colon - 1).c_str(), 1);
-    location_ = "postgresql://" + cluster_.substr(cluster_.find("://") + 3, colon - cluster_.find("://") - 3) + "@" +
-                cluster_.substr(at + 1) + "/" + name_;
-  }
-  ~ScenarioDatabase() {
-    if (!name_.empty()) {
-      try {
-        admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "could not drop " << name_ << ": " << e.what();
-      }
-    }
-  }
-  ScenarioDatabase(const ScenarioDatabase&) = delete;
-  ScenarioDatabase& operator=(const ScenarioDatabase&) = delete;
+  explicit ScenarioDatabase(const fs::path& dir)
+      : pg_("pasaprod_s" + dir.filename().string() + "_" + dir.parent_path().filename().string()),
+        location_(pg_.active() ? pg_.url() : (dir / "p.db").string()) {}
   const std::string& location() const { return location_; }
-  std::string digest() const { return name_.empty() ? database_digest(location_) : pg_database_digest(location_); }
+  std::string digest() const { return pg_.active() ? pg_database_digest(location_) : database_digest(location_); }
 
  private:
-  void admin(const std::string& sql) const {
-    pg::Connection db(cluster_ + "/postgres", "");
-    db.exec(sql);  // identifiers cannot be parameters; the name is letters, digits and '_'
-  }
-  std::string cluster_, name_, location_;
+  testing_pg::PgScratchDatabase pg_;
+  std::string location_;
 };
 
 std::string library_listing(const fs::path& root) {
