@@ -23,9 +23,21 @@ std::string slurp(const fs::path& file) {
 }
 
 // The audit trail's events of `action`, "actor|subject|before|after" a line.
-std::string audit_of(const fs::path& db_path, const std::string& action) {
+// The office's audit events of `action` as "actor|subject|before|after" lines, read under the
+// server from its database (SQLite file or PostgreSQL URL).
+std::string audit_of(const fs::path& db, const std::string& action) {
   std::string out;
-  for (const auto& row : db_rows(db_path, "SELECT actor, subject, before_json, after_json FROM audit_events WHERE action = ?", action)) {
+  if (db.string().starts_with("postgresql://")) {
+    pasaprod::pg::Connection conn(db.string(), "");
+    pasaprod::pg::Result rows =
+        conn.exec("SELECT actor, subject, before_json, after_json FROM audit_events WHERE action = $1 ORDER BY seq", action);
+    for (int i = 0; i < rows.rows(); ++i) {
+      const auto r = rows.row(i);
+      out += r.text(0) + "|" + r.text(1) + "|" + r.text(2) + "|" + r.text(3) + "\n";
+    }
+    return out;
+  }
+  for (const auto& row : db_rows(db, "SELECT actor, subject, before_json, after_json FROM audit_events WHERE action = ?", action)) {
     out += row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "\n";
   }
   return out;

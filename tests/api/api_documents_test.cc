@@ -59,6 +59,7 @@ class DocumentsTest : public ::testing::Test {
   Api& admin() { return office_->admin(); }
   std::vector<std::string> cli(const std::vector<std::string>& args) {
     std::vector<std::string> all = {"--db", office_->db().string()};
+    for (const std::string& a : office_->global_args()) all.push_back(a);
     all.insert(all.end(), args.begin(), args.end());
     return all;
   }

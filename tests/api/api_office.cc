@@ -42,9 +42,18 @@ std::unique_ptr<Office> Office::fresh_on(const std::string& db_url, ServeOptions
   return setup(std::move(o), std::move(options));
 }
 
+void Office::use_test_cluster() {
+  static int offices = 0;  // several offices in one test get databases of their own
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string name = test ? std::string(test->test_suite_name()) + "_" + test->name() : "suite";
+  pg_ = std::make_unique<pasaprod::testing_pg::PgScratchDatabase>("pasaprod_a" + std::to_string(++offices) + "_" + name);
+  if (pg_->active()) db_url_ = pg_->url();
+}
+
 std::unique_ptr<Office> Office::fresh(ServeOptions options, bool on_disk) {
   std::unique_ptr<Office> o(new Office);
   o->dir_ = std::make_unique<TempDir>(on_disk);
+  o->use_test_cluster();
   return setup(std::move(o), std::move(options));
 }
 
@@ -110,8 +119,12 @@ std::unique_ptr<Office> Office::setup(std::unique_ptr<Office> o, ServeOptions op
 std::unique_ptr<Office> Office::demo(ServeOptions options) {
   std::unique_ptr<Office> o(new Office);
   o->dir_ = std::make_unique<TempDir>();
+  o->use_test_cluster();
   o->password_ = kDemoPassword;
   options.demo = true;
+  const std::vector<std::string> global = o->global_args();
+  options.global.insert(options.global.end(), global.begin(), global.end());
+  if (!o->db_url_.empty()) options.output_dir = o->dir();
   o->server_ = std::make_unique<ServerProcess>(o->db(), options);
   o->server_->start();
   o->cast = {{"functional_user", "ana.funcional"},  {"project_lead", "pedro.lider"},       {"qa_lead", "carla.calidad"},
@@ -128,6 +141,7 @@ Office::~Office() {
   clients_.clear();
   more_nodes_.clear();
   server_.reset();  // SIGKILLs a server still running
+  pg_.reset();
   dir_.reset();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api_harness.h"
+#include "../fixtures/pg_scratch.h"
 
 namespace apitest {
 
@@ -84,6 +85,10 @@ class Office {
   std::string password_;
   std::string admin_name_ = "admin";
   std::string db_url_;  // "" = the SQLite file db()
+  // Under the fixture pg_cluster (PASAPROD_TEST_PG_URL_FILE set), fresh() and demo() offices
+  // live in a database of their own on that PostgreSQL cluster.
+  std::unique_ptr<pasaprod::testing_pg::PgScratchDatabase> pg_;
+  void use_test_cluster();
 };
 
 // Walks releases through the procedure over HTTP, as the office's cast.

@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "api_office.h"
-#include "tests/fixtures/pg_scratch.h"
 #include "util/sha256.h"
 
 namespace apitest {
@@ -31,18 +30,12 @@ std::string sha256_of(const std::string& bytes) {
 class TwoNodes : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string name = "pasaprod_two_nodes_";
-    for (char c : std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-      name += static_cast<char>(std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_');
-    }
-    pg_ = std::make_unique<pasaprod::testing_pg::PgScratchDatabase>(name);
-    office_ = pg_->active() ? Office::fresh_on(pg_->url()) : Office::fresh();
+    office_ = Office::fresh();  // on PostgreSQL under the fixture pg_cluster
     office_->add_node();
     office_->alternate_nodes();
   }
   void TearDown() override {
     office_.reset();
-    pg_.reset();
   }
 
   // A client of `user` (token) that sends everything to `node`.
@@ -64,7 +57,6 @@ class TwoNodes : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<pasaprod::testing_pg::PgScratchDatabase> pg_;
   std::unique_ptr<Office> office_;
 };
 
