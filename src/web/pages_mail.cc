@@ -68,20 +68,20 @@ Response mail_page(Page& page, const std::string& state, const std::optional<Err
 
 void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/admin/mail", "The mail outbox: counts, and the mails of one state (query estado=)", PageAccess::admin,
-           [](Page& page) { return mail_page(page, state_filter(page), std::nullopt, 200); });
+           [](Page& page) { return mail_page(page, state_filter(page), page.flash_error(), 200); });
   add_page(routes, web, Method::post, "/admin/mail/{id}", "Retry or drop a mail (form: op = retry | drop, estado)", PageAccess::admin,
            [](Page& page) {
              const std::string state = page.form("estado");
              std::int64_t id = 0;
              const std::string text = page.req.param("id");
              if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-               return mail_page(page, "", make_error(Code::not_found, "mail.not_found", "No existe ese correo.", "No such mail."), 404);
+               return page.refuse_to("/admin/mail", make_error(Code::not_found, "mail.not_found", "No existe ese correo.", "No such mail."));
              }
              id = std::stoll(text);
              const std::string op = page.form("op");
              auto r = op == "retry" ? page.office().retry_mail(page.caller(), id) : page.office().drop_mail(page.caller(), id);
              const std::string keep = state == "queued" || state == "sent" || state == "failed" || state == "dropped" ? state : "";
-             if (!r) return mail_page(page, keep, r.error(), http::http_status(r.error().code));
+             if (!r) return page.refuse_to("/admin/mail" + (keep.empty() ? "" : "?estado=" + keep), r.error());
              return page.redirect(std::string("/admin/mail?ok=") + (op == "retry" ? "mail_retried" : "mail_dropped") +
                                   (keep.empty() ? "" : "&estado=" + keep));
            });

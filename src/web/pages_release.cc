@@ -405,7 +405,10 @@ Response release_page(Page& page, const std::string& number, const json& extra, 
 void add_release_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/releases/{number}",
            "Release detail: stepper, deliverables, reviews, records, sign-offs, actions, timeline", PageAccess::signed_in,
-           [](Page& page) { return release_page(page, page.req.param("number"), json::object(), 200); });
+           [](Page& page) {
+             const json& flash = page.flash();
+             return release_page(page, page.req.param("number"), flash.is_object() ? flash : json::object(), 200);
+           });
 }
 
 }  // namespace pasaprod::web
