@@ -38,6 +38,9 @@ Error bad_field(const std::string& field, const std::string& es, const std::stri
 // RFC 6266 Content-Disposition "attachment" for a download named `name`: an ASCII fallback
 // and the UTF-8 name.
 std::string disposition(const std::string& name);
+// The stored blob `sha256` as a download: a local file is sent as a file (ranges, sendfile),
+// any other blob streamed (no ranges). ETag = the digest.
+Result<http::Response> blob_response(const BlobStore& blobs, const std::string& sha256, std::string content_type);
 // The row_version from an If-Match header ("\"7\"" or "7"), if any.
 std::optional<std::int64_t> if_match(const http::Request& req);
 

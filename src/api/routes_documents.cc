@@ -54,10 +54,9 @@ void add_document_routes(http::RouteTable& routes, ApiContext& ctx) {
               .handler = [&ctx](Request& req) {
                 auto d = ctx.office.document(req.param("number"), req.param("document"));
                 if (!d) return problem(req, d.error());
-                auto src = http::FileSource::open(ctx.office.library().path_of(d->sha256).string());
-                if (!src) return problem(req, src.error());
-                return Response::file(std::move(*src), "application/pdf", d->sha256)
-                    .set_header("Content-Disposition", disposition(d->name))
+                auto download = blob_response(ctx.office.library(), d->sha256, "application/pdf");
+                if (!download) return problem(req, download.error());
+                return download->set_header("Content-Disposition", disposition(d->name))
                     .set_header("X-Content-SHA256", d->sha256)
                     .set_header("X-Verification-Code", d->verification_code);
               }});

@@ -46,6 +46,31 @@ std::string content_type_for(const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// A blob that is not a local file, as a streamed body.
+class BlobBody final : public http::BodySource {
+ public:
+  explicit BlobBody(std::unique_ptr<BlobReader> reader) : reader_(std::move(reader)) {}
+  std::uint64_t size() const override { return static_cast<std::uint64_t>(reader_->size()); }
+  Result<std::size_t> read(char* buffer, std::size_t capacity) override { return reader_->read(buffer, capacity); }
+
+ private:
+  std::unique_ptr<BlobReader> reader_;
+};
+
+}  // namespace
+
+Result<http::Response> blob_response(const BlobStore& blobs, const std::string& sha256, std::string content_type) {
+  auto reader = blobs.open_read(sha256);
+  if (!reader) return reader.error();
+  const std::int64_t size = (*reader)->size();
+  if (const int fd = (*reader)->release_fd(); fd >= 0) {
+    return Response::file(http::FileSource(fd, static_cast<std::uint64_t>(size)), std::move(content_type), sha256);
+  }
+  return Response::stream(std::make_shared<BlobBody>(std::move(*reader)), std::move(content_type), sha256);
+}
+
 std::string disposition(const std::string& name) {
   std::string ascii, encoded;
   static const char* hex = "0123456789ABCDEF";
@@ -101,10 +126,9 @@ void add_file_routes(http::RouteTable& routes, ApiContext& ctx) {
                 if (!v) return problem(req, v.error());
                 for (const auto& f : v->release.files) {
                   if (f.slot != req.param("slot") || f.name != req.param("filename")) continue;
-                  auto src = http::FileSource::open(ctx.office.library().path_of(f.sha256).string());
-                  if (!src) return problem(req, src.error());
-                  return Response::file(std::move(*src), content_type_for(f.name), f.sha256)
-                      .set_header("Content-Disposition", disposition(f.name))
+                  auto download = blob_response(ctx.office.library(), f.sha256, content_type_for(f.name));
+                  if (!download) return problem(req, download.error());
+                  return download->set_header("Content-Disposition", disposition(f.name))
                       .set_header("X-Content-SHA256", f.sha256);
                 }
                 return problem(req, make_error(Code::not_found, "file.not_found", "No hay un archivo «" + req.param("filename") + "» en ese entregable.",

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <iostream>
 #include <sstream>
 
@@ -111,12 +112,24 @@ void register_document_commands(CLI::App& app, CliContext& ctx) {
   get->add_option("--out", g->out, "Archivo de salida / output file")->required();
   get->callback([&ctx, g] {
     IssuedDocument d = ctx.take(ctx.office().document(g->number, g->name));
-    const std::filesystem::path from = ctx.local().library().path_of(d.sha256);
-    std::error_code ec;
-    std::filesystem::copy_file(from, g->out, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) {
-      throw CliFailure{make_error(Code::internal, "document.write_failed", "No se pudo escribir «" + g->out + "»: " + ec.message(),
-                                  "Could not write \"" + g->out + "\": " + ec.message())};
+    auto reader = ctx.take(ctx.office().library().open_read(d.sha256));
+    std::ofstream out(g->out, std::ios::binary | std::ios::trunc);
+    std::vector<char> buffer(1 << 16);
+    Result<std::size_t> n = std::size_t{0};
+    while ((n = reader->read(buffer.data(), buffer.size())) && *n > 0) {
+      if (!out.write(buffer.data(), static_cast<std::streamsize>(*n))) break;
+    }
+    out.close();
+    if (!n) {
+      std::error_code ec;
+      std::filesystem::remove(g->out, ec);
+      throw CliFailure{n.error()};
+    }
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(g->out, ec);
+      throw CliFailure{make_error(Code::internal, "document.write_failed", "No se pudo escribir «" + g->out + "»; revise la ruta y el espacio libre.",
+                                  "Could not write \"" + g->out + "\"; check the path and the free space.")};
     }
     ctx.print(document_json(d), g->out + " (" + d.name + ", " + d.verification_code + ")");
   });

@@ -110,13 +110,13 @@ std::uint64_t tar_size(const std::vector<TarEntry>& entries) {
   return total;
 }
 
-TarStream::TarStream(const Library& library, std::vector<TarEntry> entries, std::int64_t mtime)
+TarStream::TarStream(const BlobStore& library, std::vector<TarEntry> entries, std::int64_t mtime)
     : library_(library), entries_(std::move(entries)), mtime_(mtime), size_(tar_size(entries_)) {}
 
 namespace {
 // A file entry's source opened as a BlobReader of the size recorded (a changed size is caught
 // like a changed blob).
-Result<BlobReader> open_source(const TarEntry& e) {
+Result<std::unique_ptr<BlobReader>> open_source(const TarEntry& e) {
   int fd = ::open(e.source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return make_error(Code::internal, "archive.open", "No se puede abrir " + e.source.string() + ": " + std::strerror(errno),
@@ -124,7 +124,7 @@ Result<BlobReader> open_source(const TarEntry& e) {
   }
   std::error_code ec;
   const auto size = std::filesystem::file_size(e.source, ec);
-  return BlobReader(fd, ec ? -1 : static_cast<std::int64_t>(size));
+  return std::unique_ptr<BlobReader>(std::make_unique<FileBlobReader>(fd, ec ? -1 : static_cast<std::int64_t>(size)));
 }
 }  // namespace
 
@@ -141,10 +141,10 @@ Status TarStream::start_entry() {
   data_pos_ = 0;
   padding_left_ = padded(static_cast<std::uint64_t>(e.size)) - static_cast<std::uint64_t>(e.size);
   if (!e.in_memory) {
-    Result<BlobReader> r = e.source.empty() ? library_.open_read(e.sha256) : open_source(e);
+    Result<std::unique_ptr<BlobReader>> r = e.source.empty() ? library_.open_read(e.sha256) : open_source(e);
     if (!r) return r.error();
-    if (r->size() != e.size) return blob_changed(e.path);
-    blob_.emplace(std::move(*r));
+    if ((*r)->size() != e.size) return blob_changed(e.path);
+    blob_ = std::move(*r);
     hash_ = std::make_unique<Sha256>();
   }
   return ok_status();

@@ -48,7 +48,7 @@ class TarStream {
  public:
   // `mtime` (seconds since the epoch) is written on every member.
   // REQUIRES: every path is valid (see TarEntry); blob sizes are those stored in the library.
-  TarStream(const Library& library, std::vector<TarEntry> entries, std::int64_t mtime);
+  TarStream(const BlobStore& library, std::vector<TarEntry> entries, std::int64_t mtime);
 
   // The exact number of bytes read() will produce in total.
   std::uint64_t size() const { return size_; }
@@ -62,7 +62,7 @@ class TarStream {
   // Prepares pending_ with the headers of entry `index_` (or the trailer), and opens its blob.
   Status start_entry();
 
-  const Library& library_;
+  const BlobStore& library_;
   std::vector<TarEntry> entries_;
   std::int64_t mtime_;
   std::uint64_t size_ = 0;
@@ -72,7 +72,7 @@ class TarStream {
   std::size_t index_ = 0;
   std::string pending_;         // header or trailer bytes not yet handed out
   std::size_t pending_pos_ = 0;
-  std::optional<BlobReader> blob_;
+  std::unique_ptr<BlobReader> blob_;
   std::unique_ptr<Sha256> hash_;
   std::int64_t data_left_ = 0;  // of the current entry
   std::int64_t data_pos_ = 0;   // memory entries: next byte

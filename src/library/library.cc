@@ -114,7 +114,13 @@ Result<int> Library::recover_interrupted_adds(const std::function<Status(const s
   return handled;
 }
 
-Result<BlobReader> Library::open_read(std::string_view sha256) const {
+Result<std::unique_ptr<BlobReader>> Library::open_read(std::string_view sha256) const {
+  auto r = open_file(sha256);
+  if (!r) return r.error();
+  return std::unique_ptr<BlobReader>(std::move(*r));
+}
+
+Result<std::unique_ptr<FileBlobReader>> Library::open_file(std::string_view sha256) const {
   if (!is_sha256_hex(sha256)) return invalid_sha256(sha256);
   const std::filesystem::path path = path_of(sha256);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
@@ -125,7 +131,7 @@ Result<BlobReader> Library::open_read(std::string_view sha256) const {
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return io_error("consultar", "stat", path, errno);
   if (!S_ISREG(st.st_mode)) return blob_not_found(sha256);
-  return BlobReader(fd.release(), st.st_size);
+  return std::make_unique<FileBlobReader>(fd.release(), st.st_size);
 }
 
 Result<std::int64_t> Library::size_of(std::string_view sha256) const {
@@ -141,13 +147,13 @@ Result<std::int64_t> Library::size_of(std::string_view sha256) const {
 }
 
 Result<std::string> Library::rehash(std::string_view sha256) const {
-  Result<BlobReader> reader = open_read(sha256);
+  Result<std::unique_ptr<FileBlobReader>> reader = open_file(sha256);
   if (!reader) return reader.error();
-  ::posix_fadvise(reader->fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  ::posix_fadvise((*reader)->fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
   auto buffer = std::make_unique_for_overwrite<char[]>(options_.buffer_size);
   Sha256 hash;
   for (;;) {
-    Result<std::size_t> n = reader->read(buffer.get(), options_.buffer_size);
+    Result<std::size_t> n = (*reader)->read(buffer.get(), options_.buffer_size);
     if (!n) return n.error();
     if (*n == 0) break;
     hash.update(buffer.get(), *n);
@@ -155,25 +161,17 @@ Result<std::string> Library::rehash(std::string_view sha256) const {
   return hash.hex_digest();
 }
 
-BlobReader::BlobReader(BlobReader&& other) noexcept : fd_(other.fd_), size_(other.size_) {
-  other.fd_ = -1;
-}
-
-BlobReader& BlobReader::operator=(BlobReader&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.fd_;
-    size_ = other.size_;
-    other.fd_ = -1;
-  }
-  return *this;
-}
-
-BlobReader::~BlobReader() {
+FileBlobReader::~FileBlobReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::size_t> BlobReader::read(char* buffer, std::size_t capacity) {
+int FileBlobReader::release_fd() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+Result<std::size_t> FileBlobReader::read(char* buffer, std::size_t capacity) {
   long n = read_some(fd_, buffer, capacity);
   if (n < 0) {
     return io_error("leer el archivo de la librería", "read the library file",

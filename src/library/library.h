@@ -41,16 +41,10 @@
 #include <vector>
 
 #include "core/status.h"
+#include "library/blob_store.h"
 #include "util/sha256.h"
 
 namespace pasaprod {
-
-// The outcome of a successful add.
-struct StoredBlob {
-  std::string sha256;            // lowercase hex digest of the content
-  std::int64_t size = 0;         // bytes
-  bool already_present = false;  // the library held this content before; nothing was written
-};
 
 struct LibraryOptions {
   // Chunk size (bytes) of add_file, rehash and verify; also their memory use. 0 = default.
@@ -63,50 +57,19 @@ struct LibraryOptions {
   bool TEST_force_named_temp = false;
 };
 
-// One problem found by Library::verify or Library::verify_blobs.
-struct LibraryProblem {
-  enum class Kind {
-    corrupted,       // content does not match the digest in its name
-    unreadable,      // could not be opened or read
-    misplaced,       // something under blobs/ that is not a blob at its right place
-    missing,         // verify_blobs: no blob with this digest
-    invalid_sha256,  // verify_blobs: the given digest is not 64 lowercase hex characters
-    orphan,          // a blob no row of the database refers to (orphan_problem)
-  };
-  Kind kind = Kind::corrupted;
-  std::string sha256;           // the digest named (blob name or requested); "" if none
-  std::filesystem::path path;   // the file or directory concerned, absolute; "" if none
-  std::string actual_sha256;    // corrupted: the digest recomputed from disk
-  std::string es;               // what is wrong and what to do, in Spanish
-  std::string en;               // the same in English
-};
-
-// Short stable name of a problem kind ("corrupted").
-const char* problem_kind_name(LibraryProblem::Kind kind);
-
-struct LibraryVerifyReport {
-  std::int64_t checked = 0;  // blobs whose content was read and digested
-  std::int64_t bytes = 0;    // bytes digested
-  std::vector<LibraryProblem> problems;  // in path order (verify) or list order (verify_blobs)
-  std::vector<std::string> blobs;        // verify: the digest of every blob in its place
-  bool ok() const { return problems.empty(); }
-};
-
-// A blob opened for reading. Move-only; closes its descriptor on destruction.
-class BlobReader {
+// A library blob (or any regular file) opened for reading. Owns its descriptor.
+class FileBlobReader final : public BlobReader {
  public:
-  // Takes ownership of `fd`, open for reading on a blob of `size` bytes.
-  BlobReader(int fd, std::int64_t size) : fd_(fd), size_(size) {}
-  BlobReader(BlobReader&& other) noexcept;
-  BlobReader& operator=(BlobReader&& other) noexcept;
-  BlobReader(const BlobReader&) = delete;
-  BlobReader& operator=(const BlobReader&) = delete;
-  ~BlobReader();
+  // Takes ownership of `fd`, open for reading on a file of `size` bytes.
+  FileBlobReader(int fd, std::int64_t size) : fd_(fd), size_(size) {}
+  FileBlobReader(const FileBlobReader&) = delete;
+  FileBlobReader& operator=(const FileBlobReader&) = delete;
+  ~FileBlobReader() override;
 
-  // Reads up to `capacity` bytes at the current position into `buffer`; 0 means end of blob.
-  Result<std::size_t> read(char* buffer, std::size_t capacity);
-  std::int64_t size() const { return size_; }
-  // The open descriptor (read-only), e.g. for sendfile. Stays owned by the reader.
+  Result<std::size_t> read(char* buffer, std::size_t capacity) override;
+  std::int64_t size() const override { return size_; }
+  int release_fd() override;
+  // The open descriptor (read-only); -1 after release_fd().
   int fd() const { return fd_; }
 
  private:
@@ -114,15 +77,14 @@ class BlobReader {
   std::int64_t size_;
 };
 
-class Library {
+class Library final : public BlobStore {
  public:
-  static constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
 
   // Streams one add. Create with Library::begin_add. Not thread-safe; does not refer to the
   // Library after creation. Destroying an uncommitted Writer aborts it.
-  class Writer {
+  class Writer final : public BlobWriter {
    public:
-    ~Writer();
+    ~Writer() override;
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
@@ -130,7 +92,7 @@ class Library {
     // library.io_error on a write failure; either way the add is aborted (nothing is kept)
     // and later calls fail with failed_precondition "library.writer_closed".
     // Chunks of 64 KiB or more keep the system-call overhead negligible.
-    Status write(const char* data, std::size_t size);
+    Status write(const char* data, std::size_t size) override;
     // Ends the add: checks the digest against the expected one (failed_precondition
     // "library.digest_mismatch", nothing kept), makes the file durable and links it into
     // place. Succeeds with already_present when the blob existed (the new copy is dropped;
@@ -139,16 +101,16 @@ class Library {
     // Before linking a new blob it leaves a durable marker in root/pending/, removed when the
     // Writer is destroyed (its owner has recorded the blob or given it back by then): should
     // the process die in between, recover_interrupted_adds() finds the blob.
-    Result<StoredBlob> commit();
+    Result<StoredBlob> commit() override;
     // Drops everything written so far. Idempotent; a no-op after commit.
-    void abort();
+    void abort() override;
     // From commit() (successful or not) until this call or the Writer's destruction, the
     // Writer holds a shared pin on the library: discard_unreferenced() waits for it, so a blob
     // this add found or linked cannot be discarded before the add's owner has recorded its use.
     // Idempotent.
-    void release_pin();
+    void release_pin() override;
     // Bytes accepted so far.
-    std::int64_t size() const { return size_; }
+    std::int64_t size() const override { return size_; }
 
    private:
     friend class Library;
@@ -191,27 +153,31 @@ class Library {
 
   // Starts a streamed add. `expected_sha256`, when given, must be 64 lowercase hex characters
   // (else invalid_argument "library.invalid_sha256"); `max_size` >= 0 (kNoLimit for none).
-  Result<std::unique_ptr<Writer>> begin_add(std::optional<std::string> expected_sha256,
-                                            std::int64_t max_size);
+  Result<std::unique_ptr<BlobWriter>> begin_add(std::optional<std::string> expected_sha256,
+                                                std::int64_t max_size) override;
+  // The same, as the concrete writer.
+  Result<std::unique_ptr<Writer>> begin_file_add(std::optional<std::string> expected_sha256, std::int64_t max_size);
   // Adds the file at `src`, read in chunks of options.buffer_size. A source larger than
   // max_size is refused (too_large) before anything is written; a missing one is not_found.
   Result<StoredBlob> add_file(const std::filesystem::path& src,
-                              std::optional<std::string> expected_sha256, std::int64_t max_size);
+                              std::optional<std::string> expected_sha256, std::int64_t max_size) override;
   // Adds `data` (no size limit, no expected digest).
-  Result<StoredBlob> add_bytes(std::string_view data);
+  Result<StoredBlob> add_bytes(std::string_view data) override;
 
   // All read functions validate `sha256` (64 lowercase hex characters) first, so no argument
   // can name a path outside the root; an invalid one is invalid_argument
   // "library.invalid_sha256", an absent blob not_found "library.not_found".
 
   // True when a valid `sha256` names a stored blob.
-  bool contains(std::string_view sha256) const;
+  bool contains(std::string_view sha256) const override;
   // Where the blob `sha256` lives (or would live); an empty path when sha256 is invalid.
   std::filesystem::path path_of(std::string_view sha256) const;
-  Result<BlobReader> open_read(std::string_view sha256) const;
-  Result<std::int64_t> size_of(std::string_view sha256) const;
+  Result<std::unique_ptr<BlobReader>> open_read(std::string_view sha256) const override;
+  // The same, as the concrete reader.
+  Result<std::unique_ptr<FileBlobReader>> open_file(std::string_view sha256) const;
+  Result<std::int64_t> size_of(std::string_view sha256) const override;
   // Recomputes the digest of the stored blob from disk (streamed).
-  Result<std::string> rehash(std::string_view sha256) const;
+  Result<std::string> rehash(std::string_view sha256) const override;
 
   // Removes the blob `sha256` if `still_referenced()` (called with the library locked
   // exclusively against every Writer between its commit() and release_pin(), in any process)
@@ -219,7 +185,7 @@ class Library {
   // without racing a concurrent add of the same content. Absent blob: ok. Errors: invalid
   // sha256, I/O (library.io_error). REQUIRES: the calling thread holds no pin (a committed,
   // unreleased Writer), or it would wait for itself.
-  Status discard_unreferenced(std::string_view sha256, const std::function<bool()>& still_referenced);
+  Status discard_unreferenced(std::string_view sha256, const std::function<bool()>& still_referenced) override;
 
   // Adds whose process died between linking a new blob (Writer::commit) and the Writer's
   // end, i.e. maybe before the blob's use was recorded: calls `discard(sha256)` for each (it
@@ -228,14 +194,15 @@ class Library {
   // Call it when the library is opened with the database that records its blobs. The number
   // of interrupted adds handled; the first error of `discard` (that marker stays for the next
   // time) or of the directory listing.
-  Result<int> recover_interrupted_adds(const std::function<Status(const std::string&)>& discard);
+  Result<int> recover_interrupted_adds(const std::function<Status(const std::string&)>& discard) override;
 
   // Reads every blob and reports corrupted, unreadable and misplaced ones.
-  LibraryVerifyReport verify() const;
+  LibraryVerifyReport verify() const override;
   // Reads the listed blobs and reports corrupted, unreadable, missing and invalid ones.
-  LibraryVerifyReport verify_blobs(const std::vector<std::string>& sha256s) const;
+  LibraryVerifyReport verify_blobs(const std::vector<std::string>& sha256s) const override;
   // The problem reported for a blob that nothing refers to (the caller knows the references).
-  LibraryProblem orphan_problem(const std::string& sha256) const;
+  LibraryProblem orphan_problem(const std::string& sha256) const override;
+  std::string describe() const override { return "directory " + root_.string(); }
 
  private:
   Result<int> open_temp(std::filesystem::path* named_temp) const;

@@ -216,8 +216,15 @@ Result<int> Library::open_temp(std::filesystem::path* named_temp) const {
   return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, EEXIST);
 }
 
-Result<std::unique_ptr<Library::Writer>> Library::begin_add(
-    std::optional<std::string> expected_sha256, std::int64_t max_size) {
+Result<std::unique_ptr<BlobWriter>> Library::begin_add(std::optional<std::string> expected_sha256,
+                                                       std::int64_t max_size) {
+  auto w = begin_file_add(std::move(expected_sha256), max_size);
+  if (!w) return w.error();
+  return std::unique_ptr<BlobWriter>(std::move(*w));
+}
+
+Result<std::unique_ptr<Library::Writer>> Library::begin_file_add(std::optional<std::string> expected_sha256,
+                                                                 std::int64_t max_size) {
   if (expected_sha256 && !is_sha256_hex(*expected_sha256)) {
     return invalid_sha256(*expected_sha256);
   }
@@ -252,7 +259,7 @@ Result<StoredBlob> Library::add_file(const std::filesystem::path& src,
     e.with("path", src.string());
     return e;
   }
-  Result<std::unique_ptr<Writer>> writer = begin_add(std::move(expected_sha256), max_size);
+  Result<std::unique_ptr<Writer>> writer = begin_file_add(std::move(expected_sha256), max_size);
   if (!writer) return writer.error();
   struct stat st;
   if (::fstat(in.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > max_size) {
@@ -272,7 +279,7 @@ Result<StoredBlob> Library::add_file(const std::filesystem::path& src,
 }
 
 Result<StoredBlob> Library::add_bytes(std::string_view data) {
-  Result<std::unique_ptr<Writer>> writer = begin_add(std::nullopt, kNoLimit);
+  Result<std::unique_ptr<Writer>> writer = begin_file_add(std::nullopt, kNoLimit);
   if (!writer) return writer.error();
   if (Status st = (*writer)->write(data.data(), data.size()); !st) return st.error();
   return (*writer)->commit();

@@ -58,7 +58,7 @@ Status Office::same_office_inputs(const Snapshot& loaded, const Snapshot& now) {
                     "A freeze, the committee or its quorum changed while deciding; reload the request and try again.");
 }
 
-Office::Office(Store& store, Library& library, const Clock& clock, const ProcedureSet& procedures)
+Office::Office(Store& store, BlobStore& library, const Clock& clock, const ProcedureSet& procedures)
     : store_(store), library_(library), clock_(clock), procedures_(procedures) {}
 
 Result<Office::Snapshot> Office::load(const std::string& actor, const std::string& number) {

@@ -171,12 +171,12 @@ inline constexpr const char* kDefaultInstitution = "Ministerio de Educación —
 
 class Office {
  public:
-  Office(Store& store, Library& library, const Clock& clock, const ProcedureSet& procedures);
+  Office(Store& store, BlobStore& library, const Clock& clock, const ProcedureSet& procedures);
 
   const Procedure& current_procedure() const { return procedures_.current(); }
   const ProcedureSet& procedures() const { return procedures_; }
   Store& store() { return store_; }
-  Library& library() { return library_; }
+  BlobStore& library() { return library_; }
   // Removes the library blob `sha256` unless a deliverable or document refers to it (see
   // Library::discard_unreferenced).
   Status discard_blob(const std::string& sha256);
@@ -401,7 +401,7 @@ class Office {
   Status tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
 
   Store& store_;
-  Library& library_;
+  BlobStore& library_;
   const Clock& clock_;
   const ProcedureSet& procedures_;
   std::string document_key_;  // set once before use (set_document_key)

@@ -38,7 +38,7 @@ Status check_upload_in_tx(WriteTx& tx, const ProcedureSet& procs, const Caller& 
 class LibraryUpload final : public Upload {
  public:
   LibraryUpload(Office& office, Caller caller, std::string number, std::string slot, std::string name,
-                std::unique_ptr<Library::Writer> writer)
+                std::unique_ptr<BlobWriter> writer)
       : office_(office), caller_(std::move(caller)), number_(std::move(number)), slot_(std::move(slot)),
         name_(std::move(name)), writer_(std::move(writer)) {}
 
@@ -61,7 +61,7 @@ class LibraryUpload final : public Upload {
   Office& office_;
   Caller caller_;
   std::string number_, slot_, name_;
-  std::unique_ptr<Library::Writer> writer_;
+  std::unique_ptr<BlobWriter> writer_;
 };
 
 // Office::finish_uploads: stores each upload's content in the library, then records them all

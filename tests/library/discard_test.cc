@@ -15,7 +15,7 @@ namespace {
 using testing_library::TempDir;
 
 std::unique_ptr<Library::Writer> committed_writer(Library& lib, const std::string& content, StoredBlob* out) {
-  auto w = lib.begin_add(std::nullopt, Library::kNoLimit);
+  auto w = lib.begin_file_add(std::nullopt, Library::kNoLimit);
   EXPECT_TRUE(w.ok());
   EXPECT_TRUE((*w)->write(content.data(), content.size()).ok());
   auto blob = (*w)->commit();

@@ -28,13 +28,13 @@ class LibraryTest : public ::testing::TestWithParam<bool> {
   int blob_count() { return count_files(lib_->root() / "blobs"); }
   int temp_count() { return count_files(lib_->root() / "tmp"); }
   std::string read_all(const std::string& sha) {
-    Result<BlobReader> r = lib_->open_read(sha);
+    Result<std::unique_ptr<BlobReader>> r = lib_->open_read(sha);
     EXPECT_TRUE(r.ok());
     if (!r) return {};
     std::string out;
     char buf[7];  // odd size on purpose
     for (;;) {
-      Result<std::size_t> n = r->read(buf, sizeof buf);
+      Result<std::size_t> n = (*r)->read(buf, sizeof buf);
       EXPECT_TRUE(n.ok());
       if (!n || *n == 0) break;
       out.append(buf, *n);
