@@ -34,10 +34,6 @@ TokenExpiry token_expiry(const Page& page, const ApiToken& token);
 // Whether the signed-in user may edit systems (to offer the link; the office decides).
 bool may_edit_systems(const Page& page);
 
-// The release detail page with `extra` merged into its data (a refused form's error and
-// values, from the flash), answered with `status`.
-http::Response release_page(Page& page, const std::string& number, const nlohmann::json& extra, int status);
-
 // A refused form of the release page: 303 to the form's anchor there ("action:X" → #act-X,
 // "record:T" → #record-T, "review:S" and "file:S" → #slot-S) with a flash {"failed": {form,
 // error, and `typed` merged: "note" or "values"}} that the page shows once.

@@ -49,7 +49,7 @@ json directory_grants_json(const Page& page, const User& u) {
   return out;
 }
 
-Response users_page(Page& page, json values, const std::optional<Error>& error, int status) {
+Response users_page(Page& page, json values, const std::optional<Error>& error) {
   auto users = page.office().users();
   if (!users) return page.error_page(users.error());
   json rows = json::array();
@@ -69,10 +69,10 @@ Response users_page(Page& page, json values, const std::optional<Error>& error, 
     if (!field.empty()) data["errors"][field == "roles" ? "role" : field] = error->message(page.lang);
     else data["error"] = page.error_view(*error);
   }
-  return page.render("admin_users", data, status);
+  return page.render("admin_users", data);
 }
 
-Response user_page(Page& page, const std::string& username, const std::optional<Error>& error, int status) {
+Response user_page(Page& page, const std::string& username, const std::optional<Error>& error) {
   auto u = page.office().user(username);
   if (!u) return page.error_page(u.error());
   json grants = grants_json(page, *u);
@@ -85,10 +85,10 @@ Response user_page(Page& page, const std::string& username, const std::optional<
                {"roles", role_options(page, "")},
                {"systems", system_options(page, "")}};
   if (error) data["error"] = page.error_view(*error);
-  return page.render("admin_user", data, status);
+  return page.render("admin_user", data);
 }
 
-Response settings_page(Page& page, json values, const std::optional<Error>& error, const std::string& form, int status) {
+Response settings_page(Page& page, json values, const std::optional<Error>& error, const std::string& form) {
   json freezes = json::array();
   if (auto fs = page.office().freezes()) {
     for (const auto& f : *fs) {
@@ -133,7 +133,7 @@ Response settings_page(Page& page, json values, const std::optional<Error>& erro
                {"votes_needed", page.fmt("admin.votes_needed", {{"n", std::to_string(committee_votes_needed(page.office()))}})},
                {"values", values}};
   if (error) data[form + "_error"] = page.error_view(*error);
-  return page.render("admin_settings", data, status);
+  return page.render("admin_settings", data);
 }
 
 // A refused form of the settings page ("freeze" or "quorum"): back to it, the reason beside the form.
@@ -147,7 +147,7 @@ Response refuse_settings(Page& page, const std::string& form, const Error& e, co
 
 void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/admin/users", "Users and their roles", PageAccess::admin,
-           [](Page& page) { return users_page(page, page.flash_values(json::object()), page.flash_error(), 200); });
+           [](Page& page) { return users_page(page, page.flash_values(json::object()), page.flash_error()); });
   add_page(routes, web, Method::post, "/admin/users", "Add a user (form)", PageAccess::admin, [](Page& page) {
     json values = {{"username", page.form("username")}, {"name", page.form("name")}, {"email", page.form("email")},
                    {"role", page.form("role")},         {"system", page.form("system")}};
@@ -170,7 +170,7 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
     return page.redirect("/admin/users/" + url_part(u.username) + "?ok=user_added");
   });
   add_page(routes, web, Method::get, "/admin/users/{username}", "A user: roles, status, password", PageAccess::admin,
-           [](Page& page) { return user_page(page, page.req.param("username"), page.flash_error(), 200); });
+           [](Page& page) { return user_page(page, page.req.param("username"), page.flash_error()); });
   add_page(routes, web, Method::post, "/admin/users/{username}/{op}", "Change a user (form; op = grant, revoke, activate, deactivate, password)",
            PageAccess::admin, [](Page& page) {
              const std::string username = page.req.param("username");
@@ -195,7 +195,7 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
            [](Page& page) {
              const json& f = page.flash();
              const std::string form = f.is_object() ? f.value("form", "") : "";
-             return settings_page(page, page.flash_values(json::object()), page.flash_error(), form, 200);
+             return settings_page(page, page.flash_values(json::object()), page.flash_error(), form);
            });
   add_page(routes, web, Method::post, "/admin/freezes", "Add a freeze window (form)", PageAccess::signed_in, [](Page& page) {
     json values = {{"from", page.form("from")}, {"to", page.form("to")}, {"reason", page.form("reason")}};

@@ -87,7 +87,7 @@ Response list_page(Page& page) {
 }
 
 // The new release form; `values` holds what the user typed, `error` the refusal.
-Response new_page(Page& page, json values, const std::optional<Error>& error, int status) {
+Response new_page(Page& page, json values, const std::optional<Error>& error) {
   const Procedure& p = page.proc();
   const std::string sys = values.value("system", "");
   const std::string kind = values.value("kind", "");
@@ -143,7 +143,7 @@ Response new_page(Page& page, json values, const std::optional<Error>& error, in
       data["expected_hint"] = page.fmt("new.expected_hint", {{"version", exp}});
     }
   }
-  return page.render("release_new", data, status);
+  return page.render("release_new", data);
 }
 
 }  // namespace
@@ -154,7 +154,7 @@ void add_release_list_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/releases/new", "New release form, with the version policy and the expected version",
            PageAccess::signed_in, [](Page& page) {
              json values = page.flash_values({{"system", page.query("system")}, {"kind", page.query("kind")}});
-             return new_page(page, values, page.flash_error(), 200);
+             return new_page(page, values, page.flash_error());
            });
   add_page(routes, web, Method::post, "/releases/new", "Open a release (form; once: the form's token, so it opens one release)",
            PageAccess::signed_in, [](Page& page) {

@@ -29,11 +29,11 @@ std::string next_or_inbox(const Page& page) {
 // The `next` to carry in the sign-in form: only a safe one is echoed back.
 std::string safe_next(const std::string& next) { return is_local_path(next) ? next : ""; }
 
-Response login_form(Page& page, const std::string& username, const std::optional<Error>& error, int status) {
+Response login_form(Page& page, const std::string& username, const std::optional<Error>& error) {
   json data = {{"title", "login"}, {"username", username}, {"next", safe_next(page.query("next"))}};
   if (!page.form("next").empty()) data["next"] = safe_next(page.form("next"));
   if (error) data["error"] = page.error_view(*error);
-  return page.render("login", data, status);
+  return page.render("login", data);
 }
 
 // The validity choices of the token form, `selected` (a number of days, as sent) marked.
@@ -53,7 +53,7 @@ std::string scope_label(const Page& page, const std::string& scope) {
 }
 
 // The account page; `extra` adds a new token, a new calendar address or a form's error.
-Response account_page(Page& page, json extra, int status = 200) {
+Response account_page(Page& page, json extra) {
   json data = {{"title", "account"}};
   const User& u = page.user();
   json roles = json::array();
@@ -93,7 +93,7 @@ Response account_page(Page& page, json extra, int status = 200) {
   }
   data["calendar_scopes"] = scopes;
   data.update(extra);
-  return page.render("account", data, status);
+  return page.render("account", data);
 }
 
 }  // namespace
@@ -101,7 +101,7 @@ Response account_page(Page& page, json extra, int status = 200) {
 void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/login", "Sign-in page", PageAccess::anyone, [](Page& page) {
     if (page.who) return page.redirect("/inbox");
-    return login_form(page, page.flash_values(json::object()).value("username", ""), page.flash_error(), 200);
+    return login_form(page, page.flash_values(json::object()).value("username", ""), page.flash_error());
   });
   add_page(routes, web, Method::post, "/login", "Sign in (form)", PageAccess::anyone, [](Page& page) {
     const std::string username = page.form("username");

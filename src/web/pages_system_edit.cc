@@ -35,7 +35,7 @@ json choices(const Page& page, const std::string& prefix, const std::vector<std:
   return out;
 }
 
-Response edit_page(Page& page, const System& system, const json& values, const std::optional<Error>& error, int status) {
+Response edit_page(Page& page, const System& system, const json& values, const std::optional<Error>& error) {
   const std::string base = "/systems/" + url_part(system.code);
   json data = {{"heading", page.fmt("systems.edit_heading", {{"code", system.code}})},
                {"nav_systems", true},
@@ -55,7 +55,7 @@ Response edit_page(Page& page, const System& system, const json& values, const s
       data["error"] = page.error_view(*error);
     }
   }
-  return page.render("system_edit", data, status);
+  return page.render("system_edit", data);
 }
 
 }  // namespace
@@ -69,7 +69,7 @@ void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web) {
            PageAccess::signed_in, [](Page& page) {
              auto v = page.office().system_view(page.req.param("code"));
              if (!v) return page.error_page(v.error());
-             return edit_page(page, v->system, page.flash_values(values_of(v->system)), page.flash_error(), 200);
+             return edit_page(page, v->system, page.flash_values(values_of(v->system)), page.flash_error());
            });
   add_page(routes, web, Method::post, "/systems/{code}/edit", "Save an information system's data (form fields as on the edit page)",
            PageAccess::signed_in, [](Page& page) {

@@ -109,6 +109,15 @@ export async function screenshots(browser, url) {
     await Promise.all([julia.page.waitForURL(/\/confirm$/), irreversible.locator('button').click()]);
     await survey(julia.page, 'confirm', lang);
     await Promise.all([julia.page.waitForNavigation(), julia.page.click('#confirm-no')]);
+    // A refused record on the request page: the reason beside its form, the values kept.
+    await tablet.goto(await detail(tablet, 'state=approved'));
+    await tablet.page.fill('#f-backup-what', 'Copia de prueba');
+    await tablet.page.fill('#f-backup-where', '\\\\backup01');
+    await tablet.page.fill('#f-backup-sha256', 'no-es-un-digest');
+    await Promise.all([tablet.page.waitForURL(/#record-backup$/), tablet.page.click('#record-backup button[type=submit]')]);
+    assert.equal(await tablet.page.inputValue('#f-backup-what'), 'Copia de prueba', 'what was typed is kept');
+    assert.ok(await tablet.page.locator('#record-backup .field-error').count(), 'the reason is beside the form');
+    await survey(tablet.page, 'refused-record', lang);
     // A refused form, shown with its reason and what was typed.
     await pedro.goto('/releases/new');
     await pedro.page.selectOption('#system', 'SIAGIE');
