@@ -192,13 +192,14 @@ http::Response Page::error_page(const Error& e) const {
 
 namespace {
 
-// The local path (and query) of the page a form was posted from, or "/inbox".
+// The path (and query) of the page of this server a form was posted from (Referer, same
+// Host), or "/inbox".
 std::string referring_page(const http::Request& req) {
   const std::string ref(req.header("Referer").value_or(""));
   const auto scheme = ref.find("://");
   if (scheme == std::string::npos) return "/inbox";
   const auto path = ref.find('/', scheme + 3);
-  if (path == std::string::npos) return "/inbox";
+  if (path == std::string::npos || ref.substr(scheme + 3, path - scheme - 3) != req.header("Host").value_or("")) return "/inbox";
   const auto anchor = ref.find('#', path);
   const std::string local = ref.substr(path, anchor == std::string::npos ? std::string::npos : anchor - path);
   return is_local_path(local) ? local : "/inbox";

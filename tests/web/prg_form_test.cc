@@ -37,10 +37,11 @@ class PrgFormTest : public ::testing::Test {
   static std::string cookies(const Browser& b) { return "pasaprod_session=" + b.session + (b.flash.empty() ? "" : "; " + b.flash); }
 
   // POSTs a form (fields already URL-encoded, csrf added); keeps the flash cookie it sets.
-  Response post(Browser& b, const std::string& path, const std::string& fields) {
+  Response post(Browser& b, const std::string& path, const std::string& fields, Headers extra = {}) {
     Conn c(office_->port());
-    c.send_all(make_request("POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", cookies(b)}},
-                            fields + "&csrf=" + b.csrf));
+    extra.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    extra.push_back({"Cookie", cookies(b)});
+    c.send_all(make_request("POST", path, extra, fields + "&csrf=" + b.csrf));
     Response r = c.read_response();
     for (const auto& sc : r.all_headers("Set-Cookie")) {
       if (sc.rfind("pasaprod_flash=", 0) == 0) {
@@ -177,6 +178,24 @@ TEST_F(PrgFormTest, RefusedNewReleaseFormComesBackFilledIn) {
   EXPECT_NE(page.body.find("id=\"version-error\""), std::string::npos);
   EXPECT_NE(page.body.find("Título guardado"), std::string::npos);
   EXPECT_EQ(get(lead, "/releases/new").body.find("id=\"version-error\""), std::string::npos) << "once";
+}
+
+TEST_F(PrgFormTest, FieldOverItsLimitOnAnotherFormGoesBackToItsPageWithTheReason) {
+  Browser lead = browser(office_->cast.at("production_lead"));
+  const std::string edit = "/systems/" + office_->system + "/edit";
+  Response r = post(lead, edit, "name=Alfa&description=" + std::string(9000, 'd'),
+                    {{"Referer", "http://127.0.0.1" + edit}});  // the harness sends Host: 127.0.0.1
+  ASSERT_EQ(r.status, 303) << r.describe();
+  EXPECT_EQ(r.header("Location").value_or(""), edit);
+  Response page = get(lead, edit);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("id=\"flash-alert\""), std::string::npos) << "the reason, on the page the form is on";
+  EXPECT_NE(page.body.find("8000"), std::string::npos);
+  // A Referer of another site: the inbox.
+  Response elsewhere = post(lead, edit, "name=Alfa&description=" + std::string(9000, 'd'), {{"Referer", "https://evil.example/x"}});
+  EXPECT_EQ(elsewhere.header("Location").value_or(""), "/inbox");
+  const json sys = office_->admin().get("/api/v1/systems/" + office_->system).expect(200).json();
+  EXPECT_EQ(sys.dump().find(std::string(100, 'd')), std::string::npos) << "nothing saved";
 }
 
 TEST_F(PrgFormTest, NewReleaseFormSentTwiceOpensOneRelease) {
