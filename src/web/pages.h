@@ -23,6 +23,7 @@ void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /ad
 void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web);   // /admin/mail
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
 void add_calendar_pages(http::RouteTable& routes, const WebPtr& web);  // /calendar
+void add_dashboard_pages(http::RouteTable& routes, const WebPtr& web);  // /dashboard
 
 // A token's expiry as shown in lists: its date, "expired" (expired = true) or "never".
 struct TokenExpiry {

@@ -62,8 +62,25 @@ export async function screenshots(browser, url) {
     assert.equal(res.status(), 200, id);
   }
 
+  // The heads' dashboard: every request in progress with who must act, this month's figures,
+  // the next windows of requests in progress.
+  await Promise.all([julia.page.waitForURL(/\/dashboard$/), julia.page.click('nav a[href="/dashboard"]')]);
+  const all = await (await julia.page.request.get('/api/v1/releases?limit=100')).json();
+  const ended = ['closed', 'rejected', 'cancelled', 'rolled_back'];
+  const inProgress = all.items.filter((r) => !ended.includes(r.state)).map((r) => r.number).sort();
+  const rows = julia.page.locator('#waiting-table tbody tr');
+  assert.deepEqual((await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.number))).sort(), inProgress, 'every request in progress');
+  for (const who of await rows.locator('td:nth-child(3)').allInnerTexts()) assert.ok(who.trim().length > 3, 'who must act is named');
+  for (const id of ['#fig-deployments', '#fig-rollbacks', '#fig-emergencies']) {
+    assert.match(await julia.page.textContent(id + ' dd'), /^\d+$/, id);
+  }
+  const windows = await julia.page.locator('#next-windows a').allInnerTexts();
+  assert.ok(windows.length >= 1 && windows.every((n) => inProgress.includes(n.trim())), 'windows of requests in progress: ' + windows);
+
   const pedro = await new Person(browser, url, 'pedro.lider').open();
   assert.equal(await pedro.page.locator('nav a[href="/adherence"]').count(), 0, 'no adherence link for a developer lead');
+  assert.equal(await pedro.page.locator('nav a[href="/dashboard"]').count(), 0, 'no dashboard link for a developer lead');
+  assert.equal((await pedro.page.goto('/dashboard')).status(), 403, 'nor the page');
   const admin = await new Person(browser, url, 'admin').open();
 
   // Tablet width: no sideways scrolling on the main pages.
@@ -89,7 +106,7 @@ export async function screenshots(browser, url) {
   };
   const juliaPages = [['inbox', '/inbox'], ['releases', '/releases'], ['release-detail', () => detail(julia, 'state=pending_approval')],
     ['release-closed-demo', () => detail(julia, 'state=closed')], ['systems', '/systems'], ['system-detail', '/systems/SIAGIE'],
-    ['system-library', '/systems/SIAGIE/library'], ['adherence', '/adherence'], ['calendar', '/calendar'],
+    ['system-library', '/systems/SIAGIE/library'], ['adherence', '/adherence'], ['dashboard', '/dashboard'], ['calendar', '/calendar'],
     ['freezes-committee', '/admin/settings'], ['account', '/account'], ['not-found', '/releases/PP-1999-9999']];
   const pedroPages = [['new-release', '/releases/new'], ['release-draft', () => detail(pedro, 'q=Foros')]];
   const operatorPages = [['release-approved-operator', () => detail(tablet, 'state=approved')], ['inbox-operator', '/inbox']];
