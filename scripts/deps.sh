@@ -30,6 +30,9 @@ packages+=(prometheus)
 packages+=(python3-aiosmtpd python3-icalendar)
 # Test-only: a throw-away slapd for the directory sign-in tests (tests/ldap; label ldap).
 packages+=(slapd ldap-utils)
+# Test-only: PostgreSQL 15's server for the throw-away cluster of the PostgreSQL backend's tests
+# (tests/fixtures/pg_cluster.sh; label postgres). No cluster of the system's own (see below).
+packages+=(postgresql-15)
 if $fuzz; then
   # llvm-16: llvm-symbolizer-16, which clang's sanitizers need to print file:line stack traces.
   packages+=(clang-16 libclang-rt-16-dev llvm-16)
@@ -52,6 +55,12 @@ if ((${#missing[@]})); then
   # slapd is for tests only: no system directory database (the tests start their own slapd).
   if [[ " ${missing[*]} " == *" slapd "* ]]; then
     echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+  fi
+  # postgresql-15 is for tests only: its postinst would create (and start) a cluster "15/main" on
+  # port 5432; with create_main_cluster = false it creates none, so there is nothing to start.
+  if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/pasaprod-no-main-cluster.conf
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -118,15 +118,25 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
                       out.string() + " already exists; choose another name.")
         .with("path", out.string());
   }
-  const fs::path db = lo.db_path();
+  if (lo.sqlite() == nullptr) {
+    return make_error(Code::failed_precondition, "backup.not_sqlite",
+                      "«backup create» copia una base de datos SQLite. Con PostgreSQL, respalde la base de datos con las "
+                      "herramientas de PostgreSQL (pg_dump, o su réplica) y copie la carpeta de datos de cada servidor "
+                      "(anclas y claves) y la librería; vea docs/postgresql.md.",
+                      "\"backup create\" copies a SQLite database. With PostgreSQL, back the database up with PostgreSQL's "
+                      "tools (pg_dump, or its replica) and copy each server's data folder (anchors and keys) and the "
+                      "library; see docs/postgresql.md.");
+  }
+  const std::string base = lo.files().base();
   auto tmp = TempFolder::beside(out, "backup");
   if (!tmp) return tmp.error();
 
   // The anchor first, then the database: the copy is then at or past the anchored head, as
   // the store requires of a database beside its anchor.
-  std::vector<std::pair<std::string, fs::path>> small = {{"pasaprod.db.anchor", db.string() + ".anchor"},
+  const std::string dockey = lo.files().document_key.empty() ? base + ".dockey" : lo.files().document_key;
+  std::vector<std::pair<std::string, fs::path>> small = {{"pasaprod.db.anchor", base + ".anchor"},
                                                          {"pasaprod.db.anchor.key", anchor_key_path},
-                                                         {"pasaprod.db.dockey", db.string() + ".dockey"}};
+                                                         {"pasaprod.db.dockey", dockey}};
   std::vector<TarEntry> entries;
   for (const auto& [name, path] : small) {
     auto data = read_small(path);
@@ -134,7 +144,7 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
     if (*data) entries.push_back(TarEntry::memory(name, std::move(**data)));
   }
   const fs::path copy = tmp->path() / "pasaprod.db";
-  if (Status st = lo.sqlite().copy_to(copy.string()); !st) return st.error();
+  if (Status st = lo.sqlite()->copy_to(copy.string()); !st) return st.error();
   std::vector<std::string> blobs;
   int schema = 0;
   {

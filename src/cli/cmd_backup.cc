@@ -36,7 +36,7 @@ void register_backup(CLI::App& app, CliContext& ctx) {
   backup->add_option("--out", *out, "Archivo a crear (no debe existir) / archive to create (must not exist)")->required();
   backup->callback([&ctx, out] {
     LocalOffice& lo = ctx.local();
-    const std::string key = ctx.anchor.key_path.empty() ? lo.db_path() + ".anchor.key" : ctx.anchor.key_path;
+    const std::string key = ctx.anchor.key_path.empty() ? lo.files().base() + ".anchor.key" : ctx.anchor.key_path;
     BackupSummary s = ctx.take(write_backup(lo, key, *out, terminal_progress(ctx, "backup")));
     ctx.print({{"out", *out}, {"files", s.files}, {"library_files", s.library_files}, {"bytes", s.bytes}},
               ctx.t("Copia de seguridad en ", "Backup written to ") + *out + " (" + std::to_string(s.library_files) +

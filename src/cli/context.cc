@@ -33,7 +33,7 @@ LocalOffice& CliContext::local() {
     options.write_observer = write_observer;
     AnchoredStore::Options anchoring;
     anchoring.mode = anchor_mode;
-    auto lo = LocalOffice::open(db, options, anchor, anchoring);
+    auto lo = LocalOffice::open(OfficeFiles{db, data_dir, library_dir, document_key}, options, anchor, anchoring);
     if (!lo) throw CliFailure{lo.error()};
     local_ = std::move(*lo);
   }

@@ -26,7 +26,8 @@ struct CliFailure {
 int exit_code_for(Code code);
 
 struct CliContext {
-  std::string db;
+  std::string db;  // OfficeFiles::db
+  std::string data_dir, library_dir, document_key;  // the rest of OfficeFiles
   bool json = false;
   std::string lang = "es";
   std::string server;  // --server URL: talk to a pasaprod server instead of the local file

@@ -59,23 +59,37 @@ Result<std::string> load_or_create_key(const std::string& path) {
   return io_error("leer");
 }
 
-Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_path,
+std::string OfficeFiles::base() const {
+  if (db_is_file()) return db;
+  return (std::filesystem::path(data_dir.empty() ? "data" : data_dir) / "pasaprod").string();
+}
+
+std::string OfficeFiles::library_dir() const {
+  if (!library.empty()) return library;
+  namespace fs = std::filesystem;
+  if (!db_is_file()) return (fs::path(data_dir.empty() ? "data" : data_dir) / "library").string();
+  const fs::path p(db);
+  return ((p.has_parent_path() ? p.parent_path() : fs::path(".")) / "library").string();
+}
+
+Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
                                                        SqliteStore::Options options,
                                                        const AnchorSettings& anchor,
                                                        AnchoredStore::Options anchoring) {
   std::unique_ptr<LocalOffice> lo(new LocalOffice());
-  lo->db_path_ = db_path;
+  lo->files_ = files;
   namespace fs = std::filesystem;
-  const fs::path db(db_path);
+  const std::string base = files.base();
+  const fs::path folder = fs::path(base).has_parent_path() ? fs::path(base).parent_path() : fs::path(".");
   std::error_code ec;
-  if (db.has_parent_path()) fs::create_directories(db.parent_path(), ec);
+  fs::create_directories(folder, ec);
   if (ec) {
-    return make_error(Code::internal, "data_dir.create", "No se pudo crear la carpeta " + db.parent_path().string() + ": " + ec.message(),
-                      "Could not create the folder " + db.parent_path().string() + ": " + ec.message());
+    return make_error(Code::internal, "data_dir.create", "No se pudo crear la carpeta " + folder.string() + ": " + ec.message(),
+                      "Could not create the folder " + folder.string() + ": " + ec.message());
   }
   lo->procedures_ = ProcedureSet::builtin();
-  lo->anchor_ = std::make_unique<audit::FileAnchor>(
-      db_path + ".anchor", anchor.key_path.empty() ? db_path + ".anchor.key" : anchor.key_path);
+  lo->anchor_ = std::make_unique<audit::FileAnchor>(base + ".anchor",
+                                                    anchor.key_path.empty() ? base + ".anchor.key" : anchor.key_path);
   AuditAnchor* store_anchor = lo->anchor_.get();
   if (!anchor.witness.empty()) {
     std::string socket;
@@ -89,15 +103,15 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
                         "Unknown audit witness \"" + anchor.witness + "\"; use syslog or syslog:SOCKET.");
     }
     lo->witnessed_ = std::make_unique<audit::WitnessedAnchor>(
-        *lo->anchor_, audit::syslog_witness(socket, db.filename().string()));
+        *lo->anchor_, audit::syslog_witness(socket, fs::path(base).filename().string()));
     store_anchor = lo->witnessed_.get();
   }
-  auto store = open_store(db_path, store_anchor, StoreOptions{std::move(options), anchoring});
+  auto store = open_store(files.db, store_anchor, StoreOptions{std::move(options), anchoring});
   if (!store) return store.error();
   lo->store_ = std::move(*store);
   lo->sqlite_ = dynamic_cast<SqliteStore*>(&lo->store_->backend());
   try {
-    lo->library_ = std::make_unique<Library>((db.has_parent_path() ? db.parent_path() : fs::path(".")) / "library");
+    lo->library_ = std::make_unique<Library>(files.library_dir());
   } catch (const std::exception& e) {
     return make_error(Code::internal, "library.open", std::string("No se pudo abrir la librería: ") + e.what(),
                       std::string("Could not open the library: ") + e.what());
@@ -111,7 +125,7 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const std::string& db_pat
     // On stderr: stdout may be JSON (--json).
     std::cerr << "pasaprod: " << *recovered << " subida(s) interrumpida(s) recuperada(s) / interrupted upload(s) recovered\n";
   }
-  auto key = load_or_create_key(db_path + ".dockey");
+  auto key = load_or_create_key(files.document_key.empty() ? base + ".dockey" : files.document_key);
   if (!key) return key.error();
   lo->office_->set_document_key(std::move(*key));
   return lo;

@@ -24,28 +24,50 @@ namespace pasaprod {
 
 // Where the audit anchor's key lives and who witnesses each anchored head (docs/audit.md).
 struct AnchorSettings {
-  std::string key_path;  // "" = <db>.anchor.key
+  std::string key_path;  // "" = <base>.anchor.key (see OfficeFiles)
   std::string witness;   // "" = none; "syslog" (/dev/log) or "syslog:SOCKET"
+};
+
+// Where an office's files are. With a SQLite file the others sit beside it:
+//   <db>.anchor, <db>.anchor.key, <db>.dockey, <db's folder>/library
+// With a database that is not a file (a URL), they live in data_dir:
+//   <data_dir>/pasaprod.anchor, .anchor.key, .dockey, <data_dir>/library
+// `library` puts the library elsewhere (e.g. a folder every server node mounts).
+struct OfficeFiles {
+  std::string db;        // a SQLite file path, or a location open_store reads
+  std::string data_dir;  // "" = "data"
+  std::string library;   // "" = the default above
+  // The key of the documents' verification codes; "" = <base>.dockey. Servers that share a
+  // database share this key too (a copy of one file), or a code issued by one does not verify
+  // on another.
+  std::string document_key;
+
+  bool db_is_file() const { return db.find("://") == std::string::npos; }
+  // The prefix of the anchor, key and document key files.
+  std::string base() const;
+  std::string library_dir() const;
 };
 
 class LocalOffice {
  public:
   // Opens (creating if needed) the database at db_path and the files beside it.
   // invalid_argument when anchor.witness is not one of the forms above.
-  static Result<std::unique_ptr<LocalOffice>> open(const std::string& db_path,
+  static Result<std::unique_ptr<LocalOffice>> open(const OfficeFiles& files,
                                                    SqliteStore::Options options = SqliteStore::Options(),
                                                    const AnchorSettings& anchor = {},
                                                    AnchoredStore::Options anchoring = AnchoredStore::Options());
 
   Office& office() { return *office_; }
   AnchoredStore& store() { return *store_; }
-  SqliteStore& sqlite() { return *sqlite_; }  // the backend under store()
+  // The SQLite backend under store(); nullptr when the database is not SQLite.
+  SqliteStore* sqlite() { return sqlite_; }
   Library& library() { return *library_; }
-  const std::string& db_path() const { return db_path_; }
+  const std::string& db_path() const { return files_.db; }
+  const OfficeFiles& files() const { return files_; }
 
  private:
   LocalOffice() = default;
-  std::string db_path_;
+  OfficeFiles files_;
   SystemClock clock_;
   ProcedureSet procedures_;
   std::unique_ptr<audit::FileAnchor> anchor_;

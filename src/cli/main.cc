@@ -13,11 +13,26 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("PASAPROD_TOKEN")) ctx.token = t;
   if (const char* k = std::getenv("PASAPROD_ANCHOR_KEY")) ctx.anchor.key_path = k;
   if (const char* w = std::getenv("PASAPROD_ANCHOR_WITNESS")) ctx.anchor.witness = w;
+  if (const char* d = std::getenv("PASAPROD_DATA_DIR")) ctx.data_dir = d;
+  if (const char* l = std::getenv("PASAPROD_LIBRARY")) ctx.library_dir = l;
+  if (const char* k = std::getenv("PASAPROD_DOCUMENT_KEY")) ctx.document_key = k;
 
   CLI::App app{"pasaprod — pases a producción según el procedimiento OFIN-ASI (edición 02).\n"
                "Release-to-production approvals following the OFIN-ASI procedure (edition 02)."};
   app.set_help_all_flag("--help-all", "Ayuda de todos los comandos / help for every command");
-  app.add_option("--db", ctx.db, "Base de datos SQLite / SQLite database file ($PASAPROD_DB, default data/pasaprod.db)");
+  app.add_option("--db", ctx.db,
+                 "Base de datos: archivo SQLite o postgresql://usuario@servidor/base (la contraseña en PGPASSFILE, nunca aquí) / "
+                 "database: a SQLite file or postgresql://user@host/db (the password in PGPASSFILE, never here) "
+                 "($PASAPROD_DB, default data/pasaprod.db)");
+  app.add_option("--data-dir", ctx.data_dir,
+                 "Carpeta del ancla y las claves cuando la base de datos no es un archivo / folder of the anchor and keys when "
+                 "the database is not a file ($PASAPROD_DATA_DIR, default data)");
+  app.add_option("--library", ctx.library_dir,
+                 "Carpeta de la librería, p. ej. una que montan todos los servidores / the library's folder, e.g. one every "
+                 "server mounts ($PASAPROD_LIBRARY, default beside the database or in --data-dir)");
+  app.add_option("--document-key", ctx.document_key,
+                 "Clave de los códigos de verificación de documentos; la misma en todos los servidores / the documents' "
+                 "verification key, the same on every server ($PASAPROD_DOCUMENT_KEY, default <db>.dockey)");
   app.add_flag("--json", ctx.json, "Salida JSON / machine-readable JSON output");
   app.add_option("--lang", ctx.lang, "Idioma de los mensajes / message language: es|en")->check(CLI::IsMember({"es", "en"}));
   app.add_option("--server", ctx.server, "URL de un servidor pasaprod / talk to a pasaprod server instead of the file");

@@ -39,6 +39,7 @@ void Office::read_office_inputs(ReadTx& tx, Snapshot& snap) {
     if (u.active) snap.committee.push_back(u.username);
   }
   snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
+  snap.zone = zone_named(tx.setting(kTimeZoneSetting).value_or(""));
 }
 
 Status Office::same_office_inputs(const Snapshot& loaded, const Snapshot& now) {
@@ -94,7 +95,6 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
     return ok_status();
   });
   if (!st) return st.error();
-  snap.zone = time_zone();
   return snap;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -185,9 +186,12 @@ class Office {
   // is left behind (Library::recover_interrupted_adds). The number of such uploads.
   Result<int> recover_interrupted_uploads();
   Timestamp now() const { return clock_.now(); }
-  // The office's time zone (setting kTimeZoneSetting), read once and kept; set_setting of that
-  // key replaces it. A zone that no longer loads falls back to UTC, which is named as such.
+  // The office's time zone (setting kTimeZoneSetting), read from the store at each call, so a
+  // change made by another server or process shows at once; each zone is parsed once and kept.
+  // A zone that no longer loads falls back to UTC, which is named as such.
   std::shared_ptr<const TimeZone> time_zone();
+  // The zone of that name ("" = the default), from the parsed zones kept.
+  std::shared_ptr<const TimeZone> zone_named(const std::string& name);
 
   // The server secret verification codes of generated documents are computed with (kept
   // outside the database, like the audit anchor's key). Empty, the default, means no
@@ -363,8 +367,9 @@ class Office {
   struct Snapshot;
   Result<Snapshot> load(const std::string& actor, const std::string& number);
   // Reads what a decision relies on beside the request: the freezes, the active members of
-  // the committee of snap.proc and the quorum setting (into snap.freezes/committee/quorum).
-  static void read_office_inputs(ReadTx& tx, Snapshot& snap);
+  // the committee of snap.proc, the quorum setting and the office's time zone (into
+  // snap.freezes/committee/quorum/zone).
+  void read_office_inputs(ReadTx& tx, Snapshot& snap);
   // Conflict ("office.changed") when those differ between `loaded` and `now`.
   static Status same_office_inputs(const Snapshot& loaded, const Snapshot& now);
   // The view of `snap` at `now` (action options for snap.actor when `with_options`); moves
@@ -407,7 +412,7 @@ class Office {
   std::string document_key_;  // set once before use (set_document_key)
   std::string public_url_;    // set once before use (set_public_url)
   std::mutex zone_mu_;
-  std::shared_ptr<const TimeZone> zone_;  // GUARDED_BY(zone_mu_); null until first use
+  std::map<std::string, std::shared_ptr<const TimeZone>> zones_;  // GUARDED_BY(zone_mu_): by name
 };
 
 }  // namespace pasaprod

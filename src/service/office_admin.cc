@@ -464,11 +464,8 @@ Status Office::set_setting(const Caller& caller, const std::string& key, const s
     return make_error(Code::invalid_argument, "setting.bad_lang", "El idioma de los documentos debe ser «es» o «en».",
                       "The documents' language must be \"es\" or \"en\".");
   }
-  std::shared_ptr<const TimeZone> zone;
   if (key == kTimeZoneSetting) {
-    auto z = load_time_zone(value);
-    if (!z) return z.error();
-    zone = std::make_shared<const TimeZone>(std::move(*z));
+    if (auto z = load_time_zone(value); !z) return z.error();
   }
   if (key == kInstitutionSetting && value.size() > 200) {
     return make_error(Code::invalid_argument, "setting.bad_institution", "El nombre de la institución admite hasta 200 caracteres.",
@@ -480,29 +477,29 @@ Status Office::set_setting(const Caller& caller, const std::string& key, const s
     auto e = tx.append_event(event(caller, clock_.now(), "setting.put", key, old ? json(*old) : json(nullptr), json(value)));
     return e ? ok_status() : Status(e.error());
   });
-  if (st && zone) {
-    std::lock_guard lock(zone_mu_);
-    zone_ = std::move(zone);
-  }
   return st;
 }
 
 std::shared_ptr<const TimeZone> Office::time_zone() {
-  {
-    std::lock_guard lock(zone_mu_);
-    if (zone_) return zone_;
-  }
-  std::string name = kDefaultTimeZone;
-  Status st = store_.read([&](ReadTx& tx) -> Status {
-    if (auto v = tx.setting(kTimeZoneSetting); v && !v->empty()) name = *v;
+  std::string name;
+  (void)store_.read([&](ReadTx& tx) -> Status {
+    name = tx.setting(kTimeZoneSetting).value_or("");
     return ok_status();
   });
-  if (!st) name = kDefaultTimeZone;
+  return zone_named(name);
+}
+
+std::shared_ptr<const TimeZone> Office::zone_named(const std::string& setting) {
+  const std::string name = setting.empty() ? kDefaultTimeZone : setting;
+  {
+    std::lock_guard lock(zone_mu_);
+    if (auto it = zones_.find(name); it != zones_.end()) return it->second;
+  }
   auto z = load_time_zone(name);
   auto loaded = std::make_shared<const TimeZone>(z ? std::move(*z) : TimeZone::utc());
   std::lock_guard lock(zone_mu_);
-  if (!zone_) zone_ = std::move(loaded);
-  return zone_;
+  if (zones_.size() >= 64) zones_.clear();  // names come from an administrator: a few at most
+  return zones_.emplace(name, std::move(loaded)).first->second;
 }
 
 }  // namespace pasaprod

@@ -200,7 +200,9 @@ ServerProcess::~ServerProcess() {
 
 void ServerProcess::start(std::chrono::milliseconds timeout) {
   const auto t0 = Clock::now();
-  std::vector<std::string> argv = {pasaprod_bin(), "--db", db_.string(), "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = {pasaprod_bin(), "--db", db_.string()};
+  argv.insert(argv.end(), options_.global.begin(), options_.global.end());
+  argv.insert(argv.end(), {"serve", "--listen", "127.0.0.1:0"});
   if (options_.demo) argv.push_back("--demo");
   if (options_.fast_hashing) argv.push_back("--fast-password-hashing");
   if (options_.max_upload_mb) {
@@ -208,19 +210,20 @@ void ServerProcess::start(std::chrono::milliseconds timeout) {
     argv.push_back(std::to_string(*options_.max_upload_mb));
   }
   argv.insert(argv.end(), options_.extra.begin(), options_.extra.end());
-  const fs::path dir = db_.parent_path();
+  const fs::path dir = options_.output_dir.empty() ? db_.parent_path() : options_.output_dir;
+  const fs::path out_file = dir / (options_.name + ".out"), err_file = dir / (options_.name + ".err");
   // A restart on the same folder: drop the last run's output first, or the port it printed
   // could be read before the child truncates the file (and the wait would poll a dead port).
   std::error_code ec;
-  fs::remove(dir / "serve.out", ec);
-  fs::remove(dir / "serve.err", ec);
-  pid_ = spawn(argv, "/dev/null", dir / "serve.out", dir / "serve.err");
+  fs::remove(out_file, ec);
+  fs::remove(err_file, ec);
+  pid_ = spawn(argv, "/dev/null", out_file, err_file);
   // The port: the server prints "... http://127.0.0.1:PORT ..." once it listens. (No
   // std::regex: GCC 12 warns inside <regex> under -O2 -fsanitize=address, and -Werror.)
   const std::string listening = "http://127.0.0.1:";
   const auto deadline = Clock::now() + timeout;
   while (port_ == 0) {
-    const std::string out = read_file(dir / "serve.out");
+    const std::string out = read_file(out_file);
     if (const auto at = out.find(listening); at != std::string::npos) {
       const std::size_t digits = at + listening.size();
       const std::size_t end = out.find_first_not_of("0123456789", digits);
@@ -282,10 +285,10 @@ int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
 }
 
 std::string ServerProcess::output() const {
-  const fs::path dir = db_.parent_path();
-  std::string out = read_file(dir / "serve.out"), err = read_file(dir / "serve.err");
+  const fs::path dir = options_.output_dir.empty() ? db_.parent_path() : options_.output_dir;
+  std::string out = read_file(dir / (options_.name + ".out")), err = read_file(dir / (options_.name + ".err"));
   auto tail = [](const std::string& s) { return s.size() > 6000 ? "…" + s.substr(s.size() - 6000) : s; };
-  return "--- serve stdout ---\n" + tail(out) + "\n--- serve stderr ---\n" + tail(err);
+  return "--- " + options_.name + " stdout ---\n" + tail(out) + "\n--- " + options_.name + " stderr ---\n" + tail(err);
 }
 
 std::vector<std::string> open_files_under(pid_t pid, const fs::path& dir) {
@@ -516,12 +519,16 @@ Response Api::send(const std::string& method, const std::string& path, std::stri
   if (!body.empty() && !content_type.empty()) h.emplace_back("Content-Type", content_type);
   h.insert(h.end(), extra.begin(), extra.end());
   const std::string request = make_request(method, path, h, body, method == "POST" || method == "PUT");
-  const bool reused = conn_ && conn_->alive();
-  if (!reused) conn_ = std::make_unique<Conn>(port_);
+  const std::uint16_t port = rotate.empty() ? port_ : rotate[next_++ % rotate.size()];
+  const bool reused = conn_ && conn_port_ == port && conn_->alive();
+  if (!reused) {
+    conn_ = std::make_unique<Conn>(port);
+    conn_port_ = port;
+  }
   Response r;
   if (conn_->connected() && conn_->send_all(request)) r = conn_->read_response(method == "HEAD");
   if (r.status == 0 && reused && (method == "GET" || method == "HEAD")) {  // the server closed it just then: once more
-    conn_ = std::make_unique<Conn>(port_);
+    conn_ = std::make_unique<Conn>(port);
     if (conn_->connected() && conn_->send_all(request)) r = conn_->read_response(method == "HEAD");
   }
   r.request_line = method + " " + path + " (as " + who + ")";

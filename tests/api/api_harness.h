@@ -82,6 +82,11 @@ struct ServeOptions {
   bool fast_hashing = true;
   std::optional<int> max_upload_mb;
   std::vector<std::string> extra;  // more arguments for `serve`
+  std::vector<std::string> global;  // more arguments before `serve` (--data-dir, --library, ...)
+  // Where its output files go ("" = the database's folder) and their name: several servers
+  // on one database each take a name of their own.
+  fs::path output_dir;
+  std::string name = "serve";
 };
 
 // A `pasaprod --db DB serve --listen 127.0.0.1:0 ...` child process. Its stdout and stderr go to
@@ -203,10 +208,15 @@ class Api {
                 const std::string& content_type = "application/json");
   // The headers send() would add for this method (credentials, language).
   Headers auth_headers(const std::string& method) const;
+  // Requests go to these ports in turn, one after another (several servers on one database);
+  // empty = always port().
+  std::vector<std::uint16_t> rotate;
 
  private:
   std::uint16_t port_;
   std::unique_ptr<Conn> conn_;
+  std::uint16_t conn_port_ = 0;  // the port conn_ is connected to
+  std::size_t next_ = 0;         // rotate: the next index
 };
 
 // Current UTC time plus `offset_s`, ISO 8601 ("2026-03-01T10:00:00Z").

@@ -100,6 +100,7 @@ std::unique_ptr<Office> Office::demo(ServeOptions options) {
 
 Office::~Office() {
   clients_.clear();
+  more_nodes_.clear();
   server_.reset();  // SIGKILLs a server still running
   dir_.reset();
 }
@@ -109,6 +110,7 @@ Api& Office::as(const std::string& username) {
   if (it != clients_.end()) return *it->second;
   auto api = std::make_unique<Api>(port(), username);
   api->sign_in_with_token(username, password_);
+  api->rotate = rotate_;
   return *(clients_[username] = std::move(api));
 }
 
@@ -125,7 +127,34 @@ Api& Office::add_user(const std::string& username, const json& roles) {
 
 int Office::stop() {
   clients_.clear();
-  return server_->stop();
+  int status = 0;
+  for (auto& n : more_nodes_) {
+    if (n->running() && n->stop() != 0) status = 1;
+  }
+  const int first = server_->stop();
+  return first != 0 ? first : status;
+}
+
+ServerProcess& Office::add_node(ServeOptions options) {
+  options.output_dir = dir();
+  options.name = "node-" + std::to_string(more_nodes_.size() + 2);
+  more_nodes_.push_back(std::make_unique<ServerProcess>(db(), options));
+  more_nodes_.back()->start();
+  return *more_nodes_.back();
+}
+
+std::vector<ServerProcess*> Office::nodes() {
+  std::vector<ServerProcess*> out = {server_.get()};
+  for (auto& n : more_nodes_) out.push_back(n.get());
+  return out;
+}
+
+void Office::alternate_nodes() {
+  rotate_.clear();
+  for (ServerProcess* n : nodes()) {
+    if (n->running()) rotate_.push_back(n->port());
+  }
+  for (auto& [name, api] : clients_) api->rotate = rotate_;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,6 +50,14 @@ class Office {
   // SIGTERM; the server's exit status (0 = graceful).
   int stop();
 
+  // Starts one more server on the same database, library and keys (its output in
+  // <dir>/node-N.out/.err); `options` as for fresh().
+  ServerProcess& add_node(ServeOptions options = {});
+  std::vector<ServerProcess*> nodes();  // the first server, then those add_node started
+  // From now on every client (those made already and those made later) sends its requests to
+  // the running nodes in turn: two consecutive requests never reach the same server.
+  void alternate_nodes();
+
   // Who does each step in walks: role code → username.
   std::map<std::string, std::string> cast;
   // Committee members who vote in walks (all of them).
@@ -61,6 +69,8 @@ class Office {
   Office() = default;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ServerProcess> server_;
+  std::vector<std::unique_ptr<ServerProcess>> more_nodes_;
+  std::vector<std::uint16_t> rotate_;  // alternate_nodes(): the ports clients use in turn
   std::map<std::string, std::unique_ptr<Api>> clients_;
   std::string password_;
   std::string admin_name_ = "admin";

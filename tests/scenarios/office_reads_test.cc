@@ -93,5 +93,19 @@ TEST_F(OfficeReads, TheInboxOfSomeoneWithRolesForSomeSystemsDoesNotLoadTheOthers
   EXPECT_GE(qa.todo.size() + qa.waiting.size(), 6u);
 }
 
+// Two servers on one database: the office's time zone set through one shows on the other at
+// once, in what it answers and in what an action on a request computes.
+TEST_F(OfficeReads, TheTimeZoneSetThroughAnotherServerShowsAtOnce) {
+  ASSERT_TRUE(seed_demo_people_and_systems(*office_, nullptr));
+  auto other_store = SqliteStore::open((dir_ / "p.db").string());
+  ASSERT_TRUE(other_store);
+  Office other(**other_store, *library_, clock_, procedures_);
+  EXPECT_EQ(office_->time_zone()->name(), "America/Lima");
+  ASSERT_TRUE(other.set_setting(Caller{"admin"}, kTimeZoneSetting, "America/Bogota"));
+  EXPECT_EQ(office_->time_zone()->name(), "America/Bogota");
+  ASSERT_TRUE(other.set_setting(Caller{"admin"}, kTimeZoneSetting, "UTC"));
+  EXPECT_EQ(office_->time_zone()->name(), "UTC");
+}
+
 }  // namespace
 }  // namespace pasaprod

@@ -1,0 +1,74 @@
+// PgTx::releases(): the filtered, paged, newest-first listing.
+//
+// One statement counts the matches (stopping one past the filter's count_limit) and one reads
+// the page; the structured filters lead the releases_by_* indexes, read backwards in listing
+// order. The text filter is a substring test on search_text (fold_search of number, title and
+// summary, like the needle): LIKE with the needle's wildcards escaped, so '%' and '_' match
+// themselves. Correctness first: it scans the rows the structured filters leave (an index
+// for it, e.g. pg_trgm's gin_trgm_ops, would need an extension the database may not have).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/search_fold.h"
+#include "storage/postgres/pg_tx.h"
+
+namespace pasaprod::postgres {
+namespace {
+
+constexpr const char* kSummaryColumns = "number, system, kind, version, title, state, requester, created_at, updated_at";
+
+ReleaseSummary read_summary(const pg::Row& row) {
+  ReleaseSummary r;
+  r.number = row.text(0);
+  r.system = row.text(1);
+  r.kind = row.text(2);
+  r.version = row.text(3);
+  r.title = row.text(4);
+  r.state = row.text(5);
+  r.requester = row.text(6);
+  r.created_at = row.integer(7);
+  r.updated_at = row.integer(8);
+  return r;
+}
+
+// `needle` as a LIKE pattern matching any text that contains it ('\' is the escape).
+std::string contains_pattern(const std::string& needle) {
+  std::string out = "%";
+  for (char c : needle) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '%';
+  return out;
+}
+
+}  // namespace
+
+ReleasePage PgTx::releases(const ReleaseFilter& f) {
+  const std::int64_t limit = std::max(f.limit, 0);
+  const std::int64_t offset = std::max(f.offset, 0);
+  const std::int64_t cap = std::max<std::int64_t>(f.count_limit, 0);
+  const std::string needle = fold_search(f.text);
+  // $7: the text pattern, '' = any.
+  const std::string sql = std::string(kReleaseWhere) + " AND ($7 = '' OR search_text LIKE $7 ESCAPE '\\')";
+  const std::string pattern = needle.empty() ? std::string() : contains_pattern(needle);
+  ReleasePage page;
+  {
+    pg::Result r = db_.exec("SELECT COUNT(*) FROM (SELECT 1 FROM releases " + sql + " LIMIT $8) AS m", f.state, f.system,
+                            f.kind, f.requester, f.created_from, f.created_to, pattern, cap + 1);
+    page.total = r.row(0).integer(0);
+    if (page.total > cap) {
+      page.total = cap;
+      page.total_capped = true;
+    }
+  }
+  if (limit == 0 || (!page.total_capped && offset >= page.total)) return page;
+  pg::Result r = db_.exec(fmt::format("SELECT {} FROM releases {} ORDER BY created_at DESC, number DESC LIMIT $8 OFFSET $9",
+                                      kSummaryColumns, sql),
+                          f.state, f.system, f.kind, f.requester, f.created_from, f.created_to, pattern, limit, offset);
+  for (int i = 0; i < r.rows(); ++i) page.items.push_back(read_summary(r.row(i)));
+  return page;
+}
+
+}  // namespace pasaprod::postgres
