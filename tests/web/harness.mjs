@@ -136,14 +136,14 @@ export class Person {
     return (await a.count()) ? (await a.allInnerTexts()).join(' | ') : '';
   }
 
-  // Fills and saves a record form ({key: value}; checkboxes are left as offered). `twice`:
-  // 'dblclick' double-clicks the button; 'tabs' fills the form in a second tab loaded at the same
-  // time and saves it there too. Either way the person lands on ?ok=recorded and exactly one
-  // record is added (checked through the API's view of the request).
-  async record(number, type, fields = {}, { twice } = {}) {
+  // Fills and saves a record form ({key: value}; checkboxes are left as offered). `twice`: the
+  // form is filled in two tabs loaded at the same version, saved by a double click in the first,
+  // then saved in the second too. Each tab lands on ?ok=recorded and exactly one record is added
+  // (checked through the API's view of the request).
+  async record(number, type, fields = {}, { twice = false } = {}) {
     const before = await this.count(number, 'records', (r) => r.type === type && r.by === this.username);
     const pages = [this.page];
-    if (twice === 'tabs') pages.push(await this.context.newPage());
+    if (twice) pages.push(await this.context.newPage());
     for (const page of pages) {
       await page.goto('/releases/' + number);
       const form = page.locator(`#record-${type}`);
@@ -153,14 +153,18 @@ export class Person {
         if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(v); else await el.fill(v);
       }
     }
+    if (twice) {  // the same form in both tabs, prefilled times included (a minute may pass between the loads)
+      const values = await pages[0].locator(`#record-${type} input[type=datetime-local]`).evaluateAll((els) => els.map((e) => [e.id, e.value]));
+      for (const [id, value] of values) await pages[1].fill('#' + id, value);
+    }
     for (const page of pages) {
       const button = page.locator(`#record-${type} button[type=submit]`);
-      await Promise.all([page.waitForURL(/ok=recorded/), twice === 'dblclick' ? button.dblclick() : button.click()]);
+      await Promise.all([page.waitForURL(/ok=recorded/), twice && page === pages[0] ? button.dblclick() : button.click()]);
       assert.match(page.url(), /ok=recorded/, `${this.username}: record ${type} refused: ` + await this.errorText());
     }
     if (pages.length > 1) await pages[1].close();
     const after = await this.count(number, 'records', (r) => r.type === type && r.by === this.username);
-    assert.equal(after, before + 1, `${this.username}: record ${type} saved ${twice || 'once'} makes one record`);
+    assert.equal(after, before + 1, `${this.username}: record ${type} saved ${twice ? 'three times' : 'once'} makes one record`);
   }
 
   // How many entries of the request's `list` (records, transitions, ...) satisfy `test`, read
@@ -192,7 +196,7 @@ export class Person {
   }
 
   // Reviews a slot's deliverable; `twice` as for record(): one review either way.
-  async review(number, slot, verdict, note = '', { twice } = {}) {
+  async review(number, slot, verdict, note = '', { twice = false } = {}) {
     // Each review is an event of the request's timeline.
     const reviews = async () => {
       await this.page.goto('/releases/' + number);
@@ -200,18 +204,18 @@ export class Person {
     };
     const before = await reviews();
     const pages = [this.page];
-    if (twice === 'tabs') pages.push(await this.context.newPage());
+    if (twice) pages.push(await this.context.newPage());
     for (const page of pages) {
       await page.goto('/releases/' + number);
       if (note) await page.locator(`#slot-${slot} form.review input[name=note]`).fill(note);
     }
     for (const page of pages) {
       const button = page.locator(`#slot-${slot} form.review button[value=${verdict}]`);
-      await Promise.all([page.waitForURL(/ok=reviewed/), twice === 'dblclick' ? button.dblclick() : button.click()]);
+      await Promise.all([page.waitForURL(/ok=reviewed/), twice && page === pages[0] ? button.dblclick() : button.click()]);
       assert.match(page.url(), /ok=reviewed/, `review ${slot} refused: ` + await this.errorText());
     }
     if (pages.length > 1) await pages[1].close();
-    assert.equal(await reviews(), before + 1, `review of ${slot} sent ${twice || 'once'} makes one review`);
+    assert.equal(await reviews(), before + 1, `review of ${slot} sent ${twice ? 'three times' : 'once'} makes one review`);
   }
 
   async shot(name) {

@@ -39,8 +39,8 @@ async function walk_maintenance(browser, url) {
   await oscar.goto('/releases/' + number);
   const slots = await oscar.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
   assert.ok(slots.length >= 9, 'every slot can be reviewed: ' + slots);
-  // Every review sent twice (double click, or a second tab): one review each.
-  for (const [i, slot] of slots.entries()) await oscar.review(number, slot, 'accepted', '', { twice: i % 2 ? 'tabs' : 'dblclick' });
+  // Every review sent by a double click and again from a second tab: one review each.
+  for (const slot of slots) await oscar.review(number, slot, 'accepted', '', { twice: true });
   await oscar.act(number, 'validate');
   // The inbox: one next step on this request, linking to its form; the office's zone named.
   await oscar.goto('/inbox');
@@ -52,14 +52,14 @@ async function walk_maintenance(browser, url) {
   await oscar.goto('/releases/' + number);
   const from = await oscar.page.inputValue('#f-window-from');
   assert.ok(Math.abs(Date.parse(from + ':00-05:00') - Date.now()) < 5 * 60000, 'the window starts now, in Lima time: ' + from);
-  // Every record form below is saved twice, by a double click or from two tabs: one record each.
-  await oscar.record(number, 'window', {}, { twice: 'dblclick' });
+  // Every record form below is saved by a double click and again from a second tab: one record each.
+  await oscar.record(number, 'window', {}, { twice: true });
   const ines = await as('ines.infra');
-  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' }, { twice: 'tabs' });
+  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' }, { twice: true });
   const sofia = await as('sofia.seguridad');
-  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' }, { twice: 'dblclick' });
+  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' }, { twice: true });
   const diego = await as('diego.dba');
-  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' }, { twice: 'tabs' });
+  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' }, { twice: true });
   await oscar.act(number, 'prepare_report');
   const rosa = await as('rosa.asi');
   await rosa.act(number, 'pre_approve');
@@ -75,17 +75,17 @@ async function walk_maintenance(browser, url) {
   assert.match(await diego.page.locator('#todo li', { hasText: number }).locator('a.step').getAttribute('href'), /#record-backup$/,
     'the DBA is asked for the backup');
   await diego.record(number, 'backup', { what: 'Aplicativo y base SIAGIE', where: '\\\\backup01\\pases', sha256: 'a'.repeat(64) },
-    { twice: 'dblclick' });
-  await oscar.record(number, 'deployment', {}, { twice: 'tabs' });
+    { twice: true });
+  await oscar.record(number, 'deployment', {}, { twice: true });
   // The DBA records and signs the database part of the deployment.
-  await diego.record(number, 'db_deployment', { scripts: 'V3_3__reportes.sql', result: 'ok' }, { twice: 'dblclick' });
+  await diego.record(number, 'db_deployment', { scripts: 'V3_3__reportes.sql', result: 'ok' }, { twice: true });
   await oscar.act(number, 'deploy');
-  await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' }, { twice: 'tabs' });
+  await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' }, { twice: true });
   await oscar.act(number, 'verify');
-  await oscar.record(number, 'baseline', {}, { twice: 'dblclick' });
-  await carla.record(number, 'cosign', { note: 'Conforme.' }, { twice: 'tabs' });
+  await oscar.record(number, 'baseline', {}, { twice: true });
+  await carla.record(number, 'cosign', { note: 'Conforme.' }, { twice: true });
   const pablo = await as('pablo.produccion');
-  await pablo.record(number, 'cosign', { note: 'Conforme.' }, { twice: 'dblclick' });
+  await pablo.record(number, 'cosign', { note: 'Conforme.' }, { twice: true });
   const ana = await as('ana.funcional');
   await ana.act(number, 'accept');
   assert.equal(await ana.state(), 'Cerrado');
@@ -115,9 +115,9 @@ async function emergency_committee(browser, url) {
   assert.ok(await elena.page.locator('#act-committee_approve button').isDisabled(), 'no quorum yet: disabled');
   const reason = await elena.page.textContent('#act-committee_approve-reason');
   assert.ok(reason.length > 10, 'the reason is shown: ' + reason);
-  await elena.record(number, 'vote', { decision: 'approve', note: 'Error crítico en producción.' }, { twice: 'dblclick' });
+  await elena.record(number, 'vote', { decision: 'approve', note: 'Error crítico en producción.' }, { twice: true });
   const raul = await as('raul.comite');
-  await raul.record(number, 'vote', { decision: 'approve', note: 'Conforme.' }, { twice: 'tabs' });
+  await raul.record(number, 'vote', { decision: 'approve', note: 'Conforme.' }, { twice: true });
   assert.match(await raul.page.textContent('#votes-summary'), /2 a favor/);
   await raul.shot('emergency-votes');
   await elena.act(number, 'committee_approve');
