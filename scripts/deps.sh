@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pasaprod needs to build, test and run, when missing.
-# Usage: scripts/deps.sh [--browser] [--fuzz]
+# Usage: scripts/deps.sh [--browser] [--fuzz] [--cluster]
 #   --browser: also Chromium and Node.js for browser tests
 #   --fuzz:    also clang 16, its libFuzzer/sanitizer runtimes and llvm-symbolizer (the sanitizer
 #              build of scripts/test.sh, tests/fuzz, docs/fuzzing.md).
 #              Not Debian's default clang 14: with GCC 12's libstdc++ it cannot compile std::views.
 set -euo pipefail
 
-browser=false fuzz=false
+browser=false fuzz=false cluster=false
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=true ;;
     --fuzz) fuzz=true ;;
-    *) echo "usage: scripts/deps.sh [--browser] [--fuzz]" >&2; exit 2 ;;
+    --cluster) cluster=true ;;
+    *) echo "usage: scripts/deps.sh [--browser] [--fuzz] [--cluster]" >&2; exit 2 ;;
   esac
 done
 
@@ -36,6 +37,9 @@ packages+=(postgresql-15)
 if $fuzz; then
   # llvm-16: llvm-symbolizer-16, which clang's sanitizers need to print file:line stack traces.
   packages+=(clang-16 libclang-rt-16-dev llvm-16)
+fi
+if $cluster; then
+  packages+=(haproxy)  # scripts/cluster.sh: two nodes behind one address
 fi
 if $browser; then
   packages+=(chromium)

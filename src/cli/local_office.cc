@@ -106,7 +106,10 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
         *lo->anchor_, audit::syslog_witness(socket, fs::path(base).filename().string()));
     store_anchor = lo->witnessed_.get();
   }
-  auto store = open_store(files.db, store_anchor, StoreOptions{std::move(options), anchoring});
+  StoreOptions store_options;
+  store_options.sqlite = std::move(options);
+  store_options.anchoring = anchoring;
+  auto store = open_store(files.db, store_anchor, store_options);
   if (!store) return store.error();
   lo->store_ = std::move(*store);
   lo->sqlite_ = dynamic_cast<SqliteStore*>(&lo->store_->backend());

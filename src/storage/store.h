@@ -340,6 +340,11 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual Status read(const std::function<Status(ReadTx&)>& fn) = 0;
+  // A backend may run `fn` more than once (PostgreSQL reruns it in a new transaction after a
+  // serialization failure, a deadlock or a busy chain head, up to a bound, then "store.busy");
+  // each run's changes through WriteTx are rolled back before the next and only the last run
+  // commits. So `fn` must do nothing outside the transaction that cannot be repeated (no I/O,
+  // no messages) and must reset, at its start, whatever it gathers in outside variables.
   virtual Status write(const std::function<Status(WriteTx&)>& fn) = 0;
   virtual std::string describe() const = 0;  // "sqlite:/path/to.db"
 

@@ -29,16 +29,42 @@ const json* find_slot(const json& rel, const std::string& slot) {
 // ---------------------------------------------------------------------------------------------
 // Office
 
+std::vector<std::string> Office::global_args(int node) const {
+  if (db_url_.empty()) return {};
+  return {"--data-dir", (dir() / ("node-" + std::to_string(node))).string(), "--library", (dir() / "library").string(),
+          "--document-key", (dir() / "pasaprod.dockey").string()};
+}
+
+std::unique_ptr<Office> Office::fresh_on(const std::string& db_url, ServeOptions options) {
+  std::unique_ptr<Office> o(new Office);
+  o->dir_ = std::make_unique<TempDir>();
+  o->db_url_ = db_url;
+  return setup(std::move(o), std::move(options));
+}
+
 std::unique_ptr<Office> Office::fresh(ServeOptions options, bool on_disk) {
   std::unique_ptr<Office> o(new Office);
   o->dir_ = std::make_unique<TempDir>(on_disk);
+  return setup(std::move(o), std::move(options));
+}
+
+std::unique_ptr<Office> Office::setup(std::unique_ptr<Office> o, ServeOptions options) {
   o->password_ = kPassword;
   const std::string db = o->db().string();
   // Bootstrap by CLI: the first admin and a token for them (no password needed).
-  run_cli_ok({"--db", db, "user", "add", "admin", "--name", "Administradora de pruebas", "--role", "admin"});
-  CliResult t = run_cli_ok({"--db", db, "--json", "token", "create", "admin", "--name", "setup"});
+  std::vector<std::string> cli = {"--db", db};
+  for (const std::string& a : o->global_args()) cli.push_back(a);
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), cli.begin(), cli.end());
+    return args;
+  };
+  run_cli_ok(with({"user", "add", "admin", "--name", "Administradora de pruebas", "--role", "admin"}));
+  CliResult t = run_cli_ok(with({"--json", "token", "create", "admin", "--name", "setup"}));
   const std::string token = json::parse(t.out).at("token").get<std::string>();
 
+  const std::vector<std::string> global = o->global_args();
+  options.global.insert(options.global.end(), global.begin(), global.end());
+  if (!o->db_url_.empty()) options.output_dir = o->dir();
   o->server_ = std::make_unique<ServerProcess>(o->db(), options);
   o->server_->start();
   auto admin = std::make_unique<Api>(o->port(), "admin");
@@ -136,8 +162,19 @@ int Office::stop() {
 }
 
 ServerProcess& Office::add_node(ServeOptions options) {
+  const int node = static_cast<int>(more_nodes_.size()) + 2;
   options.output_dir = dir();
-  options.name = "node-" + std::to_string(more_nodes_.size() + 2);
+  options.name = "node-" + std::to_string(node);
+  const std::vector<std::string> global = global_args(node);
+  options.global.insert(options.global.end(), global.begin(), global.end());
+  if (!db_url_.empty()) {
+    // A node with an anchor of its own joins an office with history: an administrator enrolls
+    // it by anchoring the verified head there (docs/postgresql.md).
+    std::vector<std::string> enroll = {"--db", db_url_};
+    enroll.insert(enroll.end(), global.begin(), global.end());
+    enroll.insert(enroll.end(), {"audit", "reanchor"});
+    run_cli_ok(enroll);
+  }
   more_nodes_.push_back(std::make_unique<ServerProcess>(db(), options));
   more_nodes_.back()->start();
   return *more_nodes_.back();

@@ -30,6 +30,10 @@ class Office {
   // the admin API, each signed in and holding a personal token.
   // `on_disk`: the office's folder on disk rather than in memory (see TempDir).
   static std::unique_ptr<Office> fresh(ServeOptions options = {}, bool on_disk = false);
+  // The same on a database that is not a file (`db_url`, e.g. postgresql://…; the password,
+  // if any, in the environment): each server keeps its anchor and keys in <dir>/node-N, the
+  // library and the documents' key are shared in <dir>.
+  static std::unique_ptr<Office> fresh_on(const std::string& db_url, ServeOptions options = {});
   // `serve --demo`: the demo users (signed in on first use with the demo password).
   static std::unique_ptr<Office> demo(ServeOptions options = {});
   ~Office();
@@ -37,7 +41,9 @@ class Office {
   ServerProcess& server() { return *server_; }
   std::uint16_t port() const { return server_->port(); }
   fs::path dir() const { return dir_->path(); }
-  fs::path db() const { return dir_->path() / "p.db"; }
+  fs::path db() const { return db_url_.empty() ? dir_->path() / "p.db" : fs::path(db_url_); }
+  // The options before a command that open this office's files (the CLI's and node 1's).
+  std::vector<std::string> global_args(int node = 1) const;
   fs::path blobs_dir() const { return dir_->path() / "library" / "blobs"; }
   fs::path library_tmp_dir() const { return dir_->path() / "library" / "tmp"; }
 
@@ -51,7 +57,8 @@ class Office {
   int stop();
 
   // Starts one more server on the same database, library and keys (its output in
-  // <dir>/node-N.out/.err); `options` as for fresh().
+  // <dir>/node-N.out/.err); `options` as for fresh(). On a database that is not a file the node
+  // keeps its anchor in <dir>/node-N, enrolled first with `audit reanchor`.
   ServerProcess& add_node(ServeOptions options = {});
   std::vector<ServerProcess*> nodes();  // the first server, then those add_node started
   // From now on every client (those made already and those made later) sends its requests to
@@ -67,6 +74,8 @@ class Office {
 
  private:
   Office() = default;
+  // fresh(): the bootstrap by CLI, the first server, the systems and the staff.
+  static std::unique_ptr<Office> setup(std::unique_ptr<Office> o, ServeOptions options);
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ServerProcess> server_;
   std::vector<std::unique_ptr<ServerProcess>> more_nodes_;
@@ -74,6 +83,7 @@ class Office {
   std::map<std::string, std::unique_ptr<Api>> clients_;
   std::string password_;
   std::string admin_name_ = "admin";
+  std::string db_url_;  // "" = the SQLite file db()
 };
 
 // Walks releases through the procedure over HTTP, as the office's cast.

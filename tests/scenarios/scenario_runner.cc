@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "storage/postgres/pg.h"
+#include "tests/fixtures/pg_scratch.h"
 #include "audit/file_anchor.h"
 #include "core/manifest.h"
 #include "core/version.h"
@@ -55,6 +58,36 @@ std::string database_digest(const std::string& path) {
   return h.hex_digest();
 }
 
+// The same on PostgreSQL: every row of every table of the database at `url`, as text.
+std::string pg_database_digest(const std::string& url) {
+  pg::Connection db(url, "");
+  Sha256 h;
+  pg::Result tables = db.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+  for (int i = 0; i < tables.rows(); ++i) {
+    const std::string t = tables.row(i).text(0);
+    h.update("table:" + t + "\n");
+    // Identifiers cannot be parameters; the names come from the catalog, quoted.
+    pg::Result rows = db.exec("SELECT r::text FROM \"" + t + "\" AS r ORDER BY 1");
+    for (int j = 0; j < rows.rows(); ++j) h.update(rows.row(j).text(0) + "\n");
+  }
+  return h.hex_digest();
+}
+
+// Where a scenario's database lives: a SQLite file in its folder or, under the fixture
+// pg_cluster, a database of its own on that PostgreSQL cluster.
+class ScenarioDatabase {
+ public:
+  explicit ScenarioDatabase(const fs::path& dir)
+      : pg_("pasaprod_s" + dir.filename().string() + "_" + dir.parent_path().filename().string()),
+        location_(pg_.active() ? pg_.url() : (dir / "p.db").string()) {}
+  const std::string& location() const { return location_; }
+  std::string digest() const { return pg_.active() ? pg_database_digest(location_) : database_digest(location_); }
+
+ private:
+  testing_pg::PgScratchDatabase pg_;
+  std::string location_;
+};
+
 std::string library_listing(const fs::path& root) {
   std::vector<std::string> entries;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
@@ -73,7 +106,8 @@ class Runner {
         clock_(parse_iso("2026-11-02T09:00:00Z").value()),
         procedures_(ProcedureSet::builtin()),
         anchor_((dir / "p.db.anchor").string()),
-        store_(std::move(open_store((dir / "p.db").string(), &anchor_).value())),
+        database_(dir),
+        store_(std::move(open_store(database_.location(), &anchor_).value())),
         library_(dir / "library"),
         office_(*store_, library_, clock_, procedures_) {
     office_.set_document_key("scenario-document-key");  // the documents are part of the story
@@ -110,7 +144,7 @@ class Runner {
     const bool refusable = !step.actor.empty();
     std::string before_db, before_lib;
     if (refusable) {
-      before_db = database_digest((dir_ / "p.db").string());
+      before_db = database_.digest();
       before_lib = library_listing(dir_ / "library");
     }
     Status st = execute(step);
@@ -125,7 +159,7 @@ class Runner {
     }
     if (st.error().es.empty() || st.error().en.empty()) return "refusal without a message in both languages";
     if (refusable) {
-      if (database_digest((dir_ / "p.db").string()) != before_db) return "the refusal changed the database";
+      if (database_.digest() != before_db) return "the refusal changed the database";
       if (library_listing(dir_ / "library") != before_lib) return "the refusal changed the library";
     }
     return "";
@@ -413,6 +447,7 @@ class Runner {
   FixedClock clock_;
   ProcedureSet procedures_;
   audit::FileAnchor anchor_;
+  ScenarioDatabase database_;
   std::unique_ptr<AnchoredStore> store_;
   Library library_;
   Office office_;

@@ -357,3 +357,31 @@ TEST(SqliteStore, MigratesV5HistoriesToTablesClusteredByRelease) {
 
 }  // namespace
 }  // namespace pasaprod::testing_store
+
+namespace pasaprod::testing_store {
+namespace {
+
+// open_store picks the backend from the location, and refuses a password in a URL (it would
+// show in process lists) before connecting.
+TEST(OpenStore, RefusesAPasswordInTheUrlAndUnknownSchemes) {
+  for (const char* url : {"postgresql://pasaprod:secreto@127.0.0.1:1/db", "postgres://u:p@h/db"}) {
+    auto s = open_store(url, nullptr);
+    ASSERT_FALSE(s.ok()) << url;
+    EXPECT_EQ(s.error().id, "store.password_in_url") << url;
+    EXPECT_EQ(s.error().es.find("secreto"), std::string::npos);
+  }
+  auto other = open_store("mysql://u@h/db", nullptr);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().id, "store.location");
+  // A user without a password is a plain connection attempt (nothing listens on port 1).
+  auto unreachable = open_store("postgresql://pasaprod@127.0.0.1:1/db?connect_timeout=2", nullptr);
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_EQ(unreachable.error().id, "store.unavailable");
+  TempDir dir;
+  auto sqlite = open_store("sqlite:" + dir.file("p.db"), nullptr);
+  ASSERT_TRUE(sqlite.ok());
+  EXPECT_EQ((*sqlite)->describe(), "sqlite:" + dir.file("p.db"));
+}
+
+}  // namespace
+}  // namespace pasaprod::testing_store

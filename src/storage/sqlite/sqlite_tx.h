@@ -7,15 +7,12 @@
 #include <string_view>
 
 #include "audit/anchor.h"
+#include "core/search_fold.h"
 #include "storage/sqlite/db.h"
 #include "storage/store.h"
 
 namespace pasaprod::sqlite {
 
-// Folds text for the release text filter: ASCII and Latin-1 letters to lower case, and the
-// Spanish accented vowels (á é í ó ú ü, any case) to plain vowels; ñ stays ñ. Both the stored
-// search_text column and the query go through it, so matching is a plain substring test.
-std::string fold_search(std::string_view text);
 
 // The structured part of a filter as a WHERE clause over numbered parameters ?1..?6.
 struct ReleaseWhere {

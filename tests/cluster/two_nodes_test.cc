@@ -1,0 +1,171 @@
+// Two `pasaprod serve` nodes on one database, each request of a client sent to the other node
+// than the one before: a whole release walk, uploads on one node downloaded from the other, and
+// one node killed with SIGKILL under a mixed write load while the other keeps serving. Run on
+// SQLite (two processes on one file and one library folder) and, with the fixture pg_cluster,
+// on PostgreSQL (each node with its own anchor and keys folder; library and documents' key
+// shared).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "api_office.h"
+#include "tests/fixtures/pg_scratch.h"
+#include "util/sha256.h"
+
+namespace apitest {
+namespace {
+
+std::string sha256_of(const std::string& bytes) {
+  pasaprod::Sha256 h;
+  h.update(bytes.data(), bytes.size());
+  return h.hex_digest();
+}
+
+class TwoNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string name = "pasaprod_two_nodes_";
+    for (char c : std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+      name += static_cast<char>(std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_');
+    }
+    pg_ = std::make_unique<pasaprod::testing_pg::PgScratchDatabase>(name);
+    office_ = pg_->active() ? Office::fresh_on(pg_->url()) : Office::fresh();
+    office_->add_node();
+    office_->alternate_nodes();
+  }
+  void TearDown() override {
+    office_.reset();
+    pg_.reset();
+  }
+
+  // A client of `user` (token) that sends everything to `node`.
+  Api on(int node, const std::string& user) {
+    Api api(office_->nodes()[static_cast<std::size_t>(node)]->port(), user + "@node" + std::to_string(node + 1));
+    api.token = office_->as(user).token;
+    return api;
+  }
+  // `pasaprod audit verify` (against each node's anchor) and `library verify` exit 0.
+  void expect_verifiers_pass() {
+    for (int node = 1; node <= 2; ++node) {
+      std::vector<std::string> cli = {"--db", office_->db().string()};
+      for (const std::string& a : office_->global_args(node)) cli.push_back(a);
+      for (std::vector<std::string> cmd : {std::vector<std::string>{"audit", "verify"}, std::vector<std::string>{"library", "verify"}}) {
+        cmd.insert(cmd.begin(), cli.begin(), cli.end());
+        CliResult r = run_cli(cmd);
+        EXPECT_EQ(r.exit_code, 0) << r.describe();
+      }
+    }
+  }
+
+  std::unique_ptr<pasaprod::testing_pg::PgScratchDatabase> pg_;
+  std::unique_ptr<Office> office_;
+};
+
+TEST_F(TwoNodes, AWalkWithEachStepOnTheOtherNodeAndEveryFileReadableFromBoth) {
+  Walker w(*office_);
+  const std::string n = w.open("ALFA", "maintenance")["number"];
+  const std::vector<std::string> path = w.path("maintenance");
+  const json rel = w.advance(n, path.back());
+  ASSERT_EQ(rel.at("state"), path.back());
+  EXPECT_FALSE(rel.at("documents").empty());
+
+  // Every deliverable and every generated document: the same bytes, digest and ETag from both.
+  int files = 0;
+  for (const auto& d : rel.at("deliverables")) {
+    for (const auto& f : d.at("files")) {
+      const std::string url = "/api/v1/releases/" + n + "/deliverables/" + d.at("slot").get<std::string>() + "/" +
+                              f.at("name").get<std::string>();
+      Response a = on(0, "lead").get(url).expect(200), b = on(1, "lead").get(url).expect(200);
+      EXPECT_EQ(a.body, b.body) << url;
+      EXPECT_EQ(sha256_of(b.body), f.at("sha256")) << url;
+      ++files;
+    }
+  }
+  EXPECT_GT(files, 3);
+  for (const auto& d : rel.at("documents")) {
+    const std::string url = d.at("url");
+    Response a = on(0, "lead").get(url).expect(200), b = on(1, "lead").get(url).expect(200);
+    EXPECT_EQ(a.body, b.body) << url;
+    EXPECT_EQ(sha256_of(b.body), d.at("sha256")) << url;
+  }
+  // A file uploaded on node 1 is downloaded from node 2 at once.
+  const std::string m = w.open("ALFA", "maintenance")["number"];
+  const std::string content = "subido en el nodo 1, leído en el nodo 2\n";
+  const std::string url = "/api/v1/releases/" + m + "/deliverables/" + w.slots("maintenance").front() + "/cruce.txt";
+  on(0, "lead").put(url, content).expect(201);
+  EXPECT_EQ(on(1, "lead").get(url).expect(200).body, content);
+  EXPECT_EQ(office_->stop(), 0);
+  expect_verifiers_pass();
+}
+
+TEST_F(TwoNodes, ANodeKilledUnderWriteLoadLosesNothingAcknowledgedAndTheOtherKeepsServing) {
+  Walker w(*office_);
+  const std::string n = w.open("ALFA", "maintenance")["number"];
+  const std::string slot = w.slots("maintenance").front();
+  ServerProcess& victim = *office_->nodes()[1];
+  const std::uint16_t survivor = office_->nodes()[0]->port();
+
+  std::mutex mu;
+  std::vector<std::string> users;                   // acknowledged: created
+  std::map<std::string, std::string> uploads;       // acknowledged: name → content
+  std::atomic<bool> killed{false};
+  std::atomic<int> after_kill{0};                   // acknowledged by the survivor after the kill
+  const auto worker = [&](int t) {
+    Api api = t % 2 == 0 ? on(0, "admin") : on(0, "lead");
+    api.rotate = {survivor, victim.port()};
+    // Until the kill, then 15 more attempts (bounded, should the kill never come).
+    int after = 0;
+    for (int i = 0; i < 3000 && after < 15; ++i) {
+      if (killed) ++after;
+      const std::string id = "w" + std::to_string(t) + "_" + std::to_string(i);
+      Response r;
+      if (t % 2 == 0) {
+        r = api.post("/api/v1/users", {{"username", id}, {"name", "Usuario " + id}, {"email", id + "@example.org"},
+                                       {"roles", json::array({{{"role", "qa_lead"}}})}, {"password", kPassword}});
+      } else {
+        r = api.put("/api/v1/releases/" + n + "/deliverables/" + slot + "/" + id + ".txt", "contenido " + id + "\n");
+      }
+      if (r.status != 201) continue;  // refused or cut off by the kill: not acknowledged
+      std::lock_guard lock(mu);
+      if (t % 2 == 0) {
+        users.push_back(id);
+      } else {
+        uploads[id + ".txt"] = "contenido " + id + "\n";
+      }
+      if (killed) ++after_kill;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(worker, t);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(::kill(victim.pid(), SIGKILL), 0);
+  killed = true;
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(victim.wait_exit(), 128 + SIGKILL);
+  EXPECT_GT(after_kill.load(), 0) << "the surviving node answered nothing after the kill";
+  ASSERT_FALSE(users.empty());
+  ASSERT_FALSE(uploads.empty());
+
+  Api admin = on(0, "admin"), lead = on(0, "lead");
+  std::set<std::string> listed;
+  const json all = admin.get("/api/v1/users").expect(200).json();
+  for (const auto& u : all.at("items")) listed.insert(u.at("username").get<std::string>());
+  for (const std::string& u : users) EXPECT_TRUE(listed.contains(u)) << u << " was acknowledged but is missing";
+  for (const auto& [name, content] : uploads) {
+    Response r = lead.get("/api/v1/releases/" + n + "/deliverables/" + slot + "/" + name);
+    EXPECT_EQ(r.status, 200) << name;
+    EXPECT_EQ(r.body, content) << name;
+  }
+  EXPECT_EQ(office_->stop(), 0);  // the survivor stops gracefully
+  expect_verifiers_pass();
+}
+
+}  // namespace
+}  // namespace apitest
