@@ -146,6 +146,7 @@ RouteTable& RouteTable::add(Route route) {
     fail("missing handler for its body kind");
   }
   if (route.stream_refusal && route.body != BodyKind::stream) fail("stream_refusal on a route that does not stream");
+  if (route.form_refusal && route.body != BodyKind::form) fail("form_refusal on a route that is not a form");
   for (const Route& r : routes_) {
     if (r.method == route.method && r.pattern == route.pattern) fail("declared twice");
   }

@@ -112,6 +112,10 @@ struct Route {
   Handler handler{};               // required unless body == stream
   StreamHandler stream_handler{};  // required iff body == stream
   StreamRefusal stream_refusal{};  // optional, body == stream only; null = problem+json
+  // Optional, body == form only: answers a body whose fields the boundary refuses
+  // (check_body_inputs: over a field's limit, not text) instead of problem+json — e.g. the page
+  // the form came from, with the reason and what was typed. Same rules as Handler.
+  StreamRefusal form_refusal{};
   bool secret_path = false;        // the path carries a secret: the request log shows the pattern instead
 };
 

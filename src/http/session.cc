@@ -219,7 +219,12 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     co_await read_small_body(hp, ex);
     if (ex.resp || ex.abandon) co_return;
     if (auto bad = check_small_body(ex.req, route)) {
-      ex.resp = Response::problem(*bad, lang);
+      if (route.body == BodyKind::form && route.form_refusal) {
+        std::optional<Response> r = co_await call_app(ex, [&] { return route.form_refusal(ex.req, *bad); });
+        if (r) ex.resp = std::move(*r);
+      } else {
+        ex.resp = Response::problem(*bad, lang);
+      }
       co_return;
     }
     std::optional<Response> r = co_await call_app(ex, [&] { return route.handler(ex.req); });

@@ -16,11 +16,14 @@
 #include "service/access.h"
 #include "web/assets.h"
 #include "web/catalog.h"
+#include "web/flash.h"
+#include "web/once.h"
 #include "web/web.h"
 
 namespace pasaprod::web {
 
-// What every page handler shares. Immutable after construction (safe across threads).
+// What every page handler shares. Immutable after construction (safe across threads), but for
+// the flashes and once tokens, which synchronize themselves.
 class Web {
  public:
   Web(api::ApiContext& api, WebOptions options);
@@ -33,12 +36,16 @@ class Web {
   const Assets& assets() const { return assets_; }
   // The catalogs: the embedded ones parsed once, or (dev_dir) re-read at every call.
   std::shared_ptr<const Catalog> catalog() const;
+  FlashStore& flashes() const { return *flashes_; }
+  OnceStore& once() const { return *once_; }
 
  private:
   api::ApiContext& api_;
   const WebOptions options_;
   const Assets assets_;
   std::shared_ptr<const Catalog> catalog_;  // null in development mode
+  const std::unique_ptr<FlashStore> flashes_ = std::make_unique<FlashStore>();
+  const std::unique_ptr<OnceStore> once_ = std::make_unique<OnceStore>();
 };
 
 // One request being served.
@@ -87,9 +94,36 @@ class Page {
   http::Response error_page(const Error& e) const;
   // 303 to `location` (a local path).
   http::Response redirect(const std::string& location) const { return http::Response::redirect(location); }
+  // Post/redirect/get: 303 to `location` (a local path, maybe with query and #anchor) carrying
+  // `data`, which the first GET of its path by this person takes (take_flash). `smaller` is
+  // kept instead when `data` is over FlashStore::kMaxFlashBytes (the error without the values).
+  http::Response redirect_flash(const std::string& location, const nlohmann::json& data,
+                                const nlohmann::json& smaller = nlohmann::json::object()) const;
+  // The flash sent to this page by redirect_flash, or null. Taken from the store on the first
+  // call (every GET page route makes it), so a reload does not show it again; render() then
+  // drops the cookie.
+  const nlohmann::json& flash();
+  // A refused form: redirect_flash to `location` with {"error", "values"} (the error alone when
+  // too large); the page reads them back with flash_error() and flash_values().
+  http::Response refuse_to(const std::string& location, const Error& e,
+                           const nlohmann::json& values = nlohmann::json::object()) const;
+  std::optional<Error> flash_error();
+  nlohmann::json flash_values(nlohmann::json otherwise);  // the flash's "values", or `otherwise`
+  // A body field the boundary refused (too long, not text), for the POST routes that answer it
+  // themselves (add_page's `on_bad_input`): the handler must refuse before writing anything.
+  std::optional<Error> input_error;
 
   // {message, field, error_id} of an error in the page's language, for templates.
   nlohmann::json error_view(const Error& e) const;
+
+  // Who the browser is, for flashes and once tokens: the session's digest, or one of the
+  // pre-session token.
+  std::string visitor() const;
+
+ private:
+  bool flash_taken_ = false;        // flash() looked
+  bool clear_flash_cookie_ = false;  // flash() found one
+  nlohmann::json flash_;
 };
 
 enum class PageAccess {
@@ -102,8 +136,17 @@ using PageFn = std::function<http::Response(Page&)>;
 
 // Declares a page route; the route shares ownership of `web`. (Auth::none for the HTTP layer; the page checks the session itself,
 // and the CSRF form field on every POST of a signed-in user).
+// A POST whose fields the boundary refuses (http::check_body_inputs: over a field's limit, not
+// text) runs `on_bad_input` with Page::input_error set, after the same session and CSRF checks;
+// without one it answers 303 back to the page the form was on (Referer, when local; else the
+// inbox) with the reason as a flash ({"alert": message}).
 void add_page(http::RouteTable& routes, std::shared_ptr<const Web> web, http::Method method, std::string pattern, std::string summary,
-              PageAccess access, PageFn fn);
+              PageAccess access, PageFn fn, PageFn on_bad_input = nullptr);
+
+// An Error as JSON for a flash ({code, id, es, en, details}), and back (an object without
+// "id" gives nullopt).
+nlohmann::json error_to_json(const Error& e);
+std::optional<Error> error_from_json(const nlohmann::json& j);
 
 // True when `path` is a local path safe to redirect to: http::is_safe_local_target.
 bool is_local_path(const std::string& path);

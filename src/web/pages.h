@@ -23,6 +23,7 @@ void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /ad
 void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web);   // /admin/mail
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence
 void add_calendar_pages(http::RouteTable& routes, const WebPtr& web);  // /calendar
+void add_dashboard_pages(http::RouteTable& routes, const WebPtr& web);  // /dashboard
 
 // A token's expiry as shown in lists: its date, "expired" (expired = true) or "never".
 struct TokenExpiry {
@@ -34,8 +35,10 @@ TokenExpiry token_expiry(const Page& page, const ApiToken& token);
 // Whether the signed-in user may edit systems (to offer the link; the office decides).
 bool may_edit_systems(const Page& page);
 
-// The release detail page with `extra` merged into its data (a refused form's error and
-// values), answered with `status`.
-http::Response release_page(Page& page, const std::string& number, const nlohmann::json& extra, int status);
+// A refused form of the release page: 303 to the form's anchor there ("action:X" → #act-X,
+// "record:T" → #record-T, "review:S" and "file:S" → #slot-S) with a flash {"failed": {form,
+// error, and `typed` merged: "note" or "values"}} that the page shows once.
+http::Response refused_form(Page& page, const std::string& number, const std::string& form, const Error& e,
+                            const nlohmann::json& typed = nlohmann::json::object());
 
 }  // namespace pasaprod::web

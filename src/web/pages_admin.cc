@@ -49,7 +49,7 @@ json directory_grants_json(const Page& page, const User& u) {
   return out;
 }
 
-Response users_page(Page& page, json values, const std::optional<Error>& error, int status) {
+Response users_page(Page& page, json values, const std::optional<Error>& error) {
   auto users = page.office().users();
   if (!users) return page.error_page(users.error());
   json rows = json::array();
@@ -69,10 +69,10 @@ Response users_page(Page& page, json values, const std::optional<Error>& error, 
     if (!field.empty()) data["errors"][field == "roles" ? "role" : field] = error->message(page.lang);
     else data["error"] = page.error_view(*error);
   }
-  return page.render("admin_users", data, status);
+  return page.render("admin_users", data);
 }
 
-Response user_page(Page& page, const std::string& username, const std::optional<Error>& error, int status) {
+Response user_page(Page& page, const std::string& username, const std::optional<Error>& error) {
   auto u = page.office().user(username);
   if (!u) return page.error_page(u.error());
   json grants = grants_json(page, *u);
@@ -85,10 +85,10 @@ Response user_page(Page& page, const std::string& username, const std::optional<
                {"roles", role_options(page, "")},
                {"systems", system_options(page, "")}};
   if (error) data["error"] = page.error_view(*error);
-  return page.render("admin_user", data, status);
+  return page.render("admin_user", data);
 }
 
-Response settings_page(Page& page, json values, const std::optional<Error>& error, const std::string& form, int status) {
+Response settings_page(Page& page, json values, const std::optional<Error>& error, const std::string& form) {
   json freezes = json::array();
   if (auto fs = page.office().freezes()) {
     for (const auto& f : *fs) {
@@ -133,14 +133,21 @@ Response settings_page(Page& page, json values, const std::optional<Error>& erro
                {"votes_needed", page.fmt("admin.votes_needed", {{"n", std::to_string(committee_votes_needed(page.office()))}})},
                {"values", values}};
   if (error) data[form + "_error"] = page.error_view(*error);
-  return page.render("admin_settings", data, status);
+  return page.render("admin_settings", data);
+}
+
+// A refused form of the settings page ("freeze" or "quorum"): back to it, the reason beside the form.
+Response refuse_settings(Page& page, const std::string& form, const Error& e, const json& values) {
+  return page.redirect_flash(std::string("/admin/settings#") + (form == "quorum" ? "committee" : "freezes"),
+                             {{"form", form}, {"error", error_to_json(e)}, {"values", values}},
+                             {{"form", form}, {"error", error_to_json(e)}});
 }
 
 }  // namespace
 
 void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/admin/users", "Users and their roles", PageAccess::admin,
-           [](Page& page) { return users_page(page, json::object(), std::nullopt, 200); });
+           [](Page& page) { return users_page(page, page.flash_values(json::object()), page.flash_error()); });
   add_page(routes, web, Method::post, "/admin/users", "Add a user (form)", PageAccess::admin, [](Page& page) {
     json values = {{"username", page.form("username")}, {"name", page.form("name")}, {"email", page.form("email")},
                    {"role", page.form("role")},         {"system", page.form("system")}};
@@ -153,17 +160,17 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
     if (password.size() < 10) {
       Error e = make_error(Code::invalid_argument, "password.short", page.cat->text(Lang::es, "admin.password_short"),
                            page.cat->text(Lang::en, "admin.password_short"));
-      return users_page(page, values, e.with("field", "password"), 422);
+      return page.refuse_to("/admin/users", e.with("field", "password"), values);
     }
     auto added = page.office().add_user(page.caller(), u);
-    if (!added) return users_page(page, values, added.error(), http::http_status(added.error().code));
+    if (!added) return page.refuse_to("/admin/users", added.error(), values);
     if (auto st = page.web.access().set_password(page.caller(), u.username, password); !st) {
-      return users_page(page, values, Error(st.error()).with("field", "password"), http::http_status(st.error().code));
+      return page.refuse_to("/admin/users", Error(st.error()).with("field", "password"), values);
     }
     return page.redirect("/admin/users/" + url_part(u.username) + "?ok=user_added");
   });
   add_page(routes, web, Method::get, "/admin/users/{username}", "A user: roles, status, password", PageAccess::admin,
-           [](Page& page) { return user_page(page, page.req.param("username"), std::nullopt, 200); });
+           [](Page& page) { return user_page(page, page.req.param("username"), page.flash_error()); });
   add_page(routes, web, Method::post, "/admin/users/{username}/{op}", "Change a user (form; op = grant, revoke, activate, deactivate, password)",
            PageAccess::admin, [](Page& page) {
              const std::string username = page.req.param("username");
@@ -181,21 +188,25 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
              } else {
                st = make_error(Code::not_found, "page.not_found", "No existe esa operación.", "No such operation.");
              }
-             if (!st) return user_page(page, username, st.error(), http::http_status(st.error().code));
+             if (!st) return page.refuse_to("/admin/users/" + url_part(username), st.error());
              return page.redirect("/admin/users/" + url_part(username) + "?ok=user_changed");
            });
   add_page(routes, web, Method::get, "/admin/settings", "Freeze windows, emergency committee and quorum", PageAccess::signed_in,
-           [](Page& page) { return settings_page(page, json::object(), std::nullopt, "", 200); });
+           [](Page& page) {
+             const json& f = page.flash();
+             const std::string form = f.is_object() ? f.value("form", "") : "";
+             return settings_page(page, page.flash_values(json::object()), page.flash_error(), form);
+           });
   add_page(routes, web, Method::post, "/admin/freezes", "Add a freeze window (form)", PageAccess::signed_in, [](Page& page) {
     json values = {{"from", page.form("from")}, {"to", page.form("to")}, {"reason", page.form("reason")}};
     auto from = parse_iso(local_to_iso(page, page.form("from")));
     auto to = parse_iso(local_to_iso(page, page.form("to")));
     if (!from || !to) {
       const Error& e = !from ? from.error() : to.error();
-      return settings_page(page, values, e, "freeze", 422);
+      return refuse_settings(page, "freeze", e, values);
     }
     auto f = page.office().add_freeze(page.caller(), *from, *to, page.form("reason"));
-    if (!f) return settings_page(page, values, f.error(), "freeze", http::http_status(f.error().code));
+    if (!f) return refuse_settings(page, "freeze", f.error(), values);
     return page.redirect("/admin/settings?ok=freeze_added");
   });
   add_page(routes, web, Method::post, "/admin/freezes/{id}", "End a freeze now or remove it, with a note (form)", PageAccess::signed_in,
@@ -211,13 +222,13 @@ void add_admin_pages(http::RouteTable& routes, const WebPtr& web) {
              } else {
                st = page.office().remove_freeze(page.caller(), id, page.form("note"));
              }
-             if (!st) return settings_page(page, json::object(), st.error(), "freeze", http::http_status(st.error().code));
+             if (!st) return refuse_settings(page, "freeze", st.error(), json::object());
              return page.redirect(std::string("/admin/settings?ok=") + (op == "end" ? "freeze_ended" : "freeze_removed"));
            });
   add_page(routes, web, Method::post, "/admin/quorum", "Set the emergency committee's quorum (form)", PageAccess::signed_in, [](Page& page) {
     const std::string q = page.form("quorum");
     auto st = page.office().set_setting(page.caller(), "committee.quorum", q.empty() ? "invalid" : q);
-    if (!st) return settings_page(page, {{"quorum", q}}, st.error(), "quorum", http::http_status(st.error().code));
+    if (!st) return refuse_settings(page, "quorum", st.error(), {{"quorum", q}});
     return page.redirect("/admin/settings?ok=quorum_set");
   });
 }

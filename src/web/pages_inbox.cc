@@ -114,7 +114,7 @@ void add_inbox_pages(http::RouteTable& routes, const WebPtr& web) {
              return res;
            });
   add_page(routes, web, Method::post, "/inbox/read", "Mark all my notifications read (form)", PageAccess::signed_in, [](Page& page) {
-    if (auto st = page.office().mark_read(page.user().username, {}); !st) return page.error_page(st.error());
+    if (auto st = page.office().mark_read(page.user().username, {}); !st) return page.redirect_flash("/inbox", {{"alert", st.error().message(page.lang)}});
     return page.redirect("/inbox?ok=marked_read");
   });
 }

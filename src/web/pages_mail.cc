@@ -19,7 +19,7 @@ std::string state_filter(const Page& page) {
   return s == "queued" || s == "sent" || s == "failed" || s == "dropped" ? s : "";
 }
 
-Response mail_page(Page& page, const std::string& state, const std::optional<Error>& error, int status) {
+Response mail_page(Page& page, const std::string& state, const std::optional<Error>& error) {
   auto counts = page.office().mail_counts(page.caller());
   if (!counts) return page.error_page(counts.error());
   auto mails = page.office().mails(page.caller(), state, kMailsPerPage, 0);
@@ -61,27 +61,27 @@ Response mail_page(Page& page, const std::string& state, const std::optional<Err
                {"dropped", page.cat->integer(page.lang, counts->dropped)},
                {"oldest", counts->oldest_queued_at ? page.when(counts->oldest_queued_at) : ""}};
   if (error) data["error"] = page.error_view(*error);
-  return page.render("admin_mail", data, status);
+  return page.render("admin_mail", data);
 }
 
 }  // namespace
 
 void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/admin/mail", "The mail outbox: counts, and the mails of one state (query estado=)", PageAccess::admin,
-           [](Page& page) { return mail_page(page, state_filter(page), std::nullopt, 200); });
+           [](Page& page) { return mail_page(page, state_filter(page), page.flash_error()); });
   add_page(routes, web, Method::post, "/admin/mail/{id}", "Retry or drop a mail (form: op = retry | drop, estado)", PageAccess::admin,
            [](Page& page) {
              const std::string state = page.form("estado");
              std::int64_t id = 0;
              const std::string text = page.req.param("id");
              if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-               return mail_page(page, "", make_error(Code::not_found, "mail.not_found", "No existe ese correo.", "No such mail."), 404);
+               return page.refuse_to("/admin/mail", make_error(Code::not_found, "mail.not_found", "No existe ese correo.", "No such mail."));
              }
              id = std::stoll(text);
              const std::string op = page.form("op");
              auto r = op == "retry" ? page.office().retry_mail(page.caller(), id) : page.office().drop_mail(page.caller(), id);
              const std::string keep = state == "queued" || state == "sent" || state == "failed" || state == "dropped" ? state : "";
-             if (!r) return mail_page(page, keep, r.error(), http::http_status(r.error().code));
+             if (!r) return page.refuse_to("/admin/mail" + (keep.empty() ? "" : "?estado=" + keep), r.error());
              return page.redirect(std::string("/admin/mail?ok=") + (op == "retry" ? "mail_retried" : "mail_dropped") +
                                   (keep.empty() ? "" : "&estado=" + keep));
            });

@@ -316,9 +316,9 @@ json timeline(const Page& page, const ReleaseView& v) {
   return out;
 }
 
-}  // namespace
-
-Response release_page(Page& page, const std::string& number, const json& extra, int status) {
+// The release detail page with `extra` merged into its data (a refused form's error and
+// values: the flash of refused_form).
+Response release_page(Page& page, const std::string& number, const json& extra) {
   auto v = page.office().view(number, page.user().username);
   if (!v) return page.error_page(v.error());
   const Release& r = v->release;
@@ -399,13 +399,18 @@ Response release_page(Page& page, const std::string& number, const json& extra, 
       }
     }
   }
-  return page.render("release", data, status);
+  return page.render("release", data);
 }
+
+}  // namespace
 
 void add_release_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/releases/{number}",
            "Release detail: stepper, deliverables, reviews, records, sign-offs, actions, timeline", PageAccess::signed_in,
-           [](Page& page) { return release_page(page, page.req.param("number"), json::object(), 200); });
+           [](Page& page) {
+             const json& flash = page.flash();
+             return release_page(page, page.req.param("number"), flash.is_object() ? flash : json::object());
+           });
 }
 
 }  // namespace pasaprod::web

@@ -1,6 +1,7 @@
 // The releases list (filters, text search, paging) and the new release form.
 #include <algorithm>
 
+#include "auth/credentials.h"
 #include "core/version.h"
 #include "web/pages.h"
 
@@ -86,7 +87,7 @@ Response list_page(Page& page) {
 }
 
 // The new release form; `values` holds what the user typed, `error` the refusal.
-Response new_page(Page& page, json values, const std::optional<Error>& error, int status) {
+Response new_page(Page& page, json values, const std::optional<Error>& error) {
   const Procedure& p = page.proc();
   const std::string sys = values.value("system", "");
   const std::string kind = values.value("kind", "");
@@ -125,7 +126,7 @@ Response new_page(Page& page, json values, const std::optional<Error>& error, in
   for (const auto& k : p.kinds) kind_heads.push_back(k.label.get(page.lang));
   json data = {{"title", "new_release"}, {"nav_new", true},      {"systems", systems}, {"kinds", kinds},
                {"kind_heads", kind_heads}, {"table", table},     {"expected_json", expected.dump()},
-               {"values", values},         {"errors", json::object()}};
+               {"values", values},         {"errors", json::object()},    {"once", auth::random_secret(16)}};
   if (error) {
     std::string field = error->detail("field");
     if (field.empty() && error->id.rfind("version.", 0) == 0) field = "version";
@@ -137,9 +138,12 @@ Response new_page(Page& page, json values, const std::optional<Error>& error, in
       data["error"] = page.error_view(*error);
     }
     const std::string exp = error->detail("expected_version");
-    if (!exp.empty()) data["expected_hint"] = page.fmt("new.expected_hint", {{"version", exp}});
+    // Said once: the office's message may name the expected version already.
+    if (!exp.empty() && error->message(page.lang).find(" " + exp + ".") == std::string::npos) {
+      data["expected_hint"] = page.fmt("new.expected_hint", {{"version", exp}});
+    }
   }
-  return page.render("release_new", data, status);
+  return page.render("release_new", data);
 }
 
 }  // namespace
@@ -149,22 +153,39 @@ void add_release_list_pages(http::RouteTable& routes, const WebPtr& web) {
            PageAccess::signed_in, list_page);
   add_page(routes, web, Method::get, "/releases/new", "New release form, with the version policy and the expected version",
            PageAccess::signed_in, [](Page& page) {
-             return new_page(page, {{"system", page.query("system")}, {"kind", page.query("kind")}}, std::nullopt, 200);
+             json values = page.flash_values({{"system", page.query("system")}, {"kind", page.query("kind")}});
+             return new_page(page, values, page.flash_error());
            });
-  add_page(routes, web, Method::post, "/releases/new", "Open a release (form)", PageAccess::signed_in, [](Page& page) {
+  add_page(routes, web, Method::post, "/releases/new", "Open a release (form; once: the form's token, so it opens one release)",
+           PageAccess::signed_in, [](Page& page) {
     json values = {{"system", page.form("system")}, {"kind", page.form("kind")},     {"version", page.form("version")},
                    {"title", page.form("title")},   {"summary", page.form("summary")}, {"major", page.form("major") == "1"},
                    {"no_database", page.form("changes_database") == "0"}};
     if (values["system"] == "") {
       Error e = make_error(Code::invalid_argument, "system.required", page.cat->text(Lang::es, "new.system_required"),
                            page.cat->text(Lang::en, "new.system_required"));
-      return new_page(page, values, e.with("field", "system"), 422);
+      return page.refuse_to("/releases/new", e.with("field", "system"), values);
+    }
+    // The same form sent again (a double click, a second tab) leads to the release it opened.
+    const std::string once = page.form("once");
+    if (!once.empty()) {
+      if (auto done = page.web.once().claim(page.visitor(), once, page.office().now())) {
+        if (!done->empty()) return page.redirect(*done);
+        Error e = make_error(Code::conflict, "release.under_way", page.cat->text(Lang::es, "new.under_way"),
+                             page.cat->text(Lang::en, "new.under_way"));
+        return page.refuse_to("/releases/new", e, values);
+      }
     }
     NewReleaseInput in{page.form("kind"), page.form("version"), page.form("major") == "1",
                        page.form("changes_database") != "0", page.form("title"), page.form("summary")};
     auto r = page.office().open_release(page.caller(), page.form("system"), in);
-    if (!r) return new_page(page, values, r.error(), http::http_status(r.error().code));
-    return page.redirect("/releases/" + url_part(r->number) + "?ok=opened");
+    if (!r) {
+      if (!once.empty()) page.web.once().abandon(page.visitor(), once);
+      return page.refuse_to("/releases/new", r.error(), values);
+    }
+    const std::string location = "/releases/" + url_part(r->number) + "?ok=opened";
+    if (!once.empty()) page.web.once().finish(page.visitor(), once, location);
+    return page.redirect(location);
   });
 }
 

@@ -29,11 +29,11 @@ std::string next_or_inbox(const Page& page) {
 // The `next` to carry in the sign-in form: only a safe one is echoed back.
 std::string safe_next(const std::string& next) { return is_local_path(next) ? next : ""; }
 
-Response login_form(Page& page, const std::string& username, const std::optional<Error>& error, int status) {
+Response login_form(Page& page, const std::string& username, const std::optional<Error>& error) {
   json data = {{"title", "login"}, {"username", username}, {"next", safe_next(page.query("next"))}};
   if (!page.form("next").empty()) data["next"] = safe_next(page.form("next"));
   if (error) data["error"] = page.error_view(*error);
-  return page.render("login", data, status);
+  return page.render("login", data);
 }
 
 // The validity choices of the token form, `selected` (a number of days, as sent) marked.
@@ -53,7 +53,7 @@ std::string scope_label(const Page& page, const std::string& scope) {
 }
 
 // The account page; `extra` adds a new token, a new calendar address or a form's error.
-Response account_page(Page& page, json extra, int status = 200) {
+Response account_page(Page& page, json extra) {
   json data = {{"title", "account"}};
   const User& u = page.user();
   json roles = json::array();
@@ -93,7 +93,7 @@ Response account_page(Page& page, json extra, int status = 200) {
   }
   data["calendar_scopes"] = scopes;
   data.update(extra);
-  return page.render("account", data, status);
+  return page.render("account", data);
 }
 
 }  // namespace
@@ -101,12 +101,15 @@ Response account_page(Page& page, json extra, int status = 200) {
 void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/login", "Sign-in page", PageAccess::anyone, [](Page& page) {
     if (page.who) return page.redirect("/inbox");
-    return login_form(page, "", std::nullopt, 200);
+    return login_form(page, page.flash_values(json::object()).value("username", ""), page.flash_error());
   });
   add_page(routes, web, Method::post, "/login", "Sign in (form)", PageAccess::anyone, [](Page& page) {
     const std::string username = page.form("username");
     auto s = page.web.access().sign_in(username, page.form("password"), page.req.client_address());
-    if (!s) return login_form(page, username, s.error(), http::http_status(s.error().code));
+    if (!s) {
+      const std::string next = safe_next(page.form("next"));
+      return page.refuse_to(next.empty() ? "/login" : "/login?next=" + url_part(next), s.error(), {{"username", username}});
+    }
     const auto ttl = std::chrono::seconds((s->lifetime_end - s->record.created_at) / 1000);
     Response res = page.redirect(next_or_inbox(page));
     res.set_cookie(session_cookie(page, s->id, ttl));
@@ -123,7 +126,7 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
     if (page.who) {
       User u = page.user();
       u.lang = lang;
-      if (auto st = page.office().update_profile(page.caller(), u); !st) return page.error_page(st.error());
+      if (auto st = page.office().update_profile(page.caller(), u); !st) return page.redirect_flash("/account", {{"alert", st.error().message(page.lang)}});
     }
     const std::string next = page.form("next");
     Response res = page.redirect(is_local_path(next) ? next : "/");
@@ -132,19 +135,22 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
     return res;
   });
   add_page(routes, web, Method::get, "/account", "My account: language, password, API tokens", PageAccess::signed_in,
-           [](Page& page) { return account_page(page, json::object()); });
+           [](Page& page) {
+             const json& f = page.flash();
+             return account_page(page, f.is_object() ? f : json::object());
+           });
   add_page(routes, web, Method::post, "/account/password", "Change my password (form)", PageAccess::signed_in, [](Page& page) {
     const std::string password = page.form("password");
     if (password != page.form("confirm")) {
       json err = {{"message", page.t("account.password_mismatch")}, {"field", "confirm"}};
-      return account_page(page, {{"password_error", err}}, 422);
+      return page.redirect_flash("/account#password", {{"password_error", err}});
     }
     auto st = page.web.access().set_password(page.caller(), page.user().username, password, page.form("current"),
                                                   page.who->session_digest);
     if (!st) {
       json err = page.error_view(st.error());
       err["field"] = st.error().id == "password.current_wrong" ? "current" : "password";
-      return account_page(page, {{"password_error", err}}, http::http_status(st.error().code));
+      return page.redirect_flash("/account#password", {{"password_error", err}});
     }
     return page.redirect("/account?ok=password_changed");
   });
@@ -157,24 +163,23 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
     }
     auto t = page.web.access().create_token(page.caller(), page.user().username, page.form("name"), days);
     if (!t) {
-      return account_page(page,
-                          {{"token_error", page.error_view(t.error())}, {"token_name", page.form("name")},
-                           {"validity", validity_choices(page, days_text)}},
-                          http::http_status(t.error().code));
+      return page.redirect_flash("/account#tokens", {{"token_error", page.error_view(t.error())}, {"token_name", page.form("name")},
+                                                     {"validity", validity_choices(page, days_text)}});
     }
-    return account_page(page, {{"new_token", {{"token", t->token}, {"name", t->record.name}}}}, 201);
+    // The token is shown once, by the GET this redirects to.
+    return page.redirect_flash("/account#tokens", {{"new_token", {{"token", t->token}, {"name", t->record.name}}}});
   });
   add_page(routes, web, Method::post, "/account/calendar", "Make or rotate my calendar address for a scope (form: scope; shown once)",
            PageAccess::signed_in, [](Page& page) {
              auto k = page.office().issue_calendar_key(page.caller(), page.form("scope"));
-             if (!k) return account_page(page, {{"calendar_error", page.error_view(k.error())}}, http::http_status(k.error().code));
+             if (!k) return page.redirect_flash("/account#calendar", {{"calendar_error", page.error_view(k.error())}});
              const json made = {{"url", api::calendar_url(page.req, page.web.api(), k->key)}, {"label", scope_label(page, k->record.scope)}};
-             return account_page(page, {{"new_calendar", made}}, 201);
+             return page.redirect_flash("/account#calendar", {{"new_calendar", made}});
            });
   add_page(routes, web, Method::post, "/account/calendar/remove", "Remove my calendar address for a scope (form: scope)",
            PageAccess::signed_in, [](Page& page) {
              auto st = page.office().remove_calendar_key(page.caller(), page.form("scope"));
-             if (!st) return page.error_page(st.error());
+             if (!st) return page.redirect_flash("/account#calendar", {{"calendar_error", page.error_view(st.error())}});
              return page.redirect("/account?ok=calendar_key_removed");
            });
   add_page(routes, web, Method::post, "/account/tokens/{id}/revoke", "Revoke an API token (form)", PageAccess::signed_in, [](Page& page) {
@@ -185,7 +190,7 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
       return page.redirect("/account");
     }
     auto st = page.web.access().revoke_token(page.caller(), page.user().username, id);
-    if (!st) return page.error_page(st.error());
+    if (!st) return page.redirect_flash("/account#tokens", {{"token_error", page.error_view(st.error())}});
     return page.redirect("/account?ok=token_revoked");
   });
 }

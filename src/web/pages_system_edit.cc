@@ -35,7 +35,7 @@ json choices(const Page& page, const std::string& prefix, const std::vector<std:
   return out;
 }
 
-Response edit_page(Page& page, const System& system, const json& values, const std::optional<Error>& error, int status) {
+Response edit_page(Page& page, const System& system, const json& values, const std::optional<Error>& error) {
   const std::string base = "/systems/" + url_part(system.code);
   json data = {{"heading", page.fmt("systems.edit_heading", {{"code", system.code}})},
                {"nav_systems", true},
@@ -55,7 +55,7 @@ Response edit_page(Page& page, const System& system, const json& values, const s
       data["error"] = page.error_view(*error);
     }
   }
-  return page.render("system_edit", data, status);
+  return page.render("system_edit", data);
 }
 
 }  // namespace
@@ -69,7 +69,7 @@ void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web) {
            PageAccess::signed_in, [](Page& page) {
              auto v = page.office().system_view(page.req.param("code"));
              if (!v) return page.error_page(v.error());
-             return edit_page(page, v->system, values_of(v->system), std::nullopt, 200);
+             return edit_page(page, v->system, page.flash_values(values_of(v->system)), page.flash_error());
            });
   add_page(routes, web, Method::post, "/systems/{code}/edit", "Save an information system's data (form fields as on the edit page)",
            PageAccess::signed_in, [](Page& page) {
@@ -86,7 +86,7 @@ void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web) {
              s.status = page.form("status");
              s.indecopi = {page.form("indecopi_requested_on"), page.form("indecopi_file_number"), page.form("indecopi_status") == "none" ? "" : page.form("indecopi_status")};
              auto updated = page.office().update_system(page.caller(), s);
-             if (!updated) return edit_page(page, v->system, values, updated.error(), http::http_status(updated.error().code));
+             if (!updated) return page.refuse_to("/systems/" + url_part(s.code) + "/edit", updated.error(), values);
              return page.redirect("/systems/" + url_part(s.code) + "?ok=system_updated");
            });
 }

@@ -158,15 +158,19 @@ void add_system_pages(http::RouteTable& routes, const WebPtr& web) {
              return page.render("system", data);
            });
   add_page(routes, web, Method::get, "/systems/{code}/library", "The library of a system: its baselines per version, with their files",
-           PageAccess::signed_in, [](Page& page) { return library_page(page, page.req.param("code"), ""); });
+           PageAccess::signed_in, [](Page& page) {
+             const json& f = page.flash();
+             return library_page(page, page.req.param("code"), f.is_object() ? f.value("verify", "") : "");
+           });
   add_page(routes, web, Method::post, "/systems/{code}/library/verify",
-           "Re-reads the stored files of one baseline (form field version) and shows each as intact or not", PageAccess::signed_in,
+           "Re-reads the stored files of one baseline (form field version): 303 to the library page, which shows each as intact or not", PageAccess::signed_in,
            [](Page& page) {
              const std::string version = page.form("version");
              if (version.empty()) return page.redirect("/systems/" + url_part(page.req.param("code")) + "/library");
              auto b = page.office().baseline(page.req.param("code"), version);
              if (!b) return page.error_page(b.error());
-             return library_page(page, page.req.param("code"), version);
+             // The library page verifies it once, on the GET this redirects to.
+             return page.redirect_flash("/systems/" + url_part(page.req.param("code")) + "/library", {{"verify", version}});
            });
 }
 

@@ -12,7 +12,7 @@ using nlohmann::json;
 namespace {
 
 // `only` (when not "") keeps the tokens of that user.
-Response tokens_page(Page& page, const std::string& only, const std::optional<Error>& error, int status) {
+Response tokens_page(Page& page, const std::string& only, const std::optional<Error>& error) {
   auto ts = page.web.access().all_tokens(page.caller());
   if (!ts) return page.error_page(ts.error());
   json rows = json::array();
@@ -34,7 +34,7 @@ Response tokens_page(Page& page, const std::string& only, const std::optional<Er
   json data = {{"title", "admin_tokens"}, {"nav_admin", true}, {"rows", rows}, {"only", only}, {"empty", rows.empty()}};
   if (!only.empty()) data["filter"] = page.fmt("admin_tokens.only_user", {{"username", only}});
   if (error) data["error"] = page.error_view(*error);
-  return page.render("admin_tokens", data, status);
+  return page.render("admin_tokens", data);
 }
 
 }  // namespace
@@ -47,7 +47,7 @@ TokenExpiry token_expiry(const Page& page, const ApiToken& token) {
 
 void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web) {
   add_page(routes, web, Method::get, "/admin/tokens", "Every user's API tokens (query user= to show one user's)", PageAccess::admin,
-           [](Page& page) { return tokens_page(page, page.query("user"), std::nullopt, 200); });
+           [](Page& page) { return tokens_page(page, page.query("user"), page.flash_error()); });
   add_page(routes, web, Method::post, "/admin/tokens/revoke", "Revoke a user's API token (form: username, id, only)", PageAccess::admin,
            [](Page& page) {
              const std::string only = page.form("only");
@@ -58,7 +58,7 @@ void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web) {
                id = 0;
              }
              auto st = page.web.access().revoke_token(page.caller(), page.form("username"), id);
-             if (!st) return tokens_page(page, only, st.error(), http::http_status(st.error().code));
+             if (!st) return page.refuse_to("/admin/tokens" + (only.empty() ? "" : "?user=" + url_part(only)), st.error());
              return page.redirect("/admin/tokens?ok=token_revoked" + (only.empty() ? "" : "&user=" + url_part(only)));
            });
 }

@@ -9,13 +9,15 @@
 // file) and all of them are recorded together, in one transaction, once the closing boundary
 // has arrived (Office::finish_uploads: every file or none). Any error (bad csrf, refused, too
 // large, truncated or malformed body, or a refusal when recording) drops every writer — no
-// file, no record — reads and discards the rest of the body, and answers the release page with
-// the reason next to the slot. Success: 303 to the release page, which shows the digest.
+// file, no record — reads and discards the rest of the body, and answers 303 to the release
+// page, which shows the reason next to the slot (a flash). Success: 303 to the release page,
+// which shows the digest.
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "http/body_sink.h"
+#include "util/sha256.h"
 #include "web/multipart.h"
 #include "web/pages.h"
 
@@ -53,8 +55,7 @@ std::string base_name(const std::string& name) {
 }
 
 http::Response refused_page(Page& page, const std::string& number, const std::string& slot, const Error& e) {
-  json failed = {{"form", "file:" + slot}, {"error", page.error_view(e)}};
-  return release_page(page, number, {{"failed", failed}}, http::http_status(e.code));
+  return refused_form(page, number, "file:" + slot, e);
 }
 
 class FormUploadSink final : public http::BodySink, private MultipartHandler {
@@ -79,9 +80,15 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
       if (Status s = parser_.finish(); !s) fail(s.error());
     }
     if (!error_ && done_.empty()) fail(catalog_error(page_, Code::invalid_argument, "no_file"));
+    if (error_ && error_->id == "upload.csrf") return page_.error_page(*error_);  // forged: no flash, as for any form
     if (error_) return refused_page(page_, number_, slot_, for_people(page_, *error_, limit_));
+    if (already_uploaded()) {
+      const std::string last = slot_ + "/" + done_.back().name;
+      drop();
+      return page_.redirect(release_url(number_) + "?uploaded=" + url_part(last) + "#slot-" + url_part(slot_));
+    }
     std::vector<std::unique_ptr<Upload>> uploads;
-    for (auto& [name, upload] : done_) uploads.push_back(std::move(upload));
+    for (auto& part : done_) uploads.push_back(std::move(part.upload));
     done_.clear();
     auto files = page_.office().finish_uploads(std::move(uploads));  // every file or none
     if (!files) return refused_page(page_, number_, slot_, files.error());
@@ -104,6 +111,20 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
     error_ = std::move(e);
   }
 
+  // True when the form was loaded at another row_version and each of its files is in the slot
+  // already, with the same name and content.
+  bool already_uploaded() {
+    if (!row_version_) return false;
+    auto v = page_.office().view(number_, "");
+    if (!v || v->release.row_version == *row_version_) return false;
+    for (const auto& part : done_) {
+      bool there = false;
+      for (const auto* f : v->release.files_in(slot_)) there = there || (f->name == part.name && f->sha256 == part.sha256);
+      if (!there) return false;
+    }
+    return true;
+  }
+
   Status on_part_begin(const PartHeaders& h) override {
     field_.reset();
     if (!h.filename) {
@@ -115,6 +136,7 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
     if (h.filename->empty()) return ok_status();  // an empty file input: its bytes are ignored
     if (done_.size() >= kMaxFiles) return catalog_error(page_, Code::invalid_argument, "too_many", {{"n", std::to_string(kMaxFiles)}});
     current_name_ = base_name(*h.filename);
+    current_digest_ = std::make_unique<Sha256>();
     auto up = page_.office().begin_upload(page_.caller(), number_, slot_, current_name_, std::nullopt, static_cast<std::int64_t>(limit_));
     if (!up) return up.error();
     current_ = std::move(*up);
@@ -122,7 +144,10 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
   }
 
   Status on_part_data(const char* data, std::size_t size) override {
-    if (current_) return current_->write(data, size);
+    if (current_) {
+      current_digest_->update(data, size);
+      return current_->write(data, size);
+    }
     if (field_) {
       if (field_->second.size() + size > kMaxFieldBytes) return catalog_error(page_, Code::invalid_argument, "malformed");
       field_->second.append(data, size);
@@ -132,10 +157,17 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
 
   Status on_part_end() override {
     if (current_) {
-      done_.emplace_back(current_name_, std::move(current_));
+      done_.push_back({current_name_, current_digest_->hex_digest(), std::move(current_)});
     } else if (field_) {
       if (field_->first == "csrf") csrf_ok_ = csrf_matches(field_->second, page_.who->csrf_token);
       if (field_->first == "slot") slot_ = field_->second;
+      if (field_->first == "row_version") {
+        try {
+          row_version_ = std::stoll(field_->second);
+        } catch (...) {
+          row_version_.reset();
+        }
+      }
       field_.reset();
     }
     return ok_status();
@@ -151,9 +183,15 @@ class FormUploadSink final : public http::BodySink, private MultipartHandler {
   bool csrf_ok_ = false;
   std::string slot_;
   std::optional<std::pair<std::string, std::string>> field_;  // the text field being read: name, value
+  std::optional<std::int64_t> row_version_;  // the request's, when the form was loaded
   std::string current_name_;
-  std::unique_ptr<Upload> current_;                                  // the file part being read
-  std::vector<std::pair<std::string, std::unique_ptr<Upload>>> done_;  // complete file parts, not yet recorded
+  std::unique_ptr<Sha256> current_digest_;  // of the file part being read
+  std::unique_ptr<Upload> current_;         // the file part being read
+  struct Part {
+    std::string name, sha256;
+    std::unique_ptr<Upload> upload;
+  };
+  std::vector<Part> done_;  // complete file parts, not yet recorded
 };
 
 }  // namespace
@@ -164,11 +202,11 @@ void add_upload_pages(http::RouteTable& routes, const WebPtr& web) {
               .auth = http::Auth::none,
               .summary = "Upload deliverables with the release page's form (multipart/form-data: csrf, slot, then file parts)",
               .description = "Web form (HTML); signs in through the session cookie. Files stream into the library and are recorded "
-                             "only when the whole body has arrived; any refusal keeps nothing and answers the release page with the "
-                             "reason. Success: 303 to the release page.",
+                             "only when the whole body has arrived; any refusal keeps nothing and answers 303 to the release page, "
+                             "which shows the reason. Success: 303 to the release page.",
               .body = http::BodyKind::stream,
-              .responses = {{303, "Stored; to the release page"}, {403, "Refused (csrf, role)", nullptr, "text/html"},
-                            {413, "Over the upload limit", nullptr, "text/html"}},
+              .responses = {{303, "Stored, or refused (role, over the upload limit): to the release page"},
+                            {403, "Wrong CSRF token", nullptr, "text/html"}},
               .tags = {"web"},
               .stream_handler = [web](http::Request& req) -> Result<std::unique_ptr<http::BodySink>> {
                 const std::uint64_t limit = web->api_options().max_upload_bytes;

@@ -34,6 +34,7 @@ void add_web_routes(http::RouteTable& routes, api::ApiContext& api, WebOptions o
   add_mail_admin_pages(routes, web);
   add_report_pages(routes, web);
   add_calendar_pages(routes, web);
+  add_dashboard_pages(routes, web);
 }
 
 }  // namespace pasaprod::web

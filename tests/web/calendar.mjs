@@ -3,19 +3,7 @@
 // an axe-core accessibility check, a conflict on the request page, and a secret calendar
 // address made on the account page, shown once, working without a session, and dead once rotated.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Person } from './harness.mjs';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-// axe-core's WCAG 2 A/AA rules on the page as it is; fails listing each violation.
-async function accessible(page, what) {
-  await page.evaluate(axeSource);  // evaluate is not subject to the page's CSP
-  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }));
-  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  assert.deepEqual(problems, [], what + ' has accessibility violations');
-}
+import { Person, accessible } from './harness.mjs';
 
 export async function calendar(browser, url) {
   // The demo office recorded its windows around its start: this month, several on SIAGIE and

@@ -2,7 +2,8 @@
 // Debian's Chromium driven by playwright-core, and helpers that act as a person would (fill
 // forms, click buttons) — never the API directly.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -13,6 +14,25 @@ const BIN = process.env.PASAPROD_BIN || path.resolve('../../build/src/cli/pasapr
 const CHROMIUM = process.env.PASAPROD_CHROMIUM || '/usr/bin/chromium';
 export const OUT = process.env.PASAPROD_WEB_OUT || path.resolve('../../build/tests/web');
 export const SHOTS = path.join(OUT, 'screenshots');
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core's WCAG 2 A/AA rules on the page as it is; fails listing each violation.
+export async function accessible(page, what) {
+  await page.evaluate(axeSource);  // evaluate is not subject to the page's CSP
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }));
+  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(problems, [], what + ' has accessibility violations');
+}
+
+// The page as it is, on a 390 px phone: nothing scrolls sideways. Restores the viewport.
+export async function fitsPhone(page, what) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.setViewportSize(size);
+  assert.ok(wide <= 390, `${what} scrolls sideways on a phone: ${wide} px wide`);
+}
 
 // Starts the server; resolves to {url, stop()}.
 export async function startServer() {
@@ -93,22 +113,66 @@ export class Person {
     assert.match(this.page.url(), /ok=acted/, `${this.username}: ${action} refused: ` + await this.errorText());
   }
 
+  // After `action` took the request to the state named `state`: reload the page, then go Back
+  // (to the confirmation page, which now leads to the request). Every load is a GET answered
+  // 200 (no resubmission, no browser error page) and the action was recorded once.
+  async reloadAndBack(number, action, state) {
+    const once = async () => this.count(number, 'transitions', (t) => t.action === action);
+    assert.equal(await once(), 1);
+    for (const step of [() => this.page.reload(), () => this.page.goBack()]) {
+      const res = await step();  // null when the page came from the back/forward cache
+      if (res) {
+        assert.equal(res.status(), 200, res.url());
+        assert.equal(res.request().method(), 'GET', res.url());
+      }
+      assert.match(this.page.url(), new RegExp(`/releases/${number}`));
+      assert.equal(await this.state(), state);
+    }
+    assert.equal(await once(), 1, `${action} recorded once`);
+  }
+
   async errorText() {
     const a = this.page.locator('.alert, .field-error');
     return (await a.count()) ? (await a.allInnerTexts()).join(' | ') : '';
   }
 
-  // Fills and saves a record form ({key: value}; checkboxes are left as offered).
-  async record(number, type, fields = {}) {
-    await this.goto('/releases/' + number);
-    const form = this.page.locator(`#record-${type}`);
-    assert.equal(await form.count(), 1, `${this.username}: no form for record ${type}`);
-    for (const [k, v] of Object.entries(fields)) {
-      const el = this.page.locator(`#f-${type}-${k}`);
-      if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(v); else await el.fill(v);
+  // Fills and saves a record form ({key: value}; checkboxes are left as offered). `twice`: the
+  // form is filled in two tabs loaded at the same version, saved by a double click in the first,
+  // then saved in the second too. Each tab lands on ?ok=recorded and exactly one record is added
+  // (checked through the API's view of the request).
+  async record(number, type, fields = {}, { twice = false } = {}) {
+    const before = await this.count(number, 'records', (r) => r.type === type && r.by === this.username);
+    const pages = [this.page];
+    if (twice) pages.push(await this.context.newPage());
+    for (const page of pages) {
+      await page.goto('/releases/' + number);
+      const form = page.locator(`#record-${type}`);
+      assert.equal(await form.count(), 1, `${this.username}: no form for record ${type}`);
+      for (const [k, v] of Object.entries(fields)) {
+        const el = page.locator(`#f-${type}-${k}`);
+        if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(v); else await el.fill(v);
+      }
     }
-    await Promise.all([this.page.waitForNavigation(), form.locator('button[type=submit]').click()]);
-    assert.match(this.page.url(), /ok=recorded/, `${this.username}: record ${type} refused: ` + await this.errorText());
+    if (twice) {  // the same form in both tabs, prefilled times included (a minute may pass between the loads)
+      const values = await pages[0].locator(`#record-${type} input[type=datetime-local]`).evaluateAll((els) => els.map((e) => [e.id, e.value]));
+      for (const [id, value] of values) await pages[1].fill('#' + id, value);
+    }
+    for (const page of pages) {
+      const button = page.locator(`#record-${type} button[type=submit]`);
+      await Promise.all([page.waitForURL(/ok=recorded/), twice && page === pages[0] ? button.dblclick() : button.click()]);
+      assert.match(page.url(), /ok=recorded/, `${this.username}: record ${type} refused: ` + await this.errorText());
+    }
+    if (pages.length > 1) await pages[1].close();
+    const after = await this.count(number, 'records', (r) => r.type === type && r.by === this.username);
+    assert.equal(after, before + 1, `${this.username}: record ${type} saved ${twice ? 'three times' : 'once'} makes one record`);
+  }
+
+  // How many entries of the request's `list` (records, transitions, ...) satisfy `test`, read
+  // through the API with this person's session.
+  async count(number, list, test) {
+    const res = await this.page.request.get('/api/v1/releases/' + number);
+    assert.equal(res.status(), 200);
+    return (await res.json())[list].filter(test).length;
   }
 
   // Uploads files into a slot with the file picker (or by dropping them) and waits for the
@@ -131,12 +195,27 @@ export class Person {
     return flash.match(/[0-9a-f]{64}/)[0];
   }
 
-  async review(number, slot, verdict, note = '') {
-    await this.goto('/releases/' + number);
-    const form = this.page.locator(`#slot-${slot} form.review`);
-    if (note) await form.locator('input[name=note]').fill(note);
-    await Promise.all([this.page.waitForNavigation(), form.locator(`button[value=${verdict}]`).click()]);
-    assert.match(this.page.url(), /ok=reviewed/, `review ${slot} refused: ` + await this.errorText());
+  // Reviews a slot's deliverable; `twice` as for record(): one review either way.
+  async review(number, slot, verdict, note = '', { twice = false } = {}) {
+    // Each review is an event of the request's timeline.
+    const reviews = async () => {
+      await this.page.goto('/releases/' + number);
+      return this.page.locator('#timeline li').count();
+    };
+    const before = await reviews();
+    const pages = [this.page];
+    if (twice) pages.push(await this.context.newPage());
+    for (const page of pages) {
+      await page.goto('/releases/' + number);
+      if (note) await page.locator(`#slot-${slot} form.review input[name=note]`).fill(note);
+    }
+    for (const page of pages) {
+      const button = page.locator(`#slot-${slot} form.review button[value=${verdict}]`);
+      await Promise.all([page.waitForURL(/ok=reviewed/), twice && page === pages[0] ? button.dblclick() : button.click()]);
+      assert.match(page.url(), /ok=reviewed/, `review ${slot} refused: ` + await this.errorText());
+    }
+    if (pages.length > 1) await pages[1].close();
+    assert.equal(await reviews(), before + 1, `review of ${slot} sent ${twice ? 'three times' : 'once'} makes one review`);
   }
 
   async shot(name) {

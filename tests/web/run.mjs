@@ -39,7 +39,8 @@ async function walk_maintenance(browser, url) {
   await oscar.goto('/releases/' + number);
   const slots = await oscar.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
   assert.ok(slots.length >= 9, 'every slot can be reviewed: ' + slots);
-  for (const slot of slots) await oscar.review(number, slot, 'accepted');
+  // Every review sent by a double click and again from a second tab: one review each.
+  for (const slot of slots) await oscar.review(number, slot, 'accepted', '', { twice: true });
   await oscar.act(number, 'validate');
   // The inbox: one next step on this request, linking to its form; the office's zone named.
   await oscar.goto('/inbox');
@@ -51,35 +52,40 @@ async function walk_maintenance(browser, url) {
   await oscar.goto('/releases/' + number);
   const from = await oscar.page.inputValue('#f-window-from');
   assert.ok(Math.abs(Date.parse(from + ':00-05:00') - Date.now()) < 5 * 60000, 'the window starts now, in Lima time: ' + from);
-  await oscar.record(number, 'window');
+  // Every record form below is saved by a double click and again from a second tab: one record each.
+  await oscar.record(number, 'window', {}, { twice: true });
   const ines = await as('ines.infra');
-  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' });
+  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' }, { twice: true });
   const sofia = await as('sofia.seguridad');
-  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' });
+  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' }, { twice: true });
   const diego = await as('diego.dba');
-  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' });
+  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' }, { twice: true });
   await oscar.act(number, 'prepare_report');
   const rosa = await as('rosa.asi');
   await rosa.act(number, 'pre_approve');
   const julia = await as('julia.jefa');
   await julia.act(number, 'approve');
   assert.equal(await julia.state(), 'Aprobado');
+  // After an irreversible action (asked on its own page, then done): reload and Back post
+  // nothing and show no browser error; the request was approved once.
+  await julia.reloadAndBack(number, 'approve', 'Aprobado');
   await oscar.goto('/releases/' + number);
   assert.match(await oscar.page.textContent('#window-note'), /abierta ahora.*America\/Lima/, 'the deploy is open, in local time');
   await diego.goto('/inbox');
   assert.match(await diego.page.locator('#todo li', { hasText: number }).locator('a.step').getAttribute('href'), /#record-backup$/,
     'the DBA is asked for the backup');
-  await diego.record(number, 'backup', { what: 'Aplicativo y base SIAGIE', where: '\\\\backup01\\pases', sha256: 'a'.repeat(64) });
-  await oscar.record(number, 'deployment');
+  await diego.record(number, 'backup', { what: 'Aplicativo y base SIAGIE', where: '\\\\backup01\\pases', sha256: 'a'.repeat(64) },
+    { twice: true });
+  await oscar.record(number, 'deployment', {}, { twice: true });
   // The DBA records and signs the database part of the deployment.
-  await diego.record(number, 'db_deployment', { scripts: 'V3_3__reportes.sql', result: 'ok' });
+  await diego.record(number, 'db_deployment', { scripts: 'V3_3__reportes.sql', result: 'ok' }, { twice: true });
   await oscar.act(number, 'deploy');
-  await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' });
+  await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' }, { twice: true });
   await oscar.act(number, 'verify');
-  await oscar.record(number, 'baseline');
-  await carla.record(number, 'cosign', { note: 'Conforme.' });
+  await oscar.record(number, 'baseline', {}, { twice: true });
+  await carla.record(number, 'cosign', { note: 'Conforme.' }, { twice: true });
   const pablo = await as('pablo.produccion');
-  await pablo.record(number, 'cosign', { note: 'Conforme.' });
+  await pablo.record(number, 'cosign', { note: 'Conforme.' }, { twice: true });
   const ana = await as('ana.funcional');
   await ana.act(number, 'accept');
   assert.equal(await ana.state(), 'Cerrado');
@@ -109,9 +115,9 @@ async function emergency_committee(browser, url) {
   assert.ok(await elena.page.locator('#act-committee_approve button').isDisabled(), 'no quorum yet: disabled');
   const reason = await elena.page.textContent('#act-committee_approve-reason');
   assert.ok(reason.length > 10, 'the reason is shown: ' + reason);
-  await elena.record(number, 'vote', { decision: 'approve', note: 'Error crítico en producción.' });
+  await elena.record(number, 'vote', { decision: 'approve', note: 'Error crítico en producción.' }, { twice: true });
   const raul = await as('raul.comite');
-  await raul.record(number, 'vote', { decision: 'approve', note: 'Conforme.' });
+  await raul.record(number, 'vote', { decision: 'approve', note: 'Conforme.' }, { twice: true });
   assert.match(await raul.page.textContent('#votes-summary'), /2 a favor/);
   await raul.shot('emergency-votes');
   await elena.act(number, 'committee_approve');
@@ -161,6 +167,19 @@ async function refusal(browser, url) {
   assert.equal(await carla.state(), 'En Control de Calidad');
   assert.equal(await carla.page.locator('#timeline li').count(), before, 'no event added');
   await carla.shot('refused-action');
+  // Reload, then Back: no re-post, no browser error page; the reason was shown once.
+  const refusedAt = carla.page.url();
+  assert.match(refusedAt, new RegExp(`/releases/${number}#act-qa_observe$`), 'the refusal lands on the release page, at the form');
+  const reloaded = await carla.page.reload();
+  assert.equal(reloaded.status(), 200);
+  assert.equal(reloaded.request().method(), 'GET', 'a reload asks for the page, it does not post again');
+  assert.equal(await carla.page.locator('#failed-message').count(), 0, 'the reason is shown once');
+  assert.equal(await carla.page.locator('#timeline li').count(), before, 'reload added nothing');
+  const back = await carla.page.goBack();  // null from the back/forward cache
+  if (back) assert.equal(back.request().method(), 'GET');
+  assert.match(carla.page.url(), new RegExp(`/releases/${number}`));
+  assert.equal(await carla.state(), 'En Control de Calidad');
+  assert.equal(await carla.page.locator('#timeline li').count(), before, 'Back added nothing');
   // Another user's role: pedro is not offered qa_accept; the page says who takes it.
   const pedro = await new Person(browser, url, 'pedro.lider').open();
   await pedro.goto('/releases/' + number);

@@ -116,6 +116,31 @@ TEST_F(SessionFormTest, LoginCsrf_FormsBeforeSignInNeedThePreSessionToken) {
   EXPECT_TRUE(sets_cookie(r, "pasaprod_session"));
 }
 
+TEST_F(SessionFormTest, RefusedSignIn_RedirectsAndTheFormShowsTheReasonOnce) {
+  const Pre p = fresh_form();
+  Response r = post_form("/login", "username=" + lead_ + "&password=not-the-password&csrf=" + p.csrf + "&next=%2Freleases", p.cookie);
+  ASSERT_EQ(r.status, 303) << r.describe();
+  EXPECT_EQ(r.header("Location").value_or(""), "/login?next=%2Freleases");
+  EXPECT_FALSE(sets_cookie(r, "pasaprod_session"));
+  std::string flash;
+  for (const auto& sc : r.all_headers("Set-Cookie")) {
+    if (sc.rfind("pasaprod_flash=", 0) == 0) flash = sc.substr(0, sc.find(';'));
+  }
+  ASSERT_FALSE(flash.empty());
+  auto get = [&](const std::string& cookie) {
+    Conn c(office_->port());
+    c.send_all(make_request("GET", "/login?next=%2Freleases", {{"Cookie", cookie}}));
+    return c.read_response();
+  };
+  EXPECT_EQ(get(fresh_form().cookie + "; " + flash).body.find("role=\"alert\""), std::string::npos) << "another browser's flash";
+  Response page = get(p.cookie + "; " + flash);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("role=\"alert\""), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("value=\"" + lead_ + "\""), std::string::npos) << "the username is kept";
+  EXPECT_EQ(page.body.find("not-the-password"), std::string::npos);
+  EXPECT_EQ(get(p.cookie + "; " + flash).body.find("role=\"alert\""), std::string::npos) << "shown once";
+}
+
 TEST_F(SessionFormTest, SecurityHeaders_OnPagesToo) {
   Conn c(office_->port());
   c.send_all(make_request("GET", "/login"));

@@ -1,7 +1,7 @@
 // The release page's plain upload form (POST /releases/{number}/files, multipart/form-data)
 // against the real server: stored with the right digests on success; on every error — bad
 // csrf, refused by the procedure, too large, truncated or malformed body — no file, no record,
-// no temporary left, and the release page with the reason.
+// no temporary left, and a 303 to the release page, which shows the reason once.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -20,10 +20,14 @@ struct FilePart {
   std::string name, content;
 };
 
-std::string form(const std::string& csrf, const std::string& slot, const std::vector<FilePart>& files, bool close = true) {
+std::string form(const std::string& csrf, const std::string& slot, const std::vector<FilePart>& files, bool close = true,
+                 const std::string& row_version = "") {
   std::string b;
   if (!csrf.empty()) b += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf + "\r\n";
   b += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"slot\"\r\n\r\n" + slot + "\r\n";
+  if (!row_version.empty()) {
+    b += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"row_version\"\r\n\r\n" + row_version + "\r\n";
+  }
   for (const auto& f : files) {
     b += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + f.name +
          "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + f.content + "\r\n";
@@ -78,6 +82,24 @@ class UploadFormTest : public ::testing::Test {
     return c.read_response(false, 10s);
   }
 
+  // Follows a refusal's 303 as a browser would (session and flash cookies): the release page.
+  Response follow(Api& api, const Response& r) {
+    std::string flash;
+    for (const auto& sc : r.all_headers("Set-Cookie")) {
+      if (sc.rfind("pasaprod_flash=", 0) == 0) {
+        flash = sc.substr(0, sc.find(';'));
+        EXPECT_NE(sc.find("HttpOnly"), std::string::npos);
+        EXPECT_NE(sc.find("SameSite=Strict"), std::string::npos);
+      }
+    }
+    EXPECT_FALSE(flash.empty()) << r.describe();
+    const std::string location = r.header("Location").value_or("");
+    Conn c(office_->port());
+    c.send_all(make_request("GET", location.substr(0, location.find('#')),
+                            {{"Cookie", "pasaprod_session=" + api.cookie + "; " + flash}, {"Accept-Language", "es"}}));
+    return c.read_response();
+  }
+
   // Expects nothing changed: the slot's files, the library's blobs, no temporary file.
   void expect_nothing_kept(const std::vector<std::string>& slot_before, std::size_t blobs_before, const std::string& slot = "source_code") {
     EXPECT_EQ(files_in(walker_->get(number_), slot), slot_before) << "no record";
@@ -114,6 +136,39 @@ TEST_F(UploadFormTest, StoresEveryFileOfTheFormAndRedirectsToTheReleasePage) {
   EXPECT_NE(page.body.find(pasaprod::sha256_hex(tricky)), std::string::npos);
 }
 
+TEST_F(UploadFormTest, SameFormSentTwiceRecordsItsFilesOnce) {
+  Api api = session();
+  const std::string version = std::to_string(walker_->get(number_).at("row_version").get<long>());
+  const std::string body = form(api.csrf, "user_manual", {{"manual-dos-veces.pdf", "contenido del manual"}}, true, version);
+  auto events = [&] {
+    const json events = office_->admin().get("/api/v1/releases/" + number_ + "/events").expect(200).json();
+    int n = 0;
+    for (const auto& e : events.at("items")) {
+      n += e.dump().find("manual-dos-veces.pdf") != std::string::npos;
+    }
+    return n;
+  };
+  for (int i = 0; i < 2; ++i) {  // a double click, or the same form in a second tab
+    Response r = post(api, body);
+    ASSERT_EQ(r.status, 303) << r.describe();
+    EXPECT_EQ(r.header("Location").value_or(""), "/releases/" + number_ + "?uploaded=user_manual%2Fmanual-dos-veces.pdf#slot-user_manual");
+  }
+  auto named = [&] {
+    std::vector<std::string> out;
+    for (const auto& f : files_in(walker_->get(number_), "user_manual")) {
+      if (f.rfind("manual-dos-veces.pdf=", 0) == 0) out.push_back(f);
+    }
+    return out;
+  };
+  EXPECT_EQ(named(), std::vector<std::string>{"manual-dos-veces.pdf=" + pasaprod::sha256_hex("contenido del manual")});
+  EXPECT_EQ(events(), 1) << "recorded once";
+  // Other content from the same (stale) form is a deliberate replacement: recorded.
+  ASSERT_EQ(post(api, form(api.csrf, "user_manual", {{"manual-dos-veces.pdf", "corregido"}}, true, version)).status, 303);
+  EXPECT_EQ(named(), std::vector<std::string>{"manual-dos-veces.pdf=" + pasaprod::sha256_hex("corregido")});
+  EXPECT_EQ(events(), 2);
+  EXPECT_TRUE(eventually_empty(office_->library_tmp_dir()));
+}
+
 TEST_F(UploadFormTest, RefusalsKeepNothingAndShowTheReleasePageWithTheReason) {
   Api api = session();
   const auto before = files_in(walker_->get(number_), "source_code");
@@ -121,25 +176,33 @@ TEST_F(UploadFormTest, RefusalsKeepNothingAndShowTheReleasePageWithTheReason) {
   struct Case {
     const char* what;
     std::string body;
-    int status;
+    const char* anchor;
     const char* says;  // part of the message (Spanish: the user's language)
   };
+  // A forged form (no or a wrong CSRF token) is answered 403 there, like every form.
+  for (const std::string& csrf : {std::string("not-the-token"), std::string()}) {
+    Response r = post(api, form(csrf, "source_code", {{"a.zip", "A"}}));
+    EXPECT_EQ(r.status, 403) << r.describe();
+    EXPECT_NE(r.body.find("token de su sesión"), std::string::npos) << r.body.substr(0, 400);
+    expect_nothing_kept(before, blobs);
+  }
   const std::vector<Case> cases = {
-      {"wrong csrf", form("not-the-token", "source_code", {{"a.zip", "A"}}), 403, "token de su sesión"},
-      {"no csrf", form("", "source_code", {{"a.zip", "A"}}), 403, "token de su sesión"},
-      {"slot not of this kind", form(api.csrf, "qa_to_prod_request", {{"a.zip", "A"}}), 400, "qa_to_prod_request"},
-      {"file name refused", form(api.csrf, "source_code", {{"..", "A"}}), 400, ""},
-      {"missing closing boundary", form(api.csrf, "source_code", {{"a.zip", "A"}}, false), 400, "se interrumpió"},
-      {"malformed", "this is not multipart at all", 400, "mal formado"},
-      {"no file chosen", form(api.csrf, "source_code", {{"", ""}}), 400, "al menos un archivo"},
+      {"slot not of this kind", form(api.csrf, "qa_to_prod_request", {{"a.zip", "A"}}), "#slot-qa_to_prod_request", "qa_to_prod_request"},
+      {"file name refused", form(api.csrf, "source_code", {{"..", "A"}}), "#slot-source_code", ""},
+      {"missing closing boundary", form(api.csrf, "source_code", {{"a.zip", "A"}}, false), "#slot-source_code", "se interrumpió"},
+      {"malformed", "this is not multipart at all", "#deliverables", "mal formado"},
+      {"no file chosen", form(api.csrf, "source_code", {{"", ""}}), "#slot-source_code", "al menos un archivo"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
     Response r = post(api, c.body);
-    EXPECT_EQ(r.status, c.status) << r.describe();
-    EXPECT_NE(r.header("Content-Type").value_or("").find("text/html"), std::string::npos);
-    EXPECT_NE(r.body.find("id=\"failed-message\""), std::string::npos) << "the release page, with the refusal";
-    EXPECT_NE(r.body.find(c.says), std::string::npos) << r.body.substr(0, 400);
+    ASSERT_EQ(r.status, 303) << r.describe();
+    EXPECT_EQ(r.header("Location").value_or(""), "/releases/" + number_ + c.anchor);
+    Response page = follow(api, r);
+    ASSERT_EQ(page.status, 200) << page.describe();
+    EXPECT_NE(page.body.find("id=\"failed-message\""), std::string::npos) << "the release page, with the refusal";
+    EXPECT_NE(page.body.find(c.says), std::string::npos) << page.body.substr(0, 400);
+    EXPECT_EQ(follow(api, r).body.find("id=\"failed-message\""), std::string::npos) << "shown once";
     expect_nothing_kept(before, blobs);
   }
 }
@@ -149,8 +212,9 @@ TEST_F(UploadFormTest, OverTheUploadLimitIsTheReleasePageToo) {
   const auto before = files_in(walker_->get(number_), "source_code");
   const std::size_t blobs = files_under(office_->blobs_dir()).size();
   Response r = post(api, form(api.csrf, "source_code", {{"huge.zip", std::string(1100 * 1024, 'h')}}));
-  EXPECT_EQ(r.status, 413) << r.describe();
-  EXPECT_NE(r.body.find("supera el límite de 1"), std::string::npos) << r.body.substr(0, 400);
+  ASSERT_EQ(r.status, 303) << r.describe();
+  Response page = follow(api, r);
+  EXPECT_NE(page.body.find("supera el límite de 1"), std::string::npos) << page.body.substr(0, 400);
   expect_nothing_kept(before, blobs);
 }
 
@@ -171,8 +235,8 @@ TEST_F(UploadFormTest, InvalidUtf8FileName_RefusedWithNothingKept) {
   const std::size_t blobs = files_under(office_->blobs_dir()).size();
   for (const std::string& name : {std::string("bad\xff\xfe.zip"), std::string("over\xc0\xaflong.zip"), std::string("cut\xe2\x82.zip")}) {
     Response r = post(api, form(api.csrf, "source_code", {{name, "contenido"}}));
-    EXPECT_EQ(r.status, 400) << r.describe();
-    EXPECT_NE(r.header("Content-Type").value_or("").find("text/html"), std::string::npos);
+    ASSERT_EQ(r.status, 303) << r.describe();
+    EXPECT_NE(follow(api, r).body.find("id=\"failed-message\""), std::string::npos);
     expect_nothing_kept(before, blobs);
   }
 }
