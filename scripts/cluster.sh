@@ -74,8 +74,11 @@ frontend pasaprod
 backend nodes
   balance roundrobin
   option httpchk GET /healthz
-  server node1 127.0.0.1:8081 check inter 1s
-  server node2 127.0.0.1:8082 check inter 1s
+  # A browser stays on one node (the message of a refused web form is kept in that node's
+  # memory until the page shows it); clients without cookies alternate.
+  cookie pasaprod_node insert indirect nocache httponly
+  server node1 127.0.0.1:8081 check inter 1s cookie n1
+  server node2 127.0.0.1:8082 check inter 1s cookie n2
 EOF
 haproxy -f "$root/haproxy.cfg" -db >"$root/haproxy.log" 2>&1 &
 pids+=($!)
