@@ -76,7 +76,7 @@ TEST_F(TwoNodes, AWalkWithEachStepOnTheOtherNodeAndEveryFileReadableFromBoth) {
                               f.at("name").get<std::string>();
       Response a = on(0, "lead").get(url).expect(200), b = on(1, "lead").get(url).expect(200);
       EXPECT_EQ(a.body, b.body) << url;
-      EXPECT_EQ(sha256_of(b.body), f.at("sha256")) << url;
+      EXPECT_EQ(sha256_of(b.body), f.at("sha256").get<std::string>()) << url;
       ++files;
     }
   }
@@ -85,7 +85,7 @@ TEST_F(TwoNodes, AWalkWithEachStepOnTheOtherNodeAndEveryFileReadableFromBoth) {
     const std::string url = d.at("url");
     Response a = on(0, "lead").get(url).expect(200), b = on(1, "lead").get(url).expect(200);
     EXPECT_EQ(a.body, b.body) << url;
-    EXPECT_EQ(sha256_of(b.body), d.at("sha256")) << url;
+    EXPECT_EQ(sha256_of(b.body), d.at("sha256").get<std::string>()) << url;
   }
   // A file uploaded on node 1 is downloaded from node 2 at once.
   const std::string m = w.open("ALFA", "maintenance")["number"];

@@ -49,7 +49,7 @@ struct Server {
     return pattern;
   }
   static std::unique_ptr<AnchoredStore> open_store(const fs::path& dir, audit::FileAnchor& anchor) {
-    auto s = open_store((dir / "p.db").string(), &anchor);
+    auto s = pasaprod::open_store((dir / "p.db").string(), &anchor);
     if (!s) throw std::runtime_error("cannot open the fuzz office's database: " + s.error().en);
     return std::move(*s);
   }
