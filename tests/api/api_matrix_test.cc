@@ -44,6 +44,7 @@ class MatrixTest : public ::testing::Test {
     for (const auto& r : walker_->procedure().at("roles")) role_label_[r.at("code")] = r.at("label").at("en");
   }
   static void TearDownTestSuite() {
+    if (office_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     std::cerr << "matrix: " << pool_->opened() << " releases opened\n";
     delete pool_;
     delete walker_;

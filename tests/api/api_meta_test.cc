@@ -13,6 +13,7 @@ class MetaTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { office_ = Office::fresh().release(); }
   static void TearDownTestSuite() {
+    if (office_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     EXPECT_EQ(office_->stop(), 0) << "SIGTERM should stop the server gracefully\n" << office_->server().output();
     delete office_;
   }

@@ -43,10 +43,17 @@ std::unique_ptr<Office> Office::fresh_on(const std::string& db_url, ServeOptions
 }
 
 void Office::use_test_cluster() {
-  static int offices = 0;  // several offices in one test get databases of their own
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string name = test ? std::string(test->test_suite_name()) + "_" + test->name() : "suite";
-  pg_ = std::make_unique<pasaprod::testing_pg::PgScratchDatabase>("pasaprod_a" + std::to_string(++offices) + "_" + name);
+  // A database of its own for each office, numbered within the process and named after the test
+  // or the suite it serves.
+  static int offices = 0;
+  const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+  std::string name = "suite";
+  if (const ::testing::TestInfo* test = unit.current_test_info()) {
+    name = std::string(test->test_suite_name()) + "_" + test->name();
+  } else if (const ::testing::TestSuite* suite = unit.current_test_suite()) {
+    name = suite->name();
+  }
+  pg_ = std::make_unique<pasaprod::testing_pg::PgScratchDatabase>(std::to_string(++offices) + "_" + name);
   if (pg_->active()) db_url_ = pg_->url();
 }
 

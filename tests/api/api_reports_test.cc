@@ -52,6 +52,7 @@ class ReportsApi : public ::testing::Test {
     w.act(rejected_, "reject", office_->cast.at("it_chief"), "No corresponde");
   }
   static void TearDownTestSuite() {
+    if (office_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     EXPECT_EQ(office_->stop(), 0) << office_->server().output();
     delete office_;
   }

@@ -38,6 +38,7 @@ class SessionTest : public ::testing::Test {
     server_->start();
   }
   static void TearDownTestSuite() {
+    if (server_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     EXPECT_EQ(server_->stop(), 0) << "SIGTERM should stop the server gracefully\n" << server_->output();
     delete server_;
     delete dir_;

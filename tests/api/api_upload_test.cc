@@ -53,6 +53,7 @@ class UploadTest : public ::testing::Test {
     walker_ = new Walker(*office_);
   }
   static void TearDownTestSuite() {
+    if (office_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     delete walker_;
     EXPECT_EQ(office_->stop(), 0) << "SIGTERM should stop the server gracefully\n" << office_->server().output();
     delete office_;
@@ -215,6 +216,7 @@ class SmallLimitTest : public ::testing::Test {
     walker_ = new Walker(*office_);
   }
   static void TearDownTestSuite() {
+    if (office_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     delete walker_;
     EXPECT_EQ(office_->stop(), 0) << office_->server().output();
     delete office_;

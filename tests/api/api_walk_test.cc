@@ -17,6 +17,7 @@ class DemoWalkTest : public ::testing::Test {
     walker_ = new Walker(*office_);
   }
   static void TearDownTestSuite() {
+    if (office_ == nullptr) return;  // SetUpTestSuite failed (its error is reported)
     delete walker_;
     EXPECT_EQ(office_->stop(), 0) << "SIGTERM should stop the server gracefully\n" << office_->server().output();
     delete office_;

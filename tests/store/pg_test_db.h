@@ -4,81 +4,41 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 
 #include "storage/postgres/pg.h"
 #include "storage/postgres/pg_store.h"
+#include "tests/fixtures/pg_scratch.h"
 #include "tests/store/test_util.h"
 
 namespace pasaprod::testing_store {
 
-// The cluster's URL without a database ("postgresql://postgres:PW@127.0.0.1:PORT"), read from
-// the file named by $PASAPROD_TEST_PG_URL_FILE, which the fixture's setup test writes. ""
-// (after a test failure) when the test does not run under the fixture.
-inline std::string pg_cluster_url() {
-  const char* file = std::getenv("PASAPROD_TEST_PG_URL_FILE");
-  std::string url;
-  if (file != nullptr) {
-    std::ifstream in(file);
-    std::getline(in, url);
-  }
-  if (url.empty()) {
-    ADD_FAILURE() << "no PostgreSQL test cluster: run these tests through ctest (fixture pg_cluster, "
-                     "tests/fixtures/pg_cluster.sh), which sets PASAPROD_TEST_PG_URL_FILE";
-  }
-  return url;
-}
-
 // An empty database named after `dir` (a fresh temporary directory of the test), dropped with
-// whatever is connected to it when the object is destroyed.
+// whatever is connected to it when the object is destroyed. The test fails when it does not run
+// under the fixture, which sets PASAPROD_TEST_PG_URL_FILE.
 class ScratchDatabase {
  public:
-  explicit ScratchDatabase(const std::string& dir) : cluster_(pg_cluster_url()) {
-    name_ = "pasaprod_t";
-    for (char c : dir.substr(dir.find_last_of('/') + 1)) {
-      name_ += (std::isalnum(static_cast<unsigned char>(c)) != 0) ? c : '_';
-    }
-    if (cluster_.empty()) return;
-    // Identifiers cannot be parameters; the name holds only letters, digits and '_'.
-    admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
-    admin("CREATE DATABASE \"" + name_ + "\"");
-  }
-  ~ScratchDatabase() {
-    if (cluster_.empty()) return;
-    try {
-      admin("DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "could not drop " << name_ << ": " << e.what();
+  explicit ScratchDatabase(const std::string& dir) : db_("t" + dir.substr(dir.find_last_of('/') + 1)) {
+    if (!db_.active()) {
+      ADD_FAILURE() << "no PostgreSQL test cluster: run these tests through ctest (fixture pg_cluster, "
+                       "tests/fixtures/pg_cluster.sh), which sets PASAPROD_TEST_PG_URL_FILE";
     }
   }
-  ScratchDatabase(const ScratchDatabase&) = delete;
-  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return db_.name(); }
   // The database's URL (with the cluster's password).
-  std::string url() const { return cluster_ + "/" + name_; }
+  std::string url() const { return db_.url_with_password(); }
   // The cluster's password, to check it appears nowhere.
-  std::string password() const {
-    const std::size_t colon = cluster_.find(':', cluster_.find("://") + 3);
-    return cluster_.substr(colon + 1, cluster_.find('@') - colon - 1);
-  }
+  std::string password() const { return db_.password(); }
   // "127.0.0.1:PORT"
-  std::string host_port() const { return cluster_.substr(cluster_.find('@') + 1); }
+  std::string host_port() const { return db_.host_port(); }
 
   // A connection of its own to the database (to look under the store, or tamper with it).
   std::unique_ptr<pg::Connection> connect() const { return std::make_unique<pg::Connection>(url(), password()); }
 
  private:
-  void admin(const std::string& sql) {
-    pg::Connection db(cluster_ + "/postgres", "");
-    db.exec(sql);
-  }
-
-  std::string cluster_;
-  std::string name_;
+  testing_pg::PgScratchDatabase db_;
 };
 
 // Opens a PgStore on the database, failing the test when it cannot.
