@@ -54,6 +54,8 @@ class BlobBody final : public http::BodySource {
   explicit BlobBody(std::unique_ptr<BlobReader> reader) : reader_(std::move(reader)) {}
   std::uint64_t size() const override { return static_cast<std::uint64_t>(reader_->size()); }
   Result<std::size_t> read(char* buffer, std::size_t capacity) override { return reader_->read(buffer, capacity); }
+  bool seekable() const override { return reader_->seekable(); }
+  Status seek(std::uint64_t offset) override { return reader_->seek(static_cast<std::int64_t>(offset)); }
 
  private:
   std::unique_ptr<BlobReader> reader_;

@@ -118,7 +118,7 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
                       out.string() + " already exists; choose another name.")
         .with("path", out.string());
   }
-  if (lo.sqlite() == nullptr) {
+  if (lo.sqlite() == nullptr || lo.files().library_in_database()) {  // the files in PostgreSQL too
     return make_error(Code::failed_precondition, "backup.not_sqlite",
                       "«backup create» copia una base de datos SQLite. Con PostgreSQL, respalde la base de datos con las "
                       "herramientas de PostgreSQL (pg_dump, o su réplica) y copie la carpeta de datos de cada servidor "

@@ -61,7 +61,7 @@ void register_verify(CLI::App& app, CliContext& ctx) {
   lib->require_subcommand(1);
   auto* lverify = lib->add_subcommand("verify", "Recalcula cada SHA-256 y reporta diferencias / recompute every digest");
   lverify->callback([&ctx] {
-    Library& library = ctx.local().library();
+    BlobStore& library = ctx.local().library();
     LibraryVerifyReport all = library.verify();
     std::vector<std::string> refs;
     ctx.check(ctx.local().store().read([&refs](ReadTx& tx) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "auth/credentials.h"
+#include "library/postgres/pg_blob_store.h"
 
 namespace pasaprod {
 
@@ -113,7 +114,12 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
   if (!store) return store.error();
   lo->store_ = std::move(*store);
   lo->sqlite_ = dynamic_cast<SqliteStore*>(&lo->store_->backend());
-  try {
+  if (files.library_in_database()) {
+    if (Status st = refuse_password_in_url(files.library); !st) return st.error();
+    auto blobs = PgBlobStore::open(files.library);
+    if (!blobs) return blobs.error();
+    lo->library_ = std::move(*blobs);
+  } else try {
     lo->library_ = std::make_unique<Library>(files.library_dir());
   } catch (const std::exception& e) {
     return make_error(Code::internal, "library.open", std::string("No se pudo abrir la librería: ") + e.what(),

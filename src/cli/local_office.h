@@ -32,11 +32,12 @@ struct AnchorSettings {
 //   <db>.anchor, <db>.anchor.key, <db>.dockey, <db's folder>/library
 // With a database that is not a file (a URL), they live in data_dir:
 //   <data_dir>/pasaprod.anchor, .anchor.key, .dockey, <data_dir>/library
-// `library` puts the library elsewhere (e.g. a folder every server node mounts).
+// `library` puts the library elsewhere: a folder every server node mounts, or a postgresql://
+// URL (without a password) to keep the files in that database (library/postgres).
 struct OfficeFiles {
   std::string db;        // a SQLite file path, or a location open_store reads
   std::string data_dir;  // "" = "data"
-  std::string library;   // "" = the default above
+  std::string library;   // "" = the default above; a folder or a postgresql:// URL
   // The key of the documents' verification codes; "" = <base>.dockey. Servers that share a
   // database share this key too (a copy of one file), or a code issued by one does not verify
   // on another.
@@ -46,6 +47,7 @@ struct OfficeFiles {
   // The prefix of the anchor, key and document key files.
   std::string base() const;
   std::string library_dir() const;
+  bool library_in_database() const { return library.starts_with("postgresql://") || library.starts_with("postgres://"); }
 };
 
 class LocalOffice {
@@ -61,7 +63,7 @@ class LocalOffice {
   AnchoredStore& store() { return *store_; }
   // The SQLite backend under store(); nullptr when the database is not SQLite.
   SqliteStore* sqlite() { return sqlite_; }
-  Library& library() { return *library_; }
+  BlobStore& library() { return *library_; }
   const std::string& db_path() const { return files_.db; }
   const OfficeFiles& files() const { return files_; }
 
@@ -74,7 +76,7 @@ class LocalOffice {
   std::unique_ptr<audit::WitnessedAnchor> witnessed_;  // over anchor_, with a witness
   SqliteStore* sqlite_ = nullptr;  // the backend under store_
   std::unique_ptr<AnchoredStore> store_;
-  std::unique_ptr<Library> library_;
+  std::unique_ptr<BlobStore> library_;
   std::unique_ptr<Office> office_;
 };
 

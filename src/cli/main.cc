@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
                  "Carpeta del ancla y las claves cuando la base de datos no es un archivo / folder of the anchor and keys when "
                  "the database is not a file ($PASAPROD_DATA_DIR, default data)");
   app.add_option("--library", ctx.library_dir,
-                 "Carpeta de la librería, p. ej. una que montan todos los servidores / the library's folder, e.g. one every "
-                 "server mounts ($PASAPROD_LIBRARY, default beside the database or in --data-dir)");
+                 "Carpeta de la librería (p. ej. una que montan todos los servidores) o URL postgresql:// para guardar "
+                 "los archivos en esa base de datos / the library's folder (e.g. one every server mounts), or a "
+                 "postgresql:// URL to keep the files in that database ($PASAPROD_LIBRARY, default beside the "
+                 "database or in --data-dir)");
   app.add_option("--document-key", ctx.document_key,
                  "Clave de los códigos de verificación de documentos; la misma en todos los servidores / the documents' "
                  "verification key, the same on every server ($PASAPROD_DOCUMENT_KEY, default <db>.dockey)");

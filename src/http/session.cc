@@ -488,26 +488,43 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
     Response& r = *ex.resp;
     BodySource& source = *r.stream_source();
     const std::uint64_t total = source.size();
-    int status = r.status();
-    if (status == 200 && !r.etag().empty()) {
-      if (auto inm = ex.req.header("if-none-match"); inm && (*inm == r.etag() || *inm == "*")) status = 304;
+    FilePlan plan;
+    plan.status = r.status();
+    plan.length = total;
+    if (plan.status == 200 && (ex.req.method() == "GET" || ex.head)) {
+      if (source.seekable()) {
+        plan = plan_file_response(total, r.etag(), ex.req.header("range"), ex.req.header("if-none-match"),
+                                  ex.req.header("if-range"));
+      } else if (auto inm = ex.req.header("if-none-match");
+                 inm && !r.etag().empty() && (*inm == r.etag() || *inm == "*")) {
+        plan.status = 304;
+      }
     }
+    const int status = plan.status;
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), ex.version};
     res.set(bhttp::field::server, "pasaprod");
     res.set(bhttp::field::date, date_.now());
     for (const auto& [name, value] : r.headers()) res.insert(name, value);
     if (!r.etag().empty()) res.set(bhttp::field::etag, r.etag());
-    res.set(bhttp::field::accept_ranges, "none");
-    if (status != 304) res.content_length(total);
+    res.set(bhttp::field::accept_ranges, source.seekable() ? "bytes" : "none");
+    if (status != 304) res.content_length(plan.length);
+    if (!plan.content_range.empty()) res.set(bhttp::field::content_range, plan.content_range);
     res.keep_alive(keep);
     ex.log.status = status;
     beast::error_code ec;
     stream_.expires_after(cfg_.write_timeout);
     co_await bhttp::async_write(stream_, res, ec_token(ec));
     if (ec) co_return false;
-    if (ex.head || status == 304 || total == 0) co_return keep;
+    if (ex.head || plan.length == 0) co_return keep;
+    if (plan.offset > 0) {
+      if (Status st = source.seek(plan.offset); !st) {
+        core_.log->error("http: starting the body of {} at {} failed: {}", ex.req.path(), plan.offset, st.error().en);
+        ex.log.note = "stream seek failed";
+        co_return false;
+      }
+    }
     auto buf = std::make_unique_for_overwrite<char[]>(kFileChunk);
-    std::uint64_t left = total;
+    std::uint64_t left = plan.length;
     while (left > 0) {
       const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, kFileChunk));
       std::size_t n = 0;

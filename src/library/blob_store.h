@@ -74,6 +74,14 @@ class BlobReader {
   // Reads up to `capacity` bytes at the current position into `buffer`; 0 means end of blob.
   virtual Result<std::size_t> read(char* buffer, std::size_t capacity) = 0;
   virtual std::int64_t size() const = 0;
+  // Readers that can start anywhere (for Range requests) say so and move to byte `offset`
+  // (< size()) before their first read.
+  virtual bool seekable() const { return false; }
+  virtual Status seek(std::int64_t offset) {
+    (void)offset;
+    return make_error(Code::internal, "library.not_seekable", "Este archivo no se puede leer por partes.",
+                      "This file cannot be read in parts.");
+  }
   // When the blob is a local file: hands its descriptor (read-only, positioned at the start)
   // to the caller, who then owns it (e.g. for sendfile and ranges), and the reader reads no
   // more. -1 otherwise.
@@ -111,12 +119,15 @@ class BlobStore {
   // (else invalid_argument "library.invalid_sha256"); `max_size` >= 0 (kNoLimit for none).
   virtual Result<std::unique_ptr<BlobWriter>> begin_add(std::optional<std::string> expected_sha256,
                                                         std::int64_t max_size) = 0;
-  // Adds the local file at `src` (streamed). A source larger than max_size is refused
-  // (too_large) before anything is written; a missing one is not_found.
+  // Adds the local file at `src` (streamed through begin_add). A source larger than max_size
+  // is refused (too_large) before anything is written; a missing one is not_found
+  // "library.source_not_found".
   virtual Result<StoredBlob> add_file(const std::filesystem::path& src, std::optional<std::string> expected_sha256,
-                                      std::int64_t max_size) = 0;
+                                      std::int64_t max_size) {
+    return add_file_in_chunks(src, std::move(expected_sha256), max_size, std::size_t{1} << 20);
+  }
   // Adds `data` (no size limit, no expected digest).
-  virtual Result<StoredBlob> add_bytes(std::string_view data) = 0;
+  Result<StoredBlob> add_bytes(std::string_view data);
 
   // True when a valid `sha256` names a stored blob.
   virtual bool contains(std::string_view sha256) const = 0;
@@ -145,6 +156,11 @@ class BlobStore {
   virtual LibraryProblem orphan_problem(const std::string& sha256) const = 0;
   // Where the blobs are, for messages ("directory /var/lib/pasaprod/library").
   virtual std::string describe() const = 0;
+
+ protected:
+  // add_file, reading `src` `buffer_size` bytes at a time.
+  Result<StoredBlob> add_file_in_chunks(const std::filesystem::path& src, std::optional<std::string> expected_sha256,
+                                        std::int64_t max_size, std::size_t buffer_size);
 };
 
 }  // namespace pasaprod

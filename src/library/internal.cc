@@ -74,6 +74,40 @@ Error too_large(std::int64_t max_size) {
   return e;
 }
 
+Error invalid_max_size(std::int64_t max_size) {
+  return make_error(Code::invalid_argument, "library.invalid_max_size",
+                    fmt::format("El tamaño máximo {} no es válido: debe ser 0 o más.", max_size),
+                    fmt::format("The maximum size {} is not valid: it must be 0 or more.", max_size));
+}
+
+Error writer_closed() {
+  return make_error(Code::failed_precondition, "library.writer_closed",
+                    "Esta carga ya terminó (se confirmó o se canceló). Inicie una carga nueva.",
+                    "This upload has already ended (committed or aborted). Start a new upload.");
+}
+
+Error digest_mismatch(const std::string& expected, const std::string& actual) {
+  Error e = make_error(
+      Code::failed_precondition, "library.digest_mismatch",
+      fmt::format("El archivo recibido no coincide con el SHA-256 esperado: se esperaba {} y "
+                  "se recibió {}. No se guardó nada; envíe el archivo correcto o corrija el "
+                  "SHA-256 indicado.",
+                  expected, actual),
+      fmt::format("The file received does not match the expected SHA-256: expected {}, got "
+                  "{}. Nothing was stored; send the right file or correct the SHA-256 given.",
+                  expected, actual));
+  e.with("expected", expected).with("actual", actual);
+  return e;
+}
+
+Error source_not_found(const std::filesystem::path& src) {
+  Error e = make_error(Code::not_found, "library.source_not_found",
+                       fmt::format("No existe el archivo {}. Revise la ruta indicada.", src.string()),
+                       fmt::format("The file {} does not exist. Check the path given.", src.string()));
+  e.with("path", src.string());
+  return e;
+}
+
 int write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, data, size);

@@ -38,6 +38,14 @@ Error invalid_sha256(std::string_view text);
 Error blob_not_found(std::string_view sha256);
 // too_large "library.too_large": content over `max_size` bytes.
 Error too_large(std::int64_t max_size);
+// invalid_argument "library.invalid_max_size": a negative maximum size.
+Error invalid_max_size(std::int64_t max_size);
+// failed_precondition "library.writer_closed": the add already ended.
+Error writer_closed();
+// failed_precondition "library.digest_mismatch": the content's digest is not the expected one.
+Error digest_mismatch(const std::string& expected, const std::string& actual);
+// not_found "library.source_not_found": no file at `src` to add.
+Error source_not_found(const std::filesystem::path& src);
 
 // Writes all of data, retrying on EINTR and short writes. Returns 0 or an errno value.
 int write_all(int fd, const char* data, std::size_t size);

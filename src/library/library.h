@@ -161,8 +161,6 @@ class Library final : public BlobStore {
   // max_size is refused (too_large) before anything is written; a missing one is not_found.
   Result<StoredBlob> add_file(const std::filesystem::path& src,
                               std::optional<std::string> expected_sha256, std::int64_t max_size) override;
-  // Adds `data` (no size limit, no expected digest).
-  Result<StoredBlob> add_bytes(std::string_view data) override;
 
   // All read functions validate `sha256` (64 lowercase hex characters) first, so no argument
   // can name a path outside the root; an invalid one is invalid_argument

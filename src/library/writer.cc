@@ -84,11 +84,7 @@ void Library::Writer::abort() {
   release_temp();
 }
 
-Error Library::Writer::closed_error() const {
-  return make_error(Code::failed_precondition, "library.writer_closed",
-                    "Esta carga ya terminó (se confirmó o se canceló). Inicie una carga nueva.",
-                    "This upload has already ended (committed or aborted). Start a new upload.");
-}
+Error Library::Writer::closed_error() const { return writer_closed(); }
 
 Status Library::Writer::write(const char* data, std::size_t size) {
   if (state_ != State::open) return closed_error();
@@ -119,17 +115,7 @@ Result<StoredBlob> Library::Writer::commit() {
   blob.size = size_;
   if (expected_ && *expected_ != blob.sha256) {
     abort();
-    Error e = make_error(
-        Code::failed_precondition, "library.digest_mismatch",
-        fmt::format("El archivo recibido no coincide con el SHA-256 esperado: se esperaba {} y "
-                    "se recibió {}. No se guardó nada; envíe el archivo correcto o corrija el "
-                    "SHA-256 indicado.",
-                    *expected_, blob.sha256),
-        fmt::format("The file received does not match the expected SHA-256: expected {}, got "
-                    "{}. Nothing was stored; send the right file or correct the SHA-256 given.",
-                    *expected_, blob.sha256));
-    e.with("expected", *expected_).with("actual", blob.sha256);
-    return e;
+    return digest_mismatch(*expected_, blob.sha256);
   }
 
   const std::filesystem::path dir = blobs_dir_ / blob.sha256.substr(0, 2);
@@ -229,10 +215,7 @@ Result<std::unique_ptr<Library::Writer>> Library::begin_file_add(std::optional<s
     return invalid_sha256(*expected_sha256);
   }
   if (max_size < 0) {
-    return make_error(Code::invalid_argument, "library.invalid_max_size",
-                      fmt::format("El tamaño máximo {} no es válido: debe ser 0 o más.", max_size),
-                      fmt::format("The maximum size {} is not valid: it must be 0 or more.",
-                                  max_size));
+    return invalid_max_size(max_size);
   }
   std::filesystem::path named_temp;
   Result<int> fd = open_temp(&named_temp);
@@ -248,41 +231,7 @@ Result<std::unique_ptr<Library::Writer>> Library::begin_file_add(std::optional<s
 Result<StoredBlob> Library::add_file(const std::filesystem::path& src,
                                      std::optional<std::string> expected_sha256,
                                      std::int64_t max_size) {
-  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) {
-    if (errno != ENOENT) return io_error("abrir", "open", src, errno);
-    Error e = make_error(Code::not_found, "library.source_not_found",
-                         fmt::format("No existe el archivo {}. Revise la ruta indicada.",
-                                     src.string()),
-                         fmt::format("The file {} does not exist. Check the path given.",
-                                     src.string()));
-    e.with("path", src.string());
-    return e;
-  }
-  Result<std::unique_ptr<Writer>> writer = begin_file_add(std::move(expected_sha256), max_size);
-  if (!writer) return writer.error();
-  struct stat st;
-  if (::fstat(in.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > max_size) {
-    return too_large(max_size);  // the writer aborts as it goes out of scope
-  }
-  ::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  auto buffer = std::make_unique_for_overwrite<char[]>(options_.buffer_size);
-  for (;;) {
-    long n = read_some(in.get(), buffer.get(), options_.buffer_size);
-    if (n < 0) return io_error("leer", "read", src, static_cast<int>(-n));
-    if (n == 0) break;
-    if (Status st = (*writer)->write(buffer.get(), static_cast<std::size_t>(n)); !st) {
-      return st.error();
-    }
-  }
-  return (*writer)->commit();
-}
-
-Result<StoredBlob> Library::add_bytes(std::string_view data) {
-  Result<std::unique_ptr<Writer>> writer = begin_file_add(std::nullopt, kNoLimit);
-  if (!writer) return writer.error();
-  if (Status st = (*writer)->write(data.data(), data.size()); !st) return st.error();
-  return (*writer)->commit();
+  return add_file_in_chunks(src, std::move(expected_sha256), max_size, options_.buffer_size);
 }
 
 }  // namespace pasaprod

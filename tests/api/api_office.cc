@@ -1,6 +1,7 @@
 #include "api_office.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace apitest {
@@ -31,7 +32,10 @@ const json* find_slot(const json& rel, const std::string& slot) {
 
 std::vector<std::string> Office::global_args(int node) const {
   if (db_url_.empty()) return {};
-  return {"--data-dir", (dir() / ("node-" + std::to_string(node))).string(), "--library", (dir() / "library").string(),
+  // PASAPROD_TEST_LIBRARY_IN_DATABASE=1: the files in the database too (library/postgres).
+  const char* in_db = std::getenv("PASAPROD_TEST_LIBRARY_IN_DATABASE");
+  const std::string library = in_db != nullptr && std::string(in_db) == "1" ? db_url_ : (dir() / "library").string();
+  return {"--data-dir", (dir() / ("node-" + std::to_string(node))).string(), "--library", library,
           "--document-key", (dir() / "pasaprod.dockey").string()};
 }
 

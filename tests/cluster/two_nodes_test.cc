@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -93,6 +94,13 @@ TEST_F(TwoNodes, AWalkWithEachStepOnTheOtherNodeAndEveryFileReadableFromBoth) {
   const std::string url = "/api/v1/releases/" + m + "/deliverables/" + w.slots("maintenance").front() + "/cruce.txt";
   on(0, "lead").put(url, content).expect(201);
   EXPECT_EQ(on(1, "lead").get(url).expect(200).body, content);
+  // A range of a file in the database, as of one on disk.
+  Response part = on(1, "lead").get(url, {{"Range", "bytes=7-18"}}).expect(206);
+  EXPECT_EQ(part.body, content.substr(7, 12));
+  const char* in_db = std::getenv("PASAPROD_TEST_LIBRARY_IN_DATABASE");
+  if (in_db != nullptr && std::string(in_db) == "1") {
+    EXPECT_FALSE(std::filesystem::exists(office_->blobs_dir())) << "the files are in the database, not in a folder";
+  }
   EXPECT_EQ(office_->stop(), 0);
   expect_verifiers_pass();
 }

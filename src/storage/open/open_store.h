@@ -21,6 +21,10 @@ struct StoreOptions {
   AnchoredStore::Options anchoring;
 };
 
+// invalid_argument "store.password_in_url" when the postgresql:// URL `url` carries a password
+// (it would show in process lists and shell histories); ok otherwise.
+Status refuse_password_in_url(const std::string& url);
+
 // `location`: a file path or "sqlite:PATH" (SQLite), or a postgresql:// (postgres://) URL
 // without a password (PostgreSQL; libpq reads the password from PGPASSFILE, ~/.pgpass or
 // PGPASSWORD). `anchor` (not owned, may be null) must outlive the store. Errors: those of the

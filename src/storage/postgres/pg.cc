@@ -15,6 +15,65 @@ std::string redact(std::string text, const std::string& secret) {
   return text;
 }
 
+namespace {
+
+// The password of a postgresql:// URI or key=value conninfo that libpq could not parse (to
+// keep it out of the error), or "".
+std::string password_in_unparsed(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme != std::string::npos) {
+    const std::size_t start = scheme + 3;
+    const std::size_t at = url.find('@', start);
+    const std::size_t colon = url.find(':', start);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) return url.substr(colon + 1, at - colon - 1);
+    return "";
+  }
+  const std::size_t key = url.find("password");
+  if (key == std::string::npos) return "";
+  std::size_t v = url.find('=', key);
+  if (v == std::string::npos) return "";
+  ++v;
+  while (v < url.size() && url[v] == ' ') ++v;
+  std::size_t end = v;
+  while (end < url.size() && url[end] != ' ') ++end;
+  std::string value = url.substr(v, end - v);
+  if (value.size() >= 2 && value.front() == '\'') value = value.substr(1, value.size() - 2);
+  return value;
+}
+
+}  // namespace
+
+ParsedUrl parse_url(const std::string& url) {
+  ParsedUrl out;
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &parse_error);
+  if (parsed == nullptr) {
+    out.error = parse_error != nullptr ? redact(parse_error, password_in_unparsed(url)) : "out of memory";
+    PQfreemem(parse_error);
+    while (!out.error.empty() && out.error.back() == '\n') out.error.pop_back();
+    return out;
+  }
+  std::string user, host, port, dbname;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    const std::string key = o->keyword;
+    if (key == "user") user = o->val;
+    if (key == "host") host = o->val;
+    if (key == "hostaddr" && host.empty()) host = o->val;
+    if (key == "port") port = o->val;
+    if (key == "dbname") dbname = o->val;
+    if (key == "password") out.password = o->val;
+  }
+  PQconninfoFree(parsed);
+  out.valid = true;
+  out.described = "postgresql://";
+  if (!user.empty()) out.described += user + "@";
+  out.described += host;
+  if (!port.empty()) out.described += ":" + port;
+  out.described += "/" + dbname;
+  return out;
+}
+
 std::int64_t Row::integer(int col) const {
   const std::string_view v = text_view(col);
   std::int64_t out = 0;
@@ -91,8 +150,9 @@ void Connection::fail(std::string sqlstate, const std::string& message) {
   throw PgError(std::move(sqlstate), redact(message, password_));
 }
 
-Result Connection::exec_raw(const std::string& sql, int n, const char* const* values) {
-  PGresult* raw = PQexecParams(conn_, sql.c_str(), n, nullptr, values, nullptr, nullptr, /*resultFormat=*/0);
+Result Connection::exec_raw(const std::string& sql, int n, const char* const* values, const int* lengths,
+                            const int* formats, int result_format) {
+  PGresult* raw = PQexecParams(conn_, sql.c_str(), n, nullptr, values, lengths, formats, result_format);
   Result res(raw);
   if (raw == nullptr) fail("", PQerrorMessage(conn_));
   const ExecStatusType st = PQresultStatus(raw);

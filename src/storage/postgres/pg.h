@@ -48,6 +48,15 @@ bool retryable(std::string_view sqlstate);
 // `text` with every occurrence of `secret` (when not empty) replaced by "***".
 std::string redact(std::string text, const std::string& secret);
 
+// A postgresql:// URI or key=value conninfo, as libpq reads it.
+struct ParsedUrl {
+  bool valid = false;
+  std::string error;      // !valid: libpq's reason, without the password
+  std::string password;   // "" when it names none
+  std::string described;  // "postgresql://user@host:port/dbname", without the password
+};
+ParsedUrl parse_url(const std::string& url);
+
 // One row of a Result; valid while the Result lives.
 class Row {
  public:
@@ -106,6 +115,29 @@ class Connection {
     return exec_raw(sql, static_cast<int>(values.size()), ptrs.data());
   }
 
+  // The same with $1 sent as raw bytes (a bytea parameter, any bytes, no encoding) and $2...
+  // the text parameters `args`.
+  template <class... Args>
+  Result exec_bytes(const std::string& sql, std::string_view bytes, const Args&... args) {
+    const std::array<std::string, sizeof...(Args)> values{param(args)...};
+    check_params(values.data(), values.size());
+    std::array<const char*, sizeof...(Args) + 1> ptrs{bytes.data()};
+    std::array<int, sizeof...(Args) + 1> lengths{static_cast<int>(bytes.size())};
+    std::array<int, sizeof...(Args) + 1> formats{1};
+    for (std::size_t i = 0; i < values.size(); ++i) ptrs[i + 1] = values[i].c_str();
+    return exec_raw(sql, static_cast<int>(ptrs.size()), ptrs.data(), lengths.data(), formats.data(), 0);
+  }
+  // The same as exec() with the rows in binary format: for a statement that selects bytea
+  // columns only, each read as its raw bytes through Row::text_view.
+  template <class... Args>
+  Result exec_binary_rows(const std::string& sql, const Args&... args) {
+    const std::array<std::string, sizeof...(Args)> values{param(args)...};
+    std::array<const char*, sizeof...(Args) + 1> ptrs{};
+    for (std::size_t i = 0; i < values.size(); ++i) ptrs[i] = values[i].c_str();
+    check_params(values.data(), values.size());
+    return exec_raw(sql, static_cast<int>(values.size()), ptrs.data(), nullptr, nullptr, 1);
+  }
+
   // True while the connection to the server is up (as far as libpq knows).
   bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
   // True while a transaction is open (or failed and not rolled back).
@@ -129,7 +161,8 @@ class Connection {
 
  private:
   void check_params(const std::string* values, std::size_t n);
-  Result exec_raw(const std::string& sql, int n, const char* const* values);
+  Result exec_raw(const std::string& sql, int n, const char* const* values, const int* lengths = nullptr,
+                  const int* formats = nullptr, int result_format = 0);
   [[noreturn]] void fail(std::string sqlstate, const std::string& message);
 
   PGconn* conn_ = nullptr;

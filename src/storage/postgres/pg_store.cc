@@ -49,29 +49,6 @@ Error commit_failed(const std::string& why) {
                     fmt::format("Could not save the change: {}", why));
 }
 
-// The password of a postgresql:// URI or key=value conninfo that libpq could not parse (to
-// keep it out of the error), or "".
-std::string password_in_unparsed(const std::string& url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme != std::string::npos) {
-    const std::size_t start = scheme + 3;
-    const std::size_t at = url.find('@', start);
-    const std::size_t colon = url.find(':', start);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) return url.substr(colon + 1, at - colon - 1);
-    return "";
-  }
-  const std::size_t key = url.find("password");
-  if (key == std::string::npos) return "";
-  std::size_t v = url.find('=', key);
-  if (v == std::string::npos) return "";
-  ++v;
-  while (v < url.size() && url[v] == ' ') ++v;
-  std::size_t end = v;
-  while (end < url.size() && url[end] != ' ') ++end;
-  std::string value = url.substr(v, end - v);
-  if (value.size() >= 2 && value.front() == '\'') value = value.substr(1, value.size() - 2);
-  return value;
-}
 
 // Waits a random time up to backoff * 2^(attempt - 1), at most 200 ms.
 void back_off(std::chrono::milliseconds backoff, int attempt) {
@@ -141,33 +118,14 @@ PgStore::~PgStore() = default;
 std::unique_ptr<pg::Connection> PgStore::connect() { return std::make_unique<pg::Connection>(conninfo_, password_); }
 
 Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, Options options) {
-  char* parse_error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &parse_error);
-  if (parsed == nullptr) {
-    std::string why = parse_error != nullptr ? pg::redact(parse_error, password_in_unparsed(url)) : "out of memory";
-    PQfreemem(parse_error);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
+  const pg::ParsedUrl parsed = pg::parse_url(url);
+  if (!parsed.valid) {
     return make_error(Code::invalid_argument, "store.bad_url",
-                      fmt::format("La dirección de la base de datos PostgreSQL no es válida: {}", why),
-                      fmt::format("The PostgreSQL database address is not valid: {}", why));
+                      fmt::format("La dirección de la base de datos PostgreSQL no es válida: {}", parsed.error),
+                      fmt::format("The PostgreSQL database address is not valid: {}", parsed.error));
   }
-  std::string user, host, port, dbname, password;
-  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr) continue;
-    const std::string key = o->keyword;
-    if (key == "user") user = o->val;
-    if (key == "host") host = o->val;
-    if (key == "hostaddr" && host.empty()) host = o->val;
-    if (key == "port") port = o->val;
-    if (key == "dbname") dbname = o->val;
-    if (key == "password") password = o->val;
-  }
-  PQconninfoFree(parsed);
-  std::string described = "postgresql://";
-  if (!user.empty()) described += user + "@";
-  described += host;
-  if (!port.empty()) described += ":" + port;
-  described += "/" + dbname;
+  const std::string& password = parsed.password;
+  const std::string& described = parsed.described;
 
   std::unique_ptr<PgStore> store(new PgStore(url, password, described, options));
   try {
