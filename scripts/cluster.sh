@@ -74,11 +74,10 @@ frontend pasaprod
 backend nodes
   balance roundrobin
   option httpchk GET /healthz
-  # A browser stays on one node (the message of a refused web form is kept in that node's
-  # memory until the page shows it); clients without cookies alternate.
-  cookie pasaprod_node insert indirect nocache httponly
-  server node1 127.0.0.1:8081 check inter 1s cookie n1
-  server node2 127.0.0.1:8082 check inter 1s cookie n2
+  # Requests alternate between the nodes, a browser's too: everything a page keeps between two
+  # requests (a refused form's message, a form's one-time token) is in the database.
+  server node1 127.0.0.1:8081 check inter 1s
+  server node2 127.0.0.1:8082 check inter 1s
 EOF
 haproxy -f "$root/haproxy.cfg" -db >"$root/haproxy.log" 2>&1 &
 pids+=($!)

@@ -4,7 +4,9 @@
 // and stored only as SHA-256 digests, so a copy of the database reveals none of them.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -31,5 +33,13 @@ std::string new_api_token();
 std::string secret_digest(const std::string& secret);
 // Constant-time string comparison.
 bool equal_secrets(const std::string& a, const std::string& b);
+
+// `plaintext` sealed under a key derived from `secret` (BLAKE2b of it; XSalsa20-Poly1305 with
+// a random nonce), as URL-safe base64: who holds only the result learns nothing of the
+// plaintext, and cannot alter it unnoticed.
+std::string seal(std::string_view secret, std::string_view plaintext);
+// The plaintext of seal(secret, ...); nullopt when `sealed` was made with another secret or
+// was altered.
+std::optional<std::string> unseal(std::string_view secret, std::string_view sealed);
 
 }  // namespace pasaprod::auth

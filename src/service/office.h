@@ -358,6 +358,19 @@ class Office {
   // file cannot be read at all; tampering is ok=false with one problem per mismatch.
   Result<ArchiveCheck> verify_baseline_archive(const std::filesystem::path& path);
 
+  // --- State web forms keep between requests, shared by every node (office_forms.cc). ---
+  // Puts `state`: already_exists when its key is taken. The same write first removes up to
+  // 100 states expired at `now` and, while `max_states` or more are kept, the 100 that expire
+  // soonest.
+  Status put_form_state(const FormState& state, Timestamp now, std::int64_t max_states);
+  // The state under `key` when it belongs to `owner` and `path` and has not expired at `now`:
+  // removed and returned, so only once. nullopt otherwise (and then it stays).
+  Result<std::optional<FormState>> take_form_state(const std::string& key, const std::string& owner,
+                                                   const std::string& path, Timestamp now);
+  Result<std::optional<FormState>> form_state(const std::string& key);
+  Status set_form_state_body(const std::string& key, const std::string& body);  // not_found
+  Status delete_form_state(const std::string& key);
+
   // --- Used by upload and tests. ---
   // Records files already in the library on the request, in one transaction.
   Result<std::vector<DeliverableFile>> commit_files(const Caller& caller, const std::string& number,

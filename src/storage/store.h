@@ -44,6 +44,17 @@ struct SignInFailures {
   Timestamp until = 0;  // no attempt of this pair before
 };
 
+// State a web form keeps between two requests (a message shown once after a redirect, the
+// one-time token of a form that creates something), shared by every server node. The store
+// keeps it as given; web/ gives it meaning.
+struct FormState {
+  std::string key;    // unique
+  std::string owner;  // whom it belongs to (a digest of the session)
+  std::string path;   // the page it is for; "" when none
+  std::string body;   // opaque text
+  Timestamp expires_at = 0;  // no longer valid from then on
+};
+
 struct ReleaseFilter {
   std::string state;   // exact, "" = any
   std::string system;  // exact, "" = any
@@ -202,6 +213,10 @@ class ReadTx {
   virtual std::vector<Notification> notifications(const std::string& username, bool unread_only, int limit, int offset) = 0;
   virtual std::int64_t unread_notifications(const std::string& username) = 0;
 
+  // The form state under `key`; nullopt when absent.
+  virtual std::optional<FormState> form_state(const std::string& key) = 0;
+  virtual std::int64_t form_state_count() = 0;
+
   // --- Mail outbox (issue 15). ---
   virtual OutboxCounts mail_counts() = 0;
   // Mails in `state` ("" = any), newest first.
@@ -292,6 +307,14 @@ class WriteTx : public ReadTx {
   virtual Status clear_signin_failures(const std::string& account, const std::string& address) = 0;
   // Removes at most `max_rows` rows whose last failure is before `before`, oldest first.
   virtual Status expire_signin_failures(Timestamp before, int max_rows) = 0;
+  // already_exists when the key is taken.
+  virtual Status insert_form_state(const FormState& state) = 0;
+  // Replaces the body of the state under `key`; not_found when absent.
+  virtual Status set_form_state_body(const std::string& key, const std::string& body) = 0;
+  // Absent: ok.
+  virtual Status delete_form_state(const std::string& key) = 0;
+  // Removes at most `max_rows` states expiring before `before`, the soonest first.
+  virtual Status expire_form_states(Timestamp before, int max_rows) = 0;
   // Returns the new token's id.
   virtual Result<std::int64_t> insert_token(const ApiToken& token) = 0;
   // not_found unless the token exists and belongs to `username`.

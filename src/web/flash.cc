@@ -1,53 +1,38 @@
 #include "web/flash.h"
 
 #include "auth/credentials.h"
+#include "service/office.h"
+#include "util/sha256.h"
 
 namespace pasaprod::web {
 
-std::string FlashStore::put(const std::string& owner, const std::string& path, const nlohmann::json& data, const nlohmann::json& smaller,
-                            Timestamp now) {
+namespace {
+
+std::string key_of(const std::string& id) { return "flash:" + sha256_hex(id); }
+
+}  // namespace
+
+std::string FlashStore::put(const std::string& owner, const std::string& path, const nlohmann::json& data,
+                            const nlohmann::json& smaller, Timestamp now) {
   // Replacing invalid UTF-8 keeps dump() from throwing on what a person typed.
   std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > kMaxFlashBytes) text = smaller.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > kMaxFlashBytes) text = "{}";
-  std::string id = auth::random_secret(32);
-  std::lock_guard lock(mu_);
-  bytes_ += text.size();
-  entries_[id] = Entry{owner, path, std::move(text), now};
-  order_.push_back(id);
-  evict(now);
+  const std::string id = auth::random_secret(32);
+  const FormState state{key_of(id), owner, path, auth::seal(id, text), now + kLifetimeMs};
+  if (!office_.put_form_state(state, now, kMaxFlashes)) return "";
   return id;
 }
 
-std::optional<nlohmann::json> FlashStore::take(const std::string& id, const std::string& owner, const std::string& path, Timestamp now) {
-  std::lock_guard lock(mu_);
-  evict(now);
-  auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.owner != owner || it->second.path != path) return std::nullopt;
-  auto data = nlohmann::json::parse(it->second.json, nullptr, false);
-  bytes_ -= it->second.json.size();
-  entries_.erase(it);
+std::optional<nlohmann::json> FlashStore::take(const std::string& id, const std::string& owner, const std::string& path,
+                                               Timestamp now) {
+  auto taken = office_.take_form_state(key_of(id), owner, path, now);
+  if (!taken || !*taken) return std::nullopt;
+  std::optional<std::string> text = auth::unseal(id, (*taken)->body);
+  if (!text) return std::nullopt;
+  auto data = nlohmann::json::parse(*text, nullptr, false);
   if (data.is_discarded()) return std::nullopt;
   return data;
-}
-
-std::size_t FlashStore::size() const {
-  std::lock_guard lock(mu_);
-  return entries_.size();
-}
-
-void FlashStore::evict(Timestamp now) {
-  while (!order_.empty()) {
-    auto it = entries_.find(order_.front());
-    if (it == entries_.end()) {  // taken already
-      order_.pop_front();
-      continue;
-    }
-    if (bytes_ <= kMaxTotalBytes && entries_.size() <= kMaxFlashes && now - it->second.at < kLifetimeMs) break;
-    bytes_ -= it->second.json.size();
-    entries_.erase(it);
-    order_.pop_front();
-  }
 }
 
 }  // namespace pasaprod::web

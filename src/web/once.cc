@@ -1,51 +1,48 @@
 #include "web/once.h"
 
 #include <chrono>
+#include <thread>
+
+#include "service/office.h"
+#include "util/sha256.h"
 
 namespace pasaprod::web {
 
+namespace {
+
+std::string key_of(const std::string& owner, const std::string& token) { return "once:" + sha256_hex(owner + "/" + token); }
+
+}  // namespace
+
 std::optional<std::string> OnceStore::claim(const std::string& owner, const std::string& token, Timestamp now) {
-  const std::string key = owner + "/" + token;
-  std::unique_lock lock(mu_);
-  while (!order_.empty() && (entries_.size() > kMaxTokens || !entries_.count(order_.front()) ||
-                             now - entries_[order_.front()].at > kLifetimeMs)) {
-    entries_.erase(order_.front());
-    order_.pop_front();
+  const std::string key = key_of(owner, token);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    Status put = office_.put_form_state(FormState{key, owner, "", "", now + kLifetimeMs}, now, kMaxTokens);
+    if (put || put.error().code != Code::already_exists) return std::nullopt;
+    auto found = office_.form_state(key);
+    if (!found) return std::nullopt;
+    if (*found) {
+      const FormState& claimed = **found;
+      if (!claimed.body.empty()) return claimed.body;
+      const Timestamp claimed_at = claimed.expires_at - kLifetimeMs;
+      if (claimed_at < now - kStaleClaimMs) {  // its POST died with its node: this one goes ahead
+        if (!office_.delete_form_state(key)) return std::nullopt;
+        continue;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return std::string();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    // Absent: abandoned meanwhile; claim it again.
   }
-  auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    entries_[key] = Entry{"", now};
-    order_.push_back(key);
-    return std::nullopt;
-  }
-  const bool settled = done_.wait_for(lock, std::chrono::seconds(30), [&] {
-    auto e = entries_.find(key);
-    return e == entries_.end() || !e->second.location.empty();
-  });
-  auto e = entries_.find(key);
-  if (e == entries_.end()) {  // abandoned: this POST goes ahead in its place
-    entries_[key] = Entry{"", now};
-    order_.push_back(key);
-    return std::nullopt;
-  }
-  return settled ? e->second.location : std::string();
 }
 
 void OnceStore::finish(const std::string& owner, const std::string& token, const std::string& location) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(owner + "/" + token);
-    if (it != entries_.end()) it->second.location = location;
-  }
-  done_.notify_all();
+  (void)office_.set_form_state_body(key_of(owner, token), location);
 }
 
 void OnceStore::abandon(const std::string& owner, const std::string& token) {
-  {
-    std::lock_guard lock(mu_);
-    entries_.erase(owner + "/" + token);
-  }
-  done_.notify_all();
+  (void)office_.delete_form_state(key_of(owner, token));
 }
 
 }  // namespace pasaprod::web

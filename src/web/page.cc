@@ -27,7 +27,12 @@ std::shared_ptr<const Catalog> load_catalog(const Assets& assets) {
 
 }  // namespace
 
-Web::Web(api::ApiContext& api, WebOptions options) : api_(api), options_(std::move(options)), assets_(options_.dev_dir) {
+Web::Web(api::ApiContext& api, WebOptions options)
+    : api_(api),
+      options_(std::move(options)),
+      assets_(options_.dev_dir),
+      flashes_(std::make_unique<FlashStore>(api.office)),
+      once_(std::make_unique<OnceStore>(api.office)) {
   if (!assets_.from_disk()) catalog_ = load_catalog(assets_);
 }
 
@@ -89,8 +94,10 @@ http::Response Page::redirect_flash(const std::string& location, const json& dat
   const std::string path = location.substr(0, location.find_first_of("?#"));
   const std::string id = web.flashes().put(visitor(), path, data, smaller, office().now());
   http::Response res = redirect(location);
-  res.set_cookie({.name = kFlashCookie, .value = id, .max_age = std::chrono::seconds(FlashStore::kLifetimeMs / 1000),
-                  .http_only = true, .secure = web.api_options().secure_cookies, .same_site = "Strict"});
+  if (!id.empty()) {
+    res.set_cookie({.name = kFlashCookie, .value = id, .max_age = std::chrono::seconds(FlashStore::kLifetimeMs / 1000),
+                    .http_only = true, .secure = web.api_options().secure_cookies, .same_site = "Strict"});
+  }
   if (pre_csrf_new) {
     res.set_cookie({.name = kPreSessionCookie, .value = pre_csrf, .http_only = true,
                     .secure = web.api_options().secure_cookies, .same_site = "Strict"});

@@ -22,8 +22,8 @@
 
 namespace pasaprod::web {
 
-// What every page handler shares. Immutable after construction (safe across threads), but for
-// the flashes and once tokens, which synchronize themselves.
+// What every page handler shares. Immutable after construction (safe across threads); the
+// flashes and once tokens live in the database.
 class Web {
  public:
   Web(api::ApiContext& api, WebOptions options);
@@ -44,8 +44,8 @@ class Web {
   const WebOptions options_;
   const Assets assets_;
   std::shared_ptr<const Catalog> catalog_;  // null in development mode
-  const std::unique_ptr<FlashStore> flashes_ = std::make_unique<FlashStore>();
-  const std::unique_ptr<OnceStore> once_ = std::make_unique<OnceStore>();
+  const std::unique_ptr<FlashStore> flashes_;
+  const std::unique_ptr<OnceStore> once_;
 };
 
 // One request being served.

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -103,6 +104,62 @@ TEST_F(TwoNodes, AWalkWithEachStepOnTheOtherNodeAndEveryFileReadableFromBoth) {
   }
   EXPECT_EQ(office_->stop(), 0);
   expect_verifiers_pass();
+}
+
+// A browser's requests may reach either node: the refused form's message posted to one is shown
+// by the other, and the new-request form sent to both at once opens one request.
+TEST_F(TwoNodes, WebFormsKeepTheirStateAcrossNodes) {
+  Walker w(*office_);
+  const std::string number = w.open("ALFA", "maintenance")["number"];
+  Api signed_in(office_->nodes()[0]->port(), "lead (browser)");
+  signed_in.sign_in("lead", kPassword).expect(200);
+  std::string flash;
+  auto send = [&](int node, const std::string& method, const std::string& path, const std::string& body) {
+    Conn c(office_->nodes()[static_cast<std::size_t>(node)]->port());
+    Headers h = {{"Cookie", "pasaprod_session=" + signed_in.cookie + (flash.empty() ? "" : "; " + flash)}};
+    if (method == "POST") h.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    c.send_all(make_request(method, path, h, method == "POST" ? body + "&csrf=" + signed_in.csrf : ""));
+    Response r = c.read_response();
+    for (const auto& sc : r.all_headers("Set-Cookie")) {
+      if (sc.rfind("pasaprod_flash=", 0) == 0) flash = sc.substr(0, sc.find(';'));
+    }
+    return r;
+  };
+  const std::string version = std::to_string(w.get(number).at("row_version").get<long>());
+  Response refused = send(0, "POST", "/releases/" + number + "/act",
+                          "action=request_qa&row_version=" + version + "&note=" + std::string(4100, 'x'));
+  ASSERT_EQ(refused.status, 303) << refused.describe();
+  ASSERT_FALSE(flash.empty());
+  const std::string location = refused.header("Location").value_or("");
+  Response shown = send(1, "GET", location.substr(0, location.find('#')), "");
+  ASSERT_EQ(shown.status, 200) << shown.describe();
+  EXPECT_NE(shown.body.find("id=\"failed-message\""), std::string::npos) << "node 2 shows what node 1 refused";
+  EXPECT_EQ(send(0, "GET", location.substr(0, location.find('#')), "").body.find("id=\"failed-message\""), std::string::npos)
+      << "once";
+
+  Response form = send(0, "GET", "/releases/new", "");
+  const std::size_t at = form.body.find("name=\"once\" value=\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t start = at + std::string("name=\"once\" value=\"").size();
+  const std::string once = form.body.substr(start, form.body.find('"', start) - start);
+  std::smatch m;  // the version the form expects for a maintenance of ALFA
+  ASSERT_TRUE(std::regex_search(form.body, m, std::regex("data-expected=\"([^\"]+)\"")));
+  const json expected = json::parse(std::regex_replace(m[1].str(), std::regex("&quot;"), "\""));
+  const std::string fields = "system=ALFA&kind=maintenance&version=" + expected.at("ALFA").at("maintenance").get<std::string>() +
+                             "&title=Dos+nodos+una+vez&summary=Doble&once=" + once;
+  Response a, b;
+  std::thread other([&] { b = send(1, "POST", "/releases/new", fields); });
+  a = send(0, "POST", "/releases/new", fields);
+  other.join();
+  ASSERT_EQ(a.status, 303) << a.describe();
+  ASSERT_EQ(b.status, 303) << b.describe();
+  const json list = office_->admin().get("/api/v1/releases?text=Dos+nodos+una+vez").expect(200).json();
+  ASSERT_EQ(list.at("items").size(), 1u) << "one request for two sends of one form";
+  const std::string opened = "/releases/" + list.at("items")[0].at("number").get<std::string>();
+  for (const Response* r : {&a, &b}) {
+    const std::string where = r->header("Location").value_or("");
+    EXPECT_TRUE(where.rfind(opened, 0) == 0 || where.rfind("/releases/new", 0) == 0) << where;
+  }
 }
 
 TEST_F(TwoNodes, ANodeKilledUnderWriteLoadLosesNothingAcknowledgedAndTheOtherKeepsServing) {

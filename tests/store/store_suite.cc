@@ -421,6 +421,43 @@ TEST_P(StoreSuite, Settings) {
   read([&](ReadTx& tx) { EXPECT_EQ(tx.setting("committee.quorum"), "4"); });
 }
 
+TEST_P(StoreSuite, FormStatesAreKeptByKeyOnceAndExpireSoonestFirst) {
+  write_ok([&](WriteTx& tx) { return tx.insert_form_state({"k1", "owner-a", "/releases/new", "", 1000}); });
+  write_ok([&](WriteTx& tx) { return tx.insert_form_state({"k2", "owner-b", "", "cuerpo ñ", 2000}); });
+  Status taken = store_->write([&](WriteTx& tx) { return tx.insert_form_state({"k1", "owner-c", "", "otro", 3000}); });
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, Code::already_exists);
+  write_ok([&](WriteTx& tx) { return tx.set_form_state_body("k1", "/releases/PP-2026-0001"); });
+  Status absent = store_->write([&](WriteTx& tx) { return tx.set_form_state_body("nope", "x"); });
+  EXPECT_EQ(absent.error().code, Code::not_found);
+  read([&](ReadTx& tx) {
+    const auto k1 = tx.form_state("k1");
+    ASSERT_TRUE(k1);
+    EXPECT_EQ(k1->owner, "owner-a");
+    EXPECT_EQ(k1->path, "/releases/new");
+    EXPECT_EQ(k1->body, "/releases/PP-2026-0001");
+    EXPECT_EQ(k1->expires_at, 1000);
+    EXPECT_EQ(tx.form_state("k2")->body, "cuerpo ñ");
+    EXPECT_FALSE(tx.form_state("k3"));
+    EXPECT_EQ(tx.form_state_count(), 2);
+  });
+  write_ok([&](WriteTx& tx) { return tx.insert_form_state({"k3", "owner-a", "", "", 3000}); });
+  write_ok([&](WriteTx& tx) { return tx.expire_form_states(5000, 1); });  // the oldest only
+  read([&](ReadTx& tx) {
+    EXPECT_FALSE(tx.form_state("k1"));
+    EXPECT_TRUE(tx.form_state("k2"));
+  });
+  write_ok([&](WriteTx& tx) { return tx.expire_form_states(2500, 10); });  // older than 2500 only
+  write_ok([&](WriteTx& tx) { return tx.delete_form_state("nope"); });
+  read([&](ReadTx& tx) {
+    EXPECT_FALSE(tx.form_state("k2"));
+    EXPECT_TRUE(tx.form_state("k3"));
+    EXPECT_EQ(tx.form_state_count(), 1);
+  });
+  write_ok([&](WriteTx& tx) { return tx.delete_form_state("k3"); });
+  read([&](ReadTx& tx) { EXPECT_EQ(tx.form_state_count(), 0); });
+}
+
 TEST_P(StoreSuite, FreezesOrderedByFrom) {
   std::int64_t a = 0;
   std::int64_t b = 0;

@@ -68,6 +68,8 @@ class PgTx final : public WriteTx {
   std::optional<std::string> password_hash(const std::string& username) override;
   std::optional<SessionRecord> session(const std::string& id_digest) override;
   std::optional<SignInFailures> signin_failures(const std::string& account, const std::string& address) override;
+  std::optional<FormState> form_state(const std::string& key) override;
+  std::int64_t form_state_count() override;
   std::vector<ApiToken> tokens(const std::string& username) override;
   std::optional<ApiToken> token_by_digest(const std::string& digest) override;
   std::vector<CalendarKey> calendar_keys(const std::string& username) override;
@@ -118,6 +120,10 @@ class PgTx final : public WriteTx {
   Status put_signin_failures(const SignInFailures& failures) override;
   Status clear_signin_failures(const std::string& account, const std::string& address) override;
   Status expire_signin_failures(Timestamp before, int max_rows) override;
+  Status insert_form_state(const FormState& state) override;
+  Status set_form_state_body(const std::string& key, const std::string& body) override;
+  Status delete_form_state(const std::string& key) override;
+  Status expire_form_states(Timestamp before, int max_rows) override;
   Result<std::int64_t> insert_token(const ApiToken& token) override;
   Status revoke_token(const std::string& username, std::int64_t id) override;
   Status touch_token(std::int64_t id, Timestamp at) override;

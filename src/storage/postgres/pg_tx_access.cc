@@ -63,6 +63,44 @@ Status PgTx::expire_signin_failures(Timestamp before, int max_rows) {
   return ok_status();
 }
 
+std::optional<FormState> PgTx::form_state(const std::string& key) {
+  pg::Result r = db_.exec("SELECT owner, path, body, expires_at FROM form_states WHERE key = $1", key);
+  if (r.rows() == 0) return std::nullopt;
+  const pg::Row row = r.row(0);
+  return FormState{key, row.text(0), row.text(1), row.text(2), row.integer(3)};
+}
+
+std::int64_t PgTx::form_state_count() { return db_.exec("SELECT count(*) FROM form_states").row(0).integer(0); }
+
+Status PgTx::insert_form_state(const FormState& f) {
+  pg::Result r = db_.exec(
+      "INSERT INTO form_states(key, owner, path, body, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING", f.key,
+      f.owner, f.path, f.body, f.expires_at);
+  if (r.affected() == 0) {
+    return make_error(Code::already_exists, "form_state.exists", "Ese formulario ya se envió.", "That form was sent already.");
+  }
+  return ok_status();
+}
+
+Status PgTx::set_form_state_body(const std::string& key, const std::string& body) {
+  if (db_.exec("UPDATE form_states SET body = $1 WHERE key = $2", body, key).affected() == 0) {
+    return make_error(Code::not_found, "form_state.not_found", "El formulario ya no está pendiente.",
+                      "The form is no longer pending.");
+  }
+  return ok_status();
+}
+
+Status PgTx::delete_form_state(const std::string& key) {
+  db_.exec("DELETE FROM form_states WHERE key = $1", key);
+  return ok_status();
+}
+
+Status PgTx::expire_form_states(Timestamp before, int max_rows) {
+  db_.exec("DELETE FROM form_states WHERE key IN (SELECT key FROM form_states WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)", before,
+           sql_limit(max_rows));
+  return ok_status();
+}
+
 std::vector<ApiToken> PgTx::tokens(const std::string& username) {
   std::vector<ApiToken> out;
   pg::Result r = db_.exec(

@@ -317,8 +317,21 @@ $$)sql",
 ))sql",
 };
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 14, as SQLite's: state web forms keep between two requests, shared by the nodes.
+constexpr const char* kV14[] = {
+    R"sql(CREATE TABLE form_states (
+  key   TEXT COLLATE "C" PRIMARY KEY,
+  owner TEXT COLLATE "C" NOT NULL,
+  path  TEXT COLLATE "C" NOT NULL,
+  body  TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+))sql",
+    "CREATE INDEX form_states_by_expiry ON form_states(expires_at)",
+};
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {13, "the schema of SQLite's version 13 (users to calendar keys), with the audit chain's head lock", kV13},
+    {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
 }};
 
 constexpr const char* kCreateVersionTable =

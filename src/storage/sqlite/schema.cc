@@ -468,7 +468,20 @@ CREATE INDEX records_by_span_end ON records(type, json_extract(fields_json, '$.t
 ALTER TABLE outbox ADD COLUMN calendar TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 13> kMigrations = {{
+// Version 14: state web forms keep between two requests (web/flash.h, web/once.h), in the
+// database so that every server node sees it.
+constexpr const char* kV14 = R"sql(
+CREATE TABLE form_states (
+  key   TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  path  TEXT NOT NULL,
+  body  TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX form_states_by_expiry ON form_states(expires_at);
+)sql";
+
+constexpr std::array<Migration, 14> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -483,6 +496,7 @@ constexpr std::array<Migration, 13> kMigrations = {{
     {11, "accounts and roles from the office's directory (LDAP)", kV11},
     {12, "the mail outbox", kV12},
     {13, "calendar feed keys; windows by the end of their span; invitations with mail", kV13},
+    {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
 }};
 
 }  // namespace

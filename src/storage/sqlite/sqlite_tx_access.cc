@@ -56,6 +56,49 @@ Status SqliteTx::expire_signin_failures(Timestamp before, int max_rows) {
   return ok_status();
 }
 
+std::optional<FormState> SqliteTx::form_state(const std::string& key) {
+  Stmt st = db_.query("SELECT owner, path, body, expires_at FROM form_states WHERE key = ?", key);
+  if (!st.step()) return std::nullopt;
+  return FormState{key, st.text(0), st.text(1), st.text(2), st.integer(3)};
+}
+
+std::int64_t SqliteTx::form_state_count() {
+  Stmt st = db_.query("SELECT count(*) FROM form_states");
+  st.step();
+  return st.integer(0);
+}
+
+Status SqliteTx::insert_form_state(const FormState& f) {
+  db_.query("INSERT INTO form_states(key, owner, path, body, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING", f.key,
+            f.owner, f.path, f.body, f.expires_at)
+      .run();
+  if (db_.changes() == 0) {
+    return make_error(Code::already_exists, "form_state.exists", "Ese formulario ya se envió.", "That form was sent already.");
+  }
+  return ok_status();
+}
+
+Status SqliteTx::set_form_state_body(const std::string& key, const std::string& body) {
+  db_.query("UPDATE form_states SET body = ? WHERE key = ?", body, key).run();
+  if (db_.changes() == 0) {
+    return make_error(Code::not_found, "form_state.not_found", "El formulario ya no está pendiente.",
+                      "The form is no longer pending.");
+  }
+  return ok_status();
+}
+
+Status SqliteTx::delete_form_state(const std::string& key) {
+  db_.query("DELETE FROM form_states WHERE key = ?", key).run();
+  return ok_status();
+}
+
+Status SqliteTx::expire_form_states(Timestamp before, int max_rows) {
+  db_.query("DELETE FROM form_states WHERE key IN (SELECT key FROM form_states WHERE expires_at < ? ORDER BY expires_at LIMIT ?)", before,
+            static_cast<std::int64_t>(max_rows))
+      .run();
+  return ok_status();
+}
+
 std::vector<ApiToken> SqliteTx::tokens(const std::string& username) {
   std::vector<ApiToken> out;
   Stmt st = db_.query(std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE username = ? ORDER BY id DESC", username);
