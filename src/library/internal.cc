@@ -100,6 +100,14 @@ Error digest_mismatch(const std::string& expected, const std::string& actual) {
   return e;
 }
 
+Result<StoredBlob> finish_digest(Sha256& hash, std::int64_t size, const std::optional<std::string>& expected) {
+  StoredBlob blob;
+  blob.sha256 = hash.hex_digest();
+  blob.size = size;
+  if (expected && *expected != blob.sha256) return digest_mismatch(*expected, blob.sha256);
+  return blob;
+}
+
 Error source_not_found(const std::filesystem::path& src) {
   Error e = make_error(Code::not_found, "library.source_not_found",
                        fmt::format("No existe el archivo {}. Revise la ruta indicada.", src.string()),

@@ -5,10 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/status.h"
+#include "library/blob_store.h"
+#include "util/sha256.h"
 
 namespace pasaprod::library_internal {
 
@@ -44,6 +47,9 @@ Error invalid_max_size(std::int64_t max_size);
 Error writer_closed();
 // failed_precondition "library.digest_mismatch": the content's digest is not the expected one.
 Error digest_mismatch(const std::string& expected, const std::string& actual);
+// The added blob: `hash`'s digest (which finishes it) and `size`; digest_mismatch when
+// `expected` is given and differs.
+Result<StoredBlob> finish_digest(Sha256& hash, std::int64_t size, const std::optional<std::string>& expected);
 // not_found "library.source_not_found": no file at `src` to add.
 Error source_not_found(const std::filesystem::path& src);
 

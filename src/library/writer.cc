@@ -110,13 +110,12 @@ Status Library::Writer::write(const char* data, std::size_t size) {
 
 Result<StoredBlob> Library::Writer::commit() {
   if (state_ != State::open) return closed_error();
-  StoredBlob blob;
-  blob.sha256 = hash_.hex_digest();
-  blob.size = size_;
-  if (expected_ && *expected_ != blob.sha256) {
+  Result<StoredBlob> digested = finish_digest(hash_, size_, expected_);
+  if (!digested) {
     abort();
-    return digest_mismatch(*expected_, blob.sha256);
+    return digested.error();
   }
+  StoredBlob blob = std::move(*digested);
 
   const std::filesystem::path dir = blobs_dir_ / blob.sha256.substr(0, 2);
   const std::filesystem::path final_path = dir / blob.sha256;

@@ -145,13 +145,12 @@ class PgBlobWriter final : public BlobWriter {
     if (!buffer_.empty()) {
       if (Status st = flush(); !st) return st.error();
     }
-    StoredBlob blob;
-    blob.sha256 = hash_.hex_digest();
-    blob.size = size_;
-    if (expected_ && *expected_ != blob.sha256) {
+    Result<StoredBlob> digested = finish_digest(hash_, size_, expected_);
+    if (!digested) {
       abort();
-      return digest_mismatch(*expected_, blob.sha256);
+      return digested.error();
     }
+    StoredBlob blob = std::move(*digested);
     try {
       // The pin first: once the row is visible, no discard may run before release_pin().
       db_->exec("SELECT pg_advisory_lock_shared($1, $2)", kLockClass, kPinLock);

@@ -108,11 +108,7 @@ class Connection {
   // failure, after recording its SQLSTATE (failed_sqlstate()).
   template <class... Args>
   Result exec(const std::string& sql, const Args&... args) {
-    const std::array<std::string, sizeof...(Args)> values{param(args)...};
-    std::array<const char*, sizeof...(Args) + 1> ptrs{};
-    for (std::size_t i = 0; i < values.size(); ++i) ptrs[i] = values[i].c_str();
-    check_params(values.data(), values.size());
-    return exec_raw(sql, static_cast<int>(values.size()), ptrs.data());
+    return exec_text(sql, 0, args...);
   }
 
   // The same with $1 sent as raw bytes (a bytea parameter, any bytes, no encoding) and $2...
@@ -131,11 +127,7 @@ class Connection {
   // columns only, each read as its raw bytes through Row::text_view.
   template <class... Args>
   Result exec_binary_rows(const std::string& sql, const Args&... args) {
-    const std::array<std::string, sizeof...(Args)> values{param(args)...};
-    std::array<const char*, sizeof...(Args) + 1> ptrs{};
-    for (std::size_t i = 0; i < values.size(); ++i) ptrs[i] = values[i].c_str();
-    check_params(values.data(), values.size());
-    return exec_raw(sql, static_cast<int>(values.size()), ptrs.data(), nullptr, nullptr, 1);
+    return exec_text(sql, 1, args...);
   }
 
   // True while the connection to the server is up (as far as libpq knows).
@@ -160,6 +152,15 @@ class Connection {
   std::string next_cursor_name() { return "pasaprod_c" + std::to_string(++cursors_); }
 
  private:
+  // Text parameters; rows in text (0) or binary (1) format.
+  template <class... Args>
+  Result exec_text(const std::string& sql, int result_format, const Args&... args) {
+    const std::array<std::string, sizeof...(Args)> values{param(args)...};
+    std::array<const char*, sizeof...(Args) + 1> ptrs{};
+    for (std::size_t i = 0; i < values.size(); ++i) ptrs[i] = values[i].c_str();
+    check_params(values.data(), values.size());
+    return exec_raw(sql, static_cast<int>(values.size()), ptrs.data(), nullptr, nullptr, result_format);
+  }
   void check_params(const std::string* values, std::size_t n);
   Result exec_raw(const std::string& sql, int n, const char* const* values, const int* lengths = nullptr,
                   const int* formats = nullptr, int result_format = 0);
