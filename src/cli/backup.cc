@@ -111,8 +111,8 @@ Status sync_folder(const fs::path& dir) {
 
 }  // namespace
 
-Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_key_path, const fs::path& out,
-                                   const BackupProgress& progress) {
+Result<BackupSummary> write_backup(LocalOffice& lo, const Caller& by, const std::string& anchor_key_path,
+                                   const fs::path& out, const BackupProgress& progress) {
   if (fs::exists(out)) {
     return make_error(Code::already_exists, "backup.exists", "Ya existe " + out.string() + "; elija otro nombre.",
                       out.string() + " already exists; choose another name.")
@@ -183,6 +183,7 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
   if (fd < 0) return io_error("No se puede crear", "Cannot create", partial, errno);
   std::vector<char> buf(1 << 20);
   std::uint64_t done = 0;
+  Sha256 digest;
   for (;;) {
     auto n = tar.read(buf.data(), buf.size());
     if (!n) {
@@ -200,13 +201,20 @@ Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_ke
       }
       off += static_cast<std::size_t>(w);
     }
+    digest.update(buf.data(), *n);
     done += *n;
     if (progress) progress(done, tar.size());
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) return io_error("No se puede guardar", "Cannot save", out, errno);
   if (::link(partial.c_str(), out.c_str()) != 0) return io_error("No se puede crear", "Cannot create", out, errno);
   if (Status st = sync_folder(out.has_parent_path() ? out.parent_path() : fs::path(".")); !st) return st.error();
-  return BackupSummary{static_cast<std::int64_t>(entries.size()), library_files, done};
+  BackupSummary summary{static_cast<std::int64_t>(entries.size()), library_files, done, digest.hex_digest()};
+  const nlohmann::json archive = {{"file", fs::absolute(out).lexically_normal().string()},
+                                  {"bytes", summary.bytes},
+                                  {"sha256", summary.sha256},
+                                  {"library_files", summary.library_files}};
+  if (Status st = lo.office().record_backup(by, archive); !st) return st.error();
+  return summary;
 }
 
 Result<BackupSummary> restore_backup(const fs::path& archive, const fs::path& into_arg, const BackupProgress& progress) {

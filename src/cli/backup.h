@@ -28,15 +28,18 @@ struct BackupSummary {
   std::int64_t files = 0;         // members, manifest included
   std::int64_t library_files = 0;
   std::uint64_t bytes = 0;        // archive size
+  std::string sha256;             // write_backup: the archive's SHA-256
 };
 
 // Writes the archive of the office `lo` (whose key lives at `anchor_key_path`) to `out`,
-// through a temporary file renamed at the end: `out` never holds a partial archive. Runs
-// beside a server writing to the same database. Errors: already_exists when `out` exists,
+// through a temporary file renamed at the end: `out` never holds a partial archive, then
+// records it in the office's audit trail as done by `by` (Office::record_backup: its name, size
+// and SHA-256; the archive itself, copied before, does not hold that event). Runs beside a
+// server writing to the same database. Errors: already_exists when `out` exists,
 // internal for I/O, data_loss ("archive.blob_changed") when a library file does not match its
 // digest.
-Result<BackupSummary> write_backup(LocalOffice& lo, const std::string& anchor_key_path, const std::filesystem::path& out,
-                                   const BackupProgress& progress);
+Result<BackupSummary> write_backup(LocalOffice& lo, const Caller& by, const std::string& anchor_key_path,
+                                   const std::filesystem::path& out, const BackupProgress& progress);
 
 // Checks the archive at `archive` against its manifest and recreates the office in `into`
 // (which must not exist, or be an empty folder): into/pasaprod.db (+ .anchor, .anchor.key,

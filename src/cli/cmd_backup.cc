@@ -37,8 +37,8 @@ void register_backup(CLI::App& app, CliContext& ctx) {
   backup->callback([&ctx, out] {
     LocalOffice& lo = ctx.local();
     const std::string key = ctx.anchor.key_path.empty() ? lo.files().base() + ".anchor.key" : ctx.anchor.key_path;
-    BackupSummary s = ctx.take(write_backup(lo, key, *out, terminal_progress(ctx, "backup")));
-    ctx.print({{"out", *out}, {"files", s.files}, {"library_files", s.library_files}, {"bytes", s.bytes}},
+    BackupSummary s = ctx.take(write_backup(lo, local_caller(), key, *out, terminal_progress(ctx, "backup")));
+    ctx.print({{"out", *out}, {"files", s.files}, {"library_files", s.library_files}, {"bytes", s.bytes}, {"sha256", s.sha256}},
               ctx.t("Copia de seguridad en ", "Backup written to ") + *out + " (" + std::to_string(s.library_files) +
                   ctx.t(" archivos de la librería, ", " library files, ") + std::to_string(s.bytes) + " bytes)");
   });

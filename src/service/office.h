@@ -358,6 +358,10 @@ class Office {
   // file cannot be read at all; tampering is ok=false with one problem per mismatch.
   Result<ArchiveCheck> verify_baseline_archive(const std::filesystem::path& path);
 
+  // Records in the audit trail (event "backup.create", subject "office") that a backup was
+  // written: `archive` says which (file, bytes, sha256, ...). Local callers and administrators.
+  Status record_backup(const Caller& caller, const nlohmann::json& archive);
+
   // --- State web forms keep between requests, shared by every node (office_forms.cc). ---
   // Puts `state`: already_exists when its key is taken. The same write first removes up to
   // 100 states expired at `now` and, while `max_states` or more are kept, the 100 that expire

@@ -480,6 +480,14 @@ Status Office::set_setting(const Caller& caller, const std::string& key, const s
   return st;
 }
 
+Status Office::record_backup(const Caller& caller, const json& archive) {
+  if (Status st = require_admin(caller); !st) return st;
+  return store_.write([&](WriteTx& tx) -> Status {
+    auto e = tx.append_event(event(caller, clock_.now(), "backup.create", "office", nullptr, archive));
+    return e ? ok_status() : Status(e.error());
+  });
+}
+
 std::shared_ptr<const TimeZone> Office::time_zone() {
   std::string name;
   (void)store_.read([&](ReadTx& tx) -> Status {

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "api_office.h"
+#include "db_rows.h"
+#include "util/sha256.h"
 
 namespace apitest {
 namespace {
@@ -99,7 +101,7 @@ TEST(Backup, UnderWriteLoadRestoresEveryAcknowledgedChangeAndVerifies) {
   while (acks < static_cast<int>(kAcksBeforeBackup) && !stop) std::this_thread::sleep_for(5ms);
   const std::set<std::string> before = ledger.snapshot();  // acknowledged before the backup starts
   const fs::path archive = office->dir() / "backup.tar";
-  const CliResult backup = run_cli({"--db", office->db().string(), "--lang", "en", "backup", "--out", archive.string()});
+  const CliResult backup = run_cli({"--db", office->db().string(), "--lang", "en", "--json", "backup", "--out", archive.string()});
   const int acks_at_end = acks;
   stop = true;
   systems.join();
@@ -109,6 +111,18 @@ TEST(Backup, UnderWriteLoadRestoresEveryAcknowledgedChangeAndVerifies) {
   const auto unexpected = ledger.unexpected_answers();
   EXPECT_TRUE(unexpected.empty()) << unexpected.front();
   EXPECT_EQ(office->stop(), 0);
+
+  // The office's trail says a backup was written, which one (its SHA-256), by whom.
+  const auto recorded = db_rows(office->db(), "SELECT actor, after_json FROM audit_events WHERE action = ?", "backup.create");
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0][0].rfind("cli:", 0), 0u) << recorded[0][0];
+  const json facts = json::parse(recorded[0][1]);
+  std::ifstream in(archive, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string recorded_sha = facts.at("sha256").get<std::string>();
+  EXPECT_EQ(recorded_sha, pasaprod::sha256_hex(bytes));
+  EXPECT_EQ(facts.at("bytes").get<std::size_t>(), bytes.size());
+  EXPECT_EQ(json::parse(backup.out).value("sha256", ""), recorded_sha) << backup.out;
 
   const fs::path into = office->dir() / "restored";
   const CliResult restore = run_cli({"--lang", "en", "restore", archive.string(), "--into", into.string()});
