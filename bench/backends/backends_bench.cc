@@ -14,8 +14,8 @@
 //   write load: one procedure action per Store::write (bump_release + add_transition +
 //               append_event, as bench/store), each writer thread on its own request, so
 //               writers share only the audit chain's head;
-//   read loads: releases(filter) first pages over six structured filters; the same with a
-//               text filter; release(number) of a pseudo-random request (its whole aggregate).
+//   read loads: releases(filter) first pages over six structured filters; the same over three
+//               text filters; release(number) of a pseudo-random request (its whole aggregate).
 //
 // Usage: pasaprod_backends_bench --pg URL [--dir DIR] [--seconds S] [--rounds R]
 //                                [--writers W,...] [--readers R,...] [--releases N] [--keep]
@@ -211,11 +211,10 @@ class PgDatabases {
 
 // One "node": a store opened as the server opens it, with its own anchor file.
 struct Node {
-  Node(const std::string& location, const std::string& anchor_path, bool anchored)
-      : anchor(anchor_path) {
+  Node(const std::string& location, const std::string& anchor_path) : anchor(anchor_path) {
     StoreOptions options;
     options.anchoring.mode = AnchoredStore::AnchorMode::background;
-    store = opened(open_store(location, anchored ? &anchor : nullptr, options));
+    store = opened(open_store(location, &anchor, options));
   }
   audit::FileAnchor anchor;
   std::unique_ptr<AnchoredStore> store;
@@ -224,9 +223,9 @@ struct Node {
 // The nodes of one variant: thread t's i-th operation goes to node (t + i) % size.
 class Nodes {
  public:
-  Nodes(const std::string& location, const std::string& anchor_prefix, int count, bool anchored) {
+  Nodes(const std::string& location, const std::string& anchor_prefix, int count) {
     for (int n = 0; n < count; ++n) {
-      nodes_.push_back(std::make_unique<Node>(location, fmt::format("{}-{}.anchor", anchor_prefix, n), anchored));
+      nodes_.push_back(std::make_unique<Node>(location, fmt::format("{}-{}.anchor", anchor_prefix, n)));
     }
   }
   Store& pick(int t, std::int64_t i) { return *nodes_[static_cast<std::size_t>(t + i) % nodes_.size()]->store; }
@@ -552,9 +551,9 @@ int run(const Args& args) {
   }
   const auto raw_pg_commit = Op{"raw PostgreSQL durable commits", [&](int t) { raw_pgs[at(t)]->commit_one(); }};
   const auto raw_sqlite_commit = Op{"raw SQLite durable commits", [&](int t) { raw_sqlites[at(t)]->commit_one(); }};
-  Nodes sqlite_w(args.dir + "/write.db", args.dir + "/write", 1, true);
-  Nodes one_w(databases.create("one"), args.dir + "/one", 1, true);
-  Nodes two_w(databases.create("two"), args.dir + "/two", 2, true);
+  Nodes sqlite_w(args.dir + "/write.db", args.dir + "/write", 1);
+  Nodes one_w(databases.create("one"), args.dir + "/one", 1);
+  Nodes two_w(databases.create("two"), args.dir + "/two", 2);
   int first = 0;  // the first request of the next ActionLoad
   for (const int w : args.writers) {
     ActionLoad sqlite_a(sqlite_w, w, first), one_a(one_w, w, first), two_a(two_w, w, first);
@@ -578,9 +577,9 @@ int run(const Args& args) {
   // Reads.
   const auto t0 = Clock::now();
   const std::string read_url = databases.create("read");
-  Nodes sqlite_r(args.dir + "/read.db", args.dir + "/read", 1, false);
-  Nodes one_r(read_url, args.dir + "/read-one", 1, false);
-  Nodes two_r(read_url, args.dir + "/read-two", 2, false);
+  Nodes sqlite_r(args.dir + "/read.db", args.dir + "/read", 1);
+  Nodes one_r(read_url, args.dir + "/read-one", 1);
+  Nodes two_r(read_url, args.dir + "/read-two", 2);
   populate(sqlite_r.first(), args.releases);
   populate(one_r.first(), args.releases);
   databases.admin("VACUUM ANALYZE", fmt::format("pbb{}_read", ::getpid()));  // as autovacuum would have
@@ -651,15 +650,17 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--pg") args.pg = value();
-    else if (a == "--dir") args.dir = value();
-    else if (a == "--seconds") args.seconds = std::stod(value());
-    else if (a == "--rounds") args.rounds = std::stoi(value());
-    else if (a == "--writers") args.writers = pasaprod::counts(value());
-    else if (a == "--readers") args.readers = pasaprod::counts(value());
-    else if (a == "--releases") args.releases = std::stoi(value());
-    else if (a == "--keep") args.keep = true;
-    else {
+    try {
+      if (a == "--pg") args.pg = value();
+      else if (a == "--dir") args.dir = value();
+      else if (a == "--seconds") args.seconds = std::stod(value());
+      else if (a == "--rounds") args.rounds = std::stoi(value());
+      else if (a == "--writers") args.writers = pasaprod::counts(value());
+      else if (a == "--readers") args.readers = pasaprod::counts(value());
+      else if (a == "--releases") args.releases = std::stoi(value());
+      else if (a == "--keep") args.keep = true;
+      else throw std::invalid_argument(a);
+    } catch (const std::logic_error&) {  // an unknown option or a value that is not a number
       args.pg.clear();
       break;
     }
@@ -669,7 +670,7 @@ int main(int argc, char** argv) {
   const std::size_t user_end = rest.find('@');
   const bool password = user_end != std::string::npos && rest.find(':') < user_end;
   if (rest.empty() || rest.find('/') != std::string::npos || password ||
-      args.rounds < 1 || args.writers.empty() || args.readers.empty() || args.releases < 1) {
+      !(args.seconds > 0) || args.rounds < 1 || args.writers.empty() || args.readers.empty() || args.releases < 1) {
     fmt::print(stderr,
                "usage: {} --pg postgresql://USER@HOST:PORT [--dir DIR] [--seconds S] [--rounds R] [--writers W,...] "
                "[--readers R,...] [--releases N] [--keep]\n"
