@@ -23,8 +23,10 @@ const std::string kNumber = "PP-2026-0001";
 TEST(PgStore, TwoWritersOnOneReleaseExactlyOneConflict) {
   TempDir dir;
   ScratchDatabase db(dir.path());
-  auto first = open_pg(db.url());
-  auto second = open_pg(db.url());  // two nodes
+  PgStore::Options optimistic;
+  optimistic.serialize_writes = false;  // both run at once, so one must lose
+  auto first = open_pg(db.url(), optimistic);
+  auto second = open_pg(db.url(), optimistic);  // two nodes
   ASSERT_TRUE(first && second);
   ASSERT_TRUE(first->write([](WriteTx& tx) { return tx.insert_release(sample_release(kNumber, 1000)); }).ok());
 
@@ -71,6 +73,7 @@ TEST(PgStore, SerializationFailureRunsTheWriteAgainBounded) {
   for (int attempts : {10, 1}) {
     PgStore::Options options;
     options.max_attempts = attempts;
+    options.serialize_writes = false;  // both run at once, so one must lose
     auto first = open_pg(db.url(), options);
     auto second = open_pg(db.url(), options);
     ASSERT_TRUE(first && second);
@@ -278,8 +281,10 @@ TEST(PgStore, CallersBeyondThePoolWaitForAConnection) {
 TEST(PgStore, ClaimMailsPassesOverMailsAnotherSenderHolds) {
   TempDir dir;
   ScratchDatabase db(dir.path());
-  auto node1 = open_pg(db.url());
-  auto node2 = open_pg(db.url());
+  PgStore::Options optimistic;
+  optimistic.serialize_writes = false;  // the claims run at once (serialized writes wait instead)
+  auto node1 = open_pg(db.url(), optimistic);
+  auto node2 = open_pg(db.url(), optimistic);
   ASSERT_TRUE(node1 && node2);
   ASSERT_TRUE(node1->write([](WriteTx& tx) -> Status {
     OutboxMail m;

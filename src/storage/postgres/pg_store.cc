@@ -162,7 +162,7 @@ Status PgStore::read(const std::function<Status(ReadTx&)>& fn) {
 }
 
 Status PgStore::write(const std::function<Status(WriteTx&)>& fn) {
-  bool lock_head_first = false;
+  bool lock_head_first = options_.serialize_writes;
   for (int attempt = 1;; ++attempt) {
     const bool last = attempt >= std::max(options_.max_attempts, 1);
     std::unique_ptr<Lease> lease;

@@ -8,10 +8,13 @@
 // Several nodes may share one database: everything they must agree on is in it, and the audit
 // chain is appended in one total order whichever node appends (PgTx::lock_chain_head).
 //
-// write(): one transaction at SERIALIZABLE. A serialization failure (SQLSTATE 40001), a
-// deadlock (40P01) or a busy chain head (55P03) rolls it back and runs the function again, in
-// a new transaction, after a short random wait — at most Options::max_attempts runs, then
-// internal "store.busy". So the function may run more than once: whatever it does outside the
+// write(): one transaction at SERIALIZABLE. By default (Options::serialize_writes) it first
+// takes the audit chain's lock (audit_head, EXCLUSIVE) before its snapshot, so writes run one
+// at a time across every node, as on SQLite, and one that appends an event never loses the
+// chain head. A serialization failure (SQLSTATE 40001), a deadlock (40P01) or a busy chain head
+// (55P03, only without serialize_writes) rolls it back and runs the function again, in a new
+// transaction, after a short random wait — at most Options::max_attempts runs, then internal
+// "store.busy". So the function may run more than once: whatever it does outside the
 // transaction must be safe to repeat (the changes it makes through WriteTx are rolled back each
 // time). A rerun takes the audit chain's lock (audit_head) before its snapshot, so a write that
 // lost a race for the chain head wins the next time. read(): one snapshot (REPEATABLE READ
@@ -55,6 +58,10 @@ class PgStore final : public Store {
     std::size_t max_idle = 8;          // connections kept open between calls
     int max_attempts = 10;             // runs of a write's function (see write())
     std::chrono::milliseconds backoff{4};  // longest wait before the first rerun; doubles per rerun, to 200 ms
+    // Every write waits for the chain's lock before its first query. false: a first run goes
+    // ahead at once and reruns, locked, when another holds the chain head (optimistic; with
+    // concurrent appenders nearly every write reruns: bench/README.md, "Backends").
+    bool serialize_writes = true;
   };
 
   // Connects to `url` (a postgresql:// URI or libpq key=value conninfo; a password may be in it
