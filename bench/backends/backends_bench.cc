@@ -320,26 +320,11 @@ class ActionLoad {
 // The read database: n requests spread over 40 systems, 4 kinds, 12 states, 150 requesters
 // and three years, each with 4 transitions (as bench/store's (c), plus history to load).
 void populate(Store& store, int n) {
-  static constexpr const char* kStates[] = {"draft",    "in_qa",  "qa_approved", "submitted",
-                                            "validated", "approved", "deployed",   "closed",
-                                            "closed",    "closed", "rejected",    "cancelled"};
-  static constexpr const char* kKinds[] = {"project", "maintenance", "maintenance", "emergency"};
   constexpr int kBatch = 1000;
   for (int first = 1; first <= n; first += kBatch) {
     check(store.write([&](WriteTx& tx) -> Status {
       for (int i = first; i < first + kBatch && i <= n; ++i) {
-        Release r;
-        r.number = number_of(i - 1);
-        r.system = fmt::format("SYS{:02}", i % 40);
-        r.kind = kKinds[i % 4];
-        r.version = fmt::format("{}.{}", i % 9 + 1, i % 17);
-        r.title = bench::synthetic_title(i);
-        r.summary = bench::synthetic_summary(i);
-        r.requester = fmt::format("user{:03}", i % 150);
-        r.state = kStates[(i * 7) % 12];
-        r.edition = "02";
-        r.created_at = 1'704'067'200'000 + static_cast<std::int64_t>(i) * 940'000;  // ~3 years
-        r.updated_at = r.created_at;
+        const Release r = bench::synthetic_release(i, number_of(i - 1));
         if (auto st = tx.insert_release(r); !st) return st;
         for (int k = 0; k < 4; ++k) {
           Transition t{"step", "draft", "in_qa", r.requester, "nota", r.created_at + k * 1000, ""};

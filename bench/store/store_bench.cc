@@ -232,26 +232,10 @@ void compare(const Args& args, const std::string& tag, int threads, const std::f
 // (c) fills a store with n releases spread over systems, kinds, states, requesters and
 // three years, with varied titles.
 void populate(SqliteStore& store, int n) {
-  static constexpr const char* kStates[] = {"draft", "in_qa", "qa_approved", "submitted",
-                                            "validated", "approved", "deployed", "closed",
-                                            "closed", "closed", "rejected", "cancelled"};
-  static constexpr const char* kKinds[] = {"project", "maintenance", "maintenance",
-                                           "emergency"};
   check(store.write([&](WriteTx& tx) -> Status {
     for (int i = 1; i <= n; ++i) {
-      Release r;
-      int year = 2024 + (i - 1) * 3 / n;
-      r.number = fmt::format("PP-{}-{:05}", year, i);
-      r.system = fmt::format("SYS{:02}", i % 40);
-      r.kind = kKinds[i % 4];
-      r.version = fmt::format("{}.{}", i % 9 + 1, i % 17);
-      r.title = bench::synthetic_title(i);
-      r.summary = bench::synthetic_summary(i);
-      r.requester = fmt::format("user{:03}", i % 150);
-      r.state = kStates[(i * 7) % 12];
-      r.edition = "02";
-      r.created_at = 1'704'067'200'000 + static_cast<std::int64_t>(i) * 940'000;  // ~3 years
-      r.updated_at = r.created_at;
+      const int year = 2024 + (i - 1) * 3 / n;
+      const Release r = bench::synthetic_release(i, fmt::format("PP-{}-{:05}", year, i));
       if (auto st = tx.insert_release(r); !st) return st;
     }
     return ok_status();
