@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "audit/file_anchor.h"
+#include "bench/common/scratch.h"
 #include "bench/common/synthetic_text.h"
 #include "storage/open/open_store.h"
 #include "storage/postgres/pg.h"
@@ -257,15 +258,7 @@ class ActionLoad {
       : nodes_(nodes), first_(first), versions_(static_cast<std::size_t>(writers), 0) {
     check(nodes_.first().write([&](WriteTx& tx) -> Status {
       for (int i = 0; i < writers; ++i) {
-        Release r;
-        r.number = number_of(first_ + i);
-        r.system = "SIGA";
-        r.kind = "maintenance";
-        r.version = "2.4";
-        r.title = "Benchmark";
-        r.requester = "ana";
-        r.state = "draft";
-        r.edition = "02";
+        const Release r = bench::action_release(number_of(first_ + i));
         if (auto st = tx.insert_release(r); !st) return st;
       }
       return ok_status();
@@ -666,15 +659,6 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines in order with stderr's, also into a file
   std::signal(SIGINT, [](int) { pasaprod::g_interrupted = 1; });
   std::signal(SIGTERM, [](int) { pasaprod::g_interrupted = 1; });
-  // Always a new subdirectory of the one given, so removing it at the end is safe.
-  args.dir = (args.dir.empty() ? std::string(".") : args.dir) + "/pasaprod-backends-bench-" +
-             std::to_string(::getpid());
-  int rc = 1;
-  try {
-    rc = pasaprod::run(args);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-  }
-  if (!args.keep) std::filesystem::remove_all(args.dir);
-  return rc;
+  args.dir = pasaprod::bench::scratch_dir(args.dir, "pasaprod-backends-bench");
+  return pasaprod::bench::run_then_clean(args.dir, args.keep, [&] { return pasaprod::run(args); });
 }

@@ -25,6 +25,20 @@ inline std::string synthetic_summary(long i) {
                      i * 7919 % 100003);
 }
 
+// A draft request for the action benchmarks (bump_release + add_transition + append_event).
+inline Release action_release(std::string number) {
+  Release r;
+  r.number = std::move(number);
+  r.system = "SIGA";
+  r.kind = "maintenance";
+  r.version = "2.4";
+  r.title = "Benchmark";
+  r.requester = "ana";
+  r.state = "draft";
+  r.edition = "02";
+  return r;
+}
+
 // Request i (1-based) of a synthetic office, numbered `number`.
 inline Release synthetic_release(long i, std::string number) {
   static constexpr const char* kStates[] = {"draft",     "in_qa",    "qa_approved", "submitted",

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "audit/file_anchor.h"
+#include "bench/common/scratch.h"
 #include "bench/common/synthetic_text.h"
 #include "storage/open/open_store.h"
 #include "storage/sqlite/wal_batching_vfs.h"
@@ -104,15 +105,7 @@ class Actions {
     store_ = std::move(*opened);
     check(store_->write([&](WriteTx& tx) -> Status {
       for (int i = 0; i < releases; ++i) {
-        Release r;
-        r.number = number(i);
-        r.system = "SIGA";
-        r.kind = "maintenance";
-        r.version = "2.4";
-        r.title = "Benchmark";
-        r.requester = "ana";
-        r.state = "draft";
-        r.edition = "02";
+        const Release r = bench::action_release(number(i));
         if (auto st = tx.insert_release(r); !st) return st;
       }
       return ok_status();
@@ -388,15 +381,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  // Always a new subdirectory of the one given, so removing it at the end is safe.
-  args.dir = (args.dir.empty() ? std::string(".") : args.dir) + "/pasaprod-store-bench-" +
-             std::to_string(::getpid());
-  int rc = 1;
-  try {
-    rc = pasaprod::run(args);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-  }
-  if (!args.keep) std::filesystem::remove_all(args.dir);
-  return rc;
+  args.dir = pasaprod::bench::scratch_dir(args.dir, "pasaprod-store-bench");
+  return pasaprod::bench::run_then_clean(args.dir, args.keep, [&] { return pasaprod::run(args); });
 }
