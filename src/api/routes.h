@@ -33,6 +33,10 @@ http::Response items_response(const http::Request& req, const Result<std::vector
 
 // String member of the JSON body, or "" (also when not a string).
 std::string jstr(const nlohmann::json& body, const char* key);
+// `u` with the profile fields `body` gives (name, email, lang, mail_digest), for update_profile.
+User with_profile(User u, const nlohmann::json& body);
+// The request schema of those fields (and `extra` properties).
+nlohmann::json profile_schema(const nlohmann::json& extra = nlohmann::json::object());
 // invalid_argument naming a missing or malformed field.
 Error bad_field(const std::string& field, const std::string& es, const std::string& en);
 // RFC 6266 Content-Disposition "attachment" for a download named `name`: an ASCII fallback

@@ -52,6 +52,8 @@ json mail_json(const OutboxMail& m) {
           {"attempts", m.attempts},
           {"queued_at", format_iso(m.at)},
           {"sent_at", m.sent_at ? json(format_iso(m.sent_at)) : json(nullptr)},
+          {"due_from", m.due_to ? json(format_iso(m.due_from)) : json(nullptr)},
+          {"due_to", m.due_to ? json(format_iso(m.due_to)) : json(nullptr)},
           {"last_error", m.last_error}};
 }
 
@@ -63,7 +65,8 @@ void add_mail_routes(http::RouteTable& routes, ApiContext& ctx) {
               .pattern = "/api/v1/mail",
               .auth = Auth::admin,
               .summary = "The mail outbox",
-              .description = "Counts of queued, sent, failed and dropped mail, and one page of mail, newest first "
+              .description = "Counts of queued, sent, failed and dropped mail (and `held`: notices waiting for their "
+                             "person's daily digest), and one page of mail, newest first "
                              "(`state` = queued|sent|failed|dropped, `limit` ≤ 500, `offset`).",
               .query = {{"state", "queued, sent, failed or dropped"}, {"limit", "At most 500 (default 100)"}, {"offset", "Mails skipped"}},
               .tags = {"admin"},
@@ -84,6 +87,7 @@ void add_mail_routes(http::RouteTable& routes, ApiContext& ctx) {
                                        {"sent", counts->sent},
                                        {"failed", counts->failed},
                                        {"dropped", counts->dropped},
+                                       {"held", counts->held},
                                        {"items", items}});
               }});
   routes.add({.method = Method::post,
@@ -155,20 +159,17 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
               .pattern = "/api/v1/users/{username}",
               .auth = Auth::admin,
               .summary = "Update a user",
-              .description = "Body with any of `{name, email, lang, active}`; `active: false` deactivates the user.",
+              .description = "Body with any of `{name, email, lang, mail_digest, active}`; `active: false` deactivates the "
+                             "user; `mail_digest: true` gathers the mail they are only informed by into one daily digest.",
               .body = BodyKind::json,
-              .request_schema = json::parse(R"json({"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"},"lang":{"type":"string"},"active":{"type":"boolean"}}})json"),
+              .request_schema = profile_schema({{"active", {{"type", "boolean"}}}}),
               .tags = {"admin"},
               .handler = [&ctx](Request& req) {
                 const json& b = req.json();
                 const std::string username = req.param("username");
                 auto current = ctx.office.user(username);
                 if (!current) return problem(req, current.error());
-                User u = *current;
-                if (b.contains("name")) u.name = jstr(b, "name");
-                if (b.contains("email")) u.email = jstr(b, "email");
-                if (b.contains("lang")) u.lang = jstr(b, "lang");
-                auto updated = ctx.office.update_profile(caller(req), u);
+                auto updated = ctx.office.update_profile(caller(req), with_profile(*current, b));
                 if (!updated) return problem(req, updated.error());
                 if (b.contains("active") && b["active"].is_boolean() && b["active"].get<bool>() != updated->active) {
                   updated = ctx.office.set_active(caller(req), username, b["active"].get<bool>());

@@ -65,6 +65,23 @@ json me_json(const Principal& p) {
 
 }  // namespace
 
+User with_profile(User u, const json& b) {
+  if (b.contains("name")) u.name = jstr(b, "name");
+  if (b.contains("email")) u.email = jstr(b, "email");
+  if (b.contains("lang")) u.lang = jstr(b, "lang");
+  if (b.contains("mail_digest")) u.mail_digest = b["mail_digest"].get<bool>();
+  return u;
+}
+
+json profile_schema(const json& extra) {
+  json properties = {{"name", {{"type", "string"}}},
+                     {"email", {{"type", "string"}}},
+                     {"lang", {{"type", "string"}}},
+                     {"mail_digest", {{"type", "boolean"}}}};
+  properties.update(extra);
+  return {{"type", "object"}, {"properties", properties}};
+}
+
 void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
   const json credentials_schema = {{"type", "object"},
                                    {"required", {"username", "password"}},
@@ -114,6 +131,21 @@ void add_session_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "The signed-in user, their roles, and (for browser sessions) the CSRF token.",
               .tags = {"session"},
               .handler = [](Request& req) { return Response::json(me_json(*principal(req))); }});
+  routes.add({.method = Method::patch,
+              .pattern = "/api/v1/me",
+              .summary = "Change my profile",
+              .description = "Body with any of `{name, email, lang, mail_digest}`. `mail_digest: true`: the mail that only "
+                             "informs me (RACI I) comes as one daily digest; what is asked of me always comes at once. "
+                             "Turning it off sends at once a digest of what was waiting.",
+              .body = BodyKind::json,
+              .request_schema = profile_schema(),
+              .tags = {"session"},
+              .handler = [&ctx](Request& req) {
+                auto current = ctx.office.user(principal(req)->user.username);
+                if (!current) return problem(req, current.error());
+                auto updated = ctx.office.update_profile(caller(req), with_profile(*current, req.json()));
+                return updated ? Response::json(user_json(*updated)) : problem(req, updated.error());
+              }});
   routes.add({.method = Method::post,
               .pattern = "/api/v1/me/password",
               .summary = "Change my password",

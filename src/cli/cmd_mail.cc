@@ -27,11 +27,12 @@ void register_mail(CLI::App& app, CliContext& ctx) {
   status->callback([&ctx] {
     const OutboxCounts c = ctx.take(ctx.office().mail_counts(local_caller()));
     auto failed = ctx.take(ctx.office().mails(local_caller(), "failed", 20, 0));
-    nlohmann::json j = {{"queued", c.queued}, {"sent", c.sent}, {"failed", c.failed}, {"dropped", c.dropped},
+    nlohmann::json j = {{"queued", c.queued}, {"sent", c.sent}, {"failed", c.failed}, {"dropped", c.dropped}, {"held", c.held},
                         {"oldest_queued_at", c.oldest_queued_at ? format_iso(c.oldest_queued_at) : ""}, {"failed_mails", nlohmann::json::array()}};
     std::string text = ctx.t("En cola: ", "Queued: ") + std::to_string(c.queued) + ctx.t("  enviados: ", "  sent: ") + std::to_string(c.sent) +
                        ctx.t("  fallidos: ", "  failed: ") + std::to_string(c.failed) + ctx.t("  descartados: ", "  dropped: ") +
-                       std::to_string(c.dropped) + "\n";
+                       std::to_string(c.dropped) + ctx.t("  para el resumen diario: ", "  held for the daily digest: ") +
+                       std::to_string(c.held) + "\n";
     if (c.oldest_queued_at) text += ctx.t("El más antiguo en cola: ", "Oldest queued: ") + format_iso(c.oldest_queued_at) + "\n";
     for (const auto& m : failed) {
       j["failed_mails"].push_back(mail_json(m));

@@ -1,6 +1,7 @@
 // SMTP options (mail_options.h).
 #include "cli/mail_options.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -34,6 +35,13 @@ void add_mail_options(CLI::App* cmd, MailArgs& a) {
   cmd->add_option("--public-url", a.public_url,
                   "Dirección del servidor para los enlaces de los correos: https://pasaprod.oficina.gob.pe / the server's address "
                   "for links in mail and calendar events");
+  cmd->add_option("--mail-claim-hold", a.claim_hold,
+                  "Segundos que un envío retiene un correo (300): si el servidor muere enviando, ese correo se envía de nuevo "
+                  "después, con el mismo Message-ID / seconds a sender holds a mail (300): if the server dies while sending, "
+                  "that mail is sent again after this, with the same Message-ID")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--mail-digest-at", a.digest_at,
+                  "Hora local del resumen diario de avisos (08:00) / local time of the daily digest of notices (08:00)");
 }
 
 Result<std::optional<MailSetup>> mail_setup(const MailArgs& a) {
@@ -69,6 +77,14 @@ Result<std::optional<MailSetup>> mail_setup(const MailArgs& a) {
   if (!url) return url.error();
   s.sender.envelope = {a.mail_from, a.mail_reply_to};
   s.sender.public_url = *url;
+  int hour = -1, minute = -1;
+  char colon = 0, extra = 0;
+  if (std::sscanf(a.digest_at.c_str(), "%2d%c%2d%c", &hour, &colon, &minute, &extra) != 3 || colon != ':' || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || a.digest_at.size() != 5) {
+    return config_error("--mail-digest-at debe ser una hora HH:MM (por ejemplo 08:00).", "--mail-digest-at must be a time HH:MM (e.g. 08:00).");
+  }
+  s.sender.digest_minute = hour * 60 + minute;
+  s.sender.hold_ms = static_cast<Timestamp>(a.claim_hold) * 1000;
   return std::optional<MailSetup>{std::move(s)};
 }
 

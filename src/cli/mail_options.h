@@ -21,6 +21,8 @@ struct MailArgs {
   std::string mail_from;
   std::string mail_reply_to;
   std::string public_url;
+  std::string digest_at = "08:00";  // local time of the daily digest
+  int claim_hold = 300;             // seconds a sender's claim on a mail lasts
 };
 
 void add_mail_options(CLI::App* cmd, MailArgs& args);

@@ -34,6 +34,9 @@ struct User {
   // account (password kept by pasaprod).
   std::string directory_dn;
   Timestamp directory_checked_at = 0;  // when the directory last confirmed the account
+  // Mail the person is only informed by (RACI I) comes as one daily digest instead of at once;
+  // what is asked of them (R, A, C) always comes at once.
+  bool mail_digest = false;
 
   bool from_directory() const { return !directory_dn.empty(); }
   // True when the user holds `role` (by hand or from the directory) office-wide, or for
@@ -244,11 +247,21 @@ struct OutboxMail {
   // An iCalendar invitation (METHOD:REQUEST, without ORGANIZER: the sender adds its From) sent
   // with the mail as text/calendar; "" = none. Written when queued (schema v13).
   std::string calendar;
+  // By when the step asked of the person is due: the span in which it can be taken (the
+  // deployment window of an action guarded by it); 0/0 = no deadline (schema v15).
+  Timestamp due_from = 0, due_to = 0;
+  // A daily digest (step kDigestStep): the informed mails it gathers, oldest first. Not a
+  // column: read with the mail where it is sent or shown (ReadTx::digest_items).
+  std::vector<OutboxMail> items;
 };
+
+// The step of a daily digest mail.
+inline constexpr const char* kDigestStep = "digest";
 
 // How many mails are in each state.
 struct OutboxCounts {
   std::int64_t queued = 0, sent = 0, failed = 0, dropped = 0;
+  std::int64_t held = 0;  // informed mail waiting for its daily digest
   Timestamp oldest_queued_at = 0;  // 0 when none is queued
 };
 

@@ -7,6 +7,7 @@
 
 #include "core/engine.h"
 #include "core/ics.h"
+#include "http/route.h"
 
 namespace pasaprod::mail {
 
@@ -95,11 +96,10 @@ std::string crlf(const std::string& text) {
 
 }  // namespace
 
-MailText compose(const OutboxMail& m, const Procedure& proc, const web::Catalog& catalog, const TimeZone& zone,
-                 const std::string& public_url) {
-  const Lang lang = m.lang == "en" ? Lang::en : Lang::es;
-  const std::string letter(1, m.raci);
-  // "turn:A1,A2" (R, A) → the actions' names; "consult:X" (C) → X's name; else the step's.
+namespace {
+
+// "turn:A1,A2" (R, A) → the actions' names; "consult:X" (C) → X's name; else the step's.
+std::string what_of(const OutboxMail& m, const Procedure& proc, Lang lang) {
   std::string what;
   if (m.step.rfind("turn:", 0) == 0) {
     std::string_view rest = std::string_view(m.step).substr(5);
@@ -113,32 +113,103 @@ MailText compose(const OutboxMail& m, const Procedure& proc, const web::Catalog&
   } else {
     what = step_label(proc, m.step, lang);
   }
-  const std::string role = m.role.empty() ? catalog.text(lang, "mail.role_requester") : proc.role_name(m.role, lang);
-  const std::string when = catalog.datetime(lang, m.at, zone) + " (" + zone.name() + ")";
-  const std::string url = public_url.empty() ? "" : public_url + "/releases/" + m.release;
+  return what;
+}
 
+std::string release_url(const std::string& public_url, const std::string& number) {
+  return public_url.empty() ? "" : public_url + "/releases/" + number;
+}
+
+// A paragraph with a link: `text` in the plain part, an anchor with `label` in the HTML part.
+struct Linked {
+  std::string text, url, label;
+};
+
+// The mail: `before` as paragraphs, then `links`, then `after` in small print (a Linked
+// without url is plain text), then the footer.
+MailText assemble(const std::string& subject, Lang lang, const std::vector<std::string>& before, const std::vector<Linked>& links,
+                  const std::vector<Linked>& after, const std::string& footer) {
   MailText t;
-  t.subject = one_line("[" + m.release + "] " + m.system + ": " +
-                       catalog.format(lang, "mail.subject_" + letter, {{"what", what}, {"actor", m.actor}}));
-  const std::vector<std::pair<std::string, std::string>> args = {
-      {"name", m.name.empty() ? m.username : m.name}, {"actor", m.actor},   {"what", what}, {"when", when},
-      {"release", m.release}, {"title", m.title}, {"system", m.system}, {"role", role}, {"url", url}};
-  std::vector<std::string> paragraphs = {
-      catalog.format(lang, "mail.greeting", args), catalog.format(lang, m.raci == 'I' ? "mail.happened" : "mail.changed", args),
-      catalog.format(lang, "mail.ask_" + letter, args), catalog.format(lang, "mail.why_" + letter, args)};
-  if (!m.calendar.empty()) paragraphs.push_back(catalog.text(lang, "mail.invitation"));
-  for (const auto& p : paragraphs) t.text += p + "\n\n";
-  if (!url.empty()) t.text += catalog.format(lang, "mail.open", args) + "\n\n";
-  t.text += "-- \n" + catalog.text(lang, "mail.footer") + "\n";
-
+  t.subject = one_line(subject);
   t.html = "<!doctype html>\n<html lang=\"" + std::string(lang == Lang::en ? "en" : "es") + "\"><head><meta charset=\"utf-8\"><title>" +
            html_escape(t.subject) + "</title></head>\n<body>\n";
-  for (const auto& p : paragraphs) t.html += "<p>" + html_escape(p) + "</p>\n";
-  if (!url.empty()) {
-    t.html += "<p><a href=\"" + html_escape(url) + "\">" + html_escape(catalog.format(lang, "mail.open_link", args)) + "</a></p>\n";
+  for (const auto& p : before) {
+    t.text += p + "\n\n";
+    t.html += "<p>" + html_escape(p) + "</p>\n";
   }
-  t.html += "<p style=\"color:#555;font-size:smaller\">" + html_escape(catalog.text(lang, "mail.footer")) + "</p>\n</body></html>\n";
+  for (const auto& l : links) {
+    t.text += l.text + "\n\n";
+    t.html += "<p><a href=\"" + html_escape(l.url) + "\">" + html_escape(l.label) + "</a></p>\n";
+  }
+  for (const auto& l : after) {
+    t.text += l.text + "\n\n";
+    t.html += "<p style=\"color:#555;font-size:smaller\">" +
+              (l.url.empty() ? html_escape(l.text) : "<a href=\"" + html_escape(l.url) + "\">" + html_escape(l.label) + "</a>") + "</p>\n";
+  }
+  t.text += "-- \n" + footer + "\n";
+  t.html += "<p style=\"color:#555;font-size:smaller\">" + html_escape(footer) + "</p>\n</body></html>\n";
   return t;
+}
+
+}  // namespace
+
+MailText compose(const OutboxMail& m, const Procedure& proc, const web::Catalog& catalog, const TimeZone& zone,
+                 const std::string& public_url, const Preference& preference) {
+  const Lang lang = m.lang == "en" ? Lang::en : Lang::es;
+  const auto when = [&](Timestamp t) { return catalog.datetime(lang, t, zone); };
+  const std::string name = m.name.empty() ? m.username : m.name;
+  std::vector<std::string> paragraphs;
+  std::vector<Linked> links;
+  std::vector<Linked> after;
+  const auto preference_link = [&] {
+    if (preference.switch_url.empty()) return;
+    const std::string key = preference.digest ? "mail.to_each" : "mail.to_digest";
+    after.push_back({catalog.format(lang, key, {{"url", preference.switch_url}}), preference.switch_url, catalog.text(lang, key + "_link")});
+  };
+
+  if (m.step == kDigestStep) {
+    paragraphs = {catalog.format(lang, "mail.greeting", {{"name", name}}), catalog.text(lang, "mail.digest_greeting_intro")};
+    for (const auto& item : m.items) {
+      const std::vector<std::pair<std::string, std::string>> args = {
+          {"release", item.release}, {"title", item.title},  {"system", item.system},
+          {"actor", item.actor},     {"what", what_of(item, proc, lang)}, {"when", when(item.at) + " (" + zone.name() + ")"}};
+      const std::string line = catalog.format(lang, "mail.digest_item", args);
+      const std::string url = release_url(public_url, item.release);
+      if (url.empty()) paragraphs.push_back(line);
+      else links.push_back({line + "\n" + url, url, line});
+    }
+    after.push_back({catalog.text(lang, "mail.digest_why"), "", ""});
+    preference_link();
+    const std::string subject =
+        catalog.format(lang, "mail.digest_subject", {{"count", std::to_string(m.items.size())}});
+    return assemble(subject, lang, paragraphs, links, after, catalog.text(lang, "mail.footer"));
+  }
+
+  const std::string letter(1, m.raci);
+  const std::string what = what_of(m, proc, lang);
+  const std::string role = m.role.empty() ? catalog.text(lang, "mail.role_requester") : proc.role_name(m.role, lang);
+  const std::string url = release_url(public_url, m.release);
+  const std::vector<std::pair<std::string, std::string>> args = {
+      {"name", name},         {"actor", m.actor}, {"what", what},     {"when", when(m.at) + " (" + zone.name() + ")"},
+      {"release", m.release}, {"title", m.title}, {"system", m.system}, {"role", role}, {"url", url}};
+  paragraphs = {catalog.format(lang, "mail.greeting", args), catalog.format(lang, m.raci == 'I' ? "mail.happened" : "mail.changed", args),
+                catalog.format(lang, "mail.ask_" + letter, args)};
+  if (m.due_to > 0) {
+    paragraphs.push_back(
+        catalog.format(lang, "mail.due", {{"from", when(m.due_from)}, {"to", when(m.due_to)}, {"zone", zone.name()}}));
+  }
+  paragraphs.push_back(catalog.format(lang, "mail.why_" + letter, args));
+  if (!m.calendar.empty()) paragraphs.push_back(catalog.text(lang, "mail.invitation"));
+  if (!url.empty()) links.push_back({catalog.format(lang, "mail.open", args), url, catalog.format(lang, "mail.open_link", args)});
+  preference_link();
+  const std::string subject =
+      "[" + m.release + "] " + m.system + ": " + catalog.format(lang, "mail.subject_" + letter, {{"what", what}, {"actor", m.actor}});
+  return assemble(subject, lang, paragraphs, links, after, catalog.text(lang, "mail.footer"));
+}
+
+std::string preference_url(const std::string& public_url, const std::string& username, bool digest, const std::string& token) {
+  if (public_url.empty()) return "";
+  return public_url + "/mail/preference?user=" + http::percent_encode(username) + "&digest=" + (digest ? "1" : "0") + "&token=" + http::percent_encode(token);
 }
 
 std::string bare_address(const std::string& from) {

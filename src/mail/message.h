@@ -28,9 +28,21 @@ struct Envelope {
   std::string reply_to;  // "" = none
 };
 
-// `public_url`: the server's address as people reach it ("" = the link is left out).
+// How the person takes informed mail now, and the link that switches it ("" = none).
+struct Preference {
+  bool digest = false;
+  std::string switch_url;
+};
+
+// `public_url`: the server's address as people reach it ("" = the links are left out). A
+// digest (step kDigestStep) lists its items; another mail says by when its step is due when it
+// has a deadline. Every mail ends with the preference link when there is one.
 MailText compose(const OutboxMail& mail, const Procedure& proc, const web::Catalog& catalog, const TimeZone& zone,
-                 const std::string& public_url);
+                 const std::string& public_url, const Preference& preference = {});
+
+// The link that sets `username`'s mail to a daily digest (`digest`) or to every mail at once,
+// with the token Office::mail_preference_token gives.
+std::string preference_url(const std::string& public_url, const std::string& username, bool digest, const std::string& token);
 
 // "<pasaprod.42.1234@minedu.gob.pe>": the same for every attempt to send one mail (so a
 // receiver can drop a copy sent again after a sender died), unique per mail and From domain.

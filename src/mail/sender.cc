@@ -23,6 +23,15 @@ Timestamp backoff(Timestamp first, Timestamp max, int attempts) {
   return std::min(d, max);
 }
 
+// The latest instant at or before `now` whose wall time in `zone` is `minute` after midnight.
+Timestamp latest_daily(Timestamp now, int minute, const TimeZone& zone) {
+  constexpr Timestamp kDay = 24 * 3600 * 1000;
+  const Timestamp local = zone.to_local(now);
+  Timestamp at = local - ((local % kDay) + kDay) % kDay + static_cast<Timestamp>(minute) * 60 * 1000;
+  if (at > local) at -= kDay;
+  return std::min(zone.from_local(at), now);
+}
+
 }  // namespace
 
 Sender::Sender(Office& office, std::unique_ptr<Transport> transport, SenderOptions options)
@@ -32,7 +41,11 @@ Sender::~Sender() { stop(); }
 
 Status Sender::deliver(OutboxMail& m, PassResult& result, Timestamp now) {
   const ProcedureSet& procs = office_.procedures();
-  const MailText text = compose(m, procs.current(), catalog_, *office_.time_zone(), options_.public_url);
+  Preference preference;
+  if (auto u = office_.user(m.username)) preference.digest = u->mail_digest;
+  const std::string token = office_.mail_preference_token(m.username, !preference.digest);
+  preference.switch_url = preference_url(options_.public_url, m.username, !preference.digest, token);
+  const MailText text = compose(m, procs.current(), catalog_, *office_.time_zone(), options_.public_url, preference);
   const SendResult r = transport_->send(bare_address(options_.envelope.from), m.address, rfc5322(m, text, options_.envelope, now));
   ++m.attempts;
   switch (r.outcome) {
@@ -67,8 +80,21 @@ Status Sender::deliver(OutboxMail& m, PassResult& result, Timestamp now) {
   return office_.record_mail_result(m);
 }
 
+void Sender::queue_digests_if_due(Timestamp now) {
+  const Timestamp due = latest_daily(now, options_.digest_minute, *office_.time_zone());
+  if (due <= digests_until_) return;
+  auto n = office_.queue_mail_digests(due);
+  if (!n) {
+    spdlog::error("correo: no se pudieron preparar los resúmenes diarios / mail: could not queue the daily digests: {}", n.error().en);
+    return;
+  }
+  digests_until_ = due;
+  if (*n > 0) spdlog::info("mail: {} daily digests queued", *n);
+}
+
 PassResult Sender::pass() {
   PassResult result;
+  queue_digests_if_due(office_.now());
   for (;;) {
     auto batch = office_.claim_mails(options_.batch, options_.hold_ms);
     if (!batch) {

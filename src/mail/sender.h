@@ -7,6 +7,11 @@
 // failed; one it refuses (5xx) is failed at once with the reason. Each mail is claimed before
 // it is sent and marked sent after: a sender killed in between sends it again after the hold,
 // with the same Message-ID.
+//
+// Daily digests: at `digest_minute` of each day in the office's time zone (and at the first
+// pass after it, e.g. when the server was down then), the informed mail held for people who
+// take it as a digest is queued as one digest each (Office::queue_mail_digests), then sent
+// like any mail. Every mail carries a link that switches the person's choice.
 #pragma once
 
 #include <chrono>
@@ -33,6 +38,7 @@ struct SenderOptions {
   Timestamp first_retry_ms = 60 * 1000;         // after a deferral (4xx)
   Timestamp max_retry_ms = 60 * 60 * 1000;
   int max_attempts = 12;
+  int digest_minute = 8 * 60;                   // daily digests at this local time (minutes after midnight)
 };
 
 // What one pass did.
@@ -62,6 +68,7 @@ class Sender {
  private:
   void run();
   Status deliver(OutboxMail& mail, PassResult& result, Timestamp now);
+  void queue_digests_if_due(Timestamp now);
 
   Office& office_;
   std::unique_ptr<Transport> transport_;
@@ -70,6 +77,7 @@ class Sender {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_ = false, woken_ = false;
+  Timestamp digests_until_ = 0;  // the last digest time whose digests were queued
   std::thread thread_;
 };
 

@@ -32,7 +32,7 @@ json user_json(const User& u) {
   // "roles": given by hand in pasaprod; "directory_roles": from the directory's groups
   // ("directory": the account comes from the office's directory).
   return {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"active", u.active}, {"lang", u.lang},
-          {"roles", roles_of(u.grants)}, {"directory", u.from_directory()}, {"directory_roles", roles_of(u.directory_grants)}};
+          {"mail_digest", u.mail_digest}, {"roles", roles_of(u.grants)}, {"directory", u.from_directory()}, {"directory_roles", roles_of(u.directory_grants)}};
 }
 
 json system_json(const System& s) {

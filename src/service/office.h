@@ -208,6 +208,8 @@ class Office {
   Result<User> grant(const Caller& caller, const std::string& username, RoleGrant grant);
   Result<User> revoke(const Caller& caller, const std::string& username, const RoleGrant& grant);
   Result<User> set_active(const Caller& caller, const std::string& username, bool active);
+  // Self or admin: name (kept when empty), email, lang and mail_digest. Turning the digest
+  // off queues at once a digest of what was held for the person.
   Result<User> update_profile(const Caller& caller, User user);
   Result<std::vector<User>> users();
   Result<User> user(const std::string& username);
@@ -249,6 +251,20 @@ class Office {
   // The sender's result for a claimed mail (state, attempts, next_attempt_at, last_error,
   // sent_at as it set them; the hold is released).
   Status record_mail_result(OutboxMail mail);
+  // The sender, at the digest hour: queues one digest mail per person (step kDigestStep) with
+  // the informed mail held for them (User::mail_digest) made before `before`, each person's in
+  // one digest; the number of digests queued. A person who has no address or account any more
+  // gets a digest dropped at once, with the reason, so nothing stays held.
+  Result<int> queue_mail_digests(Timestamp before);
+  // The token of the link in every mail that sets `username`'s mail to a daily digest (or,
+  // `digest` false, to every mail at once) without signing in: the HMAC of both under the
+  // office's document key, so it can be neither guessed nor turned to another choice.
+  std::string mail_preference_token(const std::string& username, bool digest) const;
+  // permission_denied "mail.preference_link" when `token` is not the one for that user and choice.
+  Status check_mail_preference_link(const std::string& username, bool digest, const std::string& token) const;
+  // Follows such a link: check_mail_preference_link, then as update_profile by the user
+  // (audited "user.update").
+  Result<User> set_mail_digest_by_link(const std::string& username, bool digest, const std::string& token);
 
   // --- Release requests. ---
   Result<Release> open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input);

@@ -21,7 +21,7 @@ json grants_json(const std::vector<RoleGrant>& grants) {
 
 json user_json(const User& u) {
   return {{"username", u.username}, {"name", u.name}, {"email", u.email}, {"active", u.active}, {"lang", u.lang},
-          {"roles", grants_json(u.grants)}};
+          {"mail_digest", u.mail_digest}, {"roles", grants_json(u.grants)}};
 }
 
 json system_json(const System& s) {
@@ -135,7 +135,12 @@ Result<User> Office::update_profile(const Caller& caller, User changed) {
     next.name = changed.name.empty() ? u->name : changed.name;
     next.email = changed.email;
     next.lang = changed.lang == "en" ? "en" : "es";
+    next.mail_digest = changed.mail_digest;
     if (auto s = tx.update_user(next); !s) return s;
+    if (u->mail_digest && !next.mail_digest) {
+      const Timestamp now = clock_.now();
+      if (auto d = office_internal::queue_digests(tx, next.username, now + 1, 1 << 20, now); !d) return d.error();
+    }
     auto e = tx.append_event(event(caller, clock_.now(), "user.update", next.username, user_json(*u), user_json(next)));
     result = next;
     return e ? ok_status() : Status(e.error());

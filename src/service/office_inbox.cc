@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "core/guards.h"
 #include "service/office.h"
 #include "service/office_internal.h"
 
@@ -90,10 +91,18 @@ std::map<std::string, Recipient> recipients_of(WriteTx& tx, const Procedure& pro
   return out;
 }
 
+// What a mail may carry beside the step: an iCalendar invitation, and the span in which the
+// step asked of the person can be taken (by when it is due).
+struct MailExtras {
+  std::string calendar;
+  Timestamp due_from = 0, due_to = 0;
+};
+
 // Tells one recipient of `event`: a notification when `notice`, a mail when they have an
-// address (with `calendar`, an iCalendar invitation, when not "").
+// address. Informed mail (I) of a person who takes it as a daily digest waits for the digest,
+// unless it carries an invitation.
 Status tell(WriteTx& tx, const Release& r, const Recipient& recipient, char raci, bool notice, const std::string& step,
-            const AuditEvent& event, const std::string& calendar = "") {
+            const AuditEvent& event, const MailExtras& extras = {}) {
   const User& u = recipient.user;
   if (notice) {
     Notification n;
@@ -121,9 +130,16 @@ Status tell(WriteTx& tx, const Release& r, const Recipient& recipient, char raci
   m.actor = event.actor;
   m.at = event.at;
   m.next_attempt_at = event.at;
-  m.calendar = calendar;
+  m.calendar = extras.calendar;
+  m.due_from = extras.due_from;
+  m.due_to = extras.due_to;
+  if (raci == 'I' && u.mail_digest && m.calendar.empty()) return tx.hold_mail(m);
   auto id = tx.enqueue_mail(m);
   return id ? ok_status() : Status(id.error());
+}
+
+bool guarded_by_window(const ActionDef& def) {
+  return std::any_of(def.guards.begin(), def.guards.end(), [](const GuardRef& g) { return g.name == "within_window"; });
 }
 
 }  // namespace
@@ -161,8 +177,7 @@ Status Office::invite_to_window(WriteTx& tx, const Snapshot& snap, const Record&
     const ActionDef* now = proc.action(code, r.kind, r.state);
     if (now && moves_forward(proc, r, now->to)) roles.insert(roles.end(), now->R.begin(), now->R.end());
     const ActionDef* any = proc.any_action(code, r.kind);
-    const bool in_window = any && std::any_of(any->guards.begin(), any->guards.end(), [](const GuardRef& g) { return g.name == "within_window"; });
-    if (in_window) roles.insert(roles.end(), any->R.begin(), any->R.end());
+    if (any && guarded_by_window(*any)) roles.insert(roles.end(), any->R.begin(), any->R.end());
   }
   int sequence = 0;
   for (const auto& earlier : r.records) sequence += earlier.type == rec.type ? 1 : 0;
@@ -174,7 +189,7 @@ Status Office::invite_to_window(WriteTx& tx, const Snapshot& snap, const Record&
     e.attendee_address = recipient.user.email;
     const std::string invitation =
         ics::serialize({.name = summary.number, .time_zone = snap.zone->name(), .method = "REQUEST", .events = {e}});
-    if (auto st = tell(tx, r, recipient, 'I', true, rec.type, event, invitation); !st) return st;
+    if (auto st = tell(tx, r, recipient, 'I', true, rec.type, event, {.calendar = invitation}); !st) return st;
   }
   return ok_status();
 }
@@ -191,20 +206,30 @@ Status Office::tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& s
   struct Turn {
     std::optional<Recipient> R, A;
     std::vector<std::string> r_actions, a_actions;
+    bool in_window = false;  // one of the actions can be taken only within the deployment window
   };
   std::map<std::string, Turn> turns;
+  // By when: the deployment window recorded, for actions that only it lets through.
+  MailExtras due;
+  if (const auto w = window_status(snap.situation(event.at)); w && !w->past) {
+    due.due_from = w->from;
+    due.due_to = w->to;
+  }
   for (const auto& code : proc.action_codes(r.kind)) {
     const ActionDef* def = proc.action(code, r.kind, state);
     if (!def || !moves_forward(proc, here, def->to)) continue;
+    const bool in_window = guarded_by_window(*def);
     for (auto& [username, rc] : recipients_of(tx, proc, r, def->R, event.actor)) {
       Turn& t = turns[username];
       if (!t.R) t.R = rc;
       t.r_actions.push_back(code);
+      t.in_window = t.in_window || in_window;
     }
     for (auto& [username, rc] : recipients_of(tx, proc, r, def->A, event.actor)) {
       Turn& t = turns[username];
       if (!t.A) t.A = rc;
       t.a_actions.push_back(code);
+      t.in_window = t.in_window || in_window;
     }
   }
   const auto step_of = [](const std::vector<std::string>& actions) {
@@ -214,13 +239,13 @@ Status Office::tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& s
   };
   for (auto& [username, turn] : turns) {
     if (turn.R) {
-      if (auto st = tell(tx, r, *turn.R, 'R', false, step_of(turn.r_actions), event); !st) return st;
+      if (auto st = tell(tx, r, *turn.R, 'R', false, step_of(turn.r_actions), event, turn.in_window ? due : MailExtras{}); !st) return st;
     }
     std::erase_if(turn.a_actions, [&](const std::string& a) {
       return std::find(turn.r_actions.begin(), turn.r_actions.end(), a) != turn.r_actions.end();
     });
     if (turn.A && !turn.a_actions.empty()) {
-      if (auto st = tell(tx, r, *turn.A, 'A', false, step_of(turn.a_actions), event); !st) return st;
+      if (auto st = tell(tx, r, *turn.A, 'A', false, step_of(turn.a_actions), event, turn.in_window ? due : MailExtras{}); !st) return st;
     }
   }
   return ok_status();

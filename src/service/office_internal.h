@@ -48,6 +48,16 @@ Error not_found(const std::string& what_es, const std::string& what_en, const st
 ics::Event window_event(const Procedure& proc, const ReleaseSummary& release, const Record& rec, int sequence, Lang lang,
                         const TimeZone& zone, const std::string& public_url);
 
+// What queue_digests did: digests queued, held mails read.
+struct DigestBatch {
+  int digests = 0;
+  int read = 0;
+};
+// Queues one digest mail per person of the informed mail held for `username` ("" = everyone)
+// made before `before`, reading at most `limit` held mails; when the limit cuts a person's
+// mails, that person is left for the next call (unless they are the only one read).
+Result<DigestBatch> queue_digests(WriteTx& tx, const std::string& username, Timestamp before, int limit, Timestamp now);
+
 // The quorum setting key.
 inline constexpr const char* kQuorumSetting = "committee.quorum";
 

@@ -222,6 +222,11 @@ class ReadTx {
   // Mails in `state` ("" = any), newest first.
   virtual std::vector<OutboxMail> mails(const std::string& state, int limit, int offset) = 0;
   virtual Result<OutboxMail> mail(std::int64_t id) = 0;  // not_found
+  // Informed mail waiting for a digest (held_mail), made before `before`, of `username` ("" =
+  // anyone), at most `limit`, by person then oldest first. Each one's id is its held id.
+  virtual std::vector<OutboxMail> held_mails(const std::string& username, Timestamp before, int limit) = 0;
+  // The mails the digest `digest_id` gathered (attach_held_mails), oldest first.
+  virtual std::vector<OutboxMail> digest_items(std::int64_t digest_id) = 0;
 
   // --- Generated documents (issue 5). ---
   // The release's documents, oldest first.
@@ -254,7 +259,7 @@ class WriteTx : public ReadTx {
  public:
   // already_exists when the username is taken.
   virtual Status insert_user(const User& user) = 0;
-  // Replaces name, email, active, lang and the grants. not_found when absent.
+  // Replaces name, email, active, lang, mail_digest and the grants. not_found when absent.
   virtual Status update_user(const User& user) = 0;
 
   virtual Status insert_system(const System& system) = 0;  // already_exists
@@ -336,6 +341,11 @@ class WriteTx : public ReadTx {
   // Stores a mail's state, attempts, next_attempt_at, claimed_until, last_error and sent_at.
   // not_found when absent.
   virtual Status update_mail(const OutboxMail& mail) = 0;
+  // Keeps an informed mail for the person's next daily digest (who, what, when; not its
+  // delivery fields).
+  virtual Status hold_mail(const OutboxMail& mail) = 0;
+  // Marks the held mails `ids` as gathered by the queued digest `digest_id`.
+  virtual Status attach_held_mails(const std::vector<std::int64_t>& ids, std::int64_t digest_id) = 0;
   // Records a generated document (its release must exist: not_found otherwise); returns its id.
   virtual Result<std::int64_t> insert_document(const IssuedDocument& doc) = 0;
 

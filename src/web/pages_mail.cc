@@ -31,8 +31,9 @@ Response mail_page(Page& page, const std::string& state, const std::optional<Err
                     {"to", m.username},
                     {"address", m.address},
                     {"release", m.release},
-                    {"release_url", "/releases/" + url_part(m.release)},
-                    {"what", step_label(page.proc(), m.step.rfind("turn:", 0) == 0 ? m.step.substr(5) : m.step, page.lang)},
+                    {"release_url", m.release.empty() ? "" : "/releases/" + url_part(m.release)},
+                    {"what", m.step == kDigestStep ? page.t("admin_mail.digest")
+                                                   : step_label(page.proc(), m.step.rfind("turn:", 0) == 0 ? m.step.substr(5) : m.step, page.lang)},
                     {"raci", std::string(1, m.raci)},
                     {"state", page.t("admin_mail.state_" + m.state)},
                     {"queued", page.when(m.at)},
@@ -59,6 +60,7 @@ Response mail_page(Page& page, const std::string& state, const std::optional<Err
                {"sent", page.cat->integer(page.lang, counts->sent)},
                {"failed", page.cat->integer(page.lang, counts->failed)},
                {"dropped", page.cat->integer(page.lang, counts->dropped)},
+               {"held", page.cat->integer(page.lang, counts->held)},
                {"oldest", counts->oldest_queued_at ? page.when(counts->oldest_queued_at) : ""}};
   if (error) data["error"] = page.error_view(*error);
   return page.render("admin_mail", data);

@@ -92,6 +92,7 @@ Response account_page(Page& page, json extra) {
     for (const auto& sys : *systems) scopes.push_back({{"value", "system:" + sys.code}, {"label", scope_label(page, "system:" + sys.code)}});
   }
   data["calendar_scopes"] = scopes;
+  data["mail_digest"] = u.mail_digest;
   data.update(extra);
   return page.render("account", data);
 }
@@ -138,6 +139,35 @@ void add_session_pages(http::RouteTable& routes, const WebPtr& web) {
            [](Page& page) {
              const json& f = page.flash();
              return account_page(page, f.is_object() ? f : json::object());
+           });
+  add_page(routes, web, Method::post, "/account/mail", "Choose how notices come by mail: each at once or a daily digest (form: digest)",
+           PageAccess::signed_in, [](Page& page) {
+             User u = page.user();
+             u.mail_digest = page.form("digest") == "1";
+             if (auto st = page.office().update_profile(page.caller(), u); !st) {
+               return page.redirect_flash("/account#mail", {{"alert", st.error().message(page.lang)}});
+             }
+             return page.redirect(std::string("/account?ok=") + (u.mail_digest ? "mail_digest" : "mail_each") + "#mail");
+           });
+  // The link every mail carries (mail/message.h preference_url): the GET only asks, so that a
+  // mail scanner opening links changes nothing; the POST changes it when the token is right.
+  add_page(routes, web, Method::get, "/mail/preference", "The mail preference link: asks to confirm the change (query: user, digest, token)",
+           PageAccess::anyone, [](Page& page) {
+             const std::string user = page.query("user");
+             const bool digest = page.query("digest") == "1";
+             const std::string token = page.query("token");
+             if (auto st = page.office().check_mail_preference_link(user, digest, token); !st) return page.error_page(st.error());
+             json data = {{"title", "mail_preference"}, {"user", user}, {"digest", digest ? "1" : "0"}, {"token", token},
+                          {"question", page.fmt(digest ? "mail_preference.ask_digest" : "mail_preference.ask_each", {{"user", user}})}};
+             return page.render("mail_preference", data);
+           });
+  add_page(routes, web, Method::post, "/mail/preference", "Follow the mail preference link (form: user, digest, token)", PageAccess::anyone,
+           [](Page& page) {
+             const bool digest = page.form("digest") == "1";
+             auto u = page.office().set_mail_digest_by_link(page.form("user"), digest, page.form("token"));
+             if (!u) return page.error_page(u.error());
+             json data = {{"title", "mail_preference"}, {"done", page.t(digest ? "mail_preference.done_digest" : "mail_preference.done_each")}};
+             return page.render("mail_preference", data);
            });
   add_page(routes, web, Method::post, "/account/password", "Change my password (form)", PageAccess::signed_in, [](Page& page) {
     const std::string password = page.form("password");

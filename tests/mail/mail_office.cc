@@ -147,7 +147,7 @@ std::vector<OutboxMail> MailOffice::mails(const std::string& state) {
   return *all;
 }
 
-SmtpServer::SmtpServer(const fs::path& maildir) : maildir_(maildir), port_(free_port()) {}
+SmtpServer::SmtpServer(const fs::path& maildir, int delay_ms) : maildir_(maildir), port_(free_port()), delay_ms_(delay_ms) {}
 
 SmtpServer::~SmtpServer() { stop(); }
 
@@ -159,7 +159,8 @@ void SmtpServer::start() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_strings = {"PYTHONPATH=" + std::string(PASAPROD_MAIL_TEST_DIR), "PATH=/usr/bin:/bin"};
+  std::vector<std::string> env_strings = {"PYTHONPATH=" + std::string(PASAPROD_MAIL_TEST_DIR), "PATH=/usr/bin:/bin",
+                                          "PASAPROD_TEST_SMTP_DELAY_MS=" + std::to_string(delay_ms_)};
   std::vector<char*> env;
   for (auto& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);

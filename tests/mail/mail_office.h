@@ -44,7 +44,8 @@ struct Received {
 
 class SmtpServer {
  public:
-  explicit SmtpServer(const std::filesystem::path& maildir);  // not started
+  // Not started. `delay_ms`: how long it keeps each message before accepting it.
+  explicit SmtpServer(const std::filesystem::path& maildir, int delay_ms = 0);
   ~SmtpServer();
   void start();  // on the same port every time
   void stop();
@@ -56,6 +57,7 @@ class SmtpServer {
   std::filesystem::path maildir_;
   int port_ = 0;
   int pid_ = 0;
+  int delay_ms_ = 0;
 };
 
 }  // namespace pasaprod::testing

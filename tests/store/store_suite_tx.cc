@@ -328,4 +328,99 @@ TEST_P(StoreSuite, OutboxClaimsDueMailsOldestFirstAndHoldsThem) {
   });
 }
 
+TEST_P(StoreSuite, HeldMailWaitsForItsDigestByPersonAndIsGatheredOnce) {
+  OutboxMail m;
+  m.name = "Ana";
+  m.address = "ana@minedu.gob.pe";
+  m.lang = "es";
+  m.release = "PP-2026-0001";
+  m.system = "SIAGIE";
+  m.title = "Reporte";
+  m.step = "deployment";
+  m.raci = 'I';
+  m.role = "functional_user";
+  m.actor = "oscar.operador";
+  write_ok([&](WriteTx& tx) -> Status {
+    for (const auto& [user, at] : std::vector<std::pair<std::string, Timestamp>>{
+             {"ana.funcional", 3000}, {"pedro.lider", 1500}, {"ana.funcional", 1000}, {"ana.funcional", 9000}}) {
+      m.username = user;
+      m.at = at;
+      m.event_seq = at;
+      if (auto st = tx.hold_mail(m); !st) return st;
+    }
+    return ok_status();
+  });
+  std::vector<OutboxMail> before_5000, ana;
+  read([&](ReadTx& tx) {
+    EXPECT_EQ(tx.mail_counts().held, 4);
+    before_5000 = tx.held_mails("", 5000, 10);
+    ana = tx.held_mails("ana.funcional", 100000, 10);
+    EXPECT_EQ(tx.held_mails("", 5000, 1).size(), 1u);
+  });
+  ASSERT_EQ(before_5000.size(), 3u);  // by person, then oldest first
+  EXPECT_EQ(before_5000[0].username, "ana.funcional");
+  EXPECT_EQ(before_5000[0].at, 1000);
+  EXPECT_EQ(before_5000[1].at, 3000);
+  EXPECT_EQ(before_5000[2].username, "pedro.lider");
+  EXPECT_EQ(before_5000[0].raci, 'I');
+  EXPECT_EQ(before_5000[0].title, "Reporte");
+  EXPECT_EQ(before_5000[0].role, "functional_user");
+  ASSERT_EQ(ana.size(), 3u);
+  OutboxMail digest;
+  digest.username = "ana.funcional";
+  digest.address = "ana@minedu.gob.pe";
+  digest.step = kDigestStep;
+  digest.at = 5000;
+  std::int64_t digest_id = 0;
+  write_ok([&](WriteTx& tx) -> Status {
+    auto id = tx.enqueue_mail(digest);
+    if (!id) return id.error();
+    digest_id = *id;
+    return tx.attach_held_mails({before_5000[0].id, before_5000[1].id}, digest_id);
+  });
+  read([&](ReadTx& tx) {
+    EXPECT_EQ(tx.mail_counts().held, 2);
+    const auto items = tx.digest_items(digest_id);
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].at, 1000);
+    EXPECT_EQ(items[1].at, 3000);
+    EXPECT_EQ(tx.held_mails("ana.funcional", 100000, 10).size(), 1u) << "gathered mail is not held any more";
+  });
+  // Gathering again changes nothing.
+  write_ok([&](WriteTx& tx) { return tx.attach_held_mails({before_5000[0].id}, digest_id + 1000); });
+  read([&](ReadTx& tx) { EXPECT_EQ(tx.digest_items(digest_id).size(), 2u); });
+}
+
+TEST_P(StoreSuite, AMailKeepsByWhenItsStepIsDueAndAUserTheirDigestChoice) {
+  OutboxMail m;
+  m.username = "rosa.asi";
+  m.address = "rosa.asi@minedu.gob.pe";
+  m.step = "turn:deploy";
+  m.raci = 'R';
+  m.due_from = 7000;
+  m.due_to = 8000;
+  std::int64_t id = 0;
+  write_ok([&](WriteTx& tx) -> Status {
+    auto i = tx.enqueue_mail(m);
+    if (!i) return i.error();
+    id = *i;
+    return ok_status();
+  });
+  read([&](ReadTx& tx) {
+    auto got = tx.mail(id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->due_from, 7000);
+    EXPECT_EQ(got->due_to, 8000);
+  });
+  User u;
+  u.username = "digest.user";
+  u.name = "Digest";
+  u.mail_digest = true;
+  write_ok([&](WriteTx& tx) { return tx.insert_user(u); });
+  read([&](ReadTx& tx) { EXPECT_TRUE(tx.user("digest.user")->mail_digest); });
+  u.mail_digest = false;
+  write_ok([&](WriteTx& tx) { return tx.update_user(u); });
+  read([&](ReadTx& tx) { EXPECT_FALSE(tx.user("digest.user")->mail_digest); });
+}
+
 }  // namespace pasaprod::testing_store

@@ -96,7 +96,8 @@ async function walk_maintenance(browser, url) {
 }
 
 // Emergency release in the procedure's order: the committee votes first; its acta is reviewed at
-// reception with the other deliverables; the informe approves; the DBA deploys the database part.
+// reception with the other deliverables; the informe approves; the DBA deploys the database part;
+// the fix fails and is rolled back after QA's opinion.
 async function emergency_committee(browser, url) {
   const as = async (u) => new Person(browser, url, u).open();
   const pablo = await as('pablo.produccion');
@@ -141,7 +142,15 @@ async function emergency_committee(browser, url) {
   await diego.record(number, 'db_deployment', { scripts: 'fix.sql', result: 'ok' });
   await oscar.act(number, 'deploy');
   assert.equal(await oscar.state(), 'Desplegado');
-  for (const p of [pablo, elena, raul, oscar, diego]) await p.close();
+  // The fix fails in production: QA gives the opinion the rollback asks of it (C), the operator
+  // records the rollback and executes the back-out plan. Each record form is sent by a double
+  // click and again from a second tab: one record each.
+  const carla = await as('carla.calidad');
+  await carla.record(number, 'consultation', { opinion: 'concerns', note: 'La matrícula falla; revertir.' }, { twice: true });
+  await oscar.record(number, 'rollback', { result: 'Versión anterior restaurada', note: 'Error 500 en la matrícula.' }, { twice: true });
+  await oscar.act(number, 'rollback');
+  assert.equal(await oscar.state(), 'Revertido (marcha atrás)');
+  for (const p of [pablo, elena, raul, oscar, diego, carla]) await p.close();
 }
 
 // A refused action shows why and changes nothing; a refused form keeps what was typed.

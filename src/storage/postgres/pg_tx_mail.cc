@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* kMailColumns =
     "id, username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, "
-    "attempts, next_attempt_at, claimed_until, last_error, sent_at, calendar";
+    "attempts, next_attempt_at, claimed_until, last_error, sent_at, calendar, due_from, due_to";
+constexpr const char* kHeldColumns = "id, username, name, address, lang, release, system, title, event_seq, step, role, actor, at";
 
 OutboxMail mail_from(const pg::Row& row) {
   OutboxMail m;
@@ -35,6 +36,27 @@ OutboxMail mail_from(const pg::Row& row) {
   m.last_error = row.text(18);
   m.sent_at = row.integer(19);
   m.calendar = row.text(20);
+  m.due_from = row.integer(21);
+  m.due_to = row.integer(22);
+  return m;
+}
+
+OutboxMail held_from(const pg::Row& row) {
+  OutboxMail m;
+  m.id = row.integer(0);
+  m.username = row.text(1);
+  m.name = row.text(2);
+  m.address = row.text(3);
+  m.lang = row.text(4);
+  m.release = row.text(5);
+  m.system = row.text(6);
+  m.title = row.text(7);
+  m.event_seq = row.integer(8);
+  m.step = row.text(9);
+  m.raci = 'I';
+  m.role = row.text(10);
+  m.actor = row.text(11);
+  m.at = row.integer(12);
   return m;
 }
 
@@ -58,6 +80,7 @@ OutboxCounts PgTx::mail_counts() {
       c.dropped = n;
     }
   }
+  c.held = db_.exec("SELECT COUNT(*) FROM mail_held WHERE digest_id IS NULL").row(0).integer(0);
   return c;
 }
 
@@ -80,14 +103,32 @@ Result<OutboxMail> PgTx::mail(std::int64_t id) {
   return mail_from(r.row(0));
 }
 
+std::vector<OutboxMail> PgTx::held_mails(const std::string& username, Timestamp before, int limit) {
+  pg::Result r = db_.exec(std::string("SELECT ") + kHeldColumns +
+                              " FROM mail_held WHERE digest_id IS NULL AND at < $1 AND ($2 = '' OR username = $2) "
+                              "ORDER BY username, at, id LIMIT $3",
+                          before, username, sql_limit(limit));
+  std::vector<OutboxMail> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(held_from(r.row(i)));
+  return out;
+}
+
+std::vector<OutboxMail> PgTx::digest_items(std::int64_t digest_id) {
+  pg::Result r = db_.exec(std::string("SELECT ") + kHeldColumns + " FROM mail_held WHERE digest_id = $1 ORDER BY at, id", digest_id);
+  std::vector<OutboxMail> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(held_from(r.row(i)));
+  return out;
+}
+
 Result<std::int64_t> PgTx::enqueue_mail(const OutboxMail& m) {
   pg::Result r = db_.exec(
       "INSERT INTO outbox(username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, "
-      "at, state, attempts, next_attempt_at, claimed_until, last_error, sent_at, calendar) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+      "at, state, attempts, next_attempt_at, claimed_until, last_error, sent_at, calendar, due_from, due_to) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) "
+      "RETURNING id",
       m.username, m.name, m.address, m.lang, m.release, m.system, m.title, m.event_seq, m.step, std::string(1, m.raci),
       m.role, m.actor, m.at, m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at,
-      m.calendar);
+      m.calendar, m.due_from, m.due_to);
   return r.row(0).integer(0);
 }
 
@@ -109,6 +150,19 @@ Status PgTx::update_mail(const OutboxMail& m) {
       "sent_at = $6 WHERE id = $7",
       m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at, m.id);
   if (r.affected() == 0) return mail(m.id).error();
+  return ok_status();
+}
+
+Status PgTx::hold_mail(const OutboxMail& m) {
+  db_.exec(
+      "INSERT INTO mail_held(username, name, address, lang, release, system, title, event_seq, step, role, actor, at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+      m.username, m.name, m.address, m.lang, m.release, m.system, m.title, m.event_seq, m.step, m.role, m.actor, m.at);
+  return ok_status();
+}
+
+Status PgTx::attach_held_mails(const std::vector<std::int64_t>& ids, std::int64_t digest_id) {
+  for (std::int64_t id : ids) db_.exec("UPDATE mail_held SET digest_id = $1 WHERE id = $2 AND digest_id IS NULL", digest_id, id);
   return ok_status();
 }
 

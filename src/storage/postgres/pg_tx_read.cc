@@ -14,7 +14,7 @@ Error not_found(const char* what_es, const char* what_en, const std::string& key
       .with("key", key);
 }
 
-constexpr const char* kUserColumns = "username, name, email, active, lang, directory_dn, directory_checked_at";
+constexpr const char* kUserColumns = "username, name, email, active, lang, directory_dn, directory_checked_at, mail_digest";
 
 User read_user(const pg::Row& row) {
   User u;
@@ -25,6 +25,7 @@ User read_user(const pg::Row& row) {
   u.lang = row.text(4);
   u.directory_dn = row.text(5);
   u.directory_checked_at = row.integer(6);
+  u.mail_digest = row.boolean(7);
   return u;
 }
 

@@ -49,18 +49,18 @@ Status PgTx::insert_user(const User& u) {
     return exists_error("el usuario", "user", u.username);
   }
   db_.exec(
-      "INSERT INTO users(username, name, email, active, lang, directory_dn, directory_checked_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      u.username, u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at);
+      "INSERT INTO users(username, name, email, active, lang, directory_dn, directory_checked_at, mail_digest) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      u.username, u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.mail_digest);
   write_grants(u);
   return ok_status();
 }
 
 Status PgTx::update_user(const User& u) {
   pg::Result r = db_.exec(
-      "UPDATE users SET name = $1, email = $2, active = $3, lang = $4, directory_dn = $5, directory_checked_at = $6 "
-      "WHERE username = $7",
-      u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.username);
+      "UPDATE users SET name = $1, email = $2, active = $3, lang = $4, directory_dn = $5, directory_checked_at = $6, "
+      "mail_digest = $7 WHERE username = $8",
+      u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.mail_digest, u.username);
   if (r.affected() == 0) return missing_error("el usuario", "user", u.username);
   write_grants(u);
   return ok_status();

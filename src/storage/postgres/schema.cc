@@ -329,9 +329,35 @@ constexpr const char* kV14[] = {
     "CREATE INDEX form_states_by_expiry ON form_states(expires_at)",
 };
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 15, as SQLite's: a daily digest of informed mail; by when a mail's step is due.
+constexpr const char* kV15[] = {
+    "ALTER TABLE users ADD COLUMN mail_digest BOOLEAN NOT NULL DEFAULT false",
+    "ALTER TABLE outbox ADD COLUMN due_from BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE outbox ADD COLUMN due_to BIGINT NOT NULL DEFAULT 0",
+    R"sql(CREATE TABLE mail_held (
+  id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  digest_id BIGINT REFERENCES outbox(id),
+  username  TEXT COLLATE "C" NOT NULL,
+  name      TEXT NOT NULL,
+  address   TEXT NOT NULL,
+  lang      TEXT COLLATE "C" NOT NULL,
+  release   TEXT COLLATE "C" NOT NULL,
+  system    TEXT COLLATE "C" NOT NULL,
+  title     TEXT NOT NULL,
+  event_seq BIGINT NOT NULL,
+  step      TEXT COLLATE "C" NOT NULL,
+  role      TEXT COLLATE "C" NOT NULL,
+  actor     TEXT COLLATE "C" NOT NULL,
+  at        BIGINT NOT NULL
+))sql",
+    "CREATE INDEX mail_held_waiting ON mail_held(at, username) WHERE digest_id IS NULL",
+    "CREATE INDEX mail_held_by_digest ON mail_held(digest_id) WHERE digest_id IS NOT NULL",
+};
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {13, "the schema of SQLite's version 13 (users to calendar keys), with the audit chain's head lock", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
+    {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
 }};
 
 constexpr const char* kCreateVersionTable =

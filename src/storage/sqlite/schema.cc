@@ -481,7 +481,34 @@ CREATE TABLE form_states (
 CREATE INDEX form_states_by_expiry ON form_states(expires_at);
 )sql";
 
-constexpr std::array<Migration, 14> kMigrations = {{
+// Version 15: mail preferences and deadlines (issue 15): a person may take "informed" mail as
+// one daily digest (users.mail_digest); such mail waits in mail_held until the digest that
+// carries it is queued (digest_id: that outbox row). A mail says by when its step is due.
+constexpr const char* kV15 = R"sql(
+ALTER TABLE users ADD COLUMN mail_digest INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN due_from INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN due_to INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE mail_held (
+  id        INTEGER PRIMARY KEY,
+  digest_id INTEGER REFERENCES outbox(id),
+  username  TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  address   TEXT NOT NULL,
+  lang      TEXT NOT NULL,
+  release   TEXT NOT NULL,
+  system    TEXT NOT NULL,
+  title     TEXT NOT NULL,
+  event_seq INTEGER NOT NULL,
+  step      TEXT NOT NULL,
+  role      TEXT NOT NULL,
+  actor     TEXT NOT NULL,
+  at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX mail_held_waiting ON mail_held(at, username) WHERE digest_id IS NULL;
+CREATE INDEX mail_held_by_digest ON mail_held(digest_id) WHERE digest_id IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 15> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -497,6 +524,7 @@ constexpr std::array<Migration, 14> kMigrations = {{
     {12, "the mail outbox", kV12},
     {13, "calendar feed keys; windows by the end of their span; invitations with mail", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
+    {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
 }};
 
 }  // namespace

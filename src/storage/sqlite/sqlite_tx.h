@@ -148,9 +148,13 @@ class SqliteTx final : public WriteTx {
   OutboxCounts mail_counts() override;
   std::vector<OutboxMail> mails(const std::string& state, int limit, int offset) override;
   Result<OutboxMail> mail(std::int64_t id) override;
+  std::vector<OutboxMail> held_mails(const std::string& username, Timestamp before, int limit) override;
+  std::vector<OutboxMail> digest_items(std::int64_t digest_id) override;
   Result<std::int64_t> enqueue_mail(const OutboxMail& mail) override;
   std::vector<OutboxMail> claim_mails(Timestamp now, Timestamp hold_until, int limit) override;
   Status update_mail(const OutboxMail& mail) override;
+  Status hold_mail(const OutboxMail& mail) override;
+  Status attach_held_mails(const std::vector<std::int64_t>& ids, std::int64_t digest_id) override;
   Status mark_notifications_read(const std::string& username, const std::vector<std::int64_t>& ids) override;
   Result<std::int64_t> insert_document(const IssuedDocument& doc) override;
 

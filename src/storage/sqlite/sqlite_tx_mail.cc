@@ -1,4 +1,4 @@
-// SqliteTx: the mail outbox (store.h, schema versions 12 and 13).
+// SqliteTx: the mail outbox and the mail held for digests (store.h, schema versions 12, 13 and 15).
 #include "storage/sqlite/sqlite_tx.h"
 
 namespace pasaprod::sqlite {
@@ -6,7 +6,8 @@ namespace {
 
 constexpr const char* kMailColumns =
     "id, username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
-    "next_attempt_at, claimed_until, last_error, sent_at, calendar";
+    "next_attempt_at, claimed_until, last_error, sent_at, calendar, due_from, due_to";
+constexpr const char* kHeldColumns = "id, username, name, address, lang, release, system, title, event_seq, step, role, actor, at";
 
 OutboxMail mail_from(const Stmt& st) {
   OutboxMail m;
@@ -32,6 +33,27 @@ OutboxMail mail_from(const Stmt& st) {
   m.last_error = st.text(18);
   m.sent_at = st.integer(19);
   m.calendar = st.text(20);
+  m.due_from = st.integer(21);
+  m.due_to = st.integer(22);
+  return m;
+}
+
+OutboxMail held_from(const Stmt& st) {
+  OutboxMail m;
+  m.id = st.integer(0);
+  m.username = st.text(1);
+  m.name = st.text(2);
+  m.address = st.text(3);
+  m.lang = st.text(4);
+  m.release = st.text(5);
+  m.system = st.text(6);
+  m.title = st.text(7);
+  m.event_seq = st.integer(8);
+  m.step = st.text(9);
+  m.raci = 'I';
+  m.role = st.text(10);
+  m.actor = st.text(11);
+  m.at = st.integer(12);
   return m;
 }
 
@@ -54,6 +76,8 @@ OutboxCounts SqliteTx::mail_counts() {
       c.dropped = n;
     }
   }
+  Stmt held = db_.query("SELECT COUNT(*) FROM mail_held WHERE digest_id IS NULL");
+  if (held.step()) c.held = held.integer(0);
   return c;
 }
 
@@ -74,12 +98,29 @@ Result<OutboxMail> SqliteTx::mail(std::int64_t id) {
   return mail_from(st);
 }
 
+std::vector<OutboxMail> SqliteTx::held_mails(const std::string& username, Timestamp before, int limit) {
+  std::vector<OutboxMail> out;
+  Stmt st = db_.query(std::string("SELECT ") + kHeldColumns +
+                          " FROM mail_held WHERE digest_id IS NULL AND at < ? AND (? = '' OR username = ?) ORDER BY username, at, id LIMIT ?",
+                      before, username, username, limit);
+  while (st.step()) out.push_back(held_from(st));
+  return out;
+}
+
+std::vector<OutboxMail> SqliteTx::digest_items(std::int64_t digest_id) {
+  std::vector<OutboxMail> out;
+  Stmt st = db_.query(std::string("SELECT ") + kHeldColumns + " FROM mail_held WHERE digest_id = ? ORDER BY at, id", digest_id);
+  while (st.step()) out.push_back(held_from(st));
+  return out;
+}
+
 Result<std::int64_t> SqliteTx::enqueue_mail(const OutboxMail& m) {
   db_.query(
          "INSERT INTO outbox(username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
-         "next_attempt_at, claimed_until, last_error, sent_at, calendar) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "next_attempt_at, claimed_until, last_error, sent_at, calendar, due_from, due_to) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
          m.username, m.name, m.address, m.lang, m.release, m.system, m.title, m.event_seq, m.step, std::string(1, m.raci), m.role, m.actor,
-         m.at, m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at, m.calendar)
+         m.at, m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at, m.calendar, m.due_from, m.due_to)
       .run();
   return db_.last_insert_rowid();
 }
@@ -104,6 +145,20 @@ Status SqliteTx::update_mail(const OutboxMail& m) {
             m.state, m.attempts, m.next_attempt_at, m.claimed_until, m.last_error, m.sent_at, m.id)
       .run();
   if (db_.changes() == 0) return mail(m.id).error();
+  return ok_status();
+}
+
+Status SqliteTx::hold_mail(const OutboxMail& m) {
+  db_.query(
+         "INSERT INTO mail_held(username, name, address, lang, release, system, title, event_seq, step, role, actor, at) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         m.username, m.name, m.address, m.lang, m.release, m.system, m.title, m.event_seq, m.step, m.role, m.actor, m.at)
+      .run();
+  return ok_status();
+}
+
+Status SqliteTx::attach_held_mails(const std::vector<std::int64_t>& ids, std::int64_t digest_id) {
+  for (std::int64_t id : ids) db_.query("UPDATE mail_held SET digest_id = ? WHERE id = ? AND digest_id IS NULL", digest_id, id).run();
   return ok_status();
 }
 

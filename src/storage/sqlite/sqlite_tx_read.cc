@@ -15,7 +15,7 @@ Error not_found(const char* what_es, const char* what_en, const std::string& key
       .with("key", key);
 }
 
-constexpr const char* kUserColumns = "username, name, email, active, lang, directory_dn, directory_checked_at";
+constexpr const char* kUserColumns = "username, name, email, active, lang, directory_dn, directory_checked_at, mail_digest";
 
 User read_user(const Stmt& st) {
   User u;
@@ -26,6 +26,7 @@ User read_user(const Stmt& st) {
   u.lang = st.text(4);
   u.directory_dn = st.text(5);
   u.directory_checked_at = st.integer(6);
+  u.mail_digest = st.integer(7) != 0;
   return u;
 }
 

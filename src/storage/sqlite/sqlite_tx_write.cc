@@ -49,9 +49,9 @@ Status SqliteTx::insert_user(const User& u) {
   if (db_.query("SELECT 1 FROM users WHERE username = ?", u.username).step()) {
     return exists_error("el usuario", "user", u.username);
   }
-  db_.query("INSERT INTO users(username, name, email, active, lang, directory_dn, directory_checked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            u.username, u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at)
+  db_.query("INSERT INTO users(username, name, email, active, lang, directory_dn, directory_checked_at, mail_digest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            u.username, u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.mail_digest)
       .run();
   write_grants(u);
   return ok_status();
@@ -59,8 +59,8 @@ Status SqliteTx::insert_user(const User& u) {
 
 Status SqliteTx::update_user(const User& u) {
   db_.query("UPDATE users SET name = ?, email = ?, active = ?, lang = ?, directory_dn = ?, "
-            "directory_checked_at = ? WHERE username = ?",
-            u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.username)
+            "directory_checked_at = ?, mail_digest = ? WHERE username = ?",
+            u.name, u.email, u.active, u.lang, u.directory_dn, u.directory_checked_at, u.mail_digest, u.username)
       .run();
   if (db_.changes() == 0) return missing_error("el usuario", "user", u.username);
   write_grants(u);
