@@ -194,7 +194,7 @@ ReleaseBuilder& ReleaseBuilder::record(std::string type, std::string by, std::ma
 }
 
 Cast default_cast(const Names& names) {
-  auto n = [&](const std::string& code) { return names.count(code) ? names.at(code) : code; };
+  auto n = [&](const std::string& code) { return named(names, code); };
   Cast c;
   c.pl = UserBuilder("pl").role_for(n("project_lead"), kSys);
   c.qa = UserBuilder("qa").role(n("qa_lead"));
@@ -299,7 +299,9 @@ Situation Flow::sit() const {
   return s;
 }
 
-std::string Flow::N(const std::string& code) const { return names.count(code) ? names.at(code) : code; }
+std::string named(const Names& names, const std::string& code) { return names.count(code) ? names.at(code) : code; }
+
+std::string Flow::N(const std::string& code) const { return named(names, code); }
 
 Result<ActionPlan> Flow::try_act(const User& actor, const std::string& action, const std::string& note) const {
   return plan_action(sit(), actor, ActionInput{action, note, {}});

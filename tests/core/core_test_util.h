@@ -35,6 +35,8 @@ const Procedure& builtin();
 // types, actions, the states and roles C++ once named, choice values) replaced where the file
 // names it: the proof that C++ reads what a code means from its attributes, not its name.
 using Names = std::map<std::string, std::string>;
+// `code` under `names` (itself when not renamed).
+std::string named(const Names& names, const std::string& code);
 const Names& renames();
 const Procedure& renamed_builtin();
 

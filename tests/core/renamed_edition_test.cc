@@ -13,9 +13,8 @@ namespace {
 std::vector<std::string> path_of(const Flow& f) {
   Names back;
   for (const auto& [from, to] : f.names) back[to] = from;
-  auto orig = [&](const std::string& code) { return back.count(code) ? back.at(code) : code; };
   std::vector<std::string> out;
-  for (const auto& t : f.rel.transitions) out.push_back(orig(t.action) + "→" + orig(t.to));
+  for (const auto& t : f.rel.transitions) out.push_back(named(back, t.action) + "→" + named(back, t.to));
   return out;
 }
 
