@@ -22,14 +22,7 @@ Month make_month(std::int64_t year, unsigned month, const TimeZone& zone) {
 
 }  // namespace
 
-const RecordTypeDef* span_record_type(const Procedure& proc) {
-  for (const auto& t : proc.record_types) {
-    const bool from = std::find(t.keys.begin(), t.keys.end(), "from") != t.keys.end();
-    const bool to = std::find(t.keys.begin(), t.keys.end(), "to") != t.keys.end();
-    if (from && to) return &t;
-  }
-  return nullptr;
-}
+const RecordTypeDef* span_record_type(const Procedure& proc) { return proc.record_meaning("window"); }
 
 std::vector<WindowConflict> window_conflicts(const std::vector<DatedWindow>& windows, const std::vector<FreezeWindow>& freezes) {
   std::vector<std::vector<WindowConflict>> of(windows.size());

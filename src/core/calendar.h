@@ -13,8 +13,8 @@
 
 namespace pasaprod {
 
-// The procedure's record type that plans a span of time: the first whose keys include "from"
-// and "to" (edition 02: the deployment window). nullptr when it has none.
+// The procedure's record type that plans a span of time: the one that `is: window` (its first
+// two keys are the start and the end). nullptr when it has none.
 const RecordTypeDef* span_record_type(const Procedure& proc);
 
 // A window on the calendar: one request's latest span record.

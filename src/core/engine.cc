@@ -230,14 +230,15 @@ int committee_quorum(const Situation& s) {
 std::pair<int, int> committee_votes(const Situation& s) {
   std::set<std::string> seen;
   int yes = 0, no = 0;
+  const RecordTypeDef* vote = s.proc->record_meaning("vote");
+  if (!vote) return {0, 0};
   const auto& records = s.release->records;
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
-    if (it->type != "vote" || it->manifest_sha256 != s.manifest) continue;
+    if (it->type != vote->code || it->manifest_sha256 != s.manifest) continue;
     if (!contains(s.committee_members, it->by) || !seen.insert(it->by).second) continue;
-    const auto d = it->fields.find("decision");
-    if (d == it->fields.end()) continue;
-    if (d->second == "approve") ++yes;
-    if (d->second == "reject") ++no;
+    const auto d = it->fields.find(vote->pass_key());
+    if (d == it->fields.end() || d->second.empty()) continue;
+    ++(vote->passed(it->fields) ? yes : no);
   }
   return {yes, no};
 }

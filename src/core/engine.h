@@ -146,7 +146,8 @@ System system_after(const Procedure& proc, const Release& release, const std::st
 
 // Quorum for the committee of the situation.
 int committee_quorum(const Situation& s);
-// Latest fresh vote per member: counts of "approve" and "reject".
+// Latest fresh vote (the record type that `is: vote`) per member: counts of votes with its
+// passing value and with any other.
 std::pair<int, int> committee_votes(const Situation& s);
 
 }  // namespace pasaprod

@@ -155,13 +155,31 @@ std::optional<Error> need_record(const Situation& s, const std::string& type) {
       .with("missing", type);
 }
 
+// The latest record of the type that `is` the meaning, or nullptr.
+const Record* latest_meaning(const Situation& s, std::string_view is) {
+  const RecordTypeDef* t = s.proc->record_meaning(is);
+  return t ? s.release->latest_record(t->code) : nullptr;
+}
+
+std::string field_of(const Record& r, const std::string& key) {
+  auto it = r.fields.find(key);
+  return it == r.fields.end() ? std::string() : it->second;
+}
+
 std::optional<std::pair<Timestamp, Timestamp>> window_of(const Situation& s) {
-  const Record* w = s.release->latest_record("window");
+  const RecordTypeDef* t = s.proc->record_meaning("window");
+  const Record* w = t ? s.release->latest_record(t->code) : nullptr;
   if (!w) return std::nullopt;
-  auto from = parse_iso(w->fields.count("from") ? w->fields.at("from") : "");
-  auto to = parse_iso(w->fields.count("to") ? w->fields.at("to") : "");
+  auto from = parse_iso(field_of(*w, t->keys[0]));
+  auto to = parse_iso(field_of(*w, t->keys[1]));
   if (!from || !to) return std::nullopt;
   return std::make_pair(*from, *to);
+}
+
+// The passing value of the record type with that meaning ("" when none).
+std::string pass_value(const Procedure& p, std::string_view is) {
+  const RecordTypeDef* t = p.record_meaning(is);
+  return t && !t->passes.empty() ? t->passes.begin()->second : std::string();
 }
 
 bool freezes_guard(const Situation& s) {
@@ -207,9 +225,9 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
   if (g.name == "required_slots_accepted") return slots_accepted(s);
   if (g.name == "checklist_complete") {
     auto e = checklist(s);
-    if (!window_of(s) && !e) {
+    if (p.record_meaning("window") && !window_of(s) && !e) {
       return refuse("window_missing", "Falta la ventana de despliegue planificada.", "The planned deployment window is missing.")
-          .with("missing", "window");
+          .with("missing", p.meaning_code("window"));
     }
     return e;
   }
@@ -237,12 +255,11 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
                   "The approval does not match the current deliverables; the request must be approved again.");
   }
   if (g.name == "backup_recorded") {
-    const Record* b = r.latest_record("backup");
-    if (b) return std::nullopt;
+    if (latest_meaning(s, "backup")) return std::nullopt;
     return refuse("backup_missing",
                   "Registre el backup de la línea base (qué, dónde y su SHA-256) antes de desplegar; lo hace el operador o el DBA.",
                   "Record the baseline backup (what, where and its SHA-256) before deploying; the release operator or the DBA does it.")
-        .with("missing", "backup");
+        .with("missing", p.meaning_code("backup"));
   }
   if (g.name == "outside_freeze") {
     const auto w = window_of(s);
@@ -263,7 +280,7 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
     const auto w = window_of(s);
     if (!w) {
       return refuse("window_missing", "Falta la ventana de despliegue planificada.", "The planned deployment window is missing.")
-          .with("missing", "window");
+          .with("missing", p.meaning_code("window"));
     }
     if (s.now >= w->first && s.now <= w->second) return std::nullopt;
     return refuse("outside_window",
@@ -275,11 +292,10 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
         .with("window_to", format_iso(w->second));
   }
   if (g.name == "deployment_recorded") {
-    const Record* d = r.latest_record("deployment");
-    if (!d) {
+    if (!latest_meaning(s, "deployment")) {
       return refuse("deployment_missing", "Registre los puntos de despliegue ejecutados antes de marcar el pase como desplegado.",
                     "Record the deployment points performed before marking the release deployed.")
-          .with("missing", "deployment");
+          .with("missing", p.meaning_code("deployment"));
     }
     return std::nullopt;
   }
@@ -295,32 +311,37 @@ std::optional<Error> evaluate(const GuardRef& g, const Situation& s, const Actio
     return std::nullopt;
   }
   if (g.name == "verification_ok") {
-    const Record* v = r.latest_record("verification");
-    if (v && v->fields.count("result") && v->fields.at("result") == "ok") return std::nullopt;
+    const Record* v = latest_meaning(s, "verification");
+    if (v && p.record_meaning("verification")->passed(v->fields)) return std::nullopt;
     Error e = refuse("verification_missing",
                      v ? "La última verificación de operatividad falló: ejecute el plan de marcha atrás o verifique de nuevo."
-                       : "Registre la verificación de operatividad con resultado «ok».",
+                       : "Registre la verificación de operatividad con resultado «" + pass_value(p, "verification") + "».",
                      v ? "The last operability verification failed: execute the back-out plan or verify again."
-                       : "Record the operability verification with result \"ok\".");
-    if (!v) e.with("missing", "verification");
+                       : "Record the operability verification with result \"" + pass_value(p, "verification") + "\".");
+    if (!v) e.with("missing", p.meaning_code("verification"));
     return e;
   }
   if (g.name == "rollback_recorded") {
-    const Record* rb = r.latest_record("rollback");
-    if (rb && rb->fields.count("note") && !trim(rb->fields.at("note")).empty()) return std::nullopt;
+    // Its keys all given (a record with a blank one is inconsistent data and does not count).
+    const RecordTypeDef* t = p.record_meaning("rollback");
+    const Record* rb = latest_meaning(s, "rollback");
+    if (rb && std::all_of(t->keys.begin(), t->keys.end(), [&](const std::string& k) { return !trim(field_of(*rb, k)).empty(); })) {
+      return std::nullopt;
+    }
     return refuse("rollback_record_missing", "Registre qué se hizo en la marcha atrás y su resultado antes de cerrarla.",
                   "Record what was done in the rollback and its result first.")
-        .with("missing", "rollback");
+        .with("missing", p.meaning_code("rollback"));
   }
   if (g.name == "record") return need_record(s, g.arg);
   if (g.name == "cosigned") {
     // Each co-signing role by a different person, on the current manifest.
+    const RecordTypeDef& cosign = *p.record_meaning("cosign");
     std::vector<std::string> missing;
     std::vector<std::string> signers;
-    for (const std::string role : {"qa_lead", "production_lead"}) {
+    for (const std::string& role : cosign.by) {
       const Record* found = nullptr;
       for (const auto& rec : r.records) {
-        if (rec.type == "cosign" && rec.fields.count("role") && rec.fields.at("role") == role && record_fresh(s, rec) &&
+        if (rec.type == cosign.code && rec.fields.count("role") && rec.fields.at("role") == role && record_fresh(s, rec) &&
             std::find(signers.begin(), signers.end(), rec.by) == signers.end()) {
           found = &rec;
         }
@@ -355,18 +376,18 @@ const std::vector<GuardSpec>& all_guards() {
       {"required_slots_accepted", GuardArg::none, "every required slot has files, reviewed and accepted on its current content"},
       {"checklist_complete", GuardArg::none, "production checklist: slots accepted and checklist records fresh"},
       {"fresh", GuardArg::signoff, "the named sign-off was given on the current manifest"},
-      {"committee_quorum_approve", GuardArg::none, "approve votes reach the committee quorum"},
-      {"committee_quorum_reject", GuardArg::none, "reject votes reach the committee quorum"},
+      {"committee_quorum_approve", GuardArg::none, "approve votes reach the committee quorum", "vote"},
+      {"committee_quorum_reject", GuardArg::none, "reject votes reach the committee quorum", "vote"},
       {"approval_fresh", GuardArg::none, "the approval was given on the current manifest"},
-      {"backup_recorded", GuardArg::none, "a baseline backup record exists"},
+      {"backup_recorded", GuardArg::none, "a baseline backup record exists", "backup"},
       {"outside_freeze", GuardArg::none, "now and the window are outside every freeze period"},
-      {"within_window", GuardArg::none, "now is inside the planned window"},
-      {"deployment_recorded", GuardArg::none, "a deployment record exists"},
+      {"within_window", GuardArg::none, "now is inside the planned window", "window"},
+      {"deployment_recorded", GuardArg::none, "a deployment record exists", "deployment"},
       {"deployed_matches_approval", GuardArg::none, "the library's bytes hash to the approved manifest"},
-      {"verification_ok", GuardArg::none, "the latest verification result is ok"},
-      {"rollback_recorded", GuardArg::none, "a rollback record with a note exists"},
+      {"verification_ok", GuardArg::none, "the latest verification passed", "verification"},
+      {"rollback_recorded", GuardArg::none, "a rollback record with every key given exists", "rollback"},
       {"record", GuardArg::record, "a record of the type exists"},
-      {"cosigned", GuardArg::none, "QA lead and production lead co-signed on the current manifest"},
+      {"cosigned", GuardArg::none, "each co-signing role signed, by different people, on the current manifest", "cosign"},
   };
   return guards;
 }

@@ -15,6 +15,7 @@ struct GuardSpec {
   const char* name;
   GuardArg arg;
   const char* doc;
+  const char* needs = "";  // the record meaning (kRecordMeanings) it reads; "" = none
 };
 
 // nullptr when no guard has that name.

@@ -59,6 +59,46 @@ bool Procedure::is_final(std::string_view code) const {
 
 bool Procedure::is_production(std::string_view code) const { return contains(production_states, code); }
 
+bool Procedure::frees_version(std::string_view code) const {
+  const StateDef* s = state(code);
+  return s && s->frees_version;
+}
+
+const RecordTypeDef* Procedure::record_meaning(std::string_view is) const {
+  for (const auto& t : record_types) {
+    if (t.is == is) return &t;
+  }
+  return nullptr;
+}
+
+std::string Procedure::meaning_code(std::string_view is) const {
+  const RecordTypeDef* t = record_meaning(is);
+  return t ? t->code : std::string();
+}
+
+bool Procedure::marks(std::string_view fact, std::string_view code) const {
+  auto it = adherence.find(std::string(fact));
+  return it != adherence.end() && contains(it->second, code);
+}
+
+bool Procedure::guarded_by(const ActionDef& action, std::string_view guard) const {
+  return std::any_of(action.guards.begin(), action.guards.end(), [&](const GuardRef& g) { return g.name == guard; });
+}
+
+std::string RecordTypeDef::format_of(std::string_view key) const {
+  if (auto it = formats.find(std::string(key)); it != formats.end()) return it->second;
+  if ((is == "deployment" || is == "database_deployment") && (key == "started" || key == "ended")) return "time";
+  return {};
+}
+
+std::string RecordTypeDef::pass_key() const { return passes.empty() ? std::string() : passes.begin()->first; }
+
+bool RecordTypeDef::passed(const std::map<std::string, std::string>& fields) const {
+  if (passes.empty()) return false;
+  auto it = fields.find(passes.begin()->first);
+  return it != fields.end() && it->second == passes.begin()->second;
+}
+
 std::string Procedure::role_name(std::string_view code, Lang lang) const {
   if (code == "requester") return lang == Lang::en ? "requester" : "solicitante";
   return name_of(role(code), code, lang);

@@ -1,7 +1,9 @@
 // A procedure edition as data (procedures/edition-02.yaml is the built-in one).
 //
-// The engine (engine.h) interprets a Procedure; nothing in C++ names a state, a role or an
-// action except the guards (guards.h), which the definition refers to by name.
+// The engine (engine.h) interprets a Procedure; nothing in C++ names a state, a role, a record
+// type or an action the file declares. What C++ must know of a code it reads from the code's
+// attributes: a record type's meaning (`is`, kRecordMeanings), its choices and formats, a
+// state's `frees_version`, an action's `authorizes`, the adherence report's facts.
 //
 //   Result<Procedure> p = load_procedure(yaml_text, "procedures/edition-02.yaml");
 //   if (!p) fail(p.error().message(Lang::es));   // says file and line
@@ -32,6 +34,7 @@ struct StateDef {
   std::string code;
   Label label;
   bool final = false;  // no action leaves it
+  bool frees_version = false;  // a request ending here gives its version number back
 };
 
 struct SlotDef {
@@ -54,6 +57,27 @@ struct KindDef {
   Label checklist_title;                  // heading of the kind's checklist in documents ("" = generic)
 };
 
+// What pasaprod does with a record type beyond its attributes (`is:` in the file; at most one
+// record type per meaning). docs/procedure.md describes each.
+//   window               its first two keys (format time) are the planned deployment window
+//   vote                 a committee member's vote; its `passes` value approves, any other rejects
+//   backup               the baseline backup taken before deploying
+//   deployment           the deployment performed: `started`/`ended` (now by default) and the
+//                        digest of the library's bytes at that moment
+//   database_deployment  the database part of the deployment: `started`/`ended`
+//   consultation         an opinion of a consulted (C) role; its `on` is the activity asked about
+//   verification         the operability check; its `passes` value is a successful one
+//   rollback             what the back-out did
+//   cosign               a co-signature of the acceptance: `role` is which of its `by` roles signs
+//   baseline             freezes the library baseline: every file re-hashed, manifest recorded
+inline constexpr std::string_view kRecordMeanings[] = {"window",       "vote",         "backup",   "deployment",
+                                                       "database_deployment", "consultation", "verification",
+                                                       "rollback",     "cosign",       "baseline"};
+
+// Formats a record key may declare (`formats:`): an ISO 8601 time, a date, a hex SHA-256, a long
+// text, or the comma-separated deployment steps of the request's kind (all of them).
+inline constexpr std::string_view kKeyFormats[] = {"time", "date", "sha256", "text", "steps"};
+
 struct RecordTypeDef {
   std::string code;
   Label label;
@@ -68,6 +92,16 @@ struct RecordTypeDef {
   // When a request closes, its latest record of this type updates its system: system field →
   // record key, or "=text" for a fixed value (see kSystemFields).
   std::map<std::string, std::string> system_fields;
+  std::string is;                                            // meaning (kRecordMeanings); "" = none
+  std::map<std::string, std::vector<std::string>> choices;   // key → the values it admits (a select)
+  std::map<std::string, std::string> passes;                 // choice key → the value that approves/passes
+  std::map<std::string, std::string> formats;                // key → format (kKeyFormats)
+
+  // The format of `key`: declared, or "time" for the `started`/`ended` of a deployment part.
+  std::string format_of(std::string_view key) const;
+  // The key of `passes` ("" when none) and whether `fields` hold its passing value.
+  std::string pass_key() const;
+  bool passed(const std::map<std::string, std::string>& fields) const;
 };
 
 // The system fields a record may set on closing: asset_id, indecopi_requested_on,
@@ -101,6 +135,7 @@ struct ActionDef {
   std::vector<GuardRef> guards;
   bool signoff = false;       // a sign-off: records the approval manifest (SPEC §4.5)
   bool irreversible = false;  // the UI asks for confirmation
+  bool authorizes = false;    // an authorization: a signature line (first R role) in the informe
   std::string document;       // document generated when it is taken ("" = none)
   int line = 0;
 };
@@ -109,6 +144,19 @@ struct ChecklistItem {
   std::string record;
   std::string when;  // condition (kConditions); "" = always
 };
+
+// The facts the PMO adherence report reads from a history, each named by the actions (or record
+// types, or slot) that mark it in the file's `adherence:` section; records with a meaning
+// (window, backup, verification, baseline, rollback, cosign) are found by it.
+struct AdherenceFactDef {
+  std::string_view name;
+  char of;  // 'a' actions, 'r' record types, 's' slots
+};
+inline constexpr AdherenceFactDef kAdherenceFacts[] = {
+    {"request_qa", 'a'}, {"qa_accept", 'a'}, {"request_production", 'a'}, {"validate", 'a'}, {"report", 'a'},
+    {"approval", 'a'},   {"deploy", 'a'},    {"verify", 'a'},             {"rollback", 'a'}, {"accept", 'a'},
+    {"closed", 'a'},     {"return", 'a'},    {"reject", 'a'},             {"security", 'r'}, {"inventory", 'r'},
+    {"ip_registration", 'r'}, {"backout_plan", 's'}};
 
 // Whoever did `first` (an action, or a record they recorded) may not do `then` (an action or a
 // record type) on the same request.
@@ -132,10 +180,12 @@ struct Procedure {
   std::vector<std::string> review_by;
   std::string committee_role;
   std::string committee_quorum;  // "majority" or a positive number
+  std::vector<std::string> committee_slots;  // slots whose files the committee's acta lists
   std::vector<RecordTypeDef> record_types;
   std::vector<ChecklistItem> checklist;
   std::vector<SegregationRule> segregation;
   std::vector<ActionDef> actions;
+  std::map<std::string, std::vector<std::string>> adherence;  // fact (kAdherenceFacts) → codes
 
   const RoleDef* role(std::string_view code) const;
   const StateDef* state(std::string_view code) const;
@@ -150,6 +200,15 @@ struct Procedure {
   std::vector<std::string> action_codes(std::string_view kind) const;
   bool is_final(std::string_view state) const;
   bool is_production(std::string_view state) const;
+  bool frees_version(std::string_view state) const;
+  // The record type that `is` the meaning (kRecordMeanings), or nullptr.
+  const RecordTypeDef* record_meaning(std::string_view is) const;
+  // The type of a record with that meaning (`code` of record_meaning), or "" when none.
+  std::string meaning_code(std::string_view is) const;
+  // True when `code` is one of the codes the adherence fact names.
+  bool marks(std::string_view fact, std::string_view code) const;
+  // True when `action` lists the guard `guard` (for any kinds or condition).
+  bool guarded_by(const ActionDef& action, std::string_view guard) const;
 
   // Display names, falling back to the code.
   std::string role_name(std::string_view code, Lang lang) const;

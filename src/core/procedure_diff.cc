@@ -47,6 +47,7 @@ Fields action_fields(const ActionDef& a) {
   f.add("guards", guards_text(a.guards));
   f.add("document", a.document.empty() ? "-" : a.document);
   f.add("signoff", a.signoff ? "yes" : "no");
+  f.add("authorizes", a.authorizes ? "yes" : "no");
   return f;
 }
 
@@ -59,6 +60,14 @@ Fields record_fields(const RecordTypeDef& r) {
   f.add("consult", joined(r.consult));
   f.add("inform", joined(r.inform));
   f.add("when", r.when.empty() ? "-" : r.when);
+  f.add("is", r.is.empty() ? "-" : r.is);
+  std::string choices, passes, formats;
+  for (const auto& [k, v] : r.choices) choices += (choices.empty() ? "" : " ") + k + "=" + joined(v);
+  for (const auto& [k, v] : r.passes) passes += (passes.empty() ? "" : " ") + k + "=" + v;
+  for (const auto& [k, v] : r.formats) formats += (formats.empty() ? "" : " ") + k + "=" + v;
+  f.add("choices", choices.empty() ? "-" : choices);
+  f.add("passes", passes.empty() ? "-" : passes);
+  f.add("formats", formats.empty() ? "-" : formats);
   return f;
 }
 
@@ -110,6 +119,7 @@ std::vector<ProcedureChange> procedure_diff(const Procedure& from, const Procedu
   compare(out, "state", from.states, to.states, [](const StateDef& s) {
     Fields f;
     f.add("final", s.final ? "yes" : "no");
+    f.add("frees_version", s.frees_version ? "yes" : "no");
     return f;
   });
   compare(out, "slot", from.slots, to.slots, [](const SlotDef& s) {
@@ -146,6 +156,12 @@ std::vector<ProcedureChange> procedure_diff(const Procedure& from, const Procedu
     return out;
   };
   compare(out, "checklist", checklist(from), checklist(to), [](const Row&) { return Fields{}; });
+  auto facts = [](const Procedure& p) {
+    std::vector<Row> out;
+    for (const auto& [fact, codes] : p.adherence) out.push_back({fact + " = " + joined(codes), nullptr});
+    return out;
+  };
+  compare(out, "adherence", facts(from), facts(to), [](const Row&) { return Fields{}; });
   return out;
 }
 

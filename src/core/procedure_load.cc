@@ -48,19 +48,19 @@ bool flag(const YAML::Node& parent, const char* key) {
   return n.as<bool>();
 }
 
-std::vector<std::string> list(const YAML::Node& parent, const char* key) {
+// The texts of the sequence `n` (named `key` in messages); none for a missing or null node.
+std::vector<std::string> texts(const YAML::Node& n, const std::string& key) {
   std::vector<std::string> out;
-  const YAML::Node n = parent[key];
   if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) {
-    fail(n, std::string("«") + key + "» debe ser una lista", std::string("\"") + key + "\" must be a list");
-  }
+  if (!n.IsSequence()) fail(n, "«" + key + "» debe ser una lista", "\"" + key + "\" must be a list");
   for (const auto& item : n) {
     if (!item.IsScalar()) fail(item, "se esperaba un texto en la lista", "expected a scalar in the list");
     out.push_back(item.as<std::string>());
   }
   return out;
 }
+
+std::vector<std::string> list(const YAML::Node& parent, const char* key) { return texts(parent[key], key); }
 
 Label label(const YAML::Node& n) { return Label{str(n, "es"), str(n, "en")}; }
 
@@ -128,6 +128,7 @@ class Checker {
     }
     throw LoadError{line, "«" + code + "» no es una acción ni un tipo de registro", "\"" + code + "\" is neither an action nor a record type"};
   }
+  bool meaning(const std::string& is) const { return p_.record_meaning(is) != nullptr; }
   void action(const std::string& code, int line) const {
     for (const auto& a : p_.actions) {
       if (a.code == code) return;
@@ -167,6 +168,10 @@ void check_guard(const GuardRef& g, const Checker& check) {
   if (spec->arg != GuardArg::none && g.arg.empty()) {
     throw LoadError{g.line, "la guarda «" + g.name + "» necesita un argumento", "guard \"" + g.name + "\" needs an argument"};
   }
+  if (*spec->needs && !check.meaning(spec->needs)) {
+    throw LoadError{g.line, "la guarda «" + g.name + "» necesita un tipo de registro con «is: " + spec->needs + "»",
+                    "guard \"" + g.name + "\" needs a record type with \"is: " + spec->needs + "\""};
+  }
   if (spec->arg == GuardArg::slot) check.slot(g.arg, g.line);
   if (spec->arg == GuardArg::record) check.record(g.arg, g.line);
   if (spec->arg == GuardArg::signoff) {
@@ -179,6 +184,104 @@ void check_guard(const GuardRef& g, const Checker& check) {
   }
   check.kinds(g.kinds, g.line);
   check.condition(g.when, g.line);
+}
+
+// key → list of texts (`choices`), or key → text (`passes`, `formats`).
+std::map<std::string, std::vector<std::string>> list_map(const YAML::Node& parent, const char* key) {
+  std::map<std::string, std::vector<std::string>> out;
+  const YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return out;
+  if (!n.IsMap()) fail(n, std::string("«") + key + "» debe ser un mapa", std::string("\"") + key + "\" must be a map");
+  for (const auto& kv : n) out[kv.first.as<std::string>()] = texts(kv.second, kv.first.as<std::string>());
+  return out;
+}
+
+std::map<std::string, std::string> text_map(const YAML::Node& parent, const char* key) {
+  std::map<std::string, std::string> out;
+  const YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return out;
+  if (!n.IsMap()) fail(n, std::string("«") + key + "» debe ser un mapa", std::string("\"") + key + "\" must be a map");
+  for (const auto& kv : n) {
+    if (!kv.second.IsScalar()) fail(kv.second, "se esperaba un texto", "expected a scalar");
+    out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  }
+  return out;
+}
+
+// A record type's `is`, `choices`, `passes` and `formats` (procedure.h kRecordMeanings).
+void parse_meaning(const YAML::Node& n, RecordTypeDef& r, const Procedure& p) {
+  const int line = line_of(n);
+  const std::string who = "el registro «" + r.code + "»", who_en = "record \"" + r.code + "\"";
+  auto has_key = [&](const std::string& k) { return std::find(r.keys.begin(), r.keys.end(), k) != r.keys.end(); };
+  r.choices = list_map(n, "choices");
+  for (const auto& [key, values] : r.choices) {
+    if (!has_key(key)) throw LoadError{line, who + ": «choices» nombra la clave «" + key + "», que no está en keys", who_en + ": \"choices\" names key \"" + key + "\", which is not in keys"};
+    if (values.size() < 2 || std::set<std::string>(values.begin(), values.end()).size() != values.size()) {
+      throw LoadError{line, who + ": la clave «" + key + "» debe admitir al menos dos valores distintos", who_en + ": key \"" + key + "\" must admit at least two distinct values"};
+    }
+  }
+  r.passes = text_map(n, "passes");
+  if (r.passes.size() > 1) throw LoadError{line, who + ": «passes» nombra una sola clave", who_en + ": \"passes\" names one key"};
+  for (const auto& [key, value] : r.passes) {
+    auto c = r.choices.find(key);
+    if (c == r.choices.end() || std::find(c->second.begin(), c->second.end(), value) == c->second.end()) {
+      throw LoadError{line, who + ": «passes» debe dar uno de los valores de «choices» de la clave «" + key + "»",
+                      who_en + ": \"passes\" must give one of the \"choices\" of key \"" + key + "\""};
+    }
+  }
+  r.formats = text_map(n, "formats");
+  for (const auto& [key, format] : r.formats) {
+    if (!has_key(key)) throw LoadError{line, who + ": «formats» nombra la clave «" + key + "», que no está en keys", who_en + ": \"formats\" names key \"" + key + "\", which is not in keys"};
+    if (std::find(std::begin(kKeyFormats), std::end(kKeyFormats), format) == std::end(kKeyFormats)) {
+      throw LoadError{line, who + ": formato desconocido «" + format + "» (se admite: time, date, sha256, text, steps)",
+                      who_en + ": unknown format \"" + format + "\" (known: time, date, sha256, text, steps)"};
+    }
+  }
+  r.is = str(n, "is", false);
+  if (r.is.empty()) return;
+  if (std::find(std::begin(kRecordMeanings), std::end(kRecordMeanings), r.is) == std::end(kRecordMeanings)) {
+    throw LoadError{line, who + ": significado desconocido «is: " + r.is + "» (ver docs/procedure.md)",
+                    who_en + ": unknown meaning \"is: " + r.is + "\" (see docs/procedure.md)"};
+  }
+  if (const RecordTypeDef* other = p.record_meaning(r.is)) {
+    throw LoadError{line, "dos tipos de registro son «is: " + r.is + "»: «" + other->code + "» y «" + r.code + "»",
+                    "two record types are \"is: " + r.is + "\": \"" + other->code + "\" and \"" + r.code + "\""};
+  }
+  if (r.is == "window" && (r.keys.size() < 2 || r.format_of(r.keys[0]) != "time" || r.format_of(r.keys[1]) != "time")) {
+    throw LoadError{line, who + ": una ventana («is: window») empieza con dos claves de formato time (inicio y fin)",
+                    who_en + ": a window (\"is: window\") starts with two keys of format time (start and end)"};
+  }
+  if ((r.is == "vote" || r.is == "verification" || r.is == "consultation") && r.passes.empty()) {
+    throw LoadError{line, who + ": «is: " + r.is + "» necesita «passes» (la clave y el valor que aprueba)",
+                    who_en + ": \"is: " + r.is + "\" needs \"passes\" (the key and the value that approves)"};
+  }
+  if (r.is == "cosign") {
+    for (const auto& b : r.by) {
+      if (!p.role(b)) throw LoadError{line, who + ": una co-firma la dan roles, no «" + b + "»", who_en + ": a co-signature is given by roles, not \"" + b + "\""};
+    }
+  }
+}
+
+// `adherence:` fact → the actions, record types or slot that mark it.
+void parse_adherence(const YAML::Node& n, Procedure& p) {
+  if (!n.IsMap()) fail(n, "«adherence» debe ser un mapa", "\"adherence\" must be a map");
+  const Checker check(p);
+  for (const auto& kv : n) {
+    const std::string fact = kv.first.as<std::string>();
+    const int line = line_of(kv.second);
+    const AdherenceFactDef* def = nullptr;
+    for (const auto& f : kAdherenceFacts) {
+      if (f.name == fact) def = &f;
+    }
+    if (!def) throw LoadError{line, "hecho de adherencia desconocido «" + fact + "» (ver docs/procedure.md)", "unknown adherence fact \"" + fact + "\" (see docs/procedure.md)"};
+    std::vector<std::string> codes = texts(kv.second, fact);
+    for (const auto& c : codes) {
+      if (def->of == 'a') check.action(c, line);
+      if (def->of == 'r') check.record(c, line);
+      if (def->of == 's') check.slot(c, line);
+    }
+    p.adherence[fact] = std::move(codes);
+  }
 }
 
 Procedure parse(const YAML::Node& root) {
@@ -195,7 +298,7 @@ Procedure parse(const YAML::Node& root) {
   check_unique(p.roles, lines, "roles");
   lines.clear();
   for (const auto& n : seq(root, "states")) {
-    p.states.push_back({str(n, "code"), label(n), flag(n, "final")});
+    p.states.push_back({str(n, "code"), label(n), flag(n, "final"), flag(n, "frees_version")});
     lines.push_back(line_of(n));
   }
   check_unique(p.states, lines, "states");
@@ -255,7 +358,9 @@ Procedure parse(const YAML::Node& root) {
   if (const YAML::Node c = root["committee"]) {
     p.committee_role = str(c, "role");
     p.committee_quorum = str(c, "quorum");
+    p.committee_slots = list(c, "acta_slots");
     check.role(p.committee_role, line_of(c));
+    for (const auto& slot : p.committee_slots) check.slot(slot, line_of(c));
     const bool numeric = !p.committee_quorum.empty() &&
                          std::all_of(p.committee_quorum.begin(), p.committee_quorum.end(), ::isdigit) &&
                          p.committee_quorum != "0";
@@ -267,7 +372,7 @@ Procedure parse(const YAML::Node& root) {
   lines.clear();
   for (const auto& n : seq(root, "record_types")) {
     RecordTypeDef r{str(n, "code"), label(n), list(n, "by"), list(n, "keys"), list(n, "states"),
-                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff"), str(n, "when", false), {}};
+                    list(n, "kinds"), list(n, "consult"), list(n, "inform"), flag(n, "signoff"), str(n, "when", false), {}, {}, {}, {}, {}};
     const int line = line_of(n);
     if (r.by.empty()) throw LoadError{line, "el registro «" + r.code + "» no indica quién lo registra (by)", "record \"" + r.code + "\" has no \"by\" role"};
     for (const auto& b : r.by) {
@@ -294,6 +399,7 @@ Procedure parse(const YAML::Node& root) {
     check.roles(r.inform, line, true);
     check.states(r.states, line);
     check.kinds(r.kinds, line);
+    parse_meaning(n, r, p);
     p.record_types.push_back(std::move(r));
     lines.push_back(line);
   }
@@ -323,6 +429,7 @@ Procedure parse(const YAML::Node& root) {
     a.signoff = flag(n, "signoff");
     a.irreversible = flag(n, "irreversible");
     a.document = str(n, "document", false);
+    a.authorizes = flag(n, "authorizes");
     if (const YAML::Node g = n["guards"]) {
       if (!g.IsSequence()) fail(g, "«guards» debe ser una lista", "\"guards\" must be a list");
       for (const auto& gn : g) a.guards.push_back(parse_guard(gn));
@@ -367,6 +474,8 @@ Procedure parse(const YAML::Node& root) {
       p.segregation.push_back(r);
     }
   }
+
+  if (const YAML::Node ad = root["adherence"]) parse_adherence(ad, p);
 
   // Every state must be reachable from the initial state.
   std::set<std::string> reached{p.initial_state};

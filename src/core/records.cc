@@ -66,96 +66,104 @@ Status times(const Situation& s, std::map<std::string, std::string>& f) {
   return ok_status();
 }
 
-// Type-specific checks and normalisation of a record's fields.
-Status check_fields(const Situation& s, const User& actor, const RecordTypeDef& def, std::map<std::string, std::string>& f) {
-  const Procedure& p = *s.proc;
-  const Release& r = *s.release;
-  const std::string& type = def.code;
-  if (type == "window") {
-    auto from = parse_iso(f["from"]);
-    if (!from) return bad_field("from", from.error().es, from.error().en);
-    auto to = parse_iso(f["to"]);
-    if (!to) return bad_field("to", to.error().es, to.error().en);
-    if (*to <= *from) return bad_field("to", "el fin de la ventana debe ser posterior a su inicio.", "the window must end after it starts.");
-    f["from"] = format_iso(*from);
-    f["to"] = format_iso(*to);
-  } else if (type == "vote") {
-    if (f["decision"] != "approve" && f["decision"] != "reject") {
-      return bad_field("decision", "use «approve» (a favor) o «reject» (en contra).", "use \"approve\" or \"reject\".");
+std::string phrase(const std::vector<std::string>& items, const std::string& open, const std::string& close, const std::string& last) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? (i + 1 == items.size() ? last : ", ") : "") + open + items[i] + close;
+  return out;
+}
+
+// A key's declared format (procedure.h kKeyFormats); times are normalised to ISO 8601 UTC.
+Status check_format(const Situation& s, const std::string& key, const std::string& format, std::string& v) {
+  if (format == "time" || format == "date") {
+    auto t = parse_iso(v);
+    if (!t) return bad_field(key, t.error().es, t.error().en);
+    if (format == "time") v = format_iso(*t);
+  } else if (format == "sha256") {
+    if (!is_sha256_hex(v)) {
+      return bad_field(key, "debe ser un SHA-256 en hexadecimal (64 caracteres).", "must be a hex SHA-256 (64 characters).");
     }
-  } else if (type == "backup") {
-    if (!is_sha256_hex(f["sha256"])) {
-      return bad_field("sha256", "debe ser un SHA-256 en hexadecimal (64 caracteres).", "must be a hex SHA-256 (64 characters).");
-    }
-  } else if (type == "deployment") {
-    const auto& expected = p.kind(r.kind)->deployment_steps;
-    const auto steps = split_list(f["steps"]);
+  } else if (format == "steps") {
+    const auto& expected = s.proc->kind(s.release->kind)->deployment_steps;
+    const auto steps = split_list(v);
     for (const auto& st : steps) {
       if (!contains(expected, st)) {
-        return bad_field("steps", "paso desconocido «" + st + "»; los pasos de este tipo son: " + [&] {
-          std::string l;
-          for (const auto& e : expected) l += (l.empty() ? "" : ", ") + e;
-          return l;
-        }() + ".", "unknown step \"" + st + "\" for this kind.");
+        return bad_field(key, "paso desconocido «" + st + "»; los pasos de este tipo son: " + phrase(expected, "", "", ", ") + ".",
+                         "unknown step \"" + st + "\" for this kind.");
       }
     }
     for (const auto& e : expected) {
       if (!contains(steps, e)) {
-        return bad_field("steps", "falta el punto de despliegue «" + e + "»; todos los puntos deben ejecutarse.",
+        return bad_field(key, "falta el punto de despliegue «" + e + "»; todos los puntos deben ejecutarse.",
                          "the deployment point \"" + e + "\" is missing; every point must be performed.");
       }
     }
-    if (auto st = times(s, f); !st) return st;
-    if (s.deployed_manifest) f["deployed_manifest_sha256"] = *s.deployed_manifest;
-  } else if (type == "db_deployment") {
-    if (f["result"] != "ok" && f["result"] != "failed") {
-      return bad_field("result", "use «ok» o «failed».", "use \"ok\" or \"failed\".");
-    }
-    if (auto st = times(s, f); !st) return st;
-  } else if (type == "consultation") {
-    if (f["opinion"] != "agree" && f["opinion"] != "concerns") {
-      return bad_field("opinion", "use «agree» (de acuerdo) o «concerns» (con reparos).", "use \"agree\" or \"concerns\".");
-    }
-    // The activity the opinion is on: given, or the first open one that consults the actor.
-    std::string on;
-    for (const auto& code : p.action_codes(r.kind)) {
-      const ActionDef* a = p.action(code, r.kind, r.state);
-      if (!a || !holds_any(p, actor, r, a->C)) continue;
-      if (f["on"].empty() ? on.empty() : f["on"] == code) on = code;
-    }
-    for (const auto& t : p.record_types) {
-      if (!contains(t.states, r.state) || !holds_any(p, actor, r, t.consult)) continue;
-      if (f["on"].empty() ? on.empty() : f["on"] == t.code) on = t.code;
-    }
-    if (on.empty() && !f["on"].empty()) {
-      return bad_field("on", "no se le consulta sobre «" + f["on"] + "» en este estado.", "you are not consulted on \"" + f["on"] + "\" in this state.");
-    }
-    f["on"] = on;
-  } else if (type == "verification") {
-    if (f["result"] != "ok" && f["result"] != "failed") {
-      return bad_field("result", "use «ok» o «failed».", "use \"ok\" or \"failed\".");
-    }
-  } else if (type == "ip_registration") {
-    auto d = parse_iso(f["filed_on"]);
-    if (!d) return bad_field("filed_on", d.error().es, d.error().en);
-  } else if (type == "cosign") {
-    std::string role = f["role"];
-    if (role.empty()) {
-      for (const auto& candidate : def.by) {
-        if (holds_any(p, actor, r, {candidate})) {
-          if (!role.empty()) {
-            return bad_field("role", "usted tiene varios roles que co-firman: indique role=qa_lead o role=production_lead.",
-                             "you hold several co-signing roles: give role=qa_lead or role=production_lead.");
-          }
-          role = candidate;
-        }
-      }
-    }
-    if (!contains(def.by, role) || !holds_any(p, actor, r, {role})) {
-      return forbidden(p, r, def.by, "Co-firmar el acta", "Co-signing the record");
-    }
-    f["role"] = role;
   }
+  return ok_status();
+}
+
+// The activity a consultation is on: given in `on`, or the first open one that consults the actor.
+Status consultation_on(const Situation& s, const User& actor, std::map<std::string, std::string>& f) {
+  const Procedure& p = *s.proc;
+  const Release& r = *s.release;
+  std::string on;
+  for (const auto& code : p.action_codes(r.kind)) {
+    const ActionDef* a = p.action(code, r.kind, r.state);
+    if (!a || !holds_any(p, actor, r, a->C)) continue;
+    if (f["on"].empty() ? on.empty() : f["on"] == code) on = code;
+  }
+  for (const auto& t : p.record_types) {
+    if (!contains(t.states, r.state) || !holds_any(p, actor, r, t.consult)) continue;
+    if (f["on"].empty() ? on.empty() : f["on"] == t.code) on = t.code;
+  }
+  if (on.empty() && !f["on"].empty()) {
+    return bad_field("on", "no se le consulta sobre «" + f["on"] + "» en este estado.", "you are not consulted on \"" + f["on"] + "\" in this state.");
+  }
+  f["on"] = on;
+  return ok_status();
+}
+
+// The role a co-signature is given as: `role`, or the one co-signing role the actor holds.
+Status cosign_role(const Situation& s, const User& actor, const RecordTypeDef& def, std::map<std::string, std::string>& f) {
+  const Procedure& p = *s.proc;
+  const Release& r = *s.release;
+  std::string role = f["role"];
+  if (role.empty()) {
+    for (const auto& candidate : def.by) {
+      if (!holds_any(p, actor, r, {candidate})) continue;
+      if (!role.empty()) {
+        return bad_field("role", "usted tiene varios roles que co-firman: indique " + phrase(def.by, "role=", "", " o ") + ".",
+                         "you hold several co-signing roles: give " + phrase(def.by, "role=", "", " or ") + ".");
+      }
+      role = candidate;
+    }
+  }
+  if (!contains(def.by, role) || !holds_any(p, actor, r, {role})) {
+    return forbidden(p, r, def.by, "Co-firmar el acta", "Co-signing the record");
+  }
+  f["role"] = role;
+  return ok_status();
+}
+
+// Checks and normalisation of a record's fields: its keys' formats and choices, then what its
+// meaning (`is`) asks.
+Status check_fields(const Situation& s, const User& actor, const RecordTypeDef& def, std::map<std::string, std::string>& f) {
+  for (const auto& [key, format] : def.formats) {
+    if (auto st = check_format(s, key, format, f[key]); !st) return st;
+  }
+  for (const auto& [key, values] : def.choices) {
+    if (!contains(values, f[key])) {
+      return bad_field(key, "use " + phrase(values, "«", "»", " o ") + ".", "use " + phrase(values, "\"", "\"", " or ") + ".");
+    }
+  }
+  if (def.is == "window" && parse_iso(f[def.keys[1]]).value() <= parse_iso(f[def.keys[0]]).value()) {
+    return bad_field(def.keys[1], "el fin de la ventana debe ser posterior a su inicio.", "the window must end after it starts.");
+  }
+  if (def.is == "deployment" || def.is == "database_deployment") {
+    if (auto st = times(s, f); !st) return st;
+  }
+  if (def.is == "deployment" && s.deployed_manifest) f["deployed_manifest_sha256"] = *s.deployed_manifest;
+  if (def.is == "consultation") return consultation_on(s, actor, f);
+  if (def.is == "cosign") return cosign_role(s, actor, def, f);
   return ok_status();
 }
 

@@ -7,7 +7,7 @@ namespace pasaprod {
 namespace {
 
 bool holds_number(const Procedure& proc, const std::string& state) {
-  return state != "rejected" && state != "cancelled" && !state.empty() && proc.state(state) != nullptr;
+  return !state.empty() && proc.state(state) != nullptr && !proc.frees_version(state);
 }
 
 Error bad_version(const std::string& text) {

@@ -19,63 +19,71 @@ void first(Timestamp& slot, Timestamp at) {
   if (slot == 0) slot = at;
 }
 
-void gather_transitions(const Release& r, AdherenceFacts& f) {
+// The actions, records and slot behind each fact are the procedure's (its `adherence:` section
+// and its record types' meanings).
+void gather_transitions(const Procedure& p, const Release& r, AdherenceFacts& f) {
+  std::string deployed;  // the state the deploy leads to
+  if (auto d = p.adherence.find("deploy"); d != p.adherence.end() && !d->second.empty()) {
+    if (const ActionDef* a = p.any_action(d->second.front(), r.kind)) deployed = a->to;
+  }
   for (const Transition& t : r.transitions) {
     const std::string& a = t.action;
-    if (a == "request_qa") first(f.request_qa, t.at);
-    else if (a == "qa_accept") first(f.qa_accept, t.at);
-    else if (a == "request_production") first(f.request_production, t.at);
-    else if (a == "validate") f.last_validate = t.at;
-    else if (a == "prepare_report") {
-      if (f.approval == 0) f.last_prepare = t.at;
-    } else if (a == "approve" || a == "committee_approve") {
-      if (f.approval == 0) {
-        f.approval = t.at;
-        f.prepare_before_approval = f.last_prepare;
-      }
-    } else if (a == "deploy") first(f.deploy, t.at);
-    else if (a == "verify") {
+    if (p.marks("request_qa", a)) first(f.request_qa, t.at);
+    if (p.marks("qa_accept", a)) first(f.qa_accept, t.at);
+    if (p.marks("request_production", a)) first(f.request_production, t.at);
+    if (p.marks("validate", a)) f.last_validate = t.at;
+    if (p.marks("report", a) && f.approval == 0) f.last_prepare = t.at;
+    if (p.marks("approval", a) && f.approval == 0) {
+      f.approval = t.at;
+      f.prepare_before_approval = f.last_prepare;
+    }
+    if (p.marks("deploy", a)) first(f.deploy, t.at);
+    if (p.marks("verify", a)) {
       first(f.verify, t.at);
       first(f.left_deployed, t.at);
-    } else if (a == "rollback") {
+    }
+    if (p.marks("rollback", a)) {
       first(f.rollback, t.at);
-      if (t.from == "deployed") first(f.left_deployed, t.at);
-    } else if (a == "accept") {
-      first(f.accept, t.at);
-      first(f.closed, t.at);
-    } else if (a == "close") first(f.closed, t.at);
-    else if (a == "return_to_qa" || a == "qa_observe") ++f.returns;
-    else if (a == "reject") f.reject_action = true;
+      if (!deployed.empty() && t.from == deployed) first(f.left_deployed, t.at);
+    }
+    if (p.marks("accept", a)) first(f.accept, t.at);
+    if (p.marks("closed", a)) first(f.closed, t.at);
+    if (p.marks("return", a)) ++f.returns;
+    if (p.marks("reject", a)) f.reject_action = true;
   }
   if (f.approval == 0) f.prepare_before_approval = 0;
 }
 
 // REQUIRES: the transitions gathered (the window is chosen relative to the deploy).
-void gather_records(const Release& r, AdherenceFacts& f) {
+void gather_records(const Procedure& p, const Release& r, AdherenceFacts& f) {
   const Record* window = nullptr;
+  const RecordTypeDef* window_type = p.record_meaning("window");
   for (const Record& rec : r.records) {
     const std::string& ty = rec.type;
-    if (ty == "security_conformity") first(f.security, rec.at);
-    else if (ty == "backup") first(f.backup, rec.at);
-    else if (ty == "verification") first(f.verification, rec.at);
-    else if (ty == "baseline") first(f.baseline, rec.at);
-    else if (ty == "inventory") first(f.inventory, rec.at);
-    else if (ty == "ip_registration") first(f.ip, rec.at);
-    else if (ty == "rollback") {
-      auto n = rec.fields.find("note");
-      if (n != rec.fields.end() && !n->second.empty()) first(f.rollback_record, rec.at);
-    } else if (ty == "cosign") {
+    const RecordTypeDef* def = p.record_type(ty);
+    const std::string meaning = def ? def->is : "";
+    if (p.marks("security", ty)) first(f.security, rec.at);
+    if (p.marks("inventory", ty)) first(f.inventory, rec.at);
+    if (p.marks("ip_registration", ty)) first(f.ip, rec.at);
+    if (meaning == "backup") first(f.backup, rec.at);
+    else if (meaning == "verification") first(f.verification, rec.at);
+    else if (meaning == "baseline") first(f.baseline, rec.at);
+    else if (meaning == "rollback") {
+      const bool given = std::all_of(def->keys.begin(), def->keys.end(), [&](const std::string& k) { return !text::field(rec, k).empty(); });
+      if (given) first(f.rollback_record, rec.at);
+    } else if (meaning == "cosign") {
+      // The first co-signing role is QA's, the second production's (AdherenceFacts).
       auto role = rec.fields.find("role");
       if (role == rec.fields.end()) continue;
-      if (role->second == "qa_lead") first(f.cosign_qa, rec.at);
-      if (role->second == "production_lead") first(f.cosign_prod, rec.at);
-    } else if (ty == "window") {
+      if (def->by.size() > 0 && role->second == def->by[0]) first(f.cosign_qa, rec.at);
+      if (def->by.size() > 1 && role->second == def->by[1]) first(f.cosign_prod, rec.at);
+    } else if (meaning == "window") {
       if (f.deploy == 0 || rec.at <= f.deploy) window = &rec;
     }
   }
   if (!window) return;
-  Result<Timestamp> from = parse_iso(text::field(*window, "from"));
-  Result<Timestamp> to = parse_iso(text::field(*window, "to"));
+  Result<Timestamp> from = parse_iso(text::field(*window, window_type->keys[0]));
+  Result<Timestamp> to = parse_iso(text::field(*window, window_type->keys[1]));
   if (!from || !to) {
     f.window = AdherenceFacts::Window::unreadable;
     return;
@@ -155,10 +163,10 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
 
 AdherenceFacts gather_adherence_facts(const Procedure& proc, const Release& r) {
   AdherenceFacts f;
-  gather_transitions(r, f);
-  gather_records(r, f);
+  gather_transitions(proc, r, f);
+  gather_records(proc, r, f);
   gather_reviews(proc, r, f);
-  f.backout_plan = std::any_of(r.files.begin(), r.files.end(), [](const DeliverableFile& x) { return x.slot == "backout_plan"; });
+  f.backout_plan = std::any_of(r.files.begin(), r.files.end(), [&](const DeliverableFile& x) { return proc.marks("backout_plan", x.slot); });
   return f;
 }
 
@@ -217,6 +225,17 @@ std::string adherence_facts_key(const Procedure& proc) {
       const SlotDef* def = proc.slot(s);
       h = fnv1a(h, s + (def == nullptr ? "?" : def->generated ? "*" : "") + ";");
     }
+  }
+  // ... which codes mark each fact, the record types' meanings and the co-signing roles.
+  for (const auto& [fact, codes] : proc.adherence) {
+    h = fnv1a(h, "|" + fact + "=");
+    for (const auto& c : codes) h = fnv1a(h, c + ";");
+  }
+  for (const RecordTypeDef& t : proc.record_types) {
+    if (t.is.empty()) continue;
+    h = fnv1a(h, "|" + t.code + " is " + t.is + ":");
+    for (const auto& k : t.keys) h = fnv1a(h, k + ";");
+    for (const auto& b : t.by) h = fnv1a(h, b + ",");
   }
   return fmt::format("adherence-facts/{}/{}/{:016x}", kAdherenceFactsVersion, proc.edition, h);
 }

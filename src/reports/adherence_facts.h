@@ -31,6 +31,8 @@ namespace pasaprod::reports {
 
 // What the controls need from a history. Times are milliseconds; 0 = did not happen (times on
 // a release are after 1970). "First" and "last" follow the history's order (oldest first).
+// Each fact is marked by the codes the procedure's `adherence:` section names for it (edition 02's
+// names below), or by the record type with the meaning (`is:`) named.
 struct AdherenceFacts {
   // Transitions.
   Timestamp request_qa = 0;          // first request_qa
@@ -48,17 +50,17 @@ struct AdherenceFacts {
   Timestamp rollback = 0;            // first rollback
   int returns = 0;                   // return_to_qa and qa_observe actions
   bool reject_action = false;        // some reject transition
-  // Records (first of each type).
+  // Records (first of each type): security, inventory, ip by `adherence:`; the others by meaning.
   Timestamp security = 0, backup = 0, verification = 0, baseline = 0, inventory = 0, ip = 0;
-  Timestamp rollback_record = 0;     // first rollback record with a non-empty note
-  Timestamp cosign_qa = 0;           // first cosign with role qa_lead
-  Timestamp cosign_prod = 0;         // first cosign with role production_lead
+  Timestamp rollback_record = 0;     // first rollback record with every key given
+  Timestamp cosign_qa = 0;           // first cosign as its first `by` role (qa_lead)
+  Timestamp cosign_prod = 0;         // first cosign as its second `by` role (production_lead)
   // The latest window record at or before the deploy (the latest of all when not deployed).
   enum class Window { none, unreadable, ok };  // unreadable: from or to is not ISO 8601
   Window window = Window::none;
   Timestamp window_from = 0, window_to = 0;  // when ok
   // Files.
-  bool backout_plan = false;  // some file in the backout_plan slot
+  bool backout_plan = false;  // some file in the slot `adherence: backout_plan` names
   // Reviews: every required (non-generated) slot of the kind's latest review at or before the
   // last validation accepted (met), or only its latest review at all (met_late), or not
   // (missed); not_applicable when the release was never validated or its kind is unknown.
@@ -84,9 +86,9 @@ std::string encode_adherence_facts(const AdherenceFacts& facts, Timestamp create
 // nullopt when `text` is not of that form (the caller then gathers the facts again).
 std::optional<AdherenceFacts> decode_adherence_facts(std::string_view text, Timestamp created_at);
 
-// "adherence-facts/<evaluator version>/<edition>/<digest of the kinds' slots>". Changes when
-// this code changes what the facts mean (kAdherenceFactsVersion) or when the procedure's kinds
-// or slots change, so stored facts derived otherwise are not used.
+// "adherence-facts/<evaluator version>/<edition>/<digest>". Changes when this code changes what
+// the facts mean (kAdherenceFactsVersion) or when the procedure's kinds, slots, adherence codes
+// or record meanings change, so stored facts derived otherwise are not used.
 std::string adherence_facts_key(const Procedure& proc);
 
 // Bump whenever gather_adherence_facts, the fields above or their encoding change meaning.

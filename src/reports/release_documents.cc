@@ -96,6 +96,12 @@ docs::Table checklist_table(const Procedure& proc, const Release& r, const Docum
   return t;
 }
 
+// The row a transition was taken by (any row of its action when the history left the path).
+const ActionDef* row_of(const Procedure& proc, const Release& r, const Transition& t) {
+  const ActionDef* def = proc.action(t.action, r.kind, t.from);
+  return def ? def : proc.any_action(t.action, r.kind);
+}
+
 docs::Table signoffs_table(const Procedure& proc, const Release& r, const DocumentContext& ctx, const std::string& manifest) {
   const Lang l = ctx.lang;
   docs::Table t{{{tr(l, "Conformidad", "Sign-off"), 0.28}, {tr(l, "Por", "By"), 0.22}, {tr(l, "Rol", "Role"), 0.18},
@@ -111,8 +117,7 @@ docs::Table signoffs_table(const Procedure& proc, const Release& r, const Docume
                         (ti < r.transitions.size() && r.transitions[ti].at <= r.records[ri].at);
     if (take_t) {
       const Transition& tr_ = r.transitions[ti++];
-      const ActionDef* def = proc.action(tr_.action, r.kind, tr_.from);
-      if (!def) def = proc.any_action(tr_.action, r.kind);
+      const ActionDef* def = row_of(proc, r, tr_);
       if (!def || !def->signoff) continue;
       t.rows.push_back({proc.action_name(tr_.action, l), text::person(ctx, tr_.by), single_role(proc, def->R, l),
                         text::datetime(tr_.at, ctx), status(tr_.manifest_sha256)});
@@ -123,7 +128,7 @@ docs::Table signoffs_table(const Procedure& proc, const Release& r, const Docume
       const std::string role_code = text::field(rec, "role");
       const std::string role = role_code.empty() ? single_role(proc, def->by, l) : proc.role_name(role_code, l);
       std::string what = proc.record_name(rec.type, l);
-      if (rec.type == "vote") what += " (" + text::field(rec, "decision") + ")";
+      if (def->is == "vote") what += " (" + text::field(rec, def->pass_key()) + ")";
       t.rows.push_back({what, text::person(ctx, rec.by), role, text::datetime(rec.at, ctx), status(rec.manifest_sha256)});
     }
   }
@@ -150,27 +155,65 @@ docs::Signature transition_signature(const Procedure& proc, const Release& r, co
 }
 
 docs::Signature cosign_signature(const Procedure& proc, const Release& r, const DocumentContext& ctx, const std::string& role) {
+  const std::string type = proc.meaning_code("cosign");
   for (auto it = r.records.rbegin(); it != r.records.rend(); ++it) {
-    if (it->type == "cosign" && text::field(*it, "role") == role) return signature_of(proc, ctx, role, it->by, it->at);
+    if (it->type == type && text::field(*it, "role") == role) return signature_of(proc, ctx, role, it->by, it->at);
   }
   return signature_of(proc, ctx, role, "", 0);
 }
 
-// The opinions the RACI's consulted roles gave (records `consultation`), oldest first.
+// The latest record of the type that `is` the meaning, with its type; {nullptr, nullptr} if none.
+std::pair<const Record*, const RecordTypeDef*> latest_meaning(const Procedure& proc, const Release& r, std::string_view is) {
+  const RecordTypeDef* def = proc.record_meaning(is);
+  const Record* rec = def ? r.latest_record(def->code) : nullptr;
+  return {rec, rec ? def : nullptr};
+}
+
+// The values of the record's keys other than `except` (choice keys and those in `except`), in
+// key order, joined by " — ".
+std::string other_keys(const RecordTypeDef& def, const Record& rec, const std::set<std::string>& except) {
+  std::string out;
+  for (const auto& k : def.keys) {
+    if (except.count(k) || def.choices.count(k)) continue;
+    out += (out.empty() ? "" : " — ") + text::field(rec, k);
+  }
+  return out;
+}
+
+// The latest transition by an action guarded by `guard`, or nullptr.
+const Transition* latest_guarded(const Procedure& proc, const Release& r, std::string_view guard) {
+  for (auto it = r.transitions.rbegin(); it != r.transitions.rend(); ++it) {
+    const ActionDef* def = row_of(proc, r, *it);
+    if (def && proc.guarded_by(*def, guard)) return &*it;
+  }
+  return nullptr;
+}
+
+// The latest transition by an action that issues `kind` and does not end the request.
+const Transition* latest_issuing(const Procedure& proc, const Release& r, DocumentKind kind) {
+  for (auto it = r.transitions.rbegin(); it != r.transitions.rend(); ++it) {
+    const ActionDef* def = row_of(proc, r, *it);
+    if (def && def->document == document_kind_code(kind) && !proc.is_final(def->to)) return &*it;
+  }
+  return nullptr;
+}
+
+// The opinions the RACI's consulted roles gave (the records that `is: consultation`), oldest first.
 void consultations(docs::PdfDocument& doc, const Procedure& proc, const Release& r, const DocumentContext& ctx,
                    const std::string& number) {
   const Lang l = ctx.lang;
   docs::Table t{{{tr(l, "Sobre", "On"), 0.2}, {tr(l, "Por", "By"), 0.2}, {tr(l, "Opinión", "Opinion"), 0.14},
                  {tr(l, "Nota", "Note"), 0.3}, {tr(l, "Fecha", "Date"), 0.16}},
                 {}};
+  const RecordTypeDef* def = proc.record_meaning("consultation");
   for (const Record& rec : r.records) {
-    if (rec.type != "consultation") continue;
+    if (!def || rec.type != def->code) continue;
     const std::string on = text::field(rec, "on");
     const std::string what = proc.record_type(on) ? proc.record_name(on, l) : proc.action_name(on, l);
-    const std::string op = text::field(rec, "opinion");
+    const std::string op = text::field(rec, def->pass_key());
     t.rows.push_back({what, text::person(ctx, rec.by),
-                      op == "agree" ? tr(l, "De acuerdo", "Agrees") : op == "concerns" ? tr(l, "Con reparos", "Concerns") : op,
-                      text::field(rec, "note"), text::datetime(rec.at, ctx)});
+                      def->passed(rec.fields) ? tr(l, "De acuerdo", "Agrees") : op.empty() ? op : tr(l, "Con reparos", "Concerns"),
+                      other_keys(*def, rec, {}), text::datetime(rec.at, ctx)});
   }
   if (t.rows.empty()) return;
   doc.blocks.emplace_back(docs::Heading{number + tr(l, "Opiniones consultadas", "Consulted opinions")});
@@ -236,10 +279,10 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
   doc.blocks.emplace_back(text::files_table(proc, r, ctx));
 
   doc.blocks.emplace_back(docs::Heading{tr(l, "4. Ventana de despliegue planificada", "4. Planned deployment window")});
-  if (const Record* w = r.latest_record("window")) {
+  if (const auto [w, wdef] = latest_meaning(proc, r, "window"); w) {
     doc.blocks.emplace_back(docs::KeyValueTable{{
-        {tr(l, "Desde", "From"), text::datetime_of_iso(text::field(*w, "from"), ctx)},
-        {tr(l, "Hasta", "To"), text::datetime_of_iso(text::field(*w, "to"), ctx)},
+        {tr(l, "Desde", "From"), text::datetime_of_iso(text::field(*w, wdef->keys[0]), ctx)},
+        {tr(l, "Hasta", "To"), text::datetime_of_iso(text::field(*w, wdef->keys[1]), ctx)},
         {tr(l, "Registrada por", "Recorded by"), text::person(ctx, w->by) + ", " + text::datetime(w->at, ctx)},
     }});
   } else {
@@ -268,27 +311,34 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
     if (!def || def->document.empty()) continue;
     for (const DeliverableFile* f : r.files_in(slot)) actas.push_back(f);
   }
-  if (!actas.empty() || !proc.any_action("approve", r.kind)) {
+  // The authorizations of the kind (actions marked `authorizes`), in the file's order.
+  std::vector<const ActionDef*> authorizations;
+  for (const auto& code : proc.action_codes(r.kind)) {
+    const ActionDef* a = proc.any_action(code, r.kind);
+    if (a && a->authorizes) authorizations.push_back(a);
+  }
+  if (!actas.empty() || authorizations.empty()) {
     doc.blocks.emplace_back(docs::Paragraph{
         tr(l, "Pase de emergencia: lo aprobó el comité de pase a producción de emergencia; su acta forma parte de los "
               "entregables revisados en la recepción.",
            "Emergency release: approved by the emergency release committee; its record is one of the deliverables "
            "reviewed at reception.")});
     docs::Table t{{{tr(l, "Acta", "Record"), 0.35}, {tr(l, "Fecha", "Date"), 0.2}, {"SHA-256", 0.45, true}}, {}};
-    const Transition* approved = r.latest_transition("committee_approve");
+    const Transition* approved = latest_issuing(proc, r, DocumentKind::committee_record);
     for (const DeliverableFile* f : actas) t.rows.push_back({f->name, text::datetime(f->uploaded_at, ctx), f->sha256});
     if (t.rows.empty()) t.rows.push_back({tr(l, "(sin acta)", "(no record)"), approved ? text::datetime(approved->at, ctx) : "—", ""});
     doc.blocks.emplace_back(std::move(t));
   } else {
-    doc.blocks.emplace_back(docs::SignatureRow{{transition_signature(proc, r, ctx, "pre_approve", "asi_head"),
-                                             transition_signature(proc, r, ctx, "approve", "it_chief")}});
+    docs::SignatureRow lines;
+    for (const ActionDef* a : authorizations) lines.signatures.push_back(transition_signature(proc, r, ctx, a->code, a->R.front()));
+    doc.blocks.emplace_back(std::move(lines));
     // Each authorization with the manifest it was given on: the informe is issued again at each.
     docs::Table auth{{{tr(l, "Autorización", "Authorization"), 0.26}, {tr(l, "Por", "By"), 0.24}, {tr(l, "Fecha", "Date"), 0.18},
                       {tr(l, "Manifiesto autorizado (SHA-256)", "Manifest authorized (SHA-256)"), 0.32, true}},
                      {}};
-    for (const char* step : {"pre_approve", "approve"}) {
-      if (const Transition* t = r.latest_transition(step)) {
-        auth.rows.push_back({proc.action_name(step, l), text::person(ctx, t->by), text::datetime(t->at, ctx), t->manifest_sha256});
+    for (const ActionDef* a : authorizations) {
+      if (const Transition* t = r.latest_transition(a->code)) {
+        auth.rows.push_back({proc.action_name(a->code, l), text::person(ctx, t->by), text::datetime(t->at, ctx), t->manifest_sha256});
       }
     }
     if (!auth.rows.empty()) doc.blocks.emplace_back(std::move(auth));
@@ -323,10 +373,13 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
   }});
 
   doc.blocks.emplace_back(docs::Heading{tr(l, "2. Despliegue", "2. Deployment")});
-  const Transition* deploy = r.latest_transition("deploy");
-  if (const Record* d = r.latest_record("deployment")) {
+  const Transition* deploy = latest_guarded(proc, r, "deployment_recorded");
+  if (const auto [d, ddef] = latest_meaning(proc, r, "deployment"); d) {
     std::string steps;
-    std::string list = text::field(*d, "steps");
+    std::string list;
+    for (const auto& k : ddef->keys) {
+      if (ddef->format_of(k) == "steps") list = text::field(*d, k);
+    }
     std::size_t start = 0;
     while (start <= list.size()) {
       std::size_t comma = list.find(',', start);
@@ -353,30 +406,39 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
   } else {
     doc.blocks.emplace_back(docs::Paragraph{tr(l, "No hay registro de despliegue.", "There is no deployment record.")});
   }
-  if (const Record* db = r.latest_record("db_deployment")) {
+  if (const auto [db, dbdef] = latest_meaning(proc, r, "database_deployment"); db) {
+    std::string result;
+    for (const auto& [key, values] : dbdef->choices) result += (result.empty() ? "" : " — ") + text::field(*db, key);
+    const std::string role = single_role(proc, dbdef->by, l);
     doc.blocks.emplace_back(docs::KeyValueTable{{
-        {tr(l, "Despliegue de base de datos", "Database deployment"), text::field(*db, "scripts")},
-        {tr(l, "Resultado", "Result"), text::field(*db, "result")},
+        {dbdef->label.get(l), other_keys(*dbdef, *db, {})},
+        {tr(l, "Resultado", "Result"), result},
         {tr(l, "Inicio", "Started"), text::datetime_of_iso(text::field(*db, "started"), ctx)},
         {tr(l, "Fin", "Ended"), text::datetime_of_iso(text::field(*db, "ended"), ctx)},
-        {tr(l, "Ejecutado por", "Performed by"), text::person(ctx, db->by) + " — " + proc.role_name("dba", l)},
+        {tr(l, "Ejecutado por", "Performed by"), text::person(ctx, db->by) + (role.empty() ? "" : " — " + role)},
     }});
   }
-  if (const Record* b = r.latest_record("backup")) {
+  if (const auto [b, bdef] = latest_meaning(proc, r, "backup"); b) {
+    std::set<std::string> digests;
+    for (const auto& k : bdef->keys) {
+      if (bdef->format_of(k) == "sha256") digests.insert(k);
+    }
+    std::string digest;
+    for (const auto& k : digests) digest += (digest.empty() ? "" : " ") + text::field(*b, k);
     doc.blocks.emplace_back(docs::KeyValueTable{{
-        {tr(l, "Backup previo", "Prior backup"), text::field(*b, "what") + " — " + text::field(*b, "where")},
-        {"SHA-256", text::field(*b, "sha256")},
+        {tr(l, "Backup previo", "Prior backup"), other_keys(*bdef, *b, digests)},
+        {"SHA-256", digest},
         {tr(l, "Registrado por", "Recorded by"), text::person(ctx, b->by) + ", " + text::datetime(b->at, ctx)},
     }});
   }
 
   doc.blocks.emplace_back(docs::Heading{tr(l, "3. Verificación de la operatividad", "3. Operability verification")});
-  if (const Record* v = r.latest_record("verification")) {
-    const std::string res = text::field(*v, "result");
+  if (const auto [v, vdef] = latest_meaning(proc, r, "verification"); v) {
+    const std::string res = text::field(*v, vdef->pass_key());
     doc.blocks.emplace_back(docs::KeyValueTable{{
         {tr(l, "Resultado", "Result"),
-         res == "ok" ? tr(l, "Conforme", "Passed") : tr(l, "Fallida", "Failed") + " (" + res + ")"},
-        {tr(l, "Evidencia", "Evidence"), text::field(*v, "evidence")},
+         vdef->passed(v->fields) ? tr(l, "Conforme", "Passed") : tr(l, "Fallida", "Failed") + " (" + res + ")"},
+        {tr(l, "Evidencia", "Evidence"), other_keys(*vdef, *v, {})},
         {tr(l, "Verificado por", "Verified by"), text::person(ctx, v->by) + ", " + text::datetime(v->at, ctx)},
     }});
   } else {
@@ -388,9 +450,19 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
   doc.blocks.emplace_back(manifest_table(manifest, l));
 
   doc.blocks.emplace_back(docs::Heading{tr(l, "5. Firmas", "5. Signatures")});
-  doc.blocks.emplace_back(docs::SignatureRow{{transition_signature(proc, r, ctx, "accept", "functional_user"),
-                                           cosign_signature(proc, r, ctx, "qa_lead"),
-                                           cosign_signature(proc, r, ctx, "production_lead")}});
+  // The signer of the action that issues this record (its first R role), then each co-signing role.
+  docs::SignatureRow signatures;
+  for (const auto& code : proc.action_codes(r.kind)) {
+    const ActionDef* a = proc.any_action(code, r.kind);
+    if (a && a->document == document_kind_code(DocumentKind::acceptance_record)) {
+      signatures.signatures.push_back(transition_signature(proc, r, ctx, a->code, a->R.front()));
+      break;
+    }
+  }
+  if (const RecordTypeDef* cosign = proc.record_meaning("cosign")) {
+    for (const auto& role : cosign->by) signatures.signatures.push_back(cosign_signature(proc, r, ctx, role));
+  }
+  doc.blocks.emplace_back(std::move(signatures));
   text::add_verification_note(doc, ctx);
   return doc;
 }
@@ -414,8 +486,8 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
   doc.blocks.emplace_back(docs::Heading{tr(l, "2. Resumen del informe técnico", "2. Technical report summary")});
   doc.blocks.emplace_back(docs::Paragraph{r.summary.empty() ? "—" : r.summary});
   docs::Table reports{{{tr(l, "Archivo", "File"), 0.35}, {tr(l, "Tamaño", "Size"), 0.13}, {"SHA-256", 0.52, true}}, {}};
-  for (const DeliverableFile* f : r.files_in("technical_report")) {
-    reports.rows.push_back({f->name, text::size(f->size, l), f->sha256});
+  for (const auto& slot : proc.committee_slots) {
+    for (const DeliverableFile* f : r.files_in(slot)) reports.rows.push_back({f->name, text::size(f->size, l), f->sha256});
   }
   if (reports.rows.empty()) reports.rows.push_back({tr(l, "(sin informe técnico)", "(no technical report)"), "", ""});
   doc.blocks.emplace_back(std::move(reports));
@@ -423,8 +495,9 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
   // Latest vote per member, in the order of those latest votes.
   std::vector<const Record*> latest;
   std::set<std::string> seen;
-  for (auto it = r.records.rbegin(); it != r.records.rend(); ++it) {
-    if (it->type == "vote" && seen.insert(it->by).second) latest.push_back(&*it);
+  const RecordTypeDef* vote = proc.record_meaning("vote");
+  for (auto it = r.records.rbegin(); vote && it != r.records.rend(); ++it) {
+    if (it->type == vote->code && seen.insert(it->by).second) latest.push_back(&*it);
   }
   std::reverse(latest.begin(), latest.end());
   doc.blocks.emplace_back(docs::Heading{tr(l, "3. Votos de los miembros del comité", "3. Committee members' votes")});
@@ -432,16 +505,16 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
                      {tr(l, "Fecha", "Date"), 0.16}, {tr(l, "Vigencia", "Status"), 0.17}},
                     {}};
   for (const Record* v : latest) {
-    const std::string d = text::field(*v, "decision");
+    const std::string d = text::field(*v, vote->pass_key());
     votes.rows.push_back({text::person(ctx, v->by),
-                          d == "approve" ? tr(l, "A favor", "For") : d == "reject" ? tr(l, "En contra", "Against") : d,
+                          vote->passed(v->fields) ? tr(l, "A favor", "For") : d.empty() ? d : tr(l, "En contra", "Against"),
                           text::field(*v, "note"), text::datetime(v->at, ctx),
                           v->manifest_sha256 == manifest ? tr(l, "Vigente", "Fresh") : tr(l, "Desactualizado", "Stale")});
   }
   if (votes.rows.empty()) votes.rows.push_back({tr(l, "(sin votos)", "(no votes)"), "", "", "", ""});
   doc.blocks.emplace_back(std::move(votes));
 
-  const Transition* approved = r.latest_transition("committee_approve");
+  const Transition* approved = latest_issuing(proc, r, DocumentKind::committee_record);
   std::string quorum;
   if (!ctx.committee_members.empty()) {
     Situation s = make_situation(proc, r, sys, ctx.issued_at);
@@ -458,7 +531,7 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
     quorum = tr(l, "Quórum alcanzado: ", "Quorum reached: ") + (approved ? tr(l, "sí", "yes") : tr(l, "no", "no")) + ".";
   }
   const Transition* last = r.transitions.empty() ? nullptr : &r.transitions.back();
-  if (last && proc.is_final(last->to) && last->action != "committee_approve") {
+  if (last && proc.is_final(last->to)) {
     quorum += tr(l, " El comité rechazó el pase el ", " The committee rejected the release on ") + text::datetime(last->at, ctx) +
               tr(l, ". Motivo: ", ". Reason: ") + (last->note.empty() ? "—" : last->note) + ".";
   } else if (approved) {
@@ -469,10 +542,10 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
   doc.blocks.emplace_back(docs::Heading{tr(l, "4. Firmas", "4. Signatures")});
   docs::SignatureRow row;
   for (const Record* v : latest) {
-    row.signatures.push_back(signature_of(proc, ctx, "emergency_committee", v->by, v->at));
+    row.signatures.push_back(signature_of(proc, ctx, proc.committee_role, v->by, v->at));
     if (row.signatures.size() == 3) doc.blocks.emplace_back(std::exchange(row, {}));
   }
-  if (latest.empty()) row.signatures.push_back(signature_of(proc, ctx, "emergency_committee", "", 0));
+  if (latest.empty()) row.signatures.push_back(signature_of(proc, ctx, proc.committee_role, "", 0));
   if (!row.signatures.empty()) doc.blocks.emplace_back(std::move(row));
   text::add_verification_note(doc, ctx);
   return doc;

@@ -203,7 +203,9 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
                       "Request " + number + " changed since you loaded it; reload it and try again.");
   }
   Situation s = snap->situation(clock_.now());
-  if (input.action == "deploy" && snap->proc->action("deploy", before.kind, before.state)) {
+  // An action guarded by deployed_matches_approval re-hashes the library's bytes.
+  if (const ActionDef* def = snap->proc->action(input.action, before.kind, before.state);
+      def && snap->proc->guarded_by(*def, "deployed_matches_approval")) {
     auto deployed = deployed_manifest(before);
     if (!deployed) return deployed.error();
     s.deployed_manifest = *deployed;
@@ -320,14 +322,16 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
                       "Request " + number + " changed since you loaded it; reload it and try again.");
   }
   Situation s = snap->situation(clock_.now());
-  if (type == "deployment") {
+  const RecordTypeDef* def = snap->proc->record_type(type);
+  const std::string is = def ? def->is : "";
+  if (is == "deployment") {  // records the digest of the library's bytes
     auto deployed = deployed_manifest(rel);
     if (!deployed) return deployed.error();
     s.deployed_manifest = *deployed;
   }
   auto rec = plan_record(s, snap->actor, type, fields);
   if (!rec) return rec.error();
-  if (type == "baseline") {
+  if (is == "baseline") {
     // Freezing the baseline: every file must be intact in the library.
     auto files = verify_files(rel);
     if (!files) return files.error();
@@ -348,8 +352,8 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
     auto e = tx.append_event(event(caller, s.now, "release.record", number, nullptr, after));
     if (!e) return e.error();
     // A window (the procedure's span record) goes out as a calendar invitation.
-    if (snap->proc->record_type(type) == span_record_type(*snap->proc)) return invite_to_window(tx, *snap, *rec, *e);
-    return notify(tx, *snap, snap->proc->record_type(type)->inform, 'I', true, type, *e);
+    if (def == span_record_type(*snap->proc)) return invite_to_window(tx, *snap, *rec, *e);
+    return notify(tx, *snap, def->inform, 'I', true, type, *e);
   });
   if (!st) return st.error();
   return *rec;

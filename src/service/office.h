@@ -99,14 +99,14 @@ struct BaselineFile {
   std::int64_t size = 0;
 };
 
-// The frozen baseline of one system version: the release that reached `verified` (and maybe
-// `closed`) with a `baseline` record, its deliverables and its generated documents.
+// The frozen baseline of one system version: the release in a production state of its edition
+// with a record of the type that `is: baseline`, its deliverables and its generated documents.
 struct Baseline {
   std::string system;
   std::string version;
   std::string release;          // number
-  std::string state;            // "verified" | "closed"
-  std::string manifest_sha256;  // the approval manifest frozen by the `baseline` record
+  std::string state;            // a production state (edition 02: verified or closed)
+  std::string manifest_sha256;  // the approval manifest frozen by the baseline record
   Timestamp frozen_at = 0;
   std::string frozen_by;
   std::vector<BaselineFile> files;  // deliverables in slot/name order, then documents by id

@@ -14,8 +14,6 @@ namespace {
 
 constexpr const char* kManifestMagic = "pasaprod-baseline-v1";
 
-bool frozen_state(const std::string& state) { return state == "verified" || state == "closed"; }
-
 // The MANIFEST text of a baseline. Stable: verify parses it back.
 std::string manifest_text(const Baseline& b) {
   std::string t = std::string(kManifestMagic) + "\n";
@@ -73,10 +71,17 @@ Error mismatch(const std::string& id, const std::string& es, const std::string& 
   return make_error(Code::data_loss, "archive." + id, es, en);
 }
 
+// The request's latest record of the type that `is: baseline` under its edition, or nullptr.
+const Record* baseline_record(const Procedure* proc, const Release& r) {
+  const RecordTypeDef* t = proc ? proc->record_meaning("baseline") : nullptr;
+  return t ? r.latest_record(t->code) : nullptr;
+}
+
 }  // namespace
 
 Result<Baseline> Office::baseline_of(ReadTx& tx, const Release& r) {
-  const Record* rec = r.latest_record("baseline");
+  const Procedure* proc = procedures_.edition(r.edition);
+  const Record* rec = baseline_record(proc, r);
   Baseline b;
   b.system = r.system;
   b.version = r.version;
@@ -89,7 +94,6 @@ Result<Baseline> Office::baseline_of(ReadTx& tx, const Release& r) {
     b.frozen_by = rec->by;
   }
   if (b.manifest_sha256.empty()) b.manifest_sha256 = manifest_sha256(r);
-  const Procedure* proc = procedures_.edition(r.edition);
   std::vector<const DeliverableFile*> files;
   for (const auto& f : r.files) files.push_back(&f);
   auto slot_rank = [&](const std::string& slot) -> std::size_t {
@@ -122,9 +126,11 @@ Result<std::vector<Baseline>> Office::baselines(const std::string& system) {
     for (;;) {
       ReleasePage page = tx.releases(f);
       for (const auto& s : page.items) {
-        if (!frozen_state(s.state)) continue;
+        if (!procedures_.production_somewhere(s.state)) continue;
         auto r = tx.release(s.number);
-        if (!r || !r->latest_record("baseline")) continue;
+        if (!r) continue;
+        const Procedure* proc = procedures_.edition(r->edition);
+        if (!proc || !proc->is_production(r->state) || !baseline_record(proc, *r)) continue;
         auto b = baseline_of(tx, *r);
         if (!b) return b.error();
         out.push_back(std::move(*b));
@@ -149,11 +155,12 @@ Result<Baseline> Office::baseline(const std::string& system, const std::string& 
   for (auto& b : *all) {
     if (b.version == version) return std::move(b);
   }
+  const std::string type = procedures_.current().meaning_code("baseline");
   return make_error(Code::not_found, "baseline.not_found",
-                    "El sistema " + system + " no tiene línea base de la versión " + version +
-                        " (se congela con el registro «baseline» de un pase verificado).",
-                    "System " + system + " has no baseline of version " + version +
-                        " (it is frozen by the \"baseline\" record of a verified release).");
+                    "El sistema " + system + " no tiene línea base de la versión " + version + " (se congela con el registro «" +
+                        procedures_.current().record_name(type, Lang::es) + "» de un pase en producción).",
+                    "System " + system + " has no baseline of version " + version + " (it is frozen by the \"" +
+                        procedures_.current().record_name(type, Lang::en) + "\" record of a release in production).");
 }
 
 Result<BaselineArchive> Office::baseline_archive(const std::string& system, const std::string& version) {

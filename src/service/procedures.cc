@@ -28,4 +28,11 @@ const Procedure* ProcedureSet::edition(const std::string& code) const {
   return it == editions_.end() ? nullptr : it->second.get();
 }
 
+bool ProcedureSet::production_somewhere(const std::string& state) const {
+  for (const auto& [code, p] : editions_) {
+    if (p->is_production(state)) return true;
+  }
+  return false;
+}
+
 }  // namespace pasaprod

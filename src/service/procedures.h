@@ -22,6 +22,8 @@ class ProcedureSet {
   const Procedure& current() const { return *editions_.at(current_); }
   // The edition a request was opened under; nullptr when unknown.
   const Procedure* edition(const std::string& code) const;
+  // True when some edition counts `state` as a production state (a cheap filter before loading).
+  bool production_somewhere(const std::string& state) const;
 
  private:
   std::map<std::string, std::shared_ptr<const Procedure>> editions_;

@@ -10,8 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-bool is_datetime_key(const std::string& key) { return key == "from" || key == "to" || key == "started" || key == "ended"; }
-
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -25,11 +23,17 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-// The record's keys, plus optional ones worth offering (a vote's reason).
+// The record's keys, plus optional ones worth offering (a vote's reason, `note`).
 std::vector<std::string> keys_for(const RecordTypeDef& def) {
   std::vector<std::string> keys = def.keys;
-  if (def.code == "vote" && std::find(keys.begin(), keys.end(), "note") == keys.end()) keys.push_back("note");
+  if (def.is == "vote" && std::find(keys.begin(), keys.end(), "note") == keys.end()) keys.push_back("note");
   return keys;
+}
+
+// The format of a key as a form shows it: declared, or "text" for a vote's reason.
+std::string format_of(const RecordTypeDef& def, const std::string& key) {
+  if (def.is == "vote" && key == "note" && !def.formats.count(key)) return "text";
+  return def.format_of(key);
 }
 
 }  // namespace
@@ -43,36 +47,34 @@ json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind
   for (const auto& key : keys_for(def)) {
     json f = {{"key", key}, {"id", "f-" + def.code + "-" + key}, {"name", "f_" + key}, {"label", page.t("field." + key)},
               {"value", value_of(key)}};
-    if (key == "decision" || key == "opinion" || (key == "result" && (def.code == "verification" || def.code == "db_deployment"))) {
+    const std::string format = format_of(def, key);
+    if (auto choice = def.choices.find(key); choice != def.choices.end()) {
       json opts = json::array();
-      const std::vector<std::string> codes = key == "decision"  ? std::vector<std::string>{"approve", "reject"}
-                                             : key == "opinion" ? std::vector<std::string>{"agree", "concerns"}
-                                                                : std::vector<std::string>{"ok", "failed"};
       // No choice is made for the person: the first option asks for one.
       opts.push_back({{"value", ""}, {"label", page.t("release.choose")}, {"selected", value_of(key).empty()}});
-      for (const auto& c : codes) {
-        opts.push_back({{"value", c}, {"label", page.t("value." + key + "." + c)}, {"selected", value_of(key) == c}});
+      for (const auto& c : choice->second) {
+        opts.push_back({{"value", c}, {"label", value_label(page, key, c)}, {"selected", value_of(key) == c}});
       }
       f["select"] = true;
       f["options"] = opts;
-    } else if (key == "steps") {
+    } else if (format == "steps") {
       json checks = json::array();
       const auto chosen = split(value_of(key));
       for (const auto& s : kind.deployment_steps) {
         const bool on = values.count(key) ? std::count(chosen.begin(), chosen.end(), s) > 0 : true;
-        checks.push_back({{"value", s}, {"label", page.t("value.steps." + s)}, {"checked", on}, {"id", "f-steps-" + s}});
+        checks.push_back({{"value", s}, {"label", value_label(page, "steps", s)}, {"checked", on}, {"id", "f-" + key + "-" + s}});
       }
       f["checks"] = checks;
       f["has_checks"] = true;
-    } else if (is_datetime_key(key)) {
+    } else if (format == "time") {
       f["datetime"] = true;
-    } else if (key == "filed_on") {
+    } else if (format == "date") {
       f["date"] = true;
-    } else if (key == "note" || key == "evidence" || key == "scripts") {
+    } else if (format == "text") {
       f["textarea"] = true;
     } else {
       f["text"] = true;
-      if (key == "sha256") f["mono"] = true;
+      if (format == "sha256") f["mono"] = true;
     }
     fields.push_back(f);
   }
@@ -83,29 +85,33 @@ json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind
 std::map<std::string, std::string> record_fields(const Page& page, const RecordTypeDef& def, std::map<std::string, std::string>& typed) {
   std::map<std::string, std::string> out;
   for (const auto& key : keys_for(def)) {
-    if (key == "steps") {
+    if (def.format_of(key) == "steps") {
       std::string joined;
-      for (const auto& v : page.form_all("f_steps")) joined += (joined.empty() ? "" : ",") + v;
+      for (const auto& v : page.form_all("f_" + key)) joined += (joined.empty() ? "" : ",") + v;
       typed[key] = joined;
       out[key] = joined;
       continue;
     }
     const std::string v = page.form("f_" + key);
     typed[key] = v;
-    out[key] = is_datetime_key(key) ? local_to_iso(page, v) : v;
+    out[key] = def.format_of(key) == "time" ? local_to_iso(page, v) : v;
   }
   return out;
 }
 
-std::string field_display(const Page& page, const std::string& type, const std::string& key, const std::string& value) {
-  if (is_datetime_key(key)) return page.when_iso(value);
-  if (key == "decision" || (key == "result" && type == "verification")) {
-    const std::string k = "value." + key + "." + value;
-    return page.cat->has(page.lang, k) ? page.t(k) : value;
-  }
-  if (key == "steps") {
+std::string value_label(const Page& page, const std::string& key, const std::string& value) {
+  const std::string k = "value." + key + "." + value;
+  return page.cat->has(page.lang, k) ? page.t(k) : value;
+}
+
+std::string field_display(const Page& page, const RecordTypeDef* def, const std::string& key, const std::string& value) {
+  if (!def) return value;
+  const std::string format = def->format_of(key);
+  if (format == "time") return page.when_iso(value);
+  if (def->choices.count(key)) return value_label(page, key, value);
+  if (format == "steps") {
     std::string out;
-    for (const auto& s : split(value)) out += (out.empty() ? "" : ", ") + page.t("value.steps." + s);
+    for (const auto& s : split(value)) out += (out.empty() ? "" : ", ") + value_label(page, "steps", s);
     return out;
   }
   return value;

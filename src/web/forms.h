@@ -1,5 +1,5 @@
 // Form helpers shared by the release pages (internal to src/web): how each record field is
-// entered (input kind by key), local date-time inputs <-> ISO 8601, the committee quorum.
+// entered (input kind by the key's format and choices in the procedure), local date-time inputs <-> ISO 8601, the committee quorum.
 #pragma once
 
 #include <map>
@@ -23,8 +23,11 @@ nlohmann::json record_form(const Page& page, const RecordTypeDef& def, const Kin
 std::map<std::string, std::string> record_fields(const Page& page, const RecordTypeDef& def,
                                                  std::map<std::string, std::string>& typed);
 
-// A record field's value as shown: dates in local time, codes by their names.
-std::string field_display(const Page& page, const std::string& type, const std::string& key, const std::string& value);
+// A record field's value as shown, by the key's format and choices in `def` (nullptr: as is):
+// times in local time, choices and deployment steps by their names.
+std::string field_display(const Page& page, const RecordTypeDef* def, const std::string& key, const std::string& value);
+// The name of a value of a choice key (catalog "value.KEY.VALUE"), or the value itself.
+std::string value_label(const Page& page, const std::string& key, const std::string& value);
 
 // "2026-05-01T10:00" in the page's offset → "2026-05-01T15:00:00Z"; "" when empty; the text
 // itself when malformed (the office then refuses it with a message).

@@ -95,7 +95,7 @@ json records(const Page& page, const ReleaseView& v) {
     const RecordTypeDef* def = v.proc->record_type(rec.type);
     json fields = json::array();
     for (const auto& [k, val] : rec.fields) {
-      fields.push_back({{"label", page.t("field." + k)}, {"value", field_display(page, rec.type, k, val)}});
+      fields.push_back({{"label", page.t("field." + k)}, {"value", field_display(page, def, k, val)}});
     }
     const bool stale = def && def->signoff && rec.manifest_sha256 != v.manifest_sha256;
     out.push_back({{"name", v.proc->record_name(rec.type, page.lang)}, {"by", rec.by}, {"when", page.when(rec.at)}, {"fields", fields},
@@ -115,10 +115,10 @@ json record_forms(const Page& page, const ReleaseView& v, const json& extra) {
     std::map<std::string, std::string> values;
     const json* f = failed(extra, "record:" + def.code);
     if (f && f->contains("values")) values = (*f)["values"].get<std::map<std::string, std::string>>();
-    if (!f && def.code == "window") {
+    if (!f && def.is == "window") {
       const Timestamp now = page.office().now() / 60000 * 60000;  // the deploy may start now
-      values["from"] = iso_to_local(page, now);
-      values["to"] = iso_to_local(page, now + 4 * 3600 * 1000);
+      values[def.keys[0]] = iso_to_local(page, now);
+      values[def.keys[1]] = iso_to_local(page, now + 4 * 3600 * 1000);
     }
     json form = record_form(page, def, *p.kind(r.kind), values);
     // What this person recorded before: a new one replaces it; the history keeps both.
@@ -127,7 +127,7 @@ json record_forms(const Page& page, const ReleaseView& v, const json& extra) {
       std::string shown;
       for (const auto& [k, val] : it->fields) {
         if (val.empty() || k == "manifest_sha256" || k == "files") continue;
-        shown += (shown.empty() ? "" : "; ") + page.t("field." + k) + ": " + field_display(page, def.code, k, val);
+        shown += (shown.empty() ? "" : "; ") + page.t("field." + k) + ": " + field_display(page, &def, k, val);
       }
       form["previous"] = page.fmt("release.record_again", {{"when", page.when(it->at)}, {"fields", shown}});
       break;
@@ -191,30 +191,39 @@ json signoffs(const Page& page, const ReleaseView& v) {
   }
   for (const auto& rec : r.records) {
     const RecordTypeDef* def = v.proc->record_type(rec.type);
-    if (!def || !def->signoff || rec.type == "vote") continue;
+    if (!def || !def->signoff || def->is == "vote") continue;
     out.push_back({{"label", def->label.get(page.lang)}, {"by", rec.by}, {"when", page.when(rec.at)},
                    {"stale", rec.manifest_sha256 != v.manifest_sha256}});
   }
   return out;
 }
 
-json votes(const Page& page, const ReleaseView& v) {
-  std::map<std::string, const Record*> latest;  // fresh votes, latest per member
+// The committee's votes (the record type that `is: vote`): fresh ones, latest per member.
+json votes(const Page& page, const ReleaseView& v, const RecordTypeDef& vote) {
+  std::map<std::string, const Record*> latest;
   for (const auto& rec : v.release.records) {
-    if (rec.type == "vote" && rec.manifest_sha256 == v.manifest_sha256) latest[rec.by] = &rec;
+    if (rec.type == vote.code && rec.manifest_sha256 == v.manifest_sha256) latest[rec.by] = &rec;
   }
   int approve = 0, reject = 0;
   json list = json::array();
+  const std::string key = vote.pass_key();
   for (const auto& [by, rec] : latest) {
-    const std::string d = rec->fields.count("decision") ? rec->fields.at("decision") : "";
-    (d == "approve" ? approve : reject) += d == "approve" || d == "reject" ? 1 : 0;
-    list.push_back({{"by", by}, {"decision", field_display(page, "vote", "decision", d)}, {"approve", d == "approve"},
+    const std::string d = rec->fields.count(key) ? rec->fields.at(key) : "";
+    const bool yes = vote.passed(rec->fields);
+    (yes ? approve : reject) += d.empty() ? 0 : 1;
+    list.push_back({{"by", by}, {"decision", field_display(page, &vote, key, d)}, {"approve", yes},
                     {"note", rec->fields.count("note") ? rec->fields.at("note") : ""}, {"when", page.when(rec->at)}});
   }
   const int needed = committee_votes_needed(page.office());
   return {{"list", list},
           {"summary", page.fmt("release.votes_summary", {{"approve", std::to_string(approve)}, {"reject", std::to_string(reject)},
                                                          {"needed", std::to_string(needed)}})}};
+}
+
+// The vote record type when requests of `kind` go through the committee, else nullptr.
+const RecordTypeDef* committee_votes_on(const Procedure& p, const std::string& kind) {
+  const RecordTypeDef* vote = p.record_meaning("vote");
+  return vote && (vote->kinds.empty() || contains(vote->kinds, kind)) ? vote : nullptr;
 }
 
 // Who moves the request forward now: each forward action open from here and the people who
@@ -369,7 +378,7 @@ Response release_page(Page& page, const std::string& number, const json& extra) 
                {"next_actors", next_actors(page, *v)},
                {"timeline", timeline(page, *v)},
                {"documents", documents(page, *v)},
-               {"emergency", r.kind == "emergency"}};
+               {"has_votes", committee_votes_on(p, r.kind) != nullptr}};
   data["window_conflicts"] = window_conflicts(page, *v, data["window"]);
   data["has_documents"] = !data["documents"].empty();
   data["has_record_forms"] = !data["record_forms"].empty();
@@ -381,7 +390,7 @@ Response release_page(Page& page, const std::string& number, const json& extra) 
   const int slots = static_cast<int>(data["deliverables"].size());
   data["all_accepted"] = slots > 0 && accepted == slots;
   data["slots_summary"] = page.fmt("release.slots_summary", {{"accepted", std::to_string(accepted)}, {"total", std::to_string(slots)}});
-  if (r.kind == "emergency") data["votes"] = votes(page, *v);
+  if (const RecordTypeDef* vote = committee_votes_on(p, r.kind)) data["votes"] = votes(page, *v, *vote);
   if (auto f = extra.find("failed"); f != extra.end()) data["failed_message"] = (*f)["error"]["message"];
   // After an action: what was done, and who acts next.
   if (page.query("ok") == "acted" && !r.transitions.empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <regex>
 
 #include "util/sha256.h"
 
@@ -12,6 +13,63 @@ const Procedure& builtin() {
     auto p = load_procedure(builtin_procedure_yaml(), kBuiltinProcedureName);
     if (!p) {
       fprintf(stderr, "built-in procedure does not load: %s\n", p.error().en.c_str());
+      std::abort();
+    }
+    return std::move(*p);
+  }();
+  return proc;
+}
+
+const Names& renames() {
+  static const Names names = {
+      // record types
+      {"window", "ventana"}, {"vote", "voto"}, {"backup", "respaldo"}, {"deployment", "despliegue"},
+      {"db_deployment", "despliegue_bd"}, {"consultation", "consulta"}, {"verification", "verificacion"},
+      {"rollback", "marcha_atras"}, {"cosign", "cofirma"}, {"baseline", "linea_base"}, {"inventory", "inventario"},
+      {"ip_registration", "registro_indecopi"}, {"security_conformity", "conformidad_seguridad"},
+      // actions (and the vote's choices "approve" / "reject")
+      {"deploy", "desplegar"}, {"verify", "verificar"}, {"approve", "aprobar"}, {"pre_approve", "preaprobar"},
+      {"committee_approve", "aprobar_en_comite"}, {"accept", "aceptar"}, {"close", "cerrar"},
+      {"prepare_report", "elaborar_informe"}, {"reject", "rechazar"}, {"validate", "validar"},
+      {"request_qa", "solicitar_calidad"}, {"qa_accept", "conformidad_calidad"}, {"request_production", "solicitar_produccion"},
+      {"return_to_qa", "devolver"}, {"qa_observe", "observar"}, {"cancel", "anular"},
+      // states
+      {"rejected", "rechazado"}, {"cancelled", "anulado"}, {"deployed", "desplegado"}, {"verified", "verificado"},
+      {"closed", "cerrado"}, {"approved", "aprobado"},
+      // roles
+      {"qa_lead", "jefe_calidad"}, {"production_lead", "jefe_produccion"}, {"it_chief", "jefe_oti"},
+      {"asi_head", "jefe_asi"}, {"functional_user", "usuario_funcional"}, {"emergency_committee", "comite"},
+      {"dba", "abd"}, {"release_operator", "operador"},
+      // slots
+      {"technical_report", "informe_tecnico"}, {"backout_plan", "plan_retorno"},
+  };
+  return names;
+}
+
+const Procedure& renamed_builtin() {
+  static const Procedure proc = [] {
+    // Codes are renamed where they stand whole (letters, digits and underscores belong to a
+    // code); the file format's own words are kept: meanings (`is: window`) and the adherence
+    // section's fact names (its keys, before the codes in brackets).
+    std::string yaml(builtin_procedure_yaml());
+    const std::vector<std::string> meanings(std::begin(kRecordMeanings), std::end(kRecordMeanings));
+    for (std::size_t i = 0; i < meanings.size(); ++i) {
+      yaml = std::regex_replace(yaml, std::regex("is: " + meanings[i] + "(?![A-Za-z0-9_])"), "is: <" + std::to_string(i) + ">");
+    }
+    const std::size_t facts = yaml.find("\nadherence:");
+    std::string head = yaml.substr(0, facts), tail = yaml.substr(facts);
+    for (const auto& [from, to] : renames()) {
+      const std::regex code("(^|[^A-Za-z0-9_])" + from + "(?![A-Za-z0-9_])");
+      head = std::regex_replace(head, code, "$1" + to);
+      tail = std::regex_replace(tail, std::regex("([\\[ ,])" + from + "(?=[\\],])"), "$1" + to);
+    }
+    yaml = head + tail;
+    for (std::size_t i = 0; i < meanings.size(); ++i) {
+      yaml = std::regex_replace(yaml, std::regex("is: <" + std::to_string(i) + ">"), "is: " + meanings[i]);
+    }
+    auto p = load_procedure(yaml, "renamed-edition-02.yaml");
+    if (!p) {
+      fprintf(stderr, "renamed procedure does not load: %s\n", p.error().en.c_str());
       std::abort();
     }
     return std::move(*p);
@@ -135,24 +193,25 @@ ReleaseBuilder& ReleaseBuilder::record(std::string type, std::string by, std::ma
   return *this;
 }
 
-Cast default_cast() {
+Cast default_cast(const Names& names) {
+  auto n = [&](const std::string& code) { return named(names, code); };
   Cast c;
-  c.pl = UserBuilder("pl").role_for("project_lead", kSys);
-  c.qa = UserBuilder("qa").role("qa_lead");
-  c.op = UserBuilder("op").role("release_operator");
-  c.prod = UserBuilder("prod").role("production_lead");
-  c.dba = UserBuilder("dba").role("dba");
-  c.sec = UserBuilder("sec").role("security_officer");
-  c.infra = UserBuilder("infra").role("infra_specialist");
-  c.asi = UserBuilder("asi").role("asi_head");
-  c.chief = UserBuilder("chief").role("it_chief");
-  c.fu = UserBuilder("fu").role_for("functional_user", kSys);
-  c.c1 = UserBuilder("c1").role("emergency_committee");
-  c.c2 = UserBuilder("c2").role("emergency_committee");
-  c.c3 = UserBuilder("c3").role("emergency_committee");
-  c.c4 = UserBuilder("c4").role("emergency_committee");
-  c.pmo = UserBuilder("pmo").role("pmo_specialist");
-  c.admin = UserBuilder("admin").role("admin");
+  c.pl = UserBuilder("pl").role_for(n("project_lead"), kSys);
+  c.qa = UserBuilder("qa").role(n("qa_lead"));
+  c.op = UserBuilder("op").role(n("release_operator"));
+  c.prod = UserBuilder("prod").role(n("production_lead"));
+  c.dba = UserBuilder("dba").role(n("dba"));
+  c.sec = UserBuilder("sec").role(n("security_officer"));
+  c.infra = UserBuilder("infra").role(n("infra_specialist"));
+  c.asi = UserBuilder("asi").role(n("asi_head"));
+  c.chief = UserBuilder("chief").role(n("it_chief"));
+  c.fu = UserBuilder("fu").role_for(n("functional_user"), kSys);
+  c.c1 = UserBuilder("c1").role(n("emergency_committee"));
+  c.c2 = UserBuilder("c2").role(n("emergency_committee"));
+  c.c3 = UserBuilder("c3").role(n("emergency_committee"));
+  c.c4 = UserBuilder("c4").role(n("emergency_committee"));
+  c.pmo = UserBuilder("pmo").role(n("pmo_specialist"));
+  c.admin = UserBuilder("admin").role(n("admin"));
   c.nobody = UserBuilder("nobody");
   return c;
 }
@@ -205,8 +264,10 @@ std::vector<std::string> details(const Error& e, const std::string& key) {
 
 // --- Flow ------------------------------------------------------------------------------------
 
-Flow::Flow(const std::string& kind, bool fill)
-    : proc(builtin()), who(default_cast()), system(SystemBuilder(kSys).version("2.3")), now(at("2026-03-10T10:00:00Z")) {
+Flow::Flow(const std::string& kind, bool fill) : Flow(builtin(), {}, kind, fill) {}
+
+Flow::Flow(const Procedure& p, Names n, const std::string& kind, bool fill)
+    : proc(p), names(std::move(n)), who(default_cast(names)), system(SystemBuilder(kSys).version("2.3")), now(at("2026-03-10T10:00:00Z")) {
   committee = {"c1", "c2", "c3"};
   NewReleaseInput in;
   in.kind = kind;
@@ -237,6 +298,10 @@ Situation Flow::sit() const {
   s.zone = zone;
   return s;
 }
+
+std::string named(const Names& names, const std::string& code) { return names.count(code) ? names.at(code) : code; }
+
+std::string Flow::N(const std::string& code) const { return named(names, code); }
 
 Result<ActionPlan> Flow::try_act(const User& actor, const std::string& action, const std::string& note) const {
   return plan_action(sit(), actor, ActionInput{action, note, {}});
@@ -333,7 +398,7 @@ void Flow::clear_slot(const std::string& slot) {
   };
   for (const auto& item : items) {
     if (skip.count(item.type)) continue;
-    auto r = record(*item.by, item.type, item.fields);
+    auto r = record(*item.by, N(item.type), item.fields);
     if (!r) return r;
   }
   return ::testing::AssertionSuccess();
@@ -348,75 +413,75 @@ std::map<std::string, std::string> Flow::deployment_fields() const {
 ::testing::AssertionResult Flow::step() {
   const std::string& st = rel.state;
   const bool emergency = rel.kind == "emergency";
-  if (st == "draft") return emergency ? act(who.prod, "request_committee") : act(who.pl, "request_qa");
-  if (st == "committee") {
+  if (st == N("draft")) return emergency ? act(who.prod, N("request_committee")) : act(who.pl, N("request_qa"));
+  if (st == N("committee")) {
     if (!skip.count("votes")) {
       for (const User* u : {&who.c1, &who.c2}) {
-        auto r = record(*u, "vote", {{"decision", "approve"}, {"note", "urgent fix"}});
+        auto r = record(*u, N("vote"), {{"decision", N("approve")}, {"note", "urgent fix"}});
         if (!r) return r;
       }
     }
-    return act(who.c1, "committee_approve");
+    return act(who.c1, N("committee_approve"));
   }
-  if (st == "in_qa") return act(who.qa, "qa_accept");
-  if (st == "qa_approved") return act(who.qa, "request_production");
-  if (st == "submitted") {
+  if (st == N("in_qa")) return act(who.qa, N("qa_accept"));
+  if (st == N("qa_approved")) return act(who.qa, N("request_production"));
+  if (st == N("submitted")) {
     if (!skip.count("reviews")) {
       auto r = review_all();
       if (!r) return r;
     }
     auto r = checklist_records();
     if (!r) return r;
-    return act(who.op, "validate");
+    return act(who.op, N("validate"));
   }
-  if (st == "validated") return act(who.op, "prepare_report");
-  if (st == "pending_approval") return act(who.asi, "pre_approve");
-  if (st == "pre_approved") return act(who.chief, "approve");
-  if (st == "approved") {
+  if (st == N("validated")) return act(who.op, N("prepare_report"));
+  if (st == N("pending_approval")) return act(who.asi, N("pre_approve"));
+  if (st == N("pre_approved")) return act(who.chief, N("approve"));
+  if (st == N("approved")) {
     if (rel.kind != "project" && !skip.count("backup")) {
-      auto r = record(who.op, "backup", {{"what", "app and database"}, {"where", "//backup/siagie/2026-03-10"},
+      auto r = record(who.op, N("backup"), {{"what", "app and database"}, {"where", "//backup/siagie/2026-03-10"},
                                          {"sha256", sha256_hex("backup bytes")}});
       if (!r) return r;
     }
     if (!skip.count("deployment")) {
-      auto r = record(who.op, "deployment", deployment_fields());
+      auto r = record(who.op, N("deployment"), deployment_fields());
       if (!r) return r;
     }
     if (rel.changes_database && !skip.count("db_deployment")) {
-      auto r = record(who.dba, "db_deployment", {{"scripts", "V2__alter.sql"}, {"result", "ok"}});
+      auto r = record(who.dba, N("db_deployment"), {{"scripts", "V2__alter.sql"}, {"result", "ok"}});
       if (!r) return r;
     }
     if (!deployed_manifest) deployed_manifest = manifest_sha256(rel);
-    return act(who.op, "deploy");
+    return act(who.op, N("deploy"));
   }
-  if (st == "deployed") {
-    auto r = record(who.op, "verification", {{"result", "ok"}, {"evidence", "smoke tests passed"}});
+  if (st == N("deployed")) {
+    auto r = record(who.op, N("verification"), {{"result", "ok"}, {"evidence", "smoke tests passed"}});
     if (!r) return r;
-    return act(who.op, "verify");
+    return act(who.op, N("verify"));
   }
-  if (st == "verified") {
+  if (st == N("verified")) {
     if (rel.kind == "project") {
       if (!skip.count("inventory")) {
-        auto r = record(who.op, "inventory", {{"asset_id", "AIT-0099"}});
+        auto r = record(who.op, N("inventory"), {{"asset_id", "AIT-0099"}});
         if (!r) return r;
       }
       if (!skip.count("ip_registration")) {
-        auto r = record(who.prod, "ip_registration", {{"filed_on", "2026-03-11"}, {"file_number", "INDECOPI-123"}});
+        auto r = record(who.prod, N("ip_registration"), {{"filed_on", "2026-03-11"}, {"file_number", "INDECOPI-123"}});
         if (!r) return r;
       }
     }
     if (!skip.count("baseline")) {
-      auto r = record(who.op, "baseline", {});
+      auto r = record(who.op, N("baseline"), {});
       if (!r) return r;
     }
-    if (emergency) return act(who.prod, "close");
+    if (emergency) return act(who.prod, N("close"));
     if (!skip.count("cosign")) {
-      auto r = record(who.qa, "cosign", {{"note", "QA co-signs"}});
+      auto r = record(who.qa, N("cosign"), {{"note", "QA co-signs"}});
       if (!r) return r;
-      r = record(who.prod, "cosign", {{"note", "production co-signs"}});
+      r = record(who.prod, N("cosign"), {{"note", "production co-signs"}});
       if (!r) return r;
     }
-    return act(who.fu, "accept");
+    return act(who.fu, N("accept"));
   }
   return ::testing::AssertionFailure() << "advance_to: no happy-path step from state " << st;
 }

@@ -31,6 +31,15 @@ inline constexpr const char* kOther = "SUP";     // another information system
 // The built-in edition 02, loaded once.
 const Procedure& builtin();
 
+// Code → another code. renamed_builtin() is edition 02 with every code in renames() (record
+// types, actions, the states and roles C++ once named, choice values) replaced where the file
+// names it: the proof that C++ reads what a code means from its attributes, not its name.
+using Names = std::map<std::string, std::string>;
+// `code` under `names` (itself when not renamed).
+std::string named(const Names& names, const std::string& code);
+const Names& renames();
+const Procedure& renamed_builtin();
+
 // Milliseconds since the epoch of an ISO text; aborts the test on a bad literal.
 Timestamp at(const std::string& iso);
 
@@ -102,7 +111,8 @@ struct Cast {
   User admin;   // admin
   User nobody;  // no role at all
 };
-Cast default_cast();
+// `names`: the procedure's codes for edition 02's role codes (renames() for renamed_builtin()).
+Cast default_cast(const Names& names = {});
 
 // ---------------------------------------------------------------------------------------------
 // Assertions on refusals.
@@ -143,8 +153,11 @@ class Flow {
   // plan_new_release for the version the policy expects (project 3.0, maintenance 2.4,
   // emergency 2.3.1); every uploadable slot gets one file unless `fill` is false.
   explicit Flow(const std::string& kind, bool fill = true);
+  // The same under `proc`, whose codes are edition 02's renamed by `names`.
+  Flow(const Procedure& proc, Names names, const std::string& kind, bool fill = true);
 
   const Procedure& proc;
+  Names names;
   Cast who;
   System system;
   Release rel;
@@ -158,6 +171,8 @@ class Flow {
   std::set<std::string> skip;
 
   Situation sit() const;
+  // The procedure's code for edition 02's `code`.
+  std::string N(const std::string& code) const;
 
   // Plans without applying.
   Result<ActionPlan> try_act(const User& actor, const std::string& action, const std::string& note = "") const;
