@@ -48,6 +48,10 @@ Error not_found(const std::string& what_es, const std::string& what_en, const st
 ics::Event window_event(const Procedure& proc, const ReleaseSummary& release, const Record& rec, int sequence, Lang lang,
                         const TimeZone& zone, const std::string& public_url);
 
+// The audit subject of a freeze ("freeze-7"): its events are its revisions (the calendar's
+// SEQUENCE of the freeze is the number of events after "freeze.add").
+inline std::string freeze_subject(std::int64_t id) { return "freeze-" + std::to_string(id); }
+
 // The quorum setting key.
 inline constexpr const char* kQuorumSetting = "committee.quorum";
 
