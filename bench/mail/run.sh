@@ -8,7 +8,9 @@
 # Usage: bench/mail/run.sh [BUILD_DIR]     (default: build; needs pasaprod, sqlite3, python3-aiosmtpd)
 # Environment: MAILS (10000), QUIET_SECONDS (the windows before and after the drain, 15 s),
 #              DRAIN_SECONDS (the window while it drains, 30 s), RATE (GETs a second, 40),
-#              THREADS (server threads, 2), BENCH_TMPDIR (where the office lives, /tmp: a real
+#              THREADS (server threads, 2), SINK_NICE (the SMTP sink's nice value, 10: it stands
+#              for a mail server on another machine, so it must not take the CPU from the server
+#              under test; 0 runs it as any process), BENCH_TMPDIR (where the office lives, /tmp: a real
 #              disk, where every commit is an fsync), KEEP=1 (keep the directory).
 set -euo pipefail
 build=${1:-build}
@@ -48,7 +50,7 @@ user=$(sqlite3 "$db" "SELECT username FROM users WHERE active = 1 ORDER BY usern
 export PASAPROD_BENCH_TOKEN=$("$bin" --db "$db" token create "$user" --name bench)
 
 smtp_port=$(free_port)
-/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$dir/Maildir" >"$dir/smtpd.log" 2>&1 &
+nice -n "${SINK_NICE:-10}" /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$dir/Maildir" >"$dir/smtpd.log" 2>&1 &
 smtpd=$!
 for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break
