@@ -1,6 +1,7 @@
 // The calendar (issue 15): /calendar/{key}.ics (the secret feeds), /api/v1/calendar (a month's
 // windows, freezes and conflicts) and /api/v1/calendar/keys (my feed addresses).
 #include "api/routes.h"
+#include "service/json_view.h"
 
 namespace pasaprod::api {
 
@@ -14,11 +15,6 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kIcs = ".ics";
-
-json key_json(const CalendarKey& k) {
-  return {{"scope", k.scope}, {"created_at", format_iso(k.created_at)},
-          {"rotated_at", k.rotated_at ? json(format_iso(k.rotated_at)) : json(nullptr)}};
-}
 
 json period_json(const CalendarView& v, const TimeZone& zone) {
   json windows = json::array(), freezes = json::array(), conflicts = json::array();
@@ -60,7 +56,8 @@ void add_calendar_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "`{file}` is `KEY.ics`, the key made on the account page or with `POST /api/v1/calendar/keys`. "
                              "No session is needed: the key is the credential (only its SHA-256 is stored; the request log "
                              "shows the route, never the key). Deployment windows from 180 days ago on and the freezes, in "
-                             "the key owner's language, times in UTC with the office's zone in `X-WR-TIMEZONE`. 404 for a "
+                             "the key owner's language, times in the office's zone (`TZID` with its `VTIMEZONE`, also named in "
+                             "`X-WR-TIMEZONE`); an edited freeze or a moved window comes with a higher `SEQUENCE`. 404 for a "
                              "key that is not, or no longer, anyone's (rotated or removed).",
               .responses = {{200, "The feed", nullptr, "text/calendar"}, {404, "Unknown key"}},
               .tags = {"calendar"},
@@ -102,7 +99,7 @@ void add_calendar_routes(http::RouteTable& routes, ApiContext& ctx) {
               .description = "One per scope (`office`, `mine`, `system:CODE`), with when it was made and last rotated; the "
                              "addresses themselves are shown only when made.",
               .tags = {"calendar"},
-              .handler = [&ctx](Request& req) { return items_response(req, ctx.office.calendar_keys(caller(req)), key_json); }});
+              .handler = [&ctx](Request& req) { return items_response(req, ctx.office.calendar_keys(caller(req)), calendar_key_json); }});
   routes.add({.method = Method::post,
               .pattern = "/api/v1/calendar/keys",
               .summary = "Make or rotate a calendar address",
@@ -116,18 +113,20 @@ void add_calendar_routes(http::RouteTable& routes, ApiContext& ctx) {
               .handler = [&ctx](Request& req) {
                 auto k = ctx.office.issue_calendar_key(caller(req), jstr(req.json(), "scope"));
                 if (!k) return problem(req, k.error());
-                json j = key_json(k->record);
+                json j = calendar_key_json(k->record);
                 j["url"] = calendar_url(req, ctx, k->key);
                 return Response::json(j, 201);
               }});
   routes.add({.method = Method::del,
               .pattern = "/api/v1/calendar/keys/{scope}",
               .summary = "Remove a calendar address",
-              .description = "The address stops working at once (404). Audit event `calendar.key_remove`.",
+              .description = "The address stops working at once (404). `user` removes another user's address: admin "
+                             "only. Audit event `calendar.key_remove` (subject: the address's owner).",
+              .query = {{"user", "Whose address (an admin; default: mine)"}},
               .responses = {{204, "Removed"}, {404, "No address of that scope"}},
               .tags = {"calendar"},
               .handler = [&ctx](Request& req) {
-                auto st = ctx.office.remove_calendar_key(caller(req), req.param("scope"));
+                auto st = ctx.office.remove_calendar_key(caller(req), req.param("scope"), std::string(req.query("user").value_or("")));
                 return st ? Response::empty() : problem(req, st.error());
               }});
 }

@@ -69,24 +69,6 @@ std::map<std::string, std::string> parse_fields(const std::vector<std::string>& 
   return out;
 }
 
-// The acting user for a local command: --as is required without --server.
-std::string acting_user(const CliContext& ctx, const std::string& as) {
-  if (as.empty() && ctx.server.empty()) {
-    throw CliFailure{make_error(Code::invalid_argument, "cli.as_required", "Indique el usuario que actúa con --as USUARIO.",
-                                "Name the acting user with --as USER.")};
-  }
-  return as;
-}
-
-RemoteClient remote(const CliContext& ctx) {
-  if (ctx.token.empty()) {
-    throw CliFailure{make_error(Code::unauthenticated, "cli.token_required",
-                                "Con --server indique un token de API con --token o PASAPROD_TOKEN.",
-                                "With --server, give an API token with --token or PASAPROD_TOKEN.")};
-  }
-  return RemoteClient(ctx.server, ctx.token, ctx.language());
-}
-
 std::string file_sha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

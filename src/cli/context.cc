@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/remote.h"
 #include "core/procedure.h"
 
 namespace pasaprod {
@@ -53,6 +54,23 @@ void CliContext::print(const nlohmann::json& j, const std::string& text) const {
 Caller local_caller() {
   const char* user = std::getenv("USER");
   return Caller{std::string("cli:") + (user && *user ? user : std::to_string(getuid())), true};
+}
+
+std::string acting_user(const CliContext& ctx, const std::string& as) {
+  if (as.empty() && ctx.server.empty()) {
+    throw CliFailure{make_error(Code::invalid_argument, "cli.as_required", "Indique el usuario que actúa con --as USUARIO.",
+                                "Name the acting user with --as USER.")};
+  }
+  return as;
+}
+
+RemoteClient remote(const CliContext& ctx) {
+  if (ctx.token.empty()) {
+    throw CliFailure{make_error(Code::unauthenticated, "cli.token_required",
+                                "Con --server indique un token de API con --token o PASAPROD_TOKEN.",
+                                "With --server, give an API token with --token or PASAPROD_TOKEN.")};
+  }
+  return RemoteClient(ctx.server, ctx.token, ctx.language());
 }
 
 }  // namespace pasaprod

@@ -64,10 +64,16 @@ struct CliContext {
 
 // A local caller for administrative commands: whoever runs the CLI on the database file.
 Caller local_caller();
+// The acting user for a local command: --as is required without --server (CliFailure).
+std::string acting_user(const CliContext& ctx, const std::string& as);
+class RemoteClient;
+// The client of --server, authenticated with --token (CliFailure without one).
+RemoteClient remote(const CliContext& ctx);
 
 // Registration of each command group (one file each).
 void register_init(CLI::App& app, CliContext& ctx);
 void register_mail(CLI::App& app, CliContext& ctx);
+void register_calendar(CLI::App& app, CliContext& ctx);
 void register_user(CLI::App& app, CliContext& ctx);
 void register_system(CLI::App& app, CliContext& ctx);
 void register_release(CLI::App& app, CliContext& ctx);

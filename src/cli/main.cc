@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   register_procedure(app, ctx);
   register_backup(app, ctx);
   register_mail(app, ctx);
+  register_calendar(app, ctx);
 
   try {
     app.parse(argc, argv);

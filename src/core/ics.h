@@ -1,9 +1,11 @@
 // iCalendar text (RFC 5545), written by hand: CRLF line ends, content lines folded at 75
-// octets (never inside a UTF-8 character), TEXT values escaped, times in UTC ("…Z").
+// octets (never inside a UTF-8 character), TEXT values escaped. Event times are local to the
+// calendar's zone (DTSTART;TZID=America/Lima:…) with a VTIMEZONE that covers the events' span,
+// derived from the zone's own data (core/time_zone.h); DTSTAMP is in UTC ("…Z").
 //
 //   ics::Calendar c;
 //   c.name = "pasaprod";
-//   c.time_zone = "America/Lima";
+//   c.zone = &lima;  // a TimeZone, alive while c is serialized
 //   c.events.push_back(event);  // uid "PP-2026-0001-window@pasaprod", stamp, start, end, summary…
 //   std::string text = ics::serialize(c);  // "BEGIN:VCALENDAR\r\n…END:VCALENDAR\r\n"
 #pragma once
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "core/time_zone.h"
 
 namespace pasaprod::ics {
 
@@ -33,7 +36,10 @@ struct Event {
 
 struct Calendar {
   std::string name;       // X-WR-CALNAME
-  std::string time_zone;  // X-WR-TIMEZONE: the zone clients should show the times in ("" = none)
+  // The zone of the events' times (TZID, VTIMEZONE) and the one clients should show them in
+  // (X-WR-TIMEZONE); nullptr: times in UTC. A local time that the zone reads twice (clocks set
+  // back) is written in UTC when it is the second of the two, as a TZID time names the first.
+  const TimeZone* zone = nullptr;
   std::string method;     // "" (a feed) or "REQUEST" (an invitation)
   std::vector<Event> events;
 };
@@ -46,6 +52,10 @@ std::string escape_text(std::string_view text);
 std::string fold(std::string_view line);
 // "20261211T030000Z".
 std::string utc_time(Timestamp t);
+// The VTIMEZONE component of `zone` (§3.6.5) covering [from, to]: one observance (STANDARD or
+// DAYLIGHT) for the offset in force at `from` and one for each change up to `to`. A zone that
+// never changes gets one STANDARD observance.
+std::string vtimezone(const TimeZone& zone, Timestamp from, Timestamp to);
 std::string serialize(const Calendar& calendar);
 // `ics` with the content line `line` (unfolded, without its line end) added to every VEVENT,
 // right after its BEGIN line (e.g. the ORGANIZER a mail's sender knows).

@@ -255,6 +255,34 @@ const TimeZone::Type& TimeZone::type_at(Timestamp t) const {
   return types_[transition_types_[static_cast<std::size_t>(it - transitions_.begin()) - 1]];
 }
 
+std::vector<TimeZone::Change> TimeZone::changes(Timestamp from, Timestamp to) const {
+  // Candidates: every table transition and every footer rule's instant in the years around the
+  // span; kept where the type in force differs on either side (as type_at reads it).
+  std::vector<std::int64_t> candidates(transitions_.begin(), transitions_.end());
+  if (footer_rules_.size() == 2) {
+    const std::int64_t first = civil_from_days(floor_div(floor_div(from, 1000), 86400)).y - 1;
+    const std::int64_t last = civil_from_days(floor_div(floor_div(to, 1000), 86400)).y + 1;
+    for (std::int64_t y = first; y <= last; ++y) {
+      candidates.push_back(rule_instant(footer_rules_[0], y, footer_types_[0].offset));
+      candidates.push_back(rule_instant(footer_rules_[1], y, footer_types_[1].offset));
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<Change> out;
+  for (const std::int64_t secs : candidates) {
+    const Timestamp at = secs * 1000;
+    if (at > to) break;
+    const Type& before = type_at(at - 1000);
+    const Type& after = type_at(at);
+    if (before.offset == after.offset && before.dst == after.dst && before.abbreviation == after.abbreviation) continue;
+    // Only the last change at or before `from` is kept of those.
+    if (!out.empty() && out.back().at <= from && at <= from) out.pop_back();
+    out.push_back({at, before.offset, after});
+  }
+  return out;
+}
+
 int TimeZone::offset_seconds(Timestamp t) const { return type_at(t).offset; }
 
 std::string TimeZone::abbreviation(Timestamp t) const { return type_at(t).abbreviation; }

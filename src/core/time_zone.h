@@ -53,6 +53,17 @@ class TimeZone {
     bool dst = false;
     std::string abbreviation;
   };
+  // A change of the zone's offset, DST flag or abbreviation at the UTC instant `at` (whole
+  // seconds); `offset_before`: the offset in force just before it.
+  struct Change {
+    Timestamp at = 0;
+    int offset_before = 0;
+    Type after;
+  };
+  // The changes in (from, to], preceded by the last change at or before `from` when there is
+  // one: what an iCalendar VTIMEZONE needs to cover that span. Empty for a zone that never
+  // changed (UTC).
+  std::vector<Change> changes(Timestamp from, Timestamp to) const;
 
  private:
   const Type& type_at(Timestamp t) const;

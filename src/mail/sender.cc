@@ -2,6 +2,8 @@
 #include "mail/sender.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -140,6 +142,13 @@ void Sender::wake() {
 }
 
 void Sender::run() {
+  // Background work: the request threads come first when the CPU is short (Linux: a thread's
+  // own nice value; lowering its priority needs no privilege, and a refusal changes nothing else).
+  if (options_.nice > 0) {
+    const id_t self = static_cast<id_t>(::gettid());
+    const int niceness = std::min(19, ::getpriority(PRIO_PROCESS, self) + options_.nice);
+    if (::setpriority(PRIO_PROCESS, self, niceness) != 0) spdlog::warn("mail: the sender thread keeps its priority: setpriority failed");
+  }
   std::chrono::milliseconds pause = options_.first_pause;
   for (;;) {
     const PassResult r = pass();

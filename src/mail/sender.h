@@ -39,6 +39,7 @@ struct SenderOptions {
   Timestamp max_retry_ms = 60 * 60 * 1000;
   int max_attempts = 12;
   int digest_minute = 8 * 60;                   // daily digests at this local time (minutes after midnight)
+  int nice = 10;  // added to the sender thread's nice value (0 = none): requests go first
 };
 
 // What one pass did.
@@ -59,7 +60,7 @@ class Sender {
   // sends until nothing is due or the server is down.
   PassResult pass();
 
-  // Runs passes on a thread of its own until stop().
+  // Runs passes on a thread of its own, at options.nice, until stop().
   void start();
   void stop();
   // Wakes the thread: something was queued (or the operator asked).

@@ -94,6 +94,11 @@ json freeze_json(const FreezeWindow& f) {
           {"created_at", format_iso(f.created_at)}};
 }
 
+json calendar_key_json(const CalendarKey& k) {
+  return {{"scope", k.scope}, {"created_at", format_iso(k.created_at)},
+          {"rotated_at", k.rotated_at ? json(format_iso(k.rotated_at)) : json(nullptr)}};
+}
+
 json document_json(const IssuedDocument& d) {
   return {{"id", d.id},
           {"kind", d.kind},

@@ -21,6 +21,8 @@ nlohmann::json review_json(const Review& r);
 nlohmann::json file_json(const DeliverableFile& f);
 nlohmann::json event_json(const AuditEvent& e);
 nlohmann::json freeze_json(const FreezeWindow& f);
+// A calendar address without its key: scope, created_at, rotated_at (null when never rotated).
+nlohmann::json calendar_key_json(const CalendarKey& k);
 // A generated document: id, kind, step, name, sha256, size, verification_code, issued_at,
 // issued_by, lang, manifest_sha256, url (the API download path).
 nlohmann::json document_json(const IssuedDocument& d);

@@ -347,10 +347,12 @@ class Office {
   // (never the key). invalid_argument "calendar.bad_scope" (field "scope") for another scope,
   // not_found for an unknown system.
   Result<NewCalendarKey> issue_calendar_key(const Caller& caller, const std::string& scope);
-  // Removes the caller's address for `scope` (audit "calendar.key_remove"); not_found when none.
-  Status remove_calendar_key(const Caller& caller, const std::string& scope);
+  // Removes the address for `scope` of `username` ("" = the caller's own; another user's needs
+  // the admin role), audit "calendar.key_remove" with the owner as subject; not_found when none.
+  Status remove_calendar_key(const Caller& caller, const std::string& scope, const std::string& username = "");
   // The iCalendar feed behind a secret key, in its owner's language: windows from 180 days ago
-  // on and the freezes of that span. not_found "calendar.unknown_key" for a key that is not (or
+  // on and the freezes of that span, times in the office's zone (VTIMEZONE). A window's SEQUENCE
+  // counts the request's earlier windows; a freeze's counts its changes (audit events). not_found "calendar.unknown_key" for a key that is not (or
   // no longer) anyone's, or whose owner is deactivated.
   Result<std::string> calendar_feed(const std::string& key);
 

@@ -350,7 +350,7 @@ Result<FreezeWindow> Office::add_freeze(const Caller& caller, Timestamp from, Ti
     if (!id) return id.error();
     f.id = *id;
     json after = {{"id", f.id}, {"from", format_iso(from)}, {"to", format_iso(to)}, {"reason", reason}};
-    auto e = tx.append_event(event(caller, f.created_at, "freeze.add", "freeze-" + std::to_string(f.id), nullptr, after));
+    auto e = tx.append_event(event(caller, f.created_at, "freeze.add", office_internal::freeze_subject(f.id), nullptr, after));
     return e ? ok_status() : Status(e.error());
   });
   if (!st) return st.error();
@@ -401,7 +401,7 @@ Result<FreezeWindow> Office::change_freeze(const Caller& caller, std::int64_t id
     }
     json before_j = freeze_fields(*before);
     before_j["note"] = note;
-    auto e = tx.append_event(event(caller, now, action, "freeze-" + std::to_string(id), before_j, after_j));
+    auto e = tx.append_event(event(caller, now, action, office_internal::freeze_subject(id), before_j, after_j));
     return e ? ok_status() : Status(e.error());
   });
   if (!st) return st.error();

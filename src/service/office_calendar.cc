@@ -56,11 +56,27 @@ std::string feed_name(const std::string& scope, Lang lang) {
   return base + (lang == Lang::en ? "office" : "oficina");
 }
 
-ics::Event freeze_event(const FreezeWindow& f, Lang lang, const TimeZone& zone) {
+// A freeze's revision as its audit events tell it: how many changes followed its creation
+// (edits, an early end) and when the last one was made.
+struct Revision {
+  int sequence = 0;
+  Timestamp at = 0;
+};
+constexpr int kMaxFreezeEvents = 10'000;
+
+Revision freeze_revision(ReadTx& tx, const FreezeWindow& f) {
+  Revision r{0, f.created_at};
+  const auto events = tx.events(office_internal::freeze_subject(f.id), 0, kMaxFreezeEvents);
+  if (!events.empty()) r = {static_cast<int>(events.size()) - 1, std::max(f.created_at, events.back().at)};
+  return r;
+}
+
+ics::Event freeze_event(const FreezeWindow& f, const Revision& revision, Lang lang, const TimeZone& zone) {
   const bool en = lang == Lang::en;
   ics::Event e;
-  e.uid = "freeze-" + std::to_string(f.id) + "@pasaprod";
-  e.stamp = f.created_at;
+  e.uid = office_internal::freeze_subject(f.id) + "@pasaprod";
+  e.sequence = revision.sequence;
+  e.stamp = revision.at;
   e.start = f.from;
   e.end = f.to;
   e.summary = (en ? "Freeze: " : "Congelamiento: ") + f.reason;
@@ -196,12 +212,16 @@ Result<NewCalendarKey> Office::issue_calendar_key(const Caller& caller, const st
   return out;
 }
 
-Status Office::remove_calendar_key(const Caller& caller, const std::string& scope) {
+Status Office::remove_calendar_key(const Caller& caller, const std::string& scope, const std::string& username) {
   if (scope.size() > kMaxScopeBytes) return bad_scope();
+  const std::string owner = username.empty() ? caller.username : username;
+  if (owner != caller.username) {
+    if (auto st = require_admin(caller); !st) return st;
+  }
   return store_.write([&](WriteTx& tx) -> Status {
-    const std::optional<CalendarKey> before = key_of(tx, caller.username, scope);
-    if (auto d = tx.delete_calendar_key(caller.username, scope); !d) return d;
-    auto e = tx.append_event(event(caller, clock_.now(), "calendar.key_remove", caller.username, key_json(*before), nullptr));
+    const std::optional<CalendarKey> before = key_of(tx, owner, scope);
+    if (auto d = tx.delete_calendar_key(owner, scope); !d) return d;
+    auto e = tx.append_event(event(caller, clock_.now(), "calendar.key_remove", owner, key_json(*before), nullptr));
     return e ? ok_status() : Status(e.error());
   });
 }
@@ -232,12 +252,18 @@ Result<std::string> Office::calendar_feed(const std::string& key) {
   if (!period) return period.error();
   const Procedure& proc = procedures_.current();
   const auto zone = time_zone();
-  ics::Calendar c{.name = feed_name(k->scope, lang), .time_zone = zone->name(), .method = "", .events = {}};
+  ics::Calendar c{.name = feed_name(k->scope, lang), .zone = zone.get(), .method = "", .events = {}};
   for (const auto& w : period->windows) {
     c.events.push_back(office_internal::window_event(proc, w.release, w.record, w.sequence, lang, *zone, public_url_));
   }
   // Freezes concern every calendar: they stop every system's releases but emergencies.
-  for (const auto& f : period->freezes) c.events.push_back(freeze_event(f, lang, *zone));
+  std::vector<Revision> revisions;
+  st = store_.read([&](ReadTx& tx) -> Status {
+    for (const auto& f : period->freezes) revisions.push_back(freeze_revision(tx, f));
+    return ok_status();
+  });
+  if (!st) return st.error();
+  for (std::size_t i = 0; i < period->freezes.size(); ++i) c.events.push_back(freeze_event(period->freezes[i], revisions[i], lang, *zone));
   return ics::serialize(c);
 }
 

@@ -188,7 +188,7 @@ Status Office::invite_to_window(WriteTx& tx, const Snapshot& snap, const Record&
     e.attendee_name = recipient.user.name;
     e.attendee_address = recipient.user.email;
     const std::string invitation =
-        ics::serialize({.name = summary.number, .time_zone = snap.zone->name(), .method = "REQUEST", .events = {e}});
+        ics::serialize({.name = summary.number, .zone = snap.zone.get(), .method = "REQUEST", .events = {e}});
     if (auto st = tell(tx, r, recipient, 'I', true, rec.type, event, {.calendar = invitation}); !st) return st;
   }
   return ok_status();

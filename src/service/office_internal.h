@@ -58,6 +58,10 @@ struct DigestBatch {
 // mails, that person is left for the next call (unless they are the only one read).
 Result<DigestBatch> queue_digests(WriteTx& tx, const std::string& username, Timestamp before, int limit, Timestamp now);
 
+// The audit subject of a freeze ("freeze-7"): its events are its revisions (the calendar's
+// SEQUENCE of the freeze is the number of events after "freeze.add").
+inline std::string freeze_subject(std::int64_t id) { return "freeze-" + std::to_string(id); }
+
 // The quorum setting key.
 inline constexpr const char* kQuorumSetting = "committee.quorum";
 

@@ -106,7 +106,7 @@ TEST_F(CalendarApi, AKeyShowsTheFeedOnceAndRotatingItInvalidatesTheOldAddress) {
   EXPECT_EQ(feed.header("Content-Type").value_or(""), "text/calendar; charset=utf-8");
   EXPECT_EQ(feed.body.rfind("BEGIN:VCALENDAR\r\n", 0), 0u);
   for (const auto& n : {a_, b_, c_}) EXPECT_NE(feed.body.find("UID:" + n + "-window@pasaprod"), std::string::npos) << n;
-  EXPECT_NE(feed.body.find("DTSTART:20300311T030000Z"), std::string::npos);  // 22:00 in Lima
+  EXPECT_NE(feed.body.find("DTSTART;TZID=America/Lima:20300310T220000"), std::string::npos);  // 03:00 UTC
   EXPECT_NE(feed.body.find("Cierre de año"), std::string::npos);
   // The list shows scopes and dates, never the address.
   const json keys = chief.get("/api/v1/calendar/keys").expect(200).json();

@@ -1,8 +1,10 @@
 // The calendar's iCalendar as a real parser reads it (issue 15): a server is started, windows
 // (one recorded twice) and a freeze are recorded over HTTP, and the feeds behind secret
 // addresses and the invitations queued with the mail are parsed by Debian's python3-icalendar
-// (check_ics.py): the windows' times round-trip in the office's time zone, a re-recorded
-// window is the same event with a higher SEQUENCE, and events link to the request.
+// (check_ics.py): the windows' times, local with a TZID, round-trip through the calendar's own
+// VTIMEZONE to the same instants as tzdata gives, in Lima and in a zone with daylight saving
+// time (windows across its changes); a re-recorded window and an edited freeze are the same
+// event with a higher SEQUENCE; events link to the request.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -90,12 +92,17 @@ TEST(CalendarFeed, FeedsAndInvitationsParseAndRoundTripTheWindowsInTheOfficeZone
   ASSERT_TRUE(parsed.is_array()) << parsed;
   const json& cal = parsed[0];
   EXPECT_EQ(cal["time_zone"], "America/Lima");
+  // Lima has no daylight saving time: one STANDARD observance, in force since 1994.
+  ASSERT_EQ(cal["vtimezones"]["America/Lima"].size(), 1u) << cal["vtimezones"];
+  EXPECT_EQ(cal["vtimezones"]["America/Lima"][0]["kind"], "STANDARD");
+  EXPECT_EQ(cal["vtimezones"]["America/Lima"][0]["to"], "-0500");
   EXPECT_EQ(cal["method"], "");
   const json* wa = event_of(cal, a + "-window@pasaprod");
   ASSERT_NE(wa, nullptr) << cal;
   EXPECT_EQ((*wa)["start"], "2030-03-10T22:30:00-05:00");  // the latest window, in Lima
   EXPECT_EQ((*wa)["end"], "2030-03-11T01:15:00-05:00");
   EXPECT_EQ((*wa)["sequence"], 1);
+  EXPECT_EQ((*wa)["tzid"], "America/Lima");
   EXPECT_EQ((*wa)["summary"], a + " ALFA: " + title);
   EXPECT_EQ((*wa)["url"], std::string(kPublicUrl) + "/releases/" + a);
   EXPECT_NE((*wa)["description"].get<std::string>().find("10/03/2030 22:30"), std::string::npos) << (*wa)["description"];
@@ -120,8 +127,85 @@ TEST(CalendarFeed, FeedsAndInvitationsParseAndRoundTripTheWindowsInTheOfficeZone
     EXPECT_EQ(e["uid"], a + "-window@pasaprod");
     EXPECT_EQ(e["sequence"], seq);
     EXPECT_EQ(e["start"], start);
+    EXPECT_EQ(e["tzid"], "America/Lima");
+    EXPECT_EQ(inv["vtimezones"]["America/Lima"].size(), 1u);
     EXPECT_EQ(e["attendee"], "mailto:" + (i == 2 ? invited.front().first : invited.back().first));
   }
+}
+
+// The observances of `zone` in a parsed calendar that start at `dtstart` (local, ISO 8601).
+int observances_at(const json& cal, const std::string& zone, const std::string& kind, const std::string& dtstart) {
+  int n = 0;
+  for (const auto& o : cal["vtimezones"][zone]) n += o["kind"] == kind && o["dtstart"] == dtstart ? 1 : 0;
+  return n;
+}
+
+TEST(CalendarFeed, ADaylightSavingZoneRoundTripsAcrossItsChangesAndEditedFreezesRaiseTheSequence) {
+  ServeOptions options;
+  options.extra = {"--public-url", kPublicUrl};
+  auto office = Office::fresh(options);
+  office->admin().put("/api/v1/settings/documents", json{{"time_zone", "Europe/Madrid"}}.dump()).expect(204);
+  Walker walker(*office);
+  const std::string a = walker.open("ALFA", "maintenance")["number"];
+  const std::string b = walker.open("MTX", "maintenance")["number"];
+  for (const auto& n : {a, b}) walker.advance(n, "submitted");
+  const std::string op = office->cast.at("release_operator");
+  // Across the change to summer time (02:00 → 03:00 on 31 March 2030), and from the first 02:30
+  // to the second one of the night clocks go back (27 October 2030).
+  walker.record(a, "window", {{"from", "2030-03-31T01:30:00+01:00"}, {"to", "2030-03-31T04:00:00+02:00"}}, op);
+  walker.record(b, "window", {{"from", "2030-10-27T02:30:00+02:00"}, {"to", "2030-10-27T02:30:00+01:00"}}, op);
+  const json freeze = office->admin()
+                          .post("/api/v1/freezes", {{"from", "2030-07-01T00:00:00+02:00"}, {"to", "2030-07-15T00:00:00+02:00"}, {"reason", "Cierre"}})
+                          .expect(201)
+                          .json();
+  const std::string freeze_uid = "freeze-" + std::to_string(freeze["id"].get<std::int64_t>()) + "@pasaprod";
+
+  const std::string url = office->as(office->cast.at("it_chief")).post("/api/v1/calendar/keys", {{"scope", "office"}}).expect(201).json()["url"];
+  Api anonymous(office->port());
+  TempDir dir;
+  const auto feed = [&](const std::string& name) { return write(dir.path() / name, anonymous.get(url.substr(std::string(kPublicUrl).size())).expect(200).body); };
+  const fs::path before = feed("before.ics");
+  const json edit = {{"from", "2030-07-02T00:00:00+02:00"}, {"to", "2030-07-16T00:00:00+02:00"}, {"reason", "Cierre de mes"}, {"note", "se corre un día"}};
+  const std::string freeze_path = "/api/v1/freezes/" + std::to_string(freeze["id"].get<std::int64_t>());
+  office->admin().put(freeze_path, edit.dump()).expect(200);
+  const fs::path once = feed("once.ics");
+  office->admin().put(freeze_path, json{{"from", "2030-07-02T00:00:00+02:00"}, {"to", "2030-07-16T00:00:00+02:00"}, {"reason", "Cierre del mes"}, {"note", "motivo"}}.dump()).expect(200);
+  const fs::path twice = feed("twice.ics");
+
+  const json parsed = parse_with_python({before, once, twice});
+  ASSERT_TRUE(parsed.is_array()) << parsed;
+  const json& cal = parsed[0];
+  EXPECT_EQ(cal["time_zone"], "Europe/Madrid");
+  // The observances around the events: winter time in force (from October 2029), summer time
+  // from 31 March, winter time again from 27 October.
+  EXPECT_EQ(observances_at(cal, "Europe/Madrid", "STANDARD", "2029-10-28T03:00:00"), 1) << cal["vtimezones"];
+  EXPECT_EQ(observances_at(cal, "Europe/Madrid", "DAYLIGHT", "2030-03-31T02:00:00"), 1) << cal["vtimezones"];
+  EXPECT_EQ(observances_at(cal, "Europe/Madrid", "STANDARD", "2030-10-27T03:00:00"), 1) << cal["vtimezones"];
+  const json* wa = event_of(cal, a + "-window@pasaprod");
+  ASSERT_NE(wa, nullptr) << cal;
+  EXPECT_EQ((*wa)["tzid"], "Europe/Madrid");
+  EXPECT_EQ((*wa)["start"], "2030-03-31T01:30:00+01:00");
+  EXPECT_EQ((*wa)["end"], "2030-03-31T04:00:00+02:00");
+  const json* wb = event_of(cal, b + "-window@pasaprod");
+  ASSERT_NE(wb, nullptr) << cal;
+  EXPECT_EQ((*wb)["start"], "2030-10-27T02:30:00+02:00");
+  EXPECT_EQ((*wb)["end"], "2030-10-27T02:30:00+01:00");  // the second 02:30: written in UTC
+
+  // The freeze: the same event, its SEQUENCE raised by each edit, DTSTAMP not going back.
+  std::vector<const json*> revisions;
+  for (const auto& c : parsed) revisions.push_back(event_of(c, freeze_uid));
+  for (const json* r : revisions) ASSERT_NE(r, nullptr) << parsed;
+  EXPECT_EQ((*revisions[0])["sequence"], 0);
+  EXPECT_EQ((*revisions[0])["start"], "2030-07-01T00:00:00+02:00");
+  EXPECT_EQ((*revisions[1])["sequence"], 1);
+  EXPECT_EQ((*revisions[1])["start"], "2030-07-02T00:00:00+02:00");
+  EXPECT_EQ((*revisions[1])["summary"], "Congelamiento: Cierre de mes");
+  EXPECT_EQ((*revisions[2])["sequence"], 2);
+  EXPECT_EQ((*revisions[2])["summary"], "Congelamiento: Cierre del mes");
+  EXPECT_LE((*revisions[0])["stamp"].get<std::string>(), (*revisions[1])["stamp"].get<std::string>());
+  EXPECT_LE((*revisions[1])["stamp"].get<std::string>(), (*revisions[2])["stamp"].get<std::string>());
+  // A window's sequence is not moved by the freeze's edits.
+  EXPECT_EQ((*event_of(parsed[2], a + "-window@pasaprod"))["sequence"], 0);
 }
 
 }  // namespace

@@ -49,8 +49,15 @@ TEST(IcsTest, FoldsAt75OctetsWithoutSplittingACharacter) {
   }
 }
 
-TEST(IcsTest, SerializesACalendarWithUtcTimesAndCrlf) {
-  ics::Calendar c{.name = "Pases, SIGA", .time_zone = "America/Lima", .method = "", .events = {}};
+TimeZone zone(const char* name) {
+  auto z = load_time_zone(name);
+  EXPECT_TRUE(z) << name;
+  return z ? *z : TimeZone::utc();
+}
+
+TEST(IcsTest, SerializesACalendarWithLocalTimesAVtimezoneAndCrlf) {
+  const TimeZone lima = zone("America/Lima");
+  ics::Calendar c{.name = "Pases, SIGA", .zone = &lima, .method = "", .events = {}};
   c.events.push_back({.uid = "PP-2026-0001-window@pasaprod",
                       .sequence = 2,
                       .stamp = kT0,
@@ -67,8 +74,13 @@ TEST(IcsTest, SerializesACalendarWithUtcTimesAndCrlf) {
   EXPECT_EQ(text.rfind("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", 0), 0u);
   EXPECT_NE(text.find("X-WR-CALNAME:Pases\\, SIGA\r\n"), std::string::npos);
   EXPECT_NE(text.find("X-WR-TIMEZONE:America/Lima\r\n"), std::string::npos);
+  // Lima: one STANDARD observance, the change of 1994 still in force.
+  EXPECT_NE(text.find("BEGIN:VTIMEZONE\r\nTZID:America/Lima\r\nBEGIN:STANDARD\r\nDTSTART:19940401T000000\r\n"
+                      "TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:-05\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"),
+            std::string::npos);
+  EXPECT_LT(text.find("END:VTIMEZONE"), text.find("BEGIN:VEVENT"));
   EXPECT_NE(text.find("UID:PP-2026-0001-window@pasaprod\r\nSEQUENCE:2\r\nDTSTAMP:20261130T005320Z\r\n"
-                      "DTSTART:20261130T015320Z\r\nDTEND:20261130T035320Z\r\n"),
+                      "DTSTART;TZID=America/Lima:20261129T205320\r\nDTEND;TZID=America/Lima:20261129T225320\r\n"),
             std::string::npos);
   EXPECT_NE(text.find("SUMMARY:PP-2026-0001 SIGA: Planillas\\; v2\r\n"), std::string::npos);
   EXPECT_NE(text.find("DESCRIPTION:Ventana\\nde despliegue\r\n"), std::string::npos);
@@ -83,6 +95,37 @@ TEST(IcsTest, SerializesACalendarWithUtcTimesAndCrlf) {
   EXPECT_NE(invited.find("BEGIN:VEVENT\r\nORGANIZER;CN=pasaprod:mailto:pasaprod@example.pe\r\nUID:"), std::string::npos);
   EXPECT_EQ(ics::param_value("Pérez, Ana \"la jefa\""), "\"Pérez, Ana la jefa\"");
   EXPECT_EQ(ics::utc_time(0), "19700101T000000Z");
+}
+
+TEST(IcsTest, VtimezoneOfADaylightSavingZoneCoversTheSpanAndTwiceReadTimesAreUtc) {
+  const TimeZone madrid = zone("Europe/Madrid");
+  // A window across the change to summer time, and one at 02:30 of the night clocks go back:
+  // once in summer time (the first 02:30, written local), once in winter time (UTC).
+  ics::Calendar c{.name = "", .zone = &madrid, .method = "", .events = {}};
+  const auto add = [&](const char* uid, const char* start, const char* end) {
+    ics::Event e;
+    e.uid = e.summary = uid;
+    e.stamp = kT0;
+    e.start = *parse_iso(start);
+    e.end = *parse_iso(end);
+    c.events.push_back(e);
+  };
+  add("a", "2030-03-30T22:00:00Z", "2030-03-31T02:00:00Z");
+  add("b", "2030-10-27T00:30:00Z", "2030-10-27T01:30:00Z");
+  const std::string text = ics::serialize(c);
+  EXPECT_NE(text.find("BEGIN:STANDARD\r\nDTSTART:20291028T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("BEGIN:DAYLIGHT\r\nDTSTART:20300331T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("BEGIN:STANDARD\r\nDTSTART:20301027T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"), std::string::npos);
+  EXPECT_NE(text.find("DTSTART;TZID=Europe/Madrid:20300330T230000\r\nDTEND;TZID=Europe/Madrid:20300331T040000\r\n"), std::string::npos);
+  EXPECT_NE(text.find("DTSTART;TZID=Europe/Madrid:20301027T023000\r\nDTEND:20301027T013000Z\r\n"), std::string::npos);
+  // Without a zone: UTC times and no VTIMEZONE.
+  c.zone = nullptr;
+  const std::string utc = ics::serialize(c);
+  EXPECT_EQ(utc.find("VTIMEZONE"), std::string::npos);
+  EXPECT_NE(utc.find("DTSTART:20300330T220000Z\r\n"), std::string::npos);
 }
 
 FreezeWindow freeze(std::int64_t id, Timestamp from, Timestamp to) {

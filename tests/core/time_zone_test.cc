@@ -55,6 +55,37 @@ TEST(TimeZone, DaylightSavingFromTheTableAndFromTheFooterRules) {
   EXPECT_EQ(santiago.offset_seconds(at("2045-07-15T12:00:00Z")), -4 * 3600);
 }
 
+TEST(TimeZone, ChangesOverASpanStartWithTheOneInForce) {
+  // Lima has not changed since 1994: the change in force, and nothing else.
+  const auto lima = zone("America/Lima").changes(at("2030-01-01T00:00:00Z"), at("2031-01-01T00:00:00Z"));
+  ASSERT_EQ(lima.size(), 1u);
+  EXPECT_EQ(lima[0].at, at("1994-04-01T04:00:00Z"));
+  EXPECT_EQ(lima[0].offset_before, -4 * 3600);
+  EXPECT_EQ(lima[0].after.offset, -5 * 3600);
+  EXPECT_FALSE(lima[0].after.dst);
+  // Madrid in 2030 (footer rules): October 2029 in force, then March and October.
+  const auto madrid = zone("Europe/Madrid").changes(at("2030-01-01T00:00:00Z"), at("2030-12-31T00:00:00Z"));
+  ASSERT_EQ(madrid.size(), 3u);
+  EXPECT_EQ(madrid[0].at, at("2029-10-28T01:00:00Z"));
+  EXPECT_EQ(madrid[1].at, at("2030-03-31T01:00:00Z"));
+  EXPECT_EQ(madrid[1].offset_before, 3600);
+  EXPECT_EQ(madrid[1].after.offset, 7200);
+  EXPECT_TRUE(madrid[1].after.dst);
+  EXPECT_EQ(madrid[1].after.abbreviation, "CEST");
+  EXPECT_EQ(madrid[2].at, at("2030-10-27T01:00:00Z"));
+  EXPECT_FALSE(madrid[2].after.dst);
+  // Santiago: daylight time in force at new year, ends in April, starts in September.
+  const auto santiago = zone("America/Santiago").changes(at("2030-01-01T00:00:00Z"), at("2030-12-31T00:00:00Z"));
+  ASSERT_EQ(santiago.size(), 3u);
+  EXPECT_EQ(santiago[0].at, at("2029-09-02T04:00:00Z"));
+  EXPECT_TRUE(santiago[0].after.dst);
+  EXPECT_EQ(santiago[1].at, at("2030-04-07T03:00:00Z"));
+  EXPECT_EQ(santiago[2].at, at("2030-09-08T04:00:00Z"));
+  // A span without a change: only the one in force.
+  EXPECT_EQ(zone("Europe/Madrid").changes(at("2030-05-01T00:00:00Z"), at("2030-06-01T00:00:00Z")).size(), 1u);
+  EXPECT_TRUE(TimeZone::utc().changes(at("2030-01-01T00:00:00Z"), at("2031-01-01T00:00:00Z")).empty());
+}
+
 TEST(TimeZone, LocalWallTimesBackToUtc) {
   const TimeZone lima = zone("America/Lima");
   auto t = parse_local("2026-12-04T08:50", lima);

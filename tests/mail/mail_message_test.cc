@@ -221,14 +221,14 @@ TEST(Outbox, ARecordedWindowInvitesTheRequesterAndWhoDeploysAndARecordedAgainOne
     const std::string& c = calendars[0];
     EXPECT_NE(c.find("METHOD:REQUEST\r\n"), std::string::npos);
     EXPECT_NE(c.find("UID:" + *number + "-window@pasaprod\r\nSEQUENCE:0\r\n"), std::string::npos) << c;
-    EXPECT_NE(c.find("DTSTART:20300311T030000Z\r\n"), std::string::npos) << c;
+    EXPECT_NE(c.find("DTSTART;TZID=America/Lima:20300310T220000\r\n"), std::string::npos) << c;
     EXPECT_NE(c.find("mailto:" + o.office().user(user)->email), std::string::npos) << c;
   }
   ASSERT_TRUE(o.office().record(lead, *number, "window", {{"from", "2030-03-12T22:00:00-05:00"}, {"to", "2030-03-13T01:00:00-05:00"}}));
   invited = invitations();
   ASSERT_EQ(invited["pedro.lider"].size(), 2u);
   EXPECT_NE(invited["pedro.lider"][1].find("UID:" + *number + "-window@pasaprod\r\nSEQUENCE:1\r\n"), std::string::npos);
-  EXPECT_NE(invited["pedro.lider"][1].find("DTSTART:20300313T030000Z\r\n"), std::string::npos);
+  EXPECT_NE(invited["pedro.lider"][1].find("DTSTART;TZID=America/Lima:20300312T220000\r\n"), std::string::npos);
 }
 
 }  // namespace
