@@ -126,13 +126,13 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
                       std::string("Could not open the library: ") + e.what());
   }
   lo->office_ = std::make_unique<Office>(*lo->store_, *lo->library_, lo->clock_, lo->procedures_);
-  // A process killed between storing an upload's blob and recording it left a marker: give
-  // the blob back (unless recorded) before anything looks at the library.
+  // A process killed between storing an upload's or a document's blob and recording it left a
+  // marker: give the blob back (unless recorded) before anything looks at the library.
   if (auto recovered = lo->office_->recover_interrupted_uploads(); !recovered) {
     return recovered.error();
   } else if (*recovered > 0) {
     // On stderr: stdout may be JSON (--json).
-    std::cerr << "pasaprod: " << *recovered << " subida(s) interrumpida(s) recuperada(s) / interrupted upload(s) recovered\n";
+    std::cerr << "pasaprod: " << *recovered << " archivo(s) de subidas o documentos interrumpidos recuperado(s) / interrupted upload(s) or document(s) recovered\n";
   }
   auto key = load_or_create_key(files.document_key.empty() ? base + ".dockey" : files.document_key);
   if (!key) return key.error();
