@@ -97,10 +97,15 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
   lo->tsa_dir_ = anchor.tsa_dir.empty() ? base + ".tsa" : anchor.tsa_dir;
   std::vector<audit::Witness> witnesses;  // the time-stamp witness's first: its notify never throws
   if (!anchor.tsa_url.empty() && anchor.tsa_run) {
-    if (!(anchor.tsa_url.starts_with("http://") || anchor.tsa_url.starts_with("https://")) || anchor.tsa_interval_s < 1) {
+    const std::string& url = anchor.tsa_url;
+    const std::size_t host = url.find("://") + 3;
+    const bool userinfo = url.substr(0, url.find('/', host)).find('@', host) != std::string::npos;  // shown in argv and logs
+    if (!(url.starts_with("http://") || url.starts_with("https://")) || userinfo || anchor.tsa_interval_s < 1) {
       return make_error(Code::invalid_argument, "anchor.tsa",
-                        "Autoridad de sellado de tiempo inválida: use una URL http:// o https:// y un intervalo de al menos 1 s.",
-                        "Invalid time-stamp authority: use an http:// or https:// URL and an interval of at least 1 s.");
+                        "Autoridad de sellado de tiempo inválida: use una URL http:// o https:// sin usuario ni contraseña y "
+                        "un intervalo de al menos 1 s.",
+                        "Invalid time-stamp authority: use an http:// or https:// URL without a user or password and an "
+                        "interval of at least 1 s.");
     }
     audit::TsaOptions tsa{.url = anchor.tsa_url, .dir = lo->tsa_dir_, .db_name = lo->tsa_db_name()};
     tsa.interval = std::chrono::seconds(anchor.tsa_interval_s);
