@@ -89,6 +89,16 @@ void ChainVerifier::add(const AuditEvent& e) {
           fmt::format("event {} does not match the anchor: the trail was rewritten", e.seq)));
     }
   }
+  if (options_.witnessed && e.seq == options_.witnessed->seq) {
+    witnessed_seen_ = true;
+    if (e.hash != options_.witnessed->hash) {
+      add_problem(problem(
+          e.seq, "audit.witness_mismatch",
+          fmt::format("el evento {} no coincide con la cabeza sellada en el tiempo: el registro fue reescrito después del sello",
+                      e.seq),
+          fmt::format("event {} does not match the time-stamped head: the trail was rewritten after the stamp", e.seq)));
+    }
+  }
   if (e.seq > report_.last_seq) report_.last_seq = e.seq;
   report_.last_hash = e.hash;
 }
@@ -108,6 +118,12 @@ AuditVerifyReport ChainVerifier::finish() {
                           fmt::format("falta el evento {} registrado en el ancla", anchored),
                           fmt::format("event {} recorded by the anchor is missing", anchored)));
     }
+  }
+  if (options_.witnessed && !witnessed_seen_) {
+    const std::int64_t seq = options_.witnessed->seq;
+    add_problem(problem(seq, "audit.witness_missing_event",
+                        fmt::format("falta el evento {}, cuya cabeza fue sellada en el tiempo: se cortó o se reemplazó el registro", seq),
+                        fmt::format("event {}, whose head was time-stamped, is missing: the trail was cut or replaced", seq)));
   }
   if (!options_.anchor && options_.anchor_expected && report_.events_checked > 0) {
     add_problem(problem(

@@ -55,10 +55,13 @@ struct AuditVerifyReport {
 
 struct VerifyOptions {
   // The anchored head; the trail must contain that seq with that exact hash.
-  std::optional<AnchorHead> anchor;
+  std::optional<AnchorHead> anchor = std::nullopt;
   // When true and `anchor` is nullopt, a non-empty trail is a problem (the anchor was lost or
   // removed, which would hide a cut tail).
   bool anchor_expected = false;
+  // A head an outside witness vouches for (e.g. a verified time-stamp); the trail must contain
+  // that seq with that exact hash ("audit.witness_mismatch", "audit.witness_missing_event").
+  std::optional<AnchorHead> witnessed = std::nullopt;
   std::size_t max_problems = 100;
 };
 
@@ -79,6 +82,7 @@ class ChainVerifier {
   VerifyOptions options_;
   AuditVerifyReport report_;
   bool anchor_seen_ = false;
+  bool witnessed_seen_ = false;
 };
 
 // Next event of a trail in seq order, or nullopt at the end.

@@ -105,6 +105,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
     observe(wait, committed);
   };
   ctx.anchor_mode = a.anchor == "sync" ? AnchoredStore::AnchorMode::synchronous : AnchoredStore::AnchorMode::background;
+  ctx.anchor.tsa_run = true;
   LocalOffice& lo = ctx.local();
   Office& office = lo.office();
   office.set_public_url(ctx.take(public_url(a.mail)));  // links in calendar events
@@ -152,6 +153,7 @@ void serve(CliContext& ctx, const ServeArgs& a) {
   config.logger = log->logger();
   http::HttpServer server(config, std::move(routes));
   metrics.watch(lo.store(), [&server] { return server.requests_in_flight(); });
+  if (lo.tsa()) metrics.watch_timestamps(*lo.tsa());
 
   // The metrics-only listener: GET /metrics without sign-in, nothing else.
   std::unique_ptr<http::HttpServer> metrics_server;

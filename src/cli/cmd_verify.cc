@@ -2,7 +2,10 @@
 #include <iostream>
 #include <set>
 
+#include "audit/tsa_witness.h"
 #include "cli/context.h"
+#include "core/time.h"
+#include "core/time_zone.h"
 #include "library/library.h"
 #include "service/demo.h"
 #include "service/json_view.h"
@@ -20,8 +23,41 @@ void register_verify(CLI::App& app, CliContext& ctx) {
   auto* audit = app.add_subcommand("audit", "Pista de auditoría / audit trail");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "Verifica la cadena de eventos y su ancla / verify the event chain and its anchor");
-  verify->callback([&ctx] {
-    auto report = ctx.local().store().verify_audit();
+  auto tsa_ca = std::make_shared<std::string>();
+  verify->add_option("--tsa-ca", *tsa_ca,
+                     "Certificados (PEM) de la autoridad de sellado de tiempo: verifica el sello más reciente y que la pista "
+                     "contenga su cabeza / the time-stamp authority's certificates (PEM): verify the newest stamp and that the "
+                     "trail holds its head");
+  verify->callback([&ctx, tsa_ca] {
+    nlohmann::json stamp = nullptr;
+    std::optional<audit::AuditProblem> stamp_problem;
+    std::optional<AnchorHead> witnessed;
+    std::string stamp_text;
+    if (!tsa_ca->empty()) {
+      LocalOffice& lo = ctx.local();
+      if (auto newest = audit::newest_stamp(lo.tsa_dir()); !newest) {
+        stamp_problem = audit::AuditProblem{0, "audit.no_timestamp", "no hay sellos de tiempo en " + lo.tsa_dir(),
+                                            "there is no time-stamp in " + lo.tsa_dir()};
+      } else try {
+        const std::int64_t at = audit::verify_stamp(*newest, lo.tsa_db_name(), *tsa_ca);
+        witnessed = newest->head;
+        const auto zone = lo.office().time_zone();
+        stamp_text = ctx.t(" Sello de tiempo verificado: evento ", " Time-stamp verified: event ") + std::to_string(newest->head.seq) +
+                     ctx.t(", sellado el ", ", stamped on ") + format_local(at * 1000, *zone, ctx.language()) + " (" + zone->name() + ").";
+        stamp = {{"seq", newest->head.seq}, {"hash", newest->head.hash}, {"time", format_iso(at * 1000)},
+                 {"file", newest->reply_path}};
+      } catch (const std::exception& e) {
+        stamp_problem = audit::AuditProblem{newest->head.seq, "audit.timestamp_invalid",
+                                            "el sello de tiempo " + newest->reply_path + " no es válido: " + e.what(),
+                                            "the time-stamp " + newest->reply_path + " is not valid: " + e.what()};
+      }
+    }
+    auto report = ctx.local().store().verify_audit(witnessed);
+    if (stamp_problem) {
+      report.ok = false;
+      ++report.problems_total;
+      report.problems.insert(report.problems.begin(), std::move(*stamp_problem));
+    }
     for (audit::AuditProblem& p : ctx.local().store().replay_differences()) {  // every one, listed
       report.ok = false;
       ++report.problems_total;
@@ -36,9 +72,10 @@ void register_verify(CLI::App& app, CliContext& ctx) {
     nlohmann::json j = {{"ok", report.ok}, {"events_checked", report.events_checked}, {"last_seq", report.last_seq},
                         {"last_hash", report.last_hash},
                         {"problems", problems}, {"problems_total", report.problems_total}};
+    if (!tsa_ca->empty()) j["timestamp"] = stamp;
     if (report.ok) {
       ctx.print(j, ctx.t("Pista de auditoría íntegra: ", "Audit trail intact: ") + std::to_string(report.events_checked) +
-                       ctx.t(" eventos verificados.", " events verified."));
+                       ctx.t(" eventos verificados.", " events verified.") + stamp_text);
       return;
     }
     ctx.print(j, ctx.t("LA PISTA DE AUDITORÍA FUE ALTERADA:\n", "THE AUDIT TRAIL WAS TAMPERED WITH:\n") + text);

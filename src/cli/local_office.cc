@@ -65,6 +65,8 @@ std::string OfficeFiles::base() const {
   return (std::filesystem::path(data_dir.empty() ? "data" : data_dir) / "pasaprod").string();
 }
 
+std::string LocalOffice::tsa_db_name() const { return std::filesystem::path(files_.base()).filename().string(); }
+
 std::string OfficeFiles::library_dir() const {
   if (!library.empty()) return library;
   namespace fs = std::filesystem;
@@ -92,6 +94,24 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
   lo->anchor_ = std::make_unique<audit::FileAnchor>(base + ".anchor",
                                                     anchor.key_path.empty() ? base + ".anchor.key" : anchor.key_path);
   AuditAnchor* store_anchor = lo->anchor_.get();
+  lo->tsa_dir_ = anchor.tsa_dir.empty() ? base + ".tsa" : anchor.tsa_dir;
+  std::vector<audit::Witness> witnesses;  // the time-stamp witness's first: its notify never throws
+  if (!anchor.tsa_url.empty() && anchor.tsa_run) {
+    const std::string& url = anchor.tsa_url;
+    const std::size_t host = url.find("://") + 3;
+    const bool userinfo = url.substr(0, url.find('/', host)).find('@', host) != std::string::npos;  // shown in argv and logs
+    if (!(url.starts_with("http://") || url.starts_with("https://")) || userinfo || anchor.tsa_interval_s < 1) {
+      return make_error(Code::invalid_argument, "anchor.tsa",
+                        "Autoridad de sellado de tiempo inválida: use una URL http:// o https:// sin usuario ni contraseña y "
+                        "un intervalo de al menos 1 s.",
+                        "Invalid time-stamp authority: use an http:// or https:// URL without a user or password and an "
+                        "interval of at least 1 s.");
+    }
+    audit::TsaOptions tsa{.url = anchor.tsa_url, .dir = lo->tsa_dir_, .db_name = lo->tsa_db_name()};
+    tsa.interval = std::chrono::seconds(anchor.tsa_interval_s);
+    lo->tsa_ = std::make_unique<audit::TsaWitness>(std::move(tsa), [file = lo->anchor_.get()] { return file->load(); });
+    witnesses.push_back([t = lo->tsa_.get()](const AnchorHead&) { t->notify(); });
+  }
   if (!anchor.witness.empty()) {
     std::string socket;
     if (anchor.witness == "syslog") {
@@ -103,8 +123,12 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
                         "Testigo de auditoría desconocido: «" + anchor.witness + "»; use syslog o syslog:SOCKET.",
                         "Unknown audit witness \"" + anchor.witness + "\"; use syslog or syslog:SOCKET.");
     }
-    lo->witnessed_ = std::make_unique<audit::WitnessedAnchor>(
-        *lo->anchor_, audit::syslog_witness(socket, fs::path(base).filename().string()));
+    witnesses.push_back(audit::syslog_witness(socket, lo->tsa_db_name()));
+  }
+  if (!witnesses.empty()) {
+    lo->witnessed_ = std::make_unique<audit::WitnessedAnchor>(*lo->anchor_, [ws = std::move(witnesses)](const AnchorHead& head) {
+      for (const audit::Witness& w : ws) w(head);
+    });
     store_anchor = lo->witnessed_.get();
   }
   StoreOptions store_options;
@@ -126,17 +150,18 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
                       std::string("Could not open the library: ") + e.what());
   }
   lo->office_ = std::make_unique<Office>(*lo->store_, *lo->library_, lo->clock_, lo->procedures_);
-  // A process killed between storing an upload's blob and recording it left a marker: give
-  // the blob back (unless recorded) before anything looks at the library.
+  // A process killed between storing an upload's or a document's blob and recording it left a
+  // marker: give the blob back (unless recorded) before anything looks at the library.
   if (auto recovered = lo->office_->recover_interrupted_uploads(); !recovered) {
     return recovered.error();
   } else if (*recovered > 0) {
     // On stderr: stdout may be JSON (--json).
-    std::cerr << "pasaprod: " << *recovered << " subida(s) interrumpida(s) recuperada(s) / interrupted upload(s) recovered\n";
+    std::cerr << "pasaprod: " << *recovered << " archivo(s) de subidas o documentos interrumpidos recuperado(s) / interrupted upload(s) or document(s) recovered\n";
   }
   auto key = load_or_create_key(files.document_key.empty() ? base + ".dockey" : files.document_key);
   if (!key) return key.error();
   lo->office_->set_document_key(std::move(*key));
+  if (lo->tsa_) lo->tsa_->start();
   return lo;
 }
 

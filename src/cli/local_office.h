@@ -13,6 +13,7 @@
 #include <string>
 
 #include "audit/file_anchor.h"
+#include "audit/tsa_witness.h"
 #include "audit/witness.h"
 #include "library/library.h"
 #include "service/office.h"
@@ -26,6 +27,14 @@ namespace pasaprod {
 struct AnchorSettings {
   std::string key_path;  // "" = <base>.anchor.key (see OfficeFiles)
   std::string witness;   // "" = none; "syslog" (/dev/log) or "syslog:SOCKET"
+  // The time-stamp witness (audit/tsa_witness.h): the TSA's http(s) URL ("" = none), the
+  // folder of its replies ("" = <base>.tsa) and the least time between two stamps.
+  std::string tsa_url;
+  std::string tsa_dir;
+  int tsa_interval_s = 300;
+  // Run the time-stamp witness in this process (serve). Other commands leave the stamping to
+  // the server, which stamps at its start a head they moved.
+  bool tsa_run = false;
 };
 
 // Where an office's files are. With a SQLite file the others sit beside it:
@@ -66,14 +75,21 @@ class LocalOffice {
   BlobStore& library() { return *library_; }
   const std::string& db_path() const { return files_.db; }
   const OfficeFiles& files() const { return files_; }
+  // Where the time-stamp witness keeps its replies, and the database name its statements give.
+  const std::string& tsa_dir() const { return tsa_dir_; }
+  std::string tsa_db_name() const;
+  // The running time-stamp witness; nullptr when none runs in this process.
+  const audit::TsaWitness* tsa() const { return tsa_.get(); }
 
  private:
   LocalOffice() = default;
   OfficeFiles files_;
   SystemClock clock_;
   ProcedureSet procedures_;
+  std::string tsa_dir_;
   std::unique_ptr<audit::FileAnchor> anchor_;
-  std::unique_ptr<audit::WitnessedAnchor> witnessed_;  // over anchor_, with a witness
+  std::unique_ptr<audit::TsaWitness> tsa_;  // ends after store_ (its last anchoring) and before anchor_
+  std::unique_ptr<audit::WitnessedAnchor> witnessed_;  // over anchor_, with the witnesses
   SqliteStore* sqlite_ = nullptr;  // the backend under store_
   std::unique_ptr<AnchoredStore> store_;
   std::unique_ptr<BlobStore> library_;

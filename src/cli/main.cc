@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("PASAPROD_TOKEN")) ctx.token = t;
   if (const char* k = std::getenv("PASAPROD_ANCHOR_KEY")) ctx.anchor.key_path = k;
   if (const char* w = std::getenv("PASAPROD_ANCHOR_WITNESS")) ctx.anchor.witness = w;
+  if (const char* u = std::getenv("PASAPROD_ANCHOR_TSA")) ctx.anchor.tsa_url = u;
+  if (const char* d = std::getenv("PASAPROD_ANCHOR_TSA_DIR")) ctx.anchor.tsa_dir = d;
   if (const char* d = std::getenv("PASAPROD_DATA_DIR")) ctx.data_dir = d;
   if (const char* l = std::getenv("PASAPROD_LIBRARY")) ctx.library_dir = l;
   if (const char* k = std::getenv("PASAPROD_DOCUMENT_KEY")) ctx.document_key = k;
@@ -45,6 +47,16 @@ int main(int argc, char** argv) {
   app.add_option("--anchor-witness", ctx.anchor.witness,
                  "Testigo externo de cada cabeza anclada / external witness of each anchored head: syslog | syslog:SOCKET "
                  "($PASAPROD_ANCHOR_WITNESS; see docs/audit.md)");
+  app.add_option("--anchor-tsa", ctx.anchor.tsa_url,
+                 "Autoridad de sellado de tiempo RFC 3161 (URL http/https) que sella la cabeza anclada, a lo más una vez "
+                 "por intervalo, fuera de las solicitudes (solo serve) / RFC 3161 time-stamp authority (http/https URL) "
+                 "that stamps the anchored head, at most once per interval, off the request path (serve only) "
+                 "($PASAPROD_ANCHOR_TSA; see docs/audit.md)");
+  app.add_option("--anchor-tsa-dir", ctx.anchor.tsa_dir,
+                 "Carpeta de los sellos de tiempo / folder of the time-stamps ($PASAPROD_ANCHOR_TSA_DIR, default <db>.tsa)");
+  app.add_option("--anchor-tsa-interval", ctx.anchor.tsa_interval_s,
+                 "Segundos mínimos entre dos sellos / least seconds between two stamps (300)")
+      ->check(CLI::Range(1, 86400));
   app.require_subcommand(1);
   app.footer(
       "Códigos de salida / exit codes: 0 ok, 1 interno/internal, 2 argumento inválido/invalid argument, 3 no existe/not found,\n"

@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::size_t kMaxConfigBytes = 64 * 1024;
 // Global options a service needs in its file; every other key must be an option of serve.
-const char* const kGlobalKeys[] = {"db", "lang", "anchor-key", "anchor-witness", "data-dir", "library", "document-key"};
+const char* const kGlobalKeys[] = {"db", "lang", "anchor-key", "anchor-witness", "anchor-tsa",
+                                   "anchor-tsa-dir", "anchor-tsa-interval", "data-dir", "library", "document-key"};
 // Options of serve that make no sense in the file.
 const char* const kRefusedKeys[] = {"config", "help", "help-all"};
 

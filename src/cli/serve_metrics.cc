@@ -83,4 +83,16 @@ void ServeMetrics::watch(AnchoredStore& store, std::function<std::int64_t()> in_
                            [outbox] { return static_cast<double>(outbox().failed); });
 }
 
+void ServeMetrics::watch_timestamps(const audit::TsaWitness& tsa) {
+  registry_.gauge_callback("pasaprod_audit_timestamp_seq", "The newest audit head stamped by the time-stamp authority.",
+                           [&tsa] { return static_cast<double>(tsa.status().stamped_seq); });
+  registry_.gauge_callback("pasaprod_audit_timestamp_failures", "Failed time-stamp attempts since the server started.",
+                           [&tsa] { return static_cast<double>(tsa.status().failures); });
+  registry_.gauge_callback("pasaprod_audit_timestamp_failing", "1 while the last time-stamp attempt failed (it is retried).",
+                           [&tsa] { return tsa.status().failing ? 1.0 : 0.0; });
+  registry_.gauge_callback("pasaprod_audit_timestamp_last_success_seconds",
+                           "When the last time-stamp was made (seconds since 1970), 0 before the first.",
+                           [&tsa] { return static_cast<double>(tsa.status().last_success); });
+}
+
 }  // namespace pasaprod

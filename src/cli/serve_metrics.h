@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "audit/tsa_witness.h"
 #include "http/request_log.h"
 #include "storage/anchored_store.h"
 #include "util/metrics.h"
@@ -35,6 +36,8 @@ class ServeMetrics {
   // Gauges read at each scrape: anchor lag and library usage from `store`, requests in flight
   // from `in_flight`. Both must outlive every scrape. Call once, before serving.
   void watch(AnchoredStore& store, std::function<std::int64_t()> in_flight);
+  // Gauges of the time-stamp witness, which must outlive every scrape.
+  void watch_timestamps(const audit::TsaWitness& tsa);
 
  private:
   metrics::Registry registry_;

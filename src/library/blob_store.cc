@@ -12,10 +12,18 @@ namespace pasaprod {
 using namespace library_internal;
 
 Result<StoredBlob> BlobStore::add_bytes(std::string_view data) {
+  Result<PinnedBlob> pinned = add_bytes_pinned(data);
+  if (!pinned) return pinned.error();
+  return pinned->blob;
+}
+
+Result<BlobStore::PinnedBlob> BlobStore::add_bytes_pinned(std::string_view data) {
   Result<std::unique_ptr<BlobWriter>> writer = begin_add(std::nullopt, kNoLimit);
   if (!writer) return writer.error();
   if (Status st = (*writer)->write(data.data(), data.size()); !st) return st.error();
-  return (*writer)->commit();
+  Result<StoredBlob> blob = (*writer)->commit();
+  if (!blob) return blob.error();
+  return PinnedBlob{std::move(*writer), std::move(*blob)};
 }
 
 Result<StoredBlob> BlobStore::add_file_in_chunks(const std::filesystem::path& src,

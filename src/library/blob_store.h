@@ -128,6 +128,13 @@ class BlobStore {
   }
   // Adds `data` (no size limit, no expected digest).
   Result<StoredBlob> add_bytes(std::string_view data);
+  // The same, keeping the committed writer: the blob stays pinned (see BlobWriter::commit)
+  // until the caller has recorded its use and calls release_pin().
+  struct PinnedBlob {
+    std::unique_ptr<BlobWriter> writer;
+    StoredBlob blob;
+  };
+  Result<PinnedBlob> add_bytes_pinned(std::string_view data);
 
   // True when a valid `sha256` names a stored blob.
   virtual bool contains(std::string_view sha256) const = 0;

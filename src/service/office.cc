@@ -214,8 +214,9 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
   if (!plan) return plan.error();
   // The document of the step (SPEC §5) is made before the write: if it cannot be, the action
   // is refused and nothing changes (a PDF made for a write that then fails is discarded).
-  auto doc = issue_document(*snap, *plan->def, plan->transition, caller.username);
-  if (!doc) return doc.error();
+  auto pending = issue_document(*snap, *plan->def, plan->transition, caller.username);
+  if (!pending) return pending.error();
+  IssuedDocument* doc = *pending ? &(*pending)->doc : nullptr;
   // Closing a request keeps the office's inventory: the system is in production, with the
   // asset and INDECOPI data of the request's records (audited as a system change).
   Release after_release = before;
@@ -241,20 +242,20 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
     if (s.deployed_manifest) after_j["deployed_manifest_sha256"] = *s.deployed_manifest;
     auto e = tx.append_event(event(caller, s.now, "release.act", number, before_j, after_j));
     if (!e) return e.error();
-    if (*doc) {
-      auto id = tx.insert_document(**doc);
+    if (doc) {
+      auto id = tx.insert_document(*doc);
       if (!id) return id.error();
       doc_id = *id;
-      json d = {{"id", *id}, {"kind", (*doc)->kind}, {"name", (*doc)->name}, {"sha256", (*doc)->sha256},
-                {"verification_code", (*doc)->verification_code}, {"payload", (*doc)->payload}};
+      json d = {{"id", *id}, {"kind", doc->kind}, {"name", doc->name}, {"sha256", doc->sha256},
+                {"verification_code", doc->verification_code}, {"payload", doc->payload}};
       if (auto de = tx.append_event(event(caller, s.now, "document.issue", number, nullptr, d)); !de) return de.error();
       // A generated deliverable (e.g. the committee's acta) is filled by the document it names,
       // and from then on it is reviewed and frozen like any other.
       if (!snap->proc->is_final(plan->transition.to)) {
         for (const auto& slot : snap->proc->kind(before.kind)->slots) {
           const SlotDef* def = snap->proc->slot(slot);
-          if (!def || def->document != (*doc)->kind) continue;
-          DeliverableFile f{slot, (*doc)->name, (*doc)->size, (*doc)->sha256, caller.username, s.now};
+          if (!def || def->document != doc->kind) continue;
+          DeliverableFile f{slot, doc->name, doc->size, doc->sha256, caller.username, s.now};
           if (auto pf = tx.put_file(number, f); !pf) return pf;
           generated.push_back(f);
           json fa = {{"slot", f.slot}, {"name", f.name}, {"size", f.size}, {"sha256", f.sha256}};
@@ -282,10 +283,12 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
     }
     return ask_consulted(tx, *snap, plan->transition.to, *e);
   });
-  if (!st) {
-    if (*doc) (void)discard_blob((*doc)->sha256);  // a leftover would be only space
-    return st.error();
+  if (*pending) {
+    const BlobStore::PinnedBlob& pdf = (*pending)->pdf;
+    settle_blobs({pdf.writer.get()}, pdf.blob.already_present ? std::vector<std::string>{} : std::vector<std::string>{pdf.blob.sha256},
+                 st.ok());
   }
+  if (!st) return st.error();
   // The snapshot as the write left it (the store's bump_release, add_transition, upserting
   // put_file and insert_document, applied here in memory).
   Release& after = snap->release;
@@ -302,9 +305,9 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
       after.files.push_back(f);
     }
   }
-  if (*doc) {
-    (*doc)->id = doc_id;
-    snap->documents.push_back(std::move(**doc));
+  if (doc) {
+    doc->id = doc_id;
+    snap->documents.push_back(std::move(*doc));
     mark_superseded(snap->documents);
   }
   snap->system = system;

@@ -181,10 +181,16 @@ class Office {
   // Removes the library blob `sha256` unless a deliverable or document refers to it (see
   // Library::discard_unreferenced).
   Status discard_blob(const std::string& sha256);
-  // Crash recovery, when the office is opened: the blobs of uploads whose process died
-  // between storing them and recording them are discarded (discard_blob), so that no orphan
-  // is left behind (Library::recover_interrupted_adds). The number of such uploads.
+  // Crash recovery, when the office is opened: the blobs of uploads and generated documents
+  // whose process died between storing them and recording them are discarded (discard_blob),
+  // so that no orphan is left behind (Library::recover_interrupted_adds). The number of such
+  // adds.
   Result<int> recover_interrupted_uploads();
+  // Ends the add protocol of blobs committed (and so pinned) before the write that records
+  // their use: releases `pins` once that write is over, then, when it failed (`recorded`
+  // false), gives back `new_blobs` (discard_blob; a leftover would be only space). A process
+  // killed before this leaves them to recover_interrupted_uploads().
+  void settle_blobs(const std::vector<BlobWriter*>& pins, const std::vector<std::string>& new_blobs, bool recorded);
   Timestamp now() const { return clock_.now(); }
   // The office's time zone (setting kTimeZoneSetting), read from the store at each call, so a
   // change made by another server or process shows at once; each zone is parsed once and kept.
@@ -414,11 +420,17 @@ class Office {
   // The manifest of the bytes actually stored in the library for the release's files.
   Result<std::string> deployed_manifest(const Release& release);
   Result<std::vector<DeliverableFile>> verify_files(const Release& release);
+  // A document whose PDF is in the library, pinned by pdf.writer, and whose row is not written.
+  struct PendingDocument {
+    IssuedDocument doc;
+    BlobStore::PinnedBlob pdf;
+  };
   // Renders the document `action` generates (none: nullopt) for the release as it is after
-  // `transition`, and stores the PDF in the library. The row is not written. Any failure is an
-  // error: the action must then be refused.
-  Result<std::optional<IssuedDocument>> issue_document(const Snapshot& snap, const ActionDef& action,
-                                                       const Transition& transition, const std::string& actor);
+  // `transition`, and stores the PDF in the library. The row is not written: the caller
+  // writes it, then calls settle_blobs. Any failure is an error: the action must then be
+  // refused.
+  Result<std::optional<PendingDocument>> issue_document(const Snapshot& snap, const ActionDef& action,
+                                                        const Transition& transition, const std::string& actor);
   Result<Baseline> baseline_of(ReadTx& tx, const Release& release);
   Result<FreezeWindow> change_freeze(const Caller& caller, std::int64_t id, const std::string& action, const std::string& note,
                                      const std::function<Status(FreezeWindow&, Timestamp now)>& change);

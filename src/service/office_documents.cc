@@ -47,9 +47,9 @@ void mark_superseded(std::vector<IssuedDocument>& docs) {
   }
 }
 
-Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& snap, const ActionDef& action,
+Result<std::optional<Office::PendingDocument>> Office::issue_document(const Snapshot& snap, const ActionDef& action,
                                                              const Transition& transition, const std::string& actor) {
-  if (action.document.empty() || document_key_.empty()) return std::optional<IssuedDocument>();
+  if (action.document.empty() || document_key_.empty()) return std::optional<PendingDocument>();
   const Release& before = snap.release;
   auto kind = kind_of(action.document);
   if (!kind) {
@@ -86,23 +86,24 @@ Result<std::optional<IssuedDocument>> Office::issue_document(const Snapshot& sna
   }
   auto pdf = docs::render_pdf(doc);
   if (!pdf) return document_failed(before.number, pdf.error());
-  auto blob = library_.add_bytes(*pdf);
+  auto blob = library_.add_bytes_pinned(*pdf);
   if (!blob) return document_failed(before.number, blob.error());
 
-  IssuedDocument d;
+  PendingDocument pending{{}, std::move(*blob)};
+  IssuedDocument& d = pending.doc;
   d.release = before.number;
   d.kind = action.document;
   d.step = action.code;
   d.name = file_name(*kind, before.number);
-  d.sha256 = blob->sha256;
-  d.size = blob->size;
+  d.sha256 = pending.pdf.blob.sha256;
+  d.size = pending.pdf.blob.size;
   d.manifest_sha256 = manifest_sha256(after);
   d.payload = reports::document_payload(*kind, before.number, d.step, d.manifest_sha256, ctx.issued_at);
   d.verification_code = doc.verification_code;
   d.lang = ctx.lang == Lang::en ? "en" : "es";
   d.issued_at = ctx.issued_at;
   d.issued_by = actor;
-  return std::optional<IssuedDocument>(std::move(d));
+  return std::optional<PendingDocument>(std::move(pending));
 }
 
 Result<std::vector<IssuedDocument>> Office::documents(const std::string& number) {

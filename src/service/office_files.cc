@@ -49,13 +49,13 @@ class LibraryUpload final : public Upload {
   const Office* office() const { return &office_; }
   const Caller& caller() const { return caller_; }
   const std::string& number() const { return number_; }
-  // Stores the content in the library (pinned until release_pin()); the file to record.
+  // Stores the content in the library (pinned until Office::settle_blobs); the file to record.
   Result<std::pair<DeliverableFile, StoredBlob>> store(Timestamp now) {
     auto blob = writer_->commit();
     if (!blob) return blob.error();
     return std::make_pair(DeliverableFile{slot_, name_, blob->size, blob->sha256, caller_.username, now}, *blob);
   }
-  void release_pin() { writer_->release_pin(); }
+  BlobWriter& writer() { return *writer_; }
 
  private:
   Office& office_;
@@ -69,6 +69,7 @@ class LibraryUpload final : public Upload {
 // add of the same content recorded them meanwhile). REQUIRES: non-empty, one caller and request.
 Result<std::vector<DeliverableFile>> finish_together(Office& office, const std::vector<LibraryUpload*>& parts) {
   std::vector<DeliverableFile> files;
+  std::vector<BlobWriter*> pins;
   std::vector<std::string> new_blobs;
   Result<std::vector<DeliverableFile>> recorded = std::vector<DeliverableFile>{};
   for (LibraryUpload* p : parts) {
@@ -81,10 +82,8 @@ Result<std::vector<DeliverableFile>> finish_together(Office& office, const std::
     if (!stored->second.already_present) new_blobs.push_back(stored->second.sha256);
   }
   if (recorded) recorded = office.commit_files(parts.front()->caller(), parts.front()->number(), std::move(files));
-  for (LibraryUpload* p : parts) p->release_pin();  // the use is recorded (or not): a discard may look now
-  if (!recorded) {
-    for (const std::string& sha : new_blobs) (void)office.discard_blob(sha);  // a leftover is only space
-  }
+  for (LibraryUpload* p : parts) pins.push_back(&p->writer());
+  office.settle_blobs(pins, new_blobs, recorded.ok());
   return recorded;
 }
 
@@ -105,6 +104,12 @@ Status Office::discard_blob(const std::string& sha256) {
     });
     return !st.ok() || referenced;
   });
+}
+
+void Office::settle_blobs(const std::vector<BlobWriter*>& pins, const std::vector<std::string>& new_blobs, bool recorded) {
+  for (BlobWriter* pin : pins) pin->release_pin();  // the use is recorded (or not): a discard may look now
+  if (recorded) return;
+  for (const std::string& sha : new_blobs) (void)discard_blob(sha);  // a leftover is only space
 }
 
 Result<int> Office::recover_interrupted_uploads() {

@@ -263,8 +263,9 @@ void AnchoredStore::scan_events(std::int64_t after_seq, const std::function<bool
   if (!st) throw std::runtime_error(st.error().en);
 }
 
-audit::AuditVerifyReport AnchoredStore::verify_audit() {
+audit::AuditVerifyReport AnchoredStore::verify_audit(std::optional<AnchorHead> witnessed) {
   audit::VerifyOptions options;
+  options.witnessed = std::move(witnessed);
   std::optional<audit::AuditProblem> anchor_problem;
   if (anchor_ != nullptr) {
     (void)flush_anchor();  // a failure shows below as the anchor's problem, or as a cut tail

@@ -90,7 +90,8 @@ class AnchoredStore final : public Store {
   // alarm. An anchor that cannot be read or fails its check is reported as a problem
   // ("audit.anchor_invalid"); with an anchor that records nothing, a non-empty trail is a
   // problem ("audit.no_anchor"). Throws only on database I/O failure.
-  audit::AuditVerifyReport verify_audit();
+  // `witnessed`: a head an outside witness vouches for (audit::VerifyOptions::witnessed).
+  audit::AuditVerifyReport verify_audit(std::optional<AnchorHead> witnessed = std::nullopt);
 
   // The trail replayed and compared with the current rows, from one snapshot
   // (storage/replay.h): a problem ("audit.replay_*") for every difference.

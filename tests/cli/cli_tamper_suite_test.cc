@@ -2,59 +2,20 @@
 // office with a request pending approval, with what `audit verify` and `library verify` must
 // say and what a writing command does afterwards. A tampering that can be detected must stay
 // detected after the write: normal use never erases the evidence.
-#include <sqlite3.h>
-
 #include <fstream>
 #include <functional>
 
-#include "audit/chain.h"
 #include "cli_office.h"
+#include "tests/fixtures/chain_rewrite.h"
 
 namespace clitest {
 namespace {
 
 bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
-constexpr const char* kTriggers =
-    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
-    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events\n"
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
-constexpr const char* kDropTriggers = "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;";
-
-// Edits event `seq` and recomputes every hash from it to the end, consistently (the attacker
-// knows the hash format: it is public).
-void rewrite_chain_from(const fs::path& db, long seq) {
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(h, kDropTriggers, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT seq, at, actor, action, subject, before_json, after_json, prev_hash FROM audit_events "
-                                  "WHERE seq >= ?1 - 1 ORDER BY seq", -1, &st, nullptr), SQLITE_OK);
-  sqlite3_bind_int64(st, 1, seq);
-  std::vector<pasaprod::AuditEvent> events;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    pasaprod::AuditEvent e;
-    e.seq = sqlite3_column_int64(st, 0);
-    e.at = sqlite3_column_int64(st, 1);
-    const auto text = [&](int i) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i))); };
-    e.actor = text(2), e.action = text(3), e.subject = text(4), e.before = text(5), e.after = text(6), e.prev_hash = text(7);
-    events.push_back(e);
-  }
-  sqlite3_finalize(st);
-  ASSERT_GE(events.size(), 2u);
-  events[1].actor = "mallory";
-  std::string prev = pasaprod::audit::event_hash(events[0]);
-  for (std::size_t i = 1; i < events.size(); ++i) {
-    events[i].prev_hash = prev;
-    prev = pasaprod::audit::event_hash(events[i]);
-    const std::string sql = "UPDATE audit_events SET actor = '" + events[i].actor + "', prev_hash = '" + events[i].prev_hash +
-                            "', hash = '" + prev + "' WHERE seq = " + std::to_string(events[i].seq);
-    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  }
-  ASSERT_EQ(sqlite3_exec(h, kTriggers, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(h);
-}
+using pasaprod::testing_tamper::kDropTriggers;
+using pasaprod::testing_tamper::kTriggers;
+using pasaprod::testing_tamper::rewrite_chain_from;
 
 void flip_byte(const fs::path& file, std::streamoff at) {
   std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);

@@ -174,6 +174,30 @@ TEST(VerifyChain, DetectsEachKindOfTampering) {
   }
 }
 
+TEST(VerifyChain, AWitnessedHeadMustBeInTheTrailAsStamped) {
+  const auto trail = make_trail(10);
+  EXPECT_TRUE(verify(trail, {.witnessed = AnchorHead{6, trail[5].hash}}).ok);
+  // Rewritten from event 4 on, hashes recomputed and anchored again: only the witness knows.
+  auto t = trail;
+  t[3].actor = "mallory";
+  for (std::size_t i = 3; i < t.size(); ++i) {
+    t[i].prev_hash = t[i - 1].hash;
+    t[i].hash = event_hash(t[i]);
+  }
+  EXPECT_TRUE(verify(t, {.anchor = AnchorHead{10, t[9].hash}}).ok);
+  auto r = verify(t, {.anchor = AnchorHead{10, t[9].hash}, .witnessed = AnchorHead{6, trail[5].hash}});
+  EXPECT_EQ(ids(r), std::vector<std::string>{"audit.witness_mismatch@6"});
+  // A rewrite after the witnessed head leaves it intact.
+  EXPECT_TRUE(verify(t, {.witnessed = AnchorHead{3, trail[2].hash}}).ok);
+  // Cut before it.
+  t = trail;
+  t.resize(5);
+  r = verify(t, {.witnessed = AnchorHead{6, trail[5].hash}});
+  EXPECT_EQ(ids(r), std::vector<std::string>{"audit.witness_missing_event@6"});
+  EXPECT_FALSE(r.problems[0].es.empty());
+  EXPECT_FALSE(r.problems[0].en.empty());
+}
+
 TEST(VerifyChain, CapsTheProblemList) {
   auto trail = make_trail(20);
   for (auto& e : trail) e.actor = "x";
