@@ -138,6 +138,33 @@ Status tell(WriteTx& tx, const Release& r, const Recipient& recipient, char raci
   return id ? ok_status() : Status(id.error());
 }
 
+// The roles that may have something to do on a request in `state`, whatever its kind: R, A or
+// C of an action from it; who may record a record type open in it (`consulted`: the C roles
+// above and the types' consult roles); the reviewers when it is reviewed; the uploaders when
+// deliverables are editable. A superset of what next_step and the A/C lists can ask of a
+// person there, besides being the requester (`requester`, kept as is).
+std::set<std::string> roles_acting_in(const Procedure& proc, const std::string& state) {
+  std::set<std::string> roles;
+  const auto add = [&](const std::vector<std::string>& list) { roles.insert(list.begin(), list.end()); };
+  const auto in = [&](const std::vector<std::string>& states) { return std::find(states.begin(), states.end(), state) != states.end(); };
+  for (const auto& a : proc.actions) {
+    if (!in(a.from)) continue;
+    add(a.R);
+    add(a.A);
+    add(a.C);
+  }
+  for (const auto& t : proc.record_types) {
+    if (!in(t.states)) continue;
+    add(t.by);
+    add(t.consult);
+  }
+  if (in(proc.review_states)) add(proc.review_by);
+  if (in(proc.editable_in)) {
+    for (const auto& k : proc.kinds) add(k.uploaders);
+  }
+  return roles;
+}
+
 bool guarded_by_window(const ActionDef& def) {
   return std::any_of(def.guards.begin(), def.guards.end(), [](const GuardRef& g) { return g.name == "within_window"; });
 }
@@ -258,18 +285,24 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
   const Timestamp now = clock_.now();
   // Only requests the user can be part of are loaded: without a role held office-wide, a user
   // takes part only in the requests they opened and in those of the systems they hold a role
-  // for (a role counts for a request when held office-wide or for its system, core holds_any).
+  // for (a role counts for a request when held office-wide or for its system, core holds_any);
+  // and in a state where none of their roles acts, only in the requests they opened.
   std::vector<std::string> scopes;  // systems; "" = every request
   bool office_wide = false;
+  std::set<std::string> held;  // the roles the user holds, anywhere
   for (const auto* list : {&who->grants, &who->directory_grants}) {
     for (const auto& g : *list) {
       office_wide = office_wide || g.system.empty();
+      held.insert(g.role);
       if (!g.system.empty() && std::find(scopes.begin(), scopes.end(), g.system) == scopes.end()) scopes.push_back(g.system);
     }
   }
+  const Procedure& current = procedures_.current();
   std::vector<ReleaseFilter> filters;  // state by state, as the inbox lists them
-  for (const auto& state : procedures_.current().states) {
+  for (const auto& state : current.states) {
     if (state.final) continue;
+    const std::set<std::string> acting = roles_acting_in(current, state.code);
+    const bool acts = std::any_of(held.begin(), held.end(), [&](const std::string& role) { return acting.count(role) > 0; });
     const auto add = [&](const std::string& system, const std::string& requester) {
       ReleaseFilter f;
       f.state = state.code;
@@ -279,7 +312,9 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       f.count_limit = 0;  // the rows only, no count
       filters.push_back(f);
     };
-    if (office_wide) {
+    if (!acts) {
+      add("", username);
+    } else if (office_wide) {
       add("", "");
     } else {
       add("", username);

@@ -93,6 +93,29 @@ TEST_F(OfficeReads, TheInboxOfSomeoneWithRolesForSomeSystemsDoesNotLoadTheOthers
   EXPECT_GE(qa.todo.size() + qa.waiting.size(), 6u);
 }
 
+// An office-wide role is not read the requests of the states where it has nothing to do: the
+// infrastructure specialist signs readiness at reception, so requests in QA are not loaded for
+// her, however many there are; those at reception are.
+TEST_F(OfficeReads, TheInboxOfAnOfficeWideRoleLoadsOnlyTheStatesWhereItActs) {
+  ASSERT_TRUE(seed_demo_people_and_systems(*office_, nullptr));
+  auto at_reception = walk_demo_release(*office_, "SIAGIE", "maintenance", "En recepción", "submitted", nullptr);
+  ASSERT_TRUE(at_reception) << at_reception.error().es;
+  ASSERT_TRUE(walk_demo_release(*office_, "SIAGIE", "maintenance", "Cambio 1", "in_qa", nullptr));
+  const int reads = inbox_reads("ines.infra");
+  for (int i = 2; i <= 6; ++i) {
+    ASSERT_TRUE(walk_demo_release(*office_, "NEXUS", "maintenance", "Cambio " + std::to_string(i), "in_qa", nullptr));
+  }
+  Inbox inbox;
+  EXPECT_EQ(inbox_reads("ines.infra", &inbox), reads);
+  bool listed = false;
+  for (const auto& item : inbox.todo) listed = listed || item.release.number == *at_reception;
+  EXPECT_TRUE(listed) << "her readiness sign-off at reception is still a to-do";
+  // The QA lead acts in QA: the requests there are hers to see.
+  Inbox qa;
+  inbox_reads("carla.calidad", &qa);
+  EXPECT_GE(qa.todo.size() + qa.waiting.size(), 6u);
+}
+
 // Two servers on one database: the office's time zone set through one shows on the other at
 // once, in what it answers and in what an action on a request computes.
 TEST_F(OfficeReads, TheTimeZoneSetThroughAnotherServerShowsAtOnce) {
