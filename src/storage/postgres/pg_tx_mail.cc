@@ -10,9 +10,11 @@ namespace {
 constexpr const char* kMailColumns =
     "id, username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, "
     "attempts, next_attempt_at, claimed_until, last_error, sent_at, calendar, due_from, due_to";
-constexpr const char* kHeldColumns = "id, username, name, address, lang, release, system, title, event_seq, step, role, actor, at";
+// A held mail read like the outbox's first 14 columns (what and for whom), its letter always I.
+constexpr const char* kHeldColumns = "id, username, name, address, lang, release, system, title, event_seq, step, 'I', role, actor, at";
 
-OutboxMail mail_from(const pg::Row& row) {
+// Who a mail is for and what it tells (columns 0–13 of kMailColumns and kHeldColumns).
+OutboxMail who_and_what(const pg::Row& row) {
   OutboxMail m;
   m.id = row.integer(0);
   m.username = row.text(1);
@@ -29,6 +31,11 @@ OutboxMail mail_from(const pg::Row& row) {
   m.role = row.text(11);
   m.actor = row.text(12);
   m.at = row.integer(13);
+  return m;
+}
+
+OutboxMail mail_from(const pg::Row& row) {
+  OutboxMail m = who_and_what(row);
   m.state = row.text(14);
   m.attempts = static_cast<int>(row.integer(15));
   m.next_attempt_at = row.integer(16);
@@ -38,25 +45,6 @@ OutboxMail mail_from(const pg::Row& row) {
   m.calendar = row.text(20);
   m.due_from = row.integer(21);
   m.due_to = row.integer(22);
-  return m;
-}
-
-OutboxMail held_from(const pg::Row& row) {
-  OutboxMail m;
-  m.id = row.integer(0);
-  m.username = row.text(1);
-  m.name = row.text(2);
-  m.address = row.text(3);
-  m.lang = row.text(4);
-  m.release = row.text(5);
-  m.system = row.text(6);
-  m.title = row.text(7);
-  m.event_seq = row.integer(8);
-  m.step = row.text(9);
-  m.raci = 'I';
-  m.role = row.text(10);
-  m.actor = row.text(11);
-  m.at = row.integer(12);
   return m;
 }
 
@@ -109,14 +97,14 @@ std::vector<OutboxMail> PgTx::held_mails(const std::string& username, Timestamp 
                               "ORDER BY username, at, id LIMIT $3",
                           before, username, sql_limit(limit));
   std::vector<OutboxMail> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(held_from(r.row(i)));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(who_and_what(r.row(i)));
   return out;
 }
 
 std::vector<OutboxMail> PgTx::digest_items(std::int64_t digest_id) {
   pg::Result r = db_.exec(std::string("SELECT ") + kHeldColumns + " FROM mail_held WHERE digest_id = $1 ORDER BY at, id", digest_id);
   std::vector<OutboxMail> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(held_from(r.row(i)));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(who_and_what(r.row(i)));
   return out;
 }
 

@@ -7,9 +7,11 @@ namespace {
 constexpr const char* kMailColumns =
     "id, username, name, address, lang, release, system, title, event_seq, step, raci, role, actor, at, state, attempts, "
     "next_attempt_at, claimed_until, last_error, sent_at, calendar, due_from, due_to";
-constexpr const char* kHeldColumns = "id, username, name, address, lang, release, system, title, event_seq, step, role, actor, at";
+// A held mail read like the outbox's first 14 columns (what and for whom), its letter always I.
+constexpr const char* kHeldColumns = "id, username, name, address, lang, release, system, title, event_seq, step, 'I', role, actor, at";
 
-OutboxMail mail_from(const Stmt& st) {
+// Who a mail is for and what it tells (columns 0–13 of kMailColumns and kHeldColumns).
+OutboxMail who_and_what(const Stmt& st) {
   OutboxMail m;
   m.id = st.integer(0);
   m.username = st.text(1);
@@ -26,6 +28,11 @@ OutboxMail mail_from(const Stmt& st) {
   m.role = st.text(11);
   m.actor = st.text(12);
   m.at = st.integer(13);
+  return m;
+}
+
+OutboxMail mail_from(const Stmt& st) {
+  OutboxMail m = who_and_what(st);
   m.state = st.text(14);
   m.attempts = static_cast<int>(st.integer(15));
   m.next_attempt_at = st.integer(16);
@@ -35,25 +42,6 @@ OutboxMail mail_from(const Stmt& st) {
   m.calendar = st.text(20);
   m.due_from = st.integer(21);
   m.due_to = st.integer(22);
-  return m;
-}
-
-OutboxMail held_from(const Stmt& st) {
-  OutboxMail m;
-  m.id = st.integer(0);
-  m.username = st.text(1);
-  m.name = st.text(2);
-  m.address = st.text(3);
-  m.lang = st.text(4);
-  m.release = st.text(5);
-  m.system = st.text(6);
-  m.title = st.text(7);
-  m.event_seq = st.integer(8);
-  m.step = st.text(9);
-  m.raci = 'I';
-  m.role = st.text(10);
-  m.actor = st.text(11);
-  m.at = st.integer(12);
   return m;
 }
 
@@ -103,14 +91,14 @@ std::vector<OutboxMail> SqliteTx::held_mails(const std::string& username, Timest
   Stmt st = db_.query(std::string("SELECT ") + kHeldColumns +
                           " FROM mail_held WHERE digest_id IS NULL AND at < ? AND (? = '' OR username = ?) ORDER BY username, at, id LIMIT ?",
                       before, username, username, limit);
-  while (st.step()) out.push_back(held_from(st));
+  while (st.step()) out.push_back(who_and_what(st));
   return out;
 }
 
 std::vector<OutboxMail> SqliteTx::digest_items(std::int64_t digest_id) {
   std::vector<OutboxMail> out;
   Stmt st = db_.query(std::string("SELECT ") + kHeldColumns + " FROM mail_held WHERE digest_id = ? ORDER BY at, id", digest_id);
-  while (st.step()) out.push_back(held_from(st));
+  while (st.step()) out.push_back(who_and_what(st));
   return out;
 }
 
