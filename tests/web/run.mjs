@@ -1,4 +1,4 @@
-// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|refusal|language|documents|
+// Runs browser tests by name: node run.mjs walk_maintenance|emergency_committee|project_records|refusal|language|documents|
 // upload_nojs|admin_system_edit|admin_tokens|calendar|screenshots|phone|all
 // Each test gets its own server (fresh database) and browser. Exit status 0 = all passed.
 import assert from 'node:assert/strict';
@@ -6,6 +6,43 @@ import { startServer, launch, Person, openRelease, limaLocal, file } from './har
 import { screenshots } from './screenshots.mjs';
 import { upload_nojs, admin_system_edit, admin_tokens } from './plain_forms.mjs';
 import { calendar } from './calendar.mjs';
+
+// QA accepts a request in QA: uploads its acta, accepts, and sends it to production.
+async function qaAccepts(carla, number) {
+  await carla.upload(number, 'qa_acceptance', [file('acta-calidad.pdf')]);
+  await carla.act(number, 'qa_accept');
+  await carla.act(number, 'request_production');
+}
+
+// The slots whose deliverable `person` is offered to review on the request page.
+async function reviewable(person, number) {
+  await person.goto('/releases/' + number);
+  return person.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
+}
+
+// The sign-offs of the production checklist, each by its role (`opts` as for record());
+// resolves to the three people, signed in.
+async function signOffs(as, number, opts = {}) {
+  const ines = await as('ines.infra');
+  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' }, opts);
+  const sofia = await as('sofia.seguridad');
+  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' }, opts);
+  const diego = await as('diego.dba');
+  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' }, opts);
+  return { ines, sofia, diego };
+}
+
+// The operator's informe, pre-approved by the ASI head and approved by the IT chief; resolves
+// to those two, signed in.
+async function informeApproved(as, oscar, number) {
+  await oscar.act(number, 'prepare_report');
+  const rosa = await as('rosa.asi');
+  await rosa.act(number, 'pre_approve');
+  const julia = await as('julia.jefa');
+  await julia.act(number, 'approve');
+  assert.equal(await julia.state(), 'Aprobado');
+  return { rosa, julia };
+}
 
 // Maintenance release from draft to closed, each step by the person whose role it is.
 async function walk_maintenance(browser, url) {
@@ -31,13 +68,10 @@ async function walk_maintenance(browser, url) {
   assert.equal(await pedro.state(), 'En Control de Calidad');
 
   const carla = await as('carla.calidad');
-  await carla.upload(number, 'qa_acceptance', [file('acta-calidad.pdf')]);
-  await carla.act(number, 'qa_accept');
-  await carla.act(number, 'request_production');
+  await qaAccepts(carla, number);
 
   const oscar = await as('oscar.operador');
-  await oscar.goto('/releases/' + number);
-  const slots = await oscar.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
+  const slots = await reviewable(oscar, number);
   assert.ok(slots.length >= 9, 'every slot can be reviewed: ' + slots);
   // Every review sent by a double click and again from a second tab: one review each.
   for (const slot of slots) await oscar.review(number, slot, 'accepted', '', { twice: true });
@@ -54,18 +88,8 @@ async function walk_maintenance(browser, url) {
   assert.ok(Math.abs(Date.parse(from + ':00-05:00') - Date.now()) < 5 * 60000, 'the window starts now, in Lima time: ' + from);
   // Every record form below is saved by a double click and again from a second tab: one record each.
   await oscar.record(number, 'window', {}, { twice: true });
-  const ines = await as('ines.infra');
-  await ines.record(number, 'infra_readiness', { note: 'Servidores listos.' }, { twice: true });
-  const sofia = await as('sofia.seguridad');
-  await sofia.record(number, 'security_conformity', { note: 'Cumple las normas.' }, { twice: true });
-  const diego = await as('diego.dba');
-  await diego.record(number, 'dba_conformity', { note: 'Scripts revisados.' }, { twice: true });
-  await oscar.act(number, 'prepare_report');
-  const rosa = await as('rosa.asi');
-  await rosa.act(number, 'pre_approve');
-  const julia = await as('julia.jefa');
-  await julia.act(number, 'approve');
-  assert.equal(await julia.state(), 'Aprobado');
+  const { ines, sofia, diego } = await signOffs(as, number, { twice: true });
+  const { rosa, julia } = await informeApproved(as, oscar, number);
   // After an irreversible action (asked on its own page, then done): reload and Back post
   // nothing and show no browser error; the request was approved once.
   await julia.reloadAndBack(number, 'approve', 'Aprobado');
@@ -125,16 +149,12 @@ async function emergency_committee(browser, url) {
   assert.equal(await elena.state(), 'Solicitado a Producción');
 
   const oscar = await as('oscar.operador');
-  await oscar.goto('/releases/' + number);
-  const slots = await oscar.page.locator('li.slot form.review').evaluateAll((fs) => fs.map((f) => f.closest('li.slot').dataset.slot));
+  const slots = await reviewable(oscar, number);
   assert.ok(slots.includes('emergency_committee_record'), 'the committee acta is reviewed at reception: ' + slots);
   for (const slot of slots) await oscar.review(number, slot, 'accepted');
   await pablo.act(number, 'validate');
   await oscar.record(number, 'window', { from: limaLocal(-1), to: limaLocal(4) });
-  await (await as('ines.infra')).record(number, 'infra_readiness', { note: 'Listo.' });
-  await (await as('sofia.seguridad')).record(number, 'security_conformity', { note: 'Conforme.' });
-  const diego = await as('diego.dba');
-  await diego.record(number, 'dba_conformity', { note: 'Conforme.' });
+  const { diego } = await signOffs(as, number);
   await oscar.act(number, 'prepare_report');
   assert.equal(await oscar.state(), 'Aprobado');
   await diego.record(number, 'backup', { what: 'Base NEXUS', where: '\\\\backup01\\pases', sha256: 'b'.repeat(64) });
@@ -151,6 +171,53 @@ async function emergency_committee(browser, url) {
   await oscar.act(number, 'rollback');
   assert.equal(await oscar.state(), 'Revertido (marcha atrás)');
   for (const p of [pablo, elena, raul, oscar, diego, carla]) await p.close();
+}
+
+// Project release from draft to closed through the pages, for the record forms that only a
+// verified project reaches: the functional user's refusal, the inventory and the INDECOPI
+// request are each saved by a double click and again from a second tab (one record each).
+async function project_records(browser, url) {
+  const as = async (u) => new Person(browser, url, u).open();
+  const pedro = await as('pedro.lider');
+  const { number, version } = await openRelease(pedro, 'SIAGIE', 'project', 'Nuevo módulo de certificados en línea');
+  assert.match(version, /^\d+\.0$/, 'a project is a major version');
+  for (const slot of ['qa_to_prod_request', 'project_charter', 'project_plan', 'install_manual', 'user_manual', 'system_manual',
+    'training_record', 'source_code', 'executables', 'installers', 'db_scripts']) {
+    await pedro.upload(number, slot, [file(slot + '.zip')]);
+  }
+  await pedro.act(number, 'request_qa');
+  const carla = await as('carla.calidad');
+  await qaAccepts(carla, number);
+
+  const oscar = await as('oscar.operador');
+  const slots = await reviewable(oscar, number);
+  assert.ok(slots.includes('project_charter') && slots.includes('qa_acceptance'), 'the project deliverables are reviewed: ' + slots);
+  for (const slot of slots) await oscar.review(number, slot, 'accepted');
+  await oscar.act(number, 'validate');
+  await oscar.record(number, 'window');
+  const { ines, sofia, diego } = await signOffs(as, number);
+  const { rosa, julia } = await informeApproved(as, oscar, number);
+  // A project is deployed without a baseline backup (the procedure asks it of the other kinds).
+  await oscar.record(number, 'deployment');
+  await diego.record(number, 'db_deployment', { scripts: 'V4_0__certificados.sql', result: 'ok' });
+  await oscar.act(number, 'deploy');
+  await oscar.record(number, 'verification', { result: 'ok', evidence: 'Pruebas de humo conformes.' });
+  await oscar.act(number, 'verify');
+  assert.equal(await oscar.state(), 'Verificado');
+
+  // The functional user refuses to sign with observations; the request stays verified.
+  const ana = await as('ana.funcional');
+  await ana.record(number, 'acceptance_refusal', { note: 'Falta el reporte de certificados por UGEL.' }, { twice: true });
+  assert.equal(await ana.state(), 'Verificado');
+  await oscar.record(number, 'inventory', { asset_id: 'INV-SI-SIAGIE-4' }, { twice: true });
+  const pablo = await as('pablo.produccion');
+  await pablo.record(number, 'ip_registration', { filed_on: limaLocal(0).slice(0, 10), file_number: '00456-2026/DDA' }, { twice: true });
+  await oscar.record(number, 'baseline');
+  await carla.record(number, 'cosign', { note: 'Conforme.' });
+  await pablo.record(number, 'cosign', { note: 'Conforme.' });
+  await ana.act(number, 'accept');
+  assert.equal(await ana.state(), 'Cerrado');
+  for (const p of [pedro, carla, oscar, ines, sofia, diego, rosa, julia, ana, pablo]) await p.close();
 }
 
 // A refused action shows why and changes nothing; a refused form keeps what was typed.
@@ -273,8 +340,8 @@ async function phone(browser, url) {
   await pedro.close();
 }
 
-const tests = { phone, walk_maintenance, emergency_committee, refusal, language, documents, upload_nojs, admin_system_edit, admin_tokens,
-  calendar, screenshots };
+const tests = { phone, walk_maintenance, emergency_committee, project_records, refusal, language, documents, upload_nojs,
+  admin_system_edit, admin_tokens, calendar, screenshots };
 
 async function main() {
   const which = process.argv[2] || 'all';
