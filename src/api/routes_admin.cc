@@ -363,14 +363,15 @@ void add_admin_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::get,
               .pattern = "/api/v1/committee",
               .summary = "Emergency committee",
-              .description = "Its members (users holding emergency_committee) and the quorum in force.",
+              .description = "Its members (users holding the procedure's committee role) and the quorum in force.",
               .tags = {"configuration"},
               .handler = [&ctx](Request& req) {
                 auto users = ctx.office.users();
                 if (!users) return problem(req, users.error());
                 json members = json::array();
+                const std::string& role = ctx.office.current_procedure().committee_role;
                 for (const auto& u : *users) {
-                  if (u.active && u.holds("emergency_committee", "")) members.push_back({{"username", u.username}, {"name", u.name}});
+                  if (u.active && u.holds(role, "")) members.push_back({{"username", u.username}, {"name", u.name}});
                 }
                 std::optional<std::string> q;
                 (void)ctx.office.store().read([&](ReadTx& tx) -> Status {

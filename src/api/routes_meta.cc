@@ -32,7 +32,8 @@ json procedure_json(const Procedure& p) {
   }
   for (const auto& r : p.record_types) {
     records.push_back({{"code", r.code}, {"label", labels(r.label)}, {"by", r.by}, {"keys", r.keys}, {"states", r.states},
-                       {"kinds", r.kinds}, {"signoff", r.signoff}});
+                       {"kinds", r.kinds}, {"signoff", r.signoff}, {"is", r.is}, {"choices", r.choices}, {"passes", r.passes},
+                       {"formats", r.formats}});
   }
   return {{"edition", p.edition}, {"title", labels(p.title)}, {"approved_on", p.approved_on}, {"roles", roles}, {"states", states},
           {"slots", slots}, {"kinds", kinds}, {"actions", actions}, {"record_types", records}};
@@ -56,7 +57,7 @@ void add_meta_routes(http::RouteTable& routes, ApiContext& ctx) {
               .pattern = "/api/v1/procedure",
               .summary = "The procedure in force",
               .description = "The current edition as data: roles, states, deliverable slots per kind, actions with their RACI and "
-                             "guards, record types.",
+                             "guards, record types (with their meaning `is`, `choices`, `passes` and `formats`).",
               .tags = {"meta"},
               .handler = [&ctx](Request&) { return Response::json(procedure_json(ctx.office.current_procedure())); }});
   routes.add({.method = Method::get,

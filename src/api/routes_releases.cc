@@ -69,7 +69,7 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
               .summary = "List release requests",
               .description = "Newest first, with paging. Answer: `{items, total, total_capped, offset, limit}`; matches "
                              "are counted up to 10,000: past that, `total` is 10000 and `total_capped` true.",
-              .query = {{"state", "Exact state"}, {"kind", "project|maintenance|emergency"}, {"system", "System code"},
+              .query = {{"state", "Exact state"}, {"kind", "Exact kind (a kind code of the procedure, GET /api/v1/procedure)"}, {"system", "System code"},
                         {"text", "Text in number, title or summary"}, {"from", "Created on or after (ISO date)"},
                         {"to", "Created before (ISO date)"}, {"offset", "Rows to skip (default 0)"}, {"limit", "Rows, 1–200 (default 50)"}},
               .tags = {"releases"},

@@ -17,13 +17,13 @@ const std::vector<http::ParamDoc> kQueryDocs = {
     {"to", "Last day of the period, YYYY-MM-DD (UTC), included; absent = up to now"},
     {"system", "Only this system (code)"},
     {"unit", "Only systems of this owning unit"},
-    {"kind", "project | maintenance | emergency"},
+    {"kind", "A kind code of the procedure in force (GET /api/v1/procedure)"},
 };
 
 // Answers `format` of the report the request's query selects; `download` adds a
 // Content-Disposition so browsers save it under the report's name.
 Response answer(ApiContext& ctx, Request& req, const std::string& format, bool download) {
-  auto q = parse_adherence_query(req.query("from").value_or(""), req.query("to").value_or(""), req.query("system").value_or(""),
+  auto q = parse_adherence_query(ctx.office.current_procedure(), req.query("from").value_or(""), req.query("to").value_or(""), req.query("system").value_or(""),
                                  req.query("unit").value_or(""), req.query("kind").value_or(""));
   if (!q) return problem(req, q.error());
   auto f = ctx.office.adherence_file(caller(req), *q, format, req.lang());

@@ -3,6 +3,7 @@
 
 #include "cli/context.h"
 #include "cli/remote.h"
+#include "core/derived.h"
 #include "util/sha256.h"
 
 #include <fstream>
@@ -110,7 +111,7 @@ void register_release(CLI::App& app, CliContext& ctx) {
   auto n = std::make_shared<NewArgs>();
   auto* add = rel->add_subcommand("new", "Abre una solicitud e imprime su número / open a request, print its number");
   add->add_option("--system", n->system, "Código del sistema / system code")->required();
-  add->add_option("--kind", n->kind, "project|maintenance|emergency")->required()->check(CLI::IsMember({"project", "maintenance", "emergency"}));
+  add->add_option("--kind", n->kind, kind_option_help("Tipo de pase", "release kind"))->required();
   add->add_option("--version", n->version, "Versión destino / target version")->required();
   add->add_option("--title", n->title, "Título / title")->required();
   add->add_option("--summary", n->summary, "Resumen de cambios / change summary");
@@ -280,9 +281,7 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
   auto rc = std::make_shared<Args>();
   auto* record = app.add_subcommand("record", "Registra un dato del pase (SPEC §4.4) / add a record");
   record->add_option("NUMBER", rc->number, "Número / number")->required();
-  record->add_option("TYPE", rc->type, "window|dba_conformity|infra_readiness|security_conformity|vote|backup|deployment|db_deployment|verification|"
-                                       "rollback|inventory|ip_registration|baseline|acceptance_refusal|cosign|consultation")
-      ->required();
+  record->add_option("TYPE", rc->type, "Tipo de registro de la edición / a record type of the edition")->required();
   record->add_option("FIELDS", rc->fields, "clave=valor / key=value");
   record->add_option("--as", rc->as, "Usuario que actúa / acting user")->required();
   record->callback([&ctx, rc] {
@@ -297,20 +296,35 @@ void register_review_record_act(CLI::App& app, CliContext& ctx) {
   auto co = std::make_shared<ConsultArgs>();
   auto* consult = app.add_subcommand("consult", "Da su opinión cuando se le consulta (C) / answer a consultation");
   consult->add_option("NUMBER", co->number, "Número / number")->required();
-  consult->add_option("--opinion", co->opinion, "agree (de acuerdo) | concerns (con reparos)")->required()->check(CLI::IsMember({"agree", "concerns"}));
+  consult->add_option("--opinion", co->opinion,
+                      "agree (de acuerdo) | concerns (con reparos), o un valor de la opinión de la edición / "
+                      "or a value of the edition's opinion")
+      ->required();
   consult->add_option("--note", co->note, "Su opinión / your opinion")->required();
   consult->add_option("--on", co->on, "Sobre qué acción o registro (por defecto el abierto) / on which step");
   consult->add_option("--as", co->as, "Usuario que opina / acting user (local)");
   consult->callback([&ctx, co] {
-    std::map<std::string, std::string> fields = {{"opinion", co->opinion}, {"note", co->note}};
-    if (!co->on.empty()) fields["on"] = co->on;
     if (!ctx.server.empty()) {
+      // The server's procedure says which record type is a consultation and what it admits.
+      const nlohmann::json proc = ctx.take(remote(ctx).call("GET", "/api/v1/procedure"));
+      ConsultationForm form;
+      for (const auto& t : proc.value("record_types", nlohmann::json::array())) {
+        if (t.value("is", "") != "consultation") continue;
+        form.type = t.value("code", "");
+        for (const auto& [key, values] : t.value("choices", nlohmann::json::object()).items()) {
+          form.choices[key] = values.get<std::vector<std::string>>();
+        }
+        form.passes = t.value("passes", std::map<std::string, std::string>{});
+      }
+      auto fields = ctx.take(consultation_fields(form, co->opinion, co->note, co->on));
       auto j = ctx.take(remote(ctx).call("POST", "/api/v1/releases/" + url_segment(co->number) + "/records",
-                                         {{"type", "consultation"}, {"fields", fields}}));
+                                         {{"type", form.type}, {"fields", fields}}));
       ctx.print(j, co->number + ctx.t(": opinión registrada", ": opinion recorded"));
       return;
     }
-    Record r = ctx.take(ctx.office().record(Caller{co->as}, co->number, "consultation", fields));
+    const ConsultationForm form = consultation_form(ctx.office().current_procedure());
+    auto fields = ctx.take(consultation_fields(form, co->opinion, co->note, co->on));
+    Record r = ctx.take(ctx.office().record(Caller{co->as}, co->number, form.type, fields));
     ctx.print(record_json(r), co->number + ctx.t(": opinión registrada sobre ", ": opinion recorded on ") + r.fields.at("on"));
   });
 

@@ -30,7 +30,7 @@ void run_adherence(CliContext& ctx, const ReportArgs& a) {
                                 "«report» trabaja sobre la base de datos local; con un servidor use GET /api/v1/reports/adherence.",
                                 "\"report\" works on the local database; for a server use GET /api/v1/reports/adherence.")};
   }
-  auto q = ctx.take(parse_adherence_query(a.from, a.to, a.system, a.unit, a.kind));
+  auto q = ctx.take(parse_adherence_query(ctx.office().current_procedure(), a.from, a.to, a.system, a.unit, a.kind));
   if (a.format == "pdf" && a.out.empty() && isatty(STDOUT_FILENO)) {
     throw CliFailure{make_error(Code::invalid_argument, "report.pdf_needs_out",
                                 "El PDF es binario: indique --out ARCHIVO o redirija la salida (> informe.pdf).",
@@ -74,7 +74,7 @@ void register_report(CLI::App& app, CliContext& ctx) {
   adh->add_option("--out", args->out, "Archivo de salida / output file");
   adh->add_option("--system", args->system, "Solo este sistema / only this system (code)");
   adh->add_option("--unit", args->unit, "Solo sistemas de esta unidad / only systems of this unit");
-  adh->add_option("--kind", args->kind, "Solo este tipo / only this kind")->check(CLI::IsMember({"project", "maintenance", "emergency"}));
+  adh->add_option("--kind", args->kind, kind_option_help("Solo este tipo", "only this kind"));
   adh->callback([&ctx, args] { run_adherence(ctx, *args); });
 }
 

@@ -154,7 +154,7 @@ void register_demo(CLI::App& app, CliContext& ctx) {
       ctx.check(seed_demo_office(office, log));
     } else {
       ctx.check(seed_demo_people_and_systems(office, log));
-      std::string number = ctx.take(walk_demo_release(office, "SIAGIE", "maintenance", "Nuevo reporte de actas de evaluación", "closed", log));
+      std::string number = ctx.take(walk_demo_sample(office, log));
       ReleaseView v = ctx.take(office.view(number, ""));
       log(number + ": " + v.proc->state_name(v.release.state, ctx.language()) + " — " + ctx.t("versión en producción de SIAGIE: ", "SIAGIE version in production: ") +
           ctx.take(office.system_view("SIAGIE")).production_version);

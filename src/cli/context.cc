@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/remote.h"
+#include "core/derived.h"
 #include "core/procedure.h"
 
 namespace pasaprod {
@@ -54,6 +55,12 @@ void CliContext::print(const nlohmann::json& j, const std::string& text) const {
 Caller local_caller() {
   const char* user = std::getenv("USER");
   return Caller{std::string("cli:") + (user && *user ? user : std::to_string(getuid())), true};
+}
+
+std::string kind_option_help(const std::string& es, const std::string& en) {
+  Result<Procedure> builtin = load_procedure(builtin_procedure_yaml(), kBuiltinProcedureName);
+  const std::string codes = builtin ? kind_codes(*builtin, "|") : std::string();
+  return es + ": un tipo de la edición (" + codes + ") / " + en + ": a kind of the edition (" + codes + ")";
 }
 
 std::string acting_user(const CliContext& ctx, const std::string& as) {

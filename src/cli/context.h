@@ -66,6 +66,10 @@ struct CliContext {
 Caller local_caller();
 // The acting user for a local command: --as is required without --server (CliFailure).
 std::string acting_user(const CliContext& ctx, const std::string& as);
+// The help of a --kind option: `es` / `en` followed by the kinds of the built-in edition. The
+// kind itself is checked where the procedure is (locally, or by the server), and a wrong one
+// is refused with the kinds of the edition in force.
+std::string kind_option_help(const std::string& es, const std::string& en);
 class RemoteClient;
 // The client of --server, authenticated with --token (CliFailure without one).
 RemoteClient remote(const CliContext& ctx);

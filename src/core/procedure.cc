@@ -85,6 +85,11 @@ bool Procedure::guarded_by(const ActionDef& action, std::string_view guard) cons
   return std::any_of(action.guards.begin(), action.guards.end(), [&](const GuardRef& g) { return g.name == guard; });
 }
 
+std::string KindDef::step_name(const std::string& code, Lang lang) const {
+  auto it = step_labels.find(code);
+  return it == step_labels.end() ? code : it->second.get(lang);
+}
+
 std::string RecordTypeDef::format_of(std::string_view key) const {
   if (auto it = formats.find(std::string(key)); it != formats.end()) return it->second;
   if ((is == "deployment" || is == "database_deployment") && (key == "started" || key == "ended")) return "time";

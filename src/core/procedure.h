@@ -55,6 +55,10 @@ struct KindDef {
   std::vector<std::string> deployment_steps;  // points a deployment record must list
   std::vector<std::string> path;          // the happy path, for display (stepper)
   Label checklist_title;                  // heading of the kind's checklist in documents ("" = generic)
+  std::map<std::string, Label> step_labels;  // deployment step → its label, when the file gives one
+
+  // A deployment step's label, or its code when the file gives none.
+  std::string step_name(const std::string& code, Lang lang) const;
 };
 
 // What pasaprod does with a record type beyond its attributes (`is:` in the file; at most one

@@ -78,6 +78,13 @@ Fields kind_fields(const KindDef& k) {
   f.add("uploaders", joined(k.uploaders));
   f.add("version_rule", k.version_rule);
   f.add("path", joined(k.path));
+  std::string steps;
+  for (const auto& code : k.deployment_steps) {
+    if (!steps.empty()) steps += ", ";
+    steps += code;
+    if (auto it = k.step_labels.find(code); it != k.step_labels.end()) steps += " (" + it->second.es + " / " + it->second.en + ")";
+  }
+  f.add("deployment_steps", steps.empty() ? "-" : steps);
   return f;
 }
 

@@ -318,8 +318,31 @@ Procedure parse(const YAML::Node& root) {
   lines.clear();
   for (const auto& n : seq(root, "kinds")) {
     KindDef k{str(n, "code"), label(n), str(n, "version_rule"), list(n, "opened_by"), list(n, "uploaders"),
-              {}, {}, list(n, "deployment_steps"), list(n, "path"), {}};
+              {}, {}, {}, list(n, "path"), {}, {}};
     const int line = line_of(n);
+    // Deployment steps: a code, or {code, es, en} for one with its label.
+    const YAML::Node steps = n["deployment_steps"];
+    if (steps && !steps.IsNull() && !steps.IsSequence()) {
+      fail(steps, "«deployment_steps» debe ser una lista", "\"deployment_steps\" must be a list");
+    }
+    for (const auto& item : steps ? steps : YAML::Node(YAML::NodeType::Sequence)) {
+      if (item.IsScalar()) {
+        k.deployment_steps.push_back(item.as<std::string>());
+      } else if (item.IsMap()) {
+        k.deployment_steps.push_back(str(item, "code"));
+        k.step_labels[k.deployment_steps.back()] = label(item);
+      } else {
+        fail(item, "paso de despliegue mal formado: un código o {code, es, en}", "malformed deployment step: a code or {code, es, en}");
+      }
+      const std::string& code = k.deployment_steps.back();
+      if (code.empty() || code.find(',') != std::string::npos) {
+        fail(item, "paso de despliegue «" + code + "»: el código no puede ser vacío ni llevar comas (se listan separados por comas)",
+             "deployment step \"" + code + "\": the code cannot be empty nor hold a comma (steps are listed comma-separated)");
+      }
+      if (std::count(k.deployment_steps.begin(), k.deployment_steps.end(), code) > 1) {
+        fail(item, "paso de despliegue repetido «" + code + "»", "repeated deployment step \"" + code + "\"");
+      }
+    }
     // Slots: a code, or {slot: code, when: condition} for one required only under a condition.
     const YAML::Node slots = n["slots"];
     if (slots && !slots.IsNull() && !slots.IsSequence()) fail(slots, "«slots» debe ser una lista", "\"slots\" must be a list");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "core/derived.h"
 #include "core/engine.h"
 #include "core/manifest.h"
 #include "core/version.h"
@@ -310,8 +311,7 @@ Result<Release> plan_new_release(const Procedure& proc, const System& system, co
                                  const User& actor, const NewReleaseInput& in, Timestamp now) {
   const KindDef* kind = proc.kind(in.kind);
   if (!kind) {
-    return make_error(Code::invalid_argument, "kind.unknown", "Tipo de pase desconocido «" + in.kind + "»: use project, maintenance o emergency.",
-                      "Unknown release kind \"" + in.kind + "\": use project, maintenance or emergency.");
+    return unknown_kind(proc, in.kind);
   }
   Release r;
   r.system = system.code;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/derived.h"
+
 namespace pasaprod {
 namespace {
 
@@ -89,8 +91,7 @@ Result<Version> expected_version(const Procedure& proc, const System& system, co
                                  const std::string& kind, bool declared_major) {
   const KindDef* k = proc.kind(kind);
   if (!k) {
-    return make_error(Code::invalid_argument, "kind.unknown", "Tipo de pase desconocido «" + kind + "».",
-                      "Unknown release kind \"" + kind + "\".");
+    return unknown_kind(proc, kind);
   }
   const std::vector<Version> held = held_versions(proc, system, uses);
   const std::optional<Version> prod = production_version(proc, system, uses);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/derived.h"
 #include "reports/adherence_facts.h"
 
 namespace pasaprod::reports {
@@ -23,13 +24,6 @@ ControlResult by_deadline(Timestamp due, Timestamp done, const char* met_es, con
   if (done == 0) return result(Outcome::missed, miss_es, miss_en, due, 0);
   if (done <= due) return result(Outcome::met, met_es, met_en, due, done);
   return result(Outcome::met_late, late_es, late_en, due, done);
-}
-
-bool kind_in(const Release& r, std::initializer_list<const char*> kinds) {
-  for (const char* k : kinds) {
-    if (r.kind == k) return true;
-  }
-  return false;
 }
 
 ControlResult deliverables(const Facts& f) {
@@ -110,10 +104,11 @@ ControlResult closing_record(const Facts& f, const Closing& c, Timestamp done, c
   return by_deadline(f.closed, done, met_es, met_en, late_es, late_en, miss_es, miss_en);
 }
 
-ControlResult acceptance(const Release& r, const Facts& f, const Closing& c) {
-  if (!kind_in(r, {"project", "maintenance"})) {
-    return result(Outcome::not_applicable, "No aplica a pases de emergencia.", "Does not apply to emergency releases.");
-  }
+const ControlResult kNotOfKind =
+    result(Outcome::not_applicable, "No aplica a este tipo de pase.", "Does not apply to this kind of release.");
+
+// REQUIRES: the kind ends with the functional acceptance (kind_takes "accept").
+ControlResult acceptance(const Facts& f, const Closing& c) {
   if (!c.applicable) return result(Outcome::not_applicable, c.na_es, c.na_en, f.verify, 0);
   if (f.accept == 0) {
     if (c.overdue) {
@@ -136,9 +131,10 @@ ControlResult acceptance(const Release& r, const Facts& f, const Closing& c) {
                 "Acceptance signed on {done} with the QA and production co-signatures.", f.accept, f.accept);
 }
 
-ControlResult rollback(const Release& r, const Facts& f) {
+// `needs_plan`: the kind's deliverables include the back-out plan.
+ControlResult rollback(bool needs_plan, const Facts& f) {
   if (f.rollback == 0) return result(Outcome::not_applicable, "No hubo marcha atrás.", "No rollback.");
-  if (kind_in(r, {"maintenance", "emergency"}) && !f.backout_plan) {
+  if (needs_plan && !f.backout_plan) {
     return result(Outcome::missed, "Marcha atrás el {due} sin plan de marcha atrás.", "Rolled back on {due} without a back-out plan.",
                   f.rollback, 0);
   }
@@ -152,10 +148,11 @@ ControlResult rollback(const Release& r, const Facts& f) {
 }  // namespace
 
 ReleaseAdherence evaluate_release(const Procedure& proc, const Release& r, const System* system, const AdherenceOptions& o) {
-  return evaluate_adherence_facts(r, gather_adherence_facts(proc, r), system, o);
+  return evaluate_adherence_facts(proc, r, gather_adherence_facts(proc, r), system, o);
 }
 
-ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, const System* system, const AdherenceOptions& o) {
+ReleaseAdherence evaluate_adherence_facts(const Procedure& proc, const Release& r, const Facts& f, const System* system,
+                                          const AdherenceOptions& o) {
   ReleaseAdherence a;
   a.number = r.number;
   a.system = r.system;
@@ -165,8 +162,9 @@ ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, cons
   a.created_at = r.created_at;
   a.deployed_at = f.deploy;
   a.returns_to_qa = f.returns;
-  a.rejected = f.reject_action || r.state == "rejected";
-  a.rolled_back = f.rollback != 0 || r.state == "rolled_back";
+  a.emergency = is_emergency(proc, r.kind);
+  a.rejected = f.reject_action || reached_by(proc, "reject", r.state);
+  a.rolled_back = f.rollback != 0 || reached_by(proc, "rollback", r.state);
   if (f.deploy != 0) a.lead_time = f.deploy - (f.request_qa != 0 ? f.request_qa : r.created_at);
   if (f.approval != 0 && f.prepare_before_approval != 0) a.approval_latency = f.approval - f.prepare_before_approval;
 
@@ -175,9 +173,8 @@ ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, cons
     res.control = k;
     c[static_cast<std::size_t>(k)] = res;
   };
-  const bool qa_kind = kind_in(r, {"project", "maintenance"});
-  if (!qa_kind) {
-    set(Control::qa_conformity, result(Outcome::not_applicable, "No aplica a pases de emergencia.", "Does not apply to emergency releases."));
+  if (!kind_takes(proc, r.kind, "qa_accept")) {
+    set(Control::qa_conformity, kNotOfKind);
   } else if (f.request_production == 0) {
     set(Control::qa_conformity, result(Outcome::not_applicable, "Aún no se solicitó el pase a producción.", "The production pass has not been requested yet."));
   } else {
@@ -207,8 +204,8 @@ ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, cons
                     "Aprobado el {done}, después del despliegue del {due}.", "Approved on {done}, after the deployment of {due}.",
                     "Desplegado el {due} sin aprobación.", "Deployed on {due} without approval."));
   }
-  if (!kind_in(r, {"maintenance", "emergency"})) {
-    set(Control::backup_before_deploy, result(Outcome::not_applicable, "No se exige en proyectos.", "Not required for projects."));
+  if (!kind_guarded(proc, r.kind, "deploy", "backup_recorded")) {
+    set(Control::backup_before_deploy, kNotOfKind);
   } else if (f.deploy == 0) {
     set(Control::backup_before_deploy, kNotDeployed);
   } else {
@@ -222,17 +219,15 @@ ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, cons
   set(Control::deploy_in_window, deploy_window(f));
   set(Control::verification_recorded, verification(f));
   const Closing cl = closing(f, o);
-  set(Control::acceptance_record, acceptance(r, f, cl));
+  set(Control::acceptance_record, kind_takes(proc, r.kind, "accept") ? acceptance(f, cl) : kNotOfKind);
   set(Control::baseline_before_close,
       closing_record(f, cl, f.baseline, "Línea base almacenada el {done}.", "Baseline stored on {done}.",
                      "Línea base almacenada el {done}, después del cierre del {due}.", "Baseline stored on {done}, after closing on {due}.",
                      "Cerrado el {due} sin línea base en la Librería.", "Closed on {due} without a baseline in the library.",
                      "Verificado el {due} y sin línea base pasado el plazo.", "Verified on {due} and no baseline after the term."));
-  set(Control::rollback_backout_plan, rollback(r, f));
-  if (r.kind != "project") {
-    const ControlResult na = result(Outcome::not_applicable, "Solo para proyectos.", "Projects only.");
-    set(Control::inventory, na);
-    set(Control::ip_registration, na);
+  set(Control::rollback_backout_plan, rollback(kind_has_slot(proc, r.kind, "backout_plan"), f));
+  if (!kind_records(proc, r.kind, "inventory")) {
+    set(Control::inventory, kNotOfKind);
   } else {
     set(Control::inventory,
         closing_record(f, cl, f.inventory, "Registrado en el inventario el {done}.", "Registered in the inventory on {done}.",
@@ -241,6 +236,10 @@ ReleaseAdherence evaluate_adherence_facts(const Release& r, const Facts& f, cons
                        "Cerrado el {due} sin registro en el inventario.", "Closed on {due} without inventory registration.",
                        "Verificado el {due} y sin registro en el inventario pasado el plazo.",
                        "Verified on {due} and no inventory registration after the term."));
+  }
+  if (!kind_records(proc, r.kind, "ip_registration")) {
+    set(Control::ip_registration, kNotOfKind);
+  } else {
     set(Control::ip_registration,
         closing_record(f, cl, f.ip, "Solicitud a INDECOPI registrada el {done}.", "INDECOPI request recorded on {done}.",
                        "Solicitud a INDECOPI registrada el {done}, después del cierre del {due}.",

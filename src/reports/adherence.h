@@ -46,24 +46,28 @@ const char* outcome_code(Outcome outcome);
 std::string outcome_name(Outcome outcome, Lang lang);
 
 // The controls, in report order. Each is due at some step of the release's history:
-//   qa_conformity          qa_accept at or before the first request_production (project,
-//                          maintenance).
+//   qa_conformity          qa_accept at or before the first request_production (kinds with a
+//                          qa_accept action; edition 02: project, maintenance).
 //   deliverables_accepted  every required uploaded slot's latest review at or before the last
 //                          validate is "accepted" (late: accepted only afterwards).
 //   security_conformity    a security_conformity record at or before the last prepare_report.
 //   approval_before_deploy approve / committee_approve at or before deploy (late: after it).
-//   backup_before_deploy   a backup record at or before deploy (maintenance, emergency).
+//   backup_before_deploy   a backup record at or before deploy (kinds whose deploy is guarded by
+//                          backup_recorded; edition 02: maintenance, emergency).
 //   deploy_in_window       deploy inside the latest window recorded before it (late: after the
 //                          window closed; missed: before it opened, or no window).
 //   verification_recorded  a verification record by the time the release left `deployed`
 //                          (verify or rollback); not applicable while still deployed without one.
 //   acceptance_record      accept, with both co-signatures (qa_lead, production_lead) at or
-//                          before it (project, maintenance).
+//                          before it (kinds with an accept action; edition 02: project,
+//                          maintenance).
 //   baseline_before_close  a baseline record at or before closing (accept / close).
-//   rollback_backout_plan  on rollback: a rollback record at or before it and, for maintenance
-//                          and emergency, files in the backout_plan slot.
-//   inventory              an inventory record at or before closing (project).
-//   ip_registration        an ip_registration record at or before closing (project).
+//   rollback_backout_plan  on rollback: a rollback record at or before it and, for kinds whose
+//                          slots include the backout_plan slot (maintenance, emergency), files in it.
+//   inventory              an inventory record at or before closing (kinds the inventory record
+//                          type applies to; edition 02: project).
+//   ip_registration        an ip_registration record at or before closing (likewise).
+// Applicability is derived from the procedure (core/derived.h), never from a kind's code.
 // The closing controls (acceptance_record, baseline_before_close, inventory, ip_registration)
 // apply once the release is verified and not rolled back; before it is closed they are missed
 // only when it was verified more than AdherenceOptions::closing_due_days before `as_of`.
@@ -112,8 +116,9 @@ struct ReleaseAdherence {
   std::array<ControlResult, kControlCount> controls{};  // indexed by Control
   bool fully_adherent = true;  // no control missed or met late
   int returns_to_qa = 0;       // return_to_qa and qa_observe actions
-  bool rejected = false;
-  bool rolled_back = false;
+  bool emergency = false;      // its kind is an emergency (core/derived.h is_emergency)
+  bool rejected = false;       // a reject action, or its state is where one leads
+  bool rolled_back = false;    // a rollback action, or its state is where one leads
   // Milliseconds; -1 when not measurable. Lead time: first request_qa (or creation when there
   // is none, e.g. emergencies) to deploy. Approval latency: the latest prepare_report before
   // the approval (approve / committee_approve) to the approval.

@@ -6,7 +6,7 @@
 //   std::string v = encode_adherence_facts(f, release.created_at);    // kept by the store
 //   ... later, while the release is unchanged (same row_version):
 //   std::optional<AdherenceFacts> g = decode_adherence_facts(v, release.created_at);
-//   ReleaseAdherence a = evaluate_adherence_facts(release, *g, system, options);
+//   ReleaseAdherence a = evaluate_adherence_facts(proc, release, *g, system, options);
 //   // a == evaluate_release(proc, release, system, options), field for field
 //
 // The facts depend only on the history (transitions, records, reviews, files) and on the
@@ -76,9 +76,10 @@ struct AdherenceFacts {
 AdherenceFacts gather_adherence_facts(const Procedure& proc, const Release& release);
 
 // One release's controls from its facts. Reads only the release's number, system, kind, state
-// and created_at (its collections may be empty). `system` may be nullptr (unit then "").
-ReleaseAdherence evaluate_adherence_facts(const Release& release, const AdherenceFacts& facts, const System* system,
-                                          const AdherenceOptions& options);
+// and created_at (its collections may be empty), and from `proc` what its kind and state are
+// (core/derived.h). `system` may be nullptr (unit then "").
+ReleaseAdherence evaluate_adherence_facts(const Procedure& proc, const Release& release, const AdherenceFacts& facts,
+                                          const System* system, const AdherenceOptions& options);
 
 // Text form: comma-separated fields, times as offsets from `created_at` (empty for 0), so a
 // typical release takes ~150 bytes. decode_adherence_facts(encode_adherence_facts(f, c), c) == f.

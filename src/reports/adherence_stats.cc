@@ -93,7 +93,7 @@ struct Group {
     if (a.rejected) ++s.rejections;
     if (a.deployed_at != 0) ++s.deployed;
     if (a.rolled_back) ++s.rolled_back;
-    if (a.kind == "emergency") ++s.emergencies;
+    if (a.emergency) ++s.emergencies;
     if (a.lead_time >= 0) lead.push_back(a.lead_time);
     if (a.approval_latency >= 0) latency.push_back(a.approval_latency);
     for (std::size_t i = 0; i < kControlCount; ++i) {
@@ -218,7 +218,7 @@ bool AdherenceBuilder::add(const Release& r, const AdherenceFacts& facts) {
   if (options.from != 0 && r.created_at < options.from) return false;
   if (options.to != 0 && r.created_at >= options.to) return false;
   auto sys = st.by_code.find(r.system);
-  ReleaseAdherence a = evaluate_adherence_facts(r, facts, sys == st.by_code.end() ? nullptr : sys->second, options);
+  ReleaseAdherence a = evaluate_adherence_facts(st.proc, r, facts, sys == st.by_code.end() ? nullptr : sys->second, options);
   const std::int64_t created = month_index(a.created_at);
   st.total.add(a);
   st.periods[created].add(a);

@@ -38,9 +38,9 @@ std::string person(const DocumentContext& ctx, const std::string& username);
 // The field `key` of a record, or "".
 std::string field(const Record& r, const std::string& key);
 
-// Label of a deployment point code (install_guide, initial_data_load, users_created,
-// deployment_guide); the code itself when unknown.
-std::string deployment_step_name(const std::string& code, Lang lang);
+// Label of one of the release kind's deployment steps, as the procedure file gives it; the code
+// itself when the file gives none (or the kind is unknown).
+std::string deployment_step_name(const Procedure& proc, const Release& release, const std::string& code, Lang lang);
 
 // The release's files in the kind's slot order (then by name); files of slots outside the
 // kind last.
@@ -51,8 +51,9 @@ docs::Table files_table(const Procedure& proc, const Release& release, const Doc
 
 // Fills the common parts of a generated document: institution, title, subtitle
 // ("N° PP-2026-0042 — SIAGIE 3.2"), PDF date, verification code and footer note.
-void start_document(docs::PdfDocument& doc, const std::string& title, DocumentKind kind, const Release& release,
-                    const System& system, const std::string& manifest, const DocumentContext& ctx);
+// The step in the code's payload is ctx.step, or document_step(proc, release.kind, kind).
+void start_document(docs::PdfDocument& doc, const Procedure& proc, const std::string& title, DocumentKind kind,
+                    const Release& release, const System& system, const std::string& manifest, const DocumentContext& ctx);
 
 // Appends the closing "how to verify this document" paragraph.
 void add_verification_note(docs::PdfDocument& doc, const DocumentContext& ctx);

@@ -235,13 +235,14 @@ const char* document_kind_code(DocumentKind kind) {
   return "";
 }
 
-const char* document_step(DocumentKind kind) {
-  switch (kind) {
-    case DocumentKind::release_report: return "prepare_report";
-    case DocumentKind::acceptance_record: return "accept";
-    case DocumentKind::committee_record: return "committee_approve";
+std::string document_step(const Procedure& proc, std::string_view kind, DocumentKind document) {
+  const ActionDef* any = nullptr;
+  for (const ActionDef& a : proc.actions) {
+    if (a.document != document_kind_code(document)) continue;
+    if (std::find(a.kinds.begin(), a.kinds.end(), kind) != a.kinds.end()) return a.code;
+    if (!any) any = &a;
   }
-  return "";
+  return any ? any->code : std::string();
 }
 
 std::string document_payload(DocumentKind kind, const std::string& number, const std::string& step,
@@ -255,7 +256,7 @@ docs::PdfDocument release_report_document(const Procedure& proc, const Release& 
   const Lang l = ctx.lang;
   const std::string manifest = manifest_sha256(r);
   docs::PdfDocument doc;
-  text::start_document(doc, tr(l, "Informe de pase a producción", "Release to production report"),
+  text::start_document(doc, proc, tr(l, "Informe de pase a producción", "Release to production report"),
                        DocumentKind::release_report, r, sys, manifest, ctx);
 
   doc.blocks.emplace_back(docs::Heading{tr(l, "1. Datos de la solicitud", "1. Request data")});
@@ -352,7 +353,7 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
   const Lang l = ctx.lang;
   const std::string manifest = manifest_sha256(r);
   docs::PdfDocument doc;
-  text::start_document(doc, tr(l, "Acta de conformidad de puesta en producción", "Production acceptance record"),
+  text::start_document(doc, proc, tr(l, "Acta de conformidad de puesta en producción", "Production acceptance record"),
                        DocumentKind::acceptance_record, r, sys, manifest, ctx);
   const std::string sys_name = r.system + (sys.name.empty() ? "" : " — " + sys.name);
   doc.blocks.emplace_back(docs::Paragraph{
@@ -387,7 +388,7 @@ docs::PdfDocument acceptance_record_document(const Procedure& proc, const Releas
       std::string item = list.substr(start, comma - start);
       item.erase(0, item.find_first_not_of(' '));
       item.erase(item.find_last_not_of(' ') + 1);
-      if (!item.empty()) steps += (steps.empty() ? "" : "\n") + text::deployment_step_name(item, l);
+      if (!item.empty()) steps += (steps.empty() ? "" : "\n") + text::deployment_step_name(proc, r, item, l);
       start = comma + 1;
     }
     std::string deployed = text::field(*d, "deployed_manifest_sha256");
@@ -472,7 +473,7 @@ docs::PdfDocument committee_record_document(const Procedure& proc, const Release
   const Lang l = ctx.lang;
   const std::string manifest = manifest_sha256(r);
   docs::PdfDocument doc;
-  text::start_document(doc, tr(l, "Acta del comité de pase a producción de emergencia", "Emergency release committee record"),
+  text::start_document(doc, proc, tr(l, "Acta del comité de pase a producción de emergencia", "Emergency release committee record"),
                        DocumentKind::committee_record, r, sys, manifest, ctx);
   doc.blocks.emplace_back(docs::Heading{tr(l, "1. Datos de la solicitud", "1. Request data")});
   doc.blocks.emplace_back(docs::KeyValueTable{{

@@ -15,7 +15,7 @@
 //   // Store pdf with its SHA-256 and the payload below, so `pasaprod document verify` can
 //   // recompute doc.verification_code and name the release and step.
 //   std::string payload = reports::document_payload(reports::DocumentKind::release_report,
-//       release.number, reports::document_step(reports::DocumentKind::release_report),
+//       release.number, reports::document_step(proc, release.kind, reports::DocumentKind::release_report),
 //       manifest_sha256(release), ctx.issued_at);
 //
 // Labels (slots, kinds, actions, records, roles, states) come from the procedure, in Spanish
@@ -50,7 +50,7 @@ struct DocumentContext {
   // that the `committee_approve` action was taken (the engine checked the quorum then).
   std::vector<std::string> committee_members;
   std::string quorum_setting;
-  // The action the document is issued at ("" = document_step(kind)); the informe is issued again
+  // The action the document is issued at ("" = document_step(proc, kind, document)); the informe is issued again
   // at each authorization.
   std::string step;
   // The office's time zone: times a person reads are printed in it, named. Null: UTC.
@@ -62,9 +62,10 @@ enum class DocumentKind { release_report, acceptance_record, committee_record };
 // "release_report" | "acceptance_record" | "committee_record": the codes of ActionDef::document.
 const char* document_kind_code(DocumentKind kind);
 
-// The action at which the procedure generates the document: "prepare_report", "accept",
-// "committee_approve".
-const char* document_step(DocumentKind kind);
+// The action at which the procedure generates the document for requests of `kind`: the first
+// action row of the kind whose `document` is the document's code (else of any kind; "" when
+// none). Edition 02: prepare_report, accept, committee_approve.
+std::string document_step(const Procedure& proc, std::string_view kind, DocumentKind document);
 
 // The text the verification code is computed over: "pasaprod-document-v1|<kind>|<number>|
 // <step>|<manifest sha256>|<issued_at as ISO 8601 UTC>". Stable: changing it invalidates every

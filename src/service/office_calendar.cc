@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/credentials.h"
+#include "core/derived.h"
 #include "service/office.h"
 #include "service/office_internal.h"
 
@@ -17,8 +18,9 @@ constexpr Timestamp kDayMs = 86'400'000;
 constexpr Timestamp kFeedPastMs = 180 * kDayMs;  // a feed starts this long ago
 constexpr std::size_t kMaxScopeBytes = 80;
 
-// The time in a span record's field `key` (ISO 8601, as records store it); 0 when absent.
-Timestamp span_time(const Record& rec, const char* key) {
+// The time in a span record's field `key` (ISO 8601, as records store it); 0 when absent. The
+// keys of a window's start and end are the procedure's (core/derived.h window_from_key).
+Timestamp span_time(const Record& rec, const std::string& key) {
   const auto it = rec.fields.find(key);
   if (it == rec.fields.end()) return 0;
   auto t = parse_iso(it->second);
@@ -99,8 +101,8 @@ ics::Event window_event(const Procedure& proc, const ReleaseSummary& r, const Re
   e.uid = r.number + "-" + rec.type + "@pasaprod";
   e.sequence = sequence;
   e.stamp = rec.at;
-  e.start = span_time(rec, "from");
-  e.end = span_time(rec, "to");
+  e.start = span_time(rec, window_from_key(proc));
+  e.end = span_time(rec, window_to_key(proc));
   e.summary = r.number + " " + r.system + ": " + r.title;
   const std::string url = public_url.empty() ? "" : public_url + "/releases/" + r.number;
   e.description = proc.record_name(rec.type, lang) + (en ? " of request " : " de la solicitud ") + r.number + " (" +
@@ -119,6 +121,7 @@ ics::Event window_event(const Procedure& proc, const ReleaseSummary& r, const Re
 Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::string& system, const std::string& participant) {
   const Procedure& proc = procedures_.current();
   const RecordTypeDef* type = span_record_type(proc);
+  const std::string from_key = window_from_key(proc), to_key = window_to_key(proc);
   CalendarView v;
   v.from = from;
   v.to = to;
@@ -127,10 +130,10 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   Status st = store_.read([&](ReadTx& tx) -> Status {
     freezes = tx.freezes();
     if (!type) return ok_status();
-    rows = tx.span_records(SpanQuery{type->code, from, to, system, participant, kCalendarMaxWindows + 1});
+    rows = tx.span_records(SpanQuery{type->code, from_key, to_key, from, to, system, participant, kCalendarMaxWindows + 1});
     // Conflicts are with every window of the office, not only those shown.
     if (!system.empty() || !participant.empty()) {
-      around = tx.span_records(SpanQuery{type->code, from, to, "", "", kCalendarMaxWindows + 1});
+      around = tx.span_records(SpanQuery{type->code, from_key, to_key, from, to, "", "", kCalendarMaxWindows + 1});
     }
     return ok_status();
   });
@@ -140,7 +143,7 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   std::vector<DatedWindow> all;
   for (auto& row : (around.empty() ? rows : around)) {
     if (!counts(proc, row.release.state)) continue;
-    all.push_back({row.release.number, row.release.system, span_time(row.record, "from"), span_time(row.record, "to")});
+    all.push_back({row.release.number, row.release.system, span_time(row.record, from_key), span_time(row.record, to_key)});
   }
   std::vector<FreezeWindow> period_freezes;
   for (const auto& f : freezes) {
@@ -153,8 +156,8 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   for (auto& row : rows) {
     if (!counts(proc, row.release.state)) continue;
     CalendarWindow w;
-    w.from = span_time(row.record, "from");
-    w.to = span_time(row.record, "to");
+    w.from = span_time(row.record, from_key);
+    w.to = span_time(row.record, to_key);
     w.sequence = row.earlier;
     w.release = std::move(row.release);
     w.record = std::move(row.record);

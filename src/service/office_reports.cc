@@ -6,6 +6,7 @@
 #include <cctype>
 #include <unordered_set>
 
+#include "core/derived.h"
 #include "docs/pdf_render.h"
 #include "reports/adherence_facts.h"
 #include "service/office.h"
@@ -65,8 +66,8 @@ void keep_adherence_facts(Store& store, const std::string& derivation, const std
 
 }  // namespace
 
-Result<AdherenceQuery> parse_adherence_query(const std::string& from, const std::string& to, std::string system,
-                                             std::string unit, std::string kind) {
+Result<AdherenceQuery> parse_adherence_query(const Procedure& proc, const std::string& from, const std::string& to,
+                                             std::string system, std::string unit, std::string kind) {
   AdherenceQuery q;
   if (!from.empty()) {
     auto t = parse_day("from", from);
@@ -84,11 +85,10 @@ Result<AdherenceQuery> parse_adherence_query(const std::string& from, const std:
                       "The period is not valid: \"from\" (" + from + ") is after \"to\" (" + to + ").")
         .with("field", "from");
   }
-  if (!kind.empty() && kind != "project" && kind != "maintenance" && kind != "emergency") {
-    return make_error(Code::invalid_argument, "report.bad_kind",
-                      "Tipo de pase desconocido «" + kind + "»: use project, maintenance o emergency.",
-                      "Unknown release kind \"" + kind + "\": use project, maintenance or emergency.")
-        .with("field", "kind");
+  if (!kind.empty() && !proc.kind(kind)) {
+    Error e = unknown_kind(proc, kind);
+    e.id = "report.bad_kind";
+    return e;
   }
   q.system = std::move(system);
   q.unit = std::move(unit);

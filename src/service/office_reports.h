@@ -2,7 +2,7 @@
 // is given, and the files it is exported as. The computation itself is reports/adherence.h;
 // Office::adherence_report (office_reports.cc) loads the releases and runs it.
 //
-//   Result<AdherenceQuery> q = parse_adherence_query("2026-03-01", "2026-03-31", "", "", "");
+//   Result<AdherenceQuery> q = parse_adherence_query(proc, "2026-03-01", "2026-03-31", "", "", "");
 //   if (!q) return q.error();                       // 400: the expected format is named
 //   Result<ReportFile> f = office.adherence_file(caller, *q, "csv", Lang::es);
 //   if (!f) return f.error();                       // 403 names the roles that may see it
@@ -25,16 +25,16 @@ struct AdherenceQuery {
   Timestamp to = 0;    // exclusive; 0 = unbounded
   std::string system;  // exact code; "" = any
   std::string unit;    // exact unit of the system; "" = any
-  std::string kind;    // project | maintenance | emergency; "" = any
+  std::string kind;    // a kind code of the procedure; "" = any
 };
 
 // Builds a query from what people type: `from` and `to` are days "YYYY-MM-DD" (UTC), both
 // included (to = 2026-03-31 covers the whole of March 31); "" leaves that end open.
 // invalid_argument ("report.bad_date", detail field = "from"/"to") when a date is not of that
-// form, and ("report.bad_period") when from is after to; ("report.bad_kind") for a kind that
-// is not project, maintenance or emergency.
-Result<AdherenceQuery> parse_adherence_query(const std::string& from, const std::string& to, std::string system,
-                                             std::string unit, std::string kind);
+// form, and ("report.bad_period") when from is after to; ("report.bad_kind", listing the
+// kinds) for a kind that `proc` does not declare.
+Result<AdherenceQuery> parse_adherence_query(const Procedure& proc, const std::string& from, const std::string& to,
+                                             std::string system, std::string unit, std::string kind);
 
 // Office-wide roles that may see the report: the PMO specialist who prepares it, the IT chief
 // it is reported to, the ASI and AGTI heads, and the administrator. (The procedure: "el

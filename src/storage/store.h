@@ -70,10 +70,13 @@ struct ReleaseFilter {
   std::int64_t count_limit = 10000;
 };
 
-// The latest record of one type on each request whose fields "from" and "to" (ISO 8601 UTC, as
-// records store them) make a span overlapping [from, to) — the deployment windows of a period.
+// The latest record of one type on each request whose fields `from_key` and `to_key` (ISO 8601
+// UTC, as records store them) make a span overlapping [from, to) — the deployment windows of a
+// period. The store knows nothing of the procedure: the caller names the type and its keys.
 struct SpanQuery {
-  std::string type;             // the record type (a procedure's type with keys from and to)
+  std::string type;             // the record type
+  std::string from_key;         // the field holding the span's start
+  std::string to_key;           // the field holding the span's end
   Timestamp from = 0;           // 0 = unbounded
   Timestamp to = 0;             // exclusive, 0 = unbounded
   std::string system;           // exact, "" = any

@@ -62,7 +62,7 @@ json record_form(const Page& page, const RecordTypeDef& def, const KindDef& kind
       const auto chosen = split(value_of(key));
       for (const auto& s : kind.deployment_steps) {
         const bool on = values.count(key) ? std::count(chosen.begin(), chosen.end(), s) > 0 : true;
-        checks.push_back({{"value", s}, {"label", value_label(page, "steps", s)}, {"checked", on}, {"id", "f-" + key + "-" + s}});
+        checks.push_back({{"value", s}, {"label", kind.step_labels.count(s) ? kind.step_name(s, page.lang) : value_label(page, "steps", s)}, {"checked", on}, {"id", "f-" + key + "-" + s}});
       }
       f["checks"] = checks;
       f["has_checks"] = true;
@@ -104,6 +104,13 @@ std::string value_label(const Page& page, const std::string& key, const std::str
   return page.cat->has(page.lang, k) ? page.t(k) : value;
 }
 
+std::string step_label(const Page& page, const std::string& code) {
+  for (const KindDef& k : page.proc().kinds) {
+    if (k.step_labels.count(code)) return k.step_name(code, page.lang);
+  }
+  return value_label(page, "steps", code);
+}
+
 std::string field_display(const Page& page, const RecordTypeDef* def, const std::string& key, const std::string& value) {
   if (!def) return value;
   const std::string format = def->format_of(key);
@@ -111,7 +118,7 @@ std::string field_display(const Page& page, const RecordTypeDef* def, const std:
   if (def->choices.count(key)) return value_label(page, key, value);
   if (format == "steps") {
     std::string out;
-    for (const auto& s : split(value)) out += (out.empty() ? "" : ", ") + value_label(page, "steps", s);
+    for (const auto& s : split(value)) out += (out.empty() ? "" : ", ") + step_label(page, s);
     return out;
   }
   return value;

@@ -26,6 +26,9 @@ std::map<std::string, std::string> record_fields(const Page& page, const RecordT
 // A record field's value as shown, by the key's format and choices in `def` (nullptr: as is):
 // times in local time, choices and deployment steps by their names.
 std::string field_display(const Page& page, const RecordTypeDef* def, const std::string& key, const std::string& value);
+// The name of a deployment step: its label in the procedure file, else the catalog's
+// ("value.steps.CODE"), else the code.
+std::string step_label(const Page& page, const std::string& code);
 // The name of a value of a choice key (catalog "value.KEY.VALUE"), or the value itself.
 std::string value_label(const Page& page, const std::string& key, const std::string& value);
 

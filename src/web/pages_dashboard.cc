@@ -92,7 +92,7 @@ Response dashboard_page(Page& page) {
     const bool deployed_now = r.deployed_at >= month.start && r.deployed_at < month.end;
     deployments += deployed_now;
     rollbacks += deployed_now && r.rolled_back;
-    emergencies += r.kind == "emergency" && r.created_at >= month.start && r.created_at < month.end;
+    emergencies += r.emergency && r.created_at >= month.start && r.created_at < month.end;
   }
 
   auto cal = page.office().calendar(now, now + kAheadMs, "", "");

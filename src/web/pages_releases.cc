@@ -108,9 +108,11 @@ Response new_page(Page& page, json values, const std::optional<Error>& error) {
       auto v = expected_version(p, s, uses, k.code, false);
       expected[s.code][k.code] = v ? v->str() : "";
       versions.push_back(v ? v->str() : "—");
-      if (k.code == "maintenance") {
+      // A kind taking the next minor version may be declared major (the form's "major" box):
+      // its version then is under "KIND:major".
+      if (k.version_rule == "minor") {
         auto vm = expected_version(p, s, uses, k.code, true);
-        expected[s.code]["maintenance_major"] = vm ? vm->str() : "";
+        expected[s.code][k.code + ":major"] = vm ? vm->str() : "";
       }
     }
     row["versions"] = versions;

@@ -53,7 +53,7 @@ void add_report_pages(http::RouteTable& routes, const WebPtr& web) {
                kinds.push_back({{"value", k.code}, {"label", k.label.get(page.lang)}, {"selected", k.code == kind}});
              }
              json data = {{"title", "adherence"}, {"nav_adherence", true}, {"form", form}, {"systems", systems}, {"kinds", kinds}};
-             auto q = parse_adherence_query(from, to, system, "", kind);
+             auto q = parse_adherence_query(page.proc(), from, to, system, "", kind);
              if (!q) {
                data["form_error"] = page.error_view(q.error());
                return page.render("adherence", data, 400);

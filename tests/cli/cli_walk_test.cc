@@ -41,6 +41,14 @@ TEST(CliWalk, MaintenanceReleaseFromEmptyDatabaseToClosed) {
                               "--as", "lead"});
   EXPECT_NE(next.err.find("2.5"), std::string::npos) << next.describe();
   EXPECT_FALSE(new_release(ws, "maintenance", "2.5", "lead").empty());
+  // A kind the edition does not declare: refused by the office, listing the edition's kinds.
+  Outcome kind = ws.fails(2, {"--lang", "en", "release", "new", "--system", kSystem, "--kind", "hotfix", "--version", "2.5", "--title",
+                              "Otra", "--as", "lead"});
+  EXPECT_NE(kind.err.find("Unknown release kind \"hotfix\": use one of edition 02: project, maintenance, emergency."),
+            std::string::npos)
+      << kind.describe();
+  Outcome report = ws.fails(2, {"--lang", "en", "report", "adherence", "--from", "2026-01-01", "--to", "2026-12-31", "--kind", "hotfix"});
+  EXPECT_NE(report.err.find("project, maintenance, emergency"), std::string::npos) << report.describe();
 
   nlohmann::json closed = ws.json({"release", "list", "--state", "closed"});
   ASSERT_EQ(closed["items"].size(), 1u) << closed.dump(2);
@@ -69,6 +77,9 @@ TEST(CliWalk, InboxConsultEventsAndDocuments) {
   EXPECT_NE(ws.ok({"inbox", "--as", "asi"}).out.find("pre_approve"), std::string::npos);
   // The DBA and infrastructure were asked (C) when the informe was open; nothing is open for them now.
   ws.fails(5, {"consult", n, "--opinion", "agree", "--note", "Conforme", "--as", "dba"});
+  // An opinion the consultation does not admit is refused with those it does.
+  Outcome maybe = ws.fails(2, {"--lang", "en", "consult", n, "--opinion", "maybe", "--note", "?", "--as", "dba"});
+  EXPECT_NE(maybe.err.find("Unknown opinion \"maybe\": use agree, concerns."), std::string::npos) << maybe.describe();
   ws.ok({"act", n, "pre_approve", "--as", "asi"});
   ws.ok({"act", n, "approve", "--as", "chief"});
   // Deployment consults the DBA and infrastructure: the DBA answers.

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "core/derived.h"
 #include "util/sha256.h"
 
 namespace pasaprod::test {
@@ -42,6 +43,10 @@ const Names& renames() {
       {"dba", "abd"}, {"release_operator", "operador"},
       // slots
       {"technical_report", "informe_tecnico"}, {"backout_plan", "plan_retorno"},
+      // kinds
+      {"project", "proyecto"}, {"maintenance", "mantenimiento"}, {"emergency", "emergencia"},
+      // deployment steps
+      {"install_guide", "guia_instalacion"}, {"deployment_guide", "guia_despliegue"},
   };
   return names;
 }
@@ -64,6 +69,9 @@ const Procedure& renamed_builtin() {
       tail = std::regex_replace(tail, std::regex("([\\[ ,])" + from + "(?=[\\],])"), "$1" + to);
     }
     yaml = head + tail;
+    // The window's keys (`from` and `to` are also words of the actions' rows: renamed only here).
+    yaml = std::regex_replace(yaml, std::regex("keys: \\[from, to\\]"), "keys: [desde, hasta]");
+    yaml = std::regex_replace(yaml, std::regex("formats: \\{from: time, to: time\\}"), "formats: {desde: time, hasta: time}");
     for (std::size_t i = 0; i < meanings.size(); ++i) {
       yaml = std::regex_replace(yaml, std::regex("is: <" + std::to_string(i) + ">"), "is: " + meanings[i]);
     }
@@ -270,7 +278,7 @@ Flow::Flow(const Procedure& p, Names n, const std::string& kind, bool fill)
     : proc(p), names(std::move(n)), who(default_cast(names)), system(SystemBuilder(kSys).version("2.3")), now(at("2026-03-10T10:00:00Z")) {
   committee = {"c1", "c2", "c3"};
   NewReleaseInput in;
-  in.kind = kind;
+  in.kind = N(kind);
   in.version = kind == "project" ? "3.0" : kind == "maintenance" ? "2.4" : "2.3.1";
   in.title = "Release of " + kind;
   in.summary = "Changes";
@@ -282,7 +290,7 @@ Flow::Flow(const Procedure& p, Names n, const std::string& kind, bool fill)
   rel = *r;
   rel.number = "PP-2026-0042";
   if (fill) {
-    for (const auto& slot : proc.kind(kind)->slots) {
+    for (const auto& slot : proc.kind(N(kind))->slots) {
       if (proc.slot(slot)->generated) continue;
       EXPECT_TRUE(upload(slot, slot + ".pdf", "first content of " + slot));
     }
@@ -391,7 +399,7 @@ void Flow::clear_slot(const std::string& slot) {
     std::map<std::string, std::string> fields;
   };
   const std::vector<Item> items = {
-      {&who.op, "window", {{"from", window_from_}, {"to", window_to_}}},
+      {&who.op, "window", {{window_from_key(proc), window_from_}, {window_to_key(proc), window_to_}}},
       {&who.dba, "dba_conformity", {{"note", "scripts reviewed"}}},
       {&who.infra, "infra_readiness", {{"note", "servers ready"}}},
       {&who.sec, "security_conformity", {{"note", "complies with the security norms"}}},
@@ -412,7 +420,7 @@ std::map<std::string, std::string> Flow::deployment_fields() const {
 
 ::testing::AssertionResult Flow::step() {
   const std::string& st = rel.state;
-  const bool emergency = rel.kind == "emergency";
+  const bool emergency = rel.kind == N("emergency");
   if (st == N("draft")) return emergency ? act(who.prod, N("request_committee")) : act(who.pl, N("request_qa"));
   if (st == N("committee")) {
     if (!skip.count("votes")) {
@@ -438,7 +446,7 @@ std::map<std::string, std::string> Flow::deployment_fields() const {
   if (st == N("pending_approval")) return act(who.asi, N("pre_approve"));
   if (st == N("pre_approved")) return act(who.chief, N("approve"));
   if (st == N("approved")) {
-    if (rel.kind != "project" && !skip.count("backup")) {
+    if (rel.kind != N("project") && !skip.count("backup")) {
       auto r = record(who.op, N("backup"), {{"what", "app and database"}, {"where", "//backup/siagie/2026-03-10"},
                                          {"sha256", sha256_hex("backup bytes")}});
       if (!r) return r;
@@ -460,7 +468,7 @@ std::map<std::string, std::string> Flow::deployment_fields() const {
     return act(who.op, N("verify"));
   }
   if (st == N("verified")) {
-    if (rel.kind == "project") {
+    if (rel.kind == N("project")) {
       if (!skip.count("inventory")) {
         auto r = record(who.op, N("inventory"), {{"asset_id", "AIT-0099"}});
         if (!r) return r;

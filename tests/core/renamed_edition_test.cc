@@ -3,6 +3,7 @@
 // or a role comes from the file's attributes, not from the code's name.
 #include <gtest/gtest.h>
 
+#include "core/derived.h"
 #include "core/procedure_diff.h"
 #include "core_test_util.h"
 
@@ -21,11 +22,15 @@ std::vector<std::string> path_of(const Flow& f) {
 TEST(RenamedEdition, LoadsWithEveryRenamedCode) {
   const Procedure& p = renamed_builtin();
   for (const auto& [from, to] : renames()) {
-    const bool known = p.record_type(to) || p.any_action(to, "") || p.state(to) || p.role(to) || p.slot(to) ||
-                       to == "aprobar" || to == "rechazar";
+    const bool step = std::any_of(p.kinds.begin(), p.kinds.end(), [&](const KindDef& k) {
+      return std::find(k.deployment_steps.begin(), k.deployment_steps.end(), to) != k.deployment_steps.end();
+    });
+    const bool known = p.record_type(to) || p.any_action(to, "") || p.state(to) || p.role(to) || p.slot(to) || p.kind(to) ||
+                       step || to == "aprobar" || to == "rechazar";
     EXPECT_TRUE(known) << to;
-    EXPECT_FALSE(p.record_type(from) || p.state(from) || p.role(from) || p.slot(from)) << from;
+    EXPECT_FALSE(p.record_type(from) || p.state(from) || p.role(from) || p.slot(from) || p.kind(from)) << from;
   }
+  EXPECT_EQ(p.record_type("ventana")->keys, (std::vector<std::string>{"desde", "hasta"}));
   EXPECT_EQ(p.meaning_code("window"), "ventana");
   EXPECT_EQ(p.meaning_code("vote"), "voto");
   EXPECT_EQ(p.committee_role, "comite");
@@ -83,9 +88,9 @@ TEST(RenamedEdition, TheWindowIsTheRecordThatIsAWindow) {
   auto r = b.try_act(b.who.op, "elaborar_informe");
   ASSERT_TRUE(Refused(r, Code::failed_precondition, "guard.checklist_incomplete"));
   EXPECT_TRUE(has_detail(r.error(), "missing", "ventana"));
-  EXPECT_TRUE(Refused(b.try_record(b.who.op, "ventana", {{"from", "2026-03-10T12:00:00Z"}, {"to", "2026-03-10T11:00:00Z"}}),
+  EXPECT_TRUE(Refused(b.try_record(b.who.op, "ventana", {{"desde", "2026-03-10T12:00:00Z"}, {"hasta", "2026-03-10T11:00:00Z"}}),
                       Code::invalid_argument, "record.bad_field"));
-  ASSERT_TRUE(b.record(b.who.op, "ventana", {{"from", "2026-03-10T08:00:00Z"}, {"to", "2026-03-10T20:00:00Z"}}));
+  ASSERT_TRUE(b.record(b.who.op, "ventana", {{"desde", "2026-03-10T08:00:00Z"}, {"hasta", "2026-03-10T20:00:00Z"}}));
   const auto w = window_status(b.sit());
   ASSERT_TRUE(w.has_value());
   EXPECT_TRUE(w->open);
@@ -128,9 +133,92 @@ TEST(RenamedEdition, TheStatesThatFreeAVersionAreMarkedInTheFile) {
   const Procedure& p = renamed_builtin();
   const System sys = SystemBuilder(kSys).version("2.3");
   for (const char* state : {"rechazado", "anulado"}) {
-    EXPECT_TRUE(Allowed(check_version(p, sys, {{"2.4", state, "PP-2026-0001"}}, "maintenance", false, "2.4"))) << state;
+    EXPECT_TRUE(Allowed(check_version(p, sys, {{"2.4", state, "PP-2026-0001"}}, "mantenimiento", false, "2.4"))) << state;
   }
-  EXPECT_FALSE(check_version(p, sys, {{"2.4", "aprobado", "PP-2026-0001"}}, "maintenance", false, "2.4").ok());
+  EXPECT_FALSE(check_version(p, sys, {{"2.4", "aprobado", "PP-2026-0001"}}, "mantenimiento", false, "2.4").ok());
+}
+
+// What a kind is (core/derived.h) is read from the actions, guards, slots, record types and
+// committee of the file: the renamed kinds are what edition 02's are.
+TEST(RenamedEdition, KindsAreWhatTheirActionsSlotsAndRecordsMakeThem) {
+  struct Expect {
+    const char* kind;
+    bool emergency, qa, backup, backout_plan, inventory, accept;
+  };
+  const Expect rows[] = {{"project", false, true, false, false, true, true},
+                         {"maintenance", false, true, true, true, false, true},
+                         {"emergency", true, false, true, true, false, false}};
+  for (const bool renamed : {false, true}) {
+    const Procedure& p = renamed ? renamed_builtin() : builtin();
+    for (const Expect& e : rows) {
+      const std::string k = renamed ? named(renames(), e.kind) : e.kind;
+      EXPECT_EQ(is_emergency(p, k), e.emergency) << k;
+      EXPECT_EQ(kind_takes(p, k, "qa_accept"), e.qa) << k;
+      EXPECT_EQ(kind_guarded(p, k, "deploy", "backup_recorded"), e.backup) << k;
+      EXPECT_EQ(kind_has_slot(p, k, "backout_plan"), e.backout_plan) << k;
+      EXPECT_EQ(kind_records(p, k, "inventory"), e.inventory) << k;
+      EXPECT_EQ(kind_records(p, k, "ip_registration"), e.inventory) << k;
+      EXPECT_EQ(kind_takes(p, k, "accept"), e.accept) << k;
+    }
+    EXPECT_TRUE(reached_by(p, "reject", renamed ? "rechazado" : "rejected"));
+    EXPECT_FALSE(reached_by(p, "reject", renamed ? "anulado" : "cancelled"));
+    EXPECT_TRUE(reached_by(p, "rollback", "rolled_back"));
+    EXPECT_EQ(window_from_key(p), renamed ? "desde" : "from");
+    EXPECT_EQ(window_to_key(p), renamed ? "hasta" : "to");
+  }
+  EXPECT_EQ(kind_codes(renamed_builtin()), "proyecto, mantenimiento, emergencia");
+}
+
+TEST(RenamedEdition, AnUnknownKindIsRefusedWithTheKindsOfTheEdition) {
+  const System sys = SystemBuilder(kSys).version("2.3");
+  auto r = expected_version(renamed_builtin(), sys, {}, "maintenance", false);
+  ASSERT_TRUE(Refused(r, Code::invalid_argument, "kind.unknown"));
+  EXPECT_NE(r.error().en.find("use one of edition 02: proyecto, mantenimiento, emergencia"), std::string::npos) << r.error().en;
+  EXPECT_NE(r.error().es.find("proyecto, mantenimiento, emergencia"), std::string::npos) << r.error().es;
+}
+
+// The deployment steps carry their labels in the file; a step given as a plain code is its own
+// label.
+TEST(RenamedEdition, DeploymentStepsAreLabelledByTheFile) {
+  const KindDef* project = renamed_builtin().kind("proyecto");
+  ASSERT_NE(project, nullptr);
+  EXPECT_EQ(project->deployment_steps.front(), "guia_instalacion");
+  EXPECT_EQ(project->step_name("guia_instalacion", Lang::es), "Guía de instalación y configuración");
+  EXPECT_EQ(project->step_name("guia_instalacion", Lang::en), "Installation and configuration guide");
+  EXPECT_EQ(project->step_name("unknown", Lang::en), "unknown");
+  std::string text(builtin_procedure_yaml());
+  const std::string labelled = "- {code: deployment_guide, es: Guía de referencia de despliegue, en: Deployment reference guide}";
+  text.replace(text.find(labelled), labelled.size(), "- deployment_guide");
+  auto plain = load_procedure(text, "e.yaml");
+  ASSERT_TRUE(plain) << plain.error().en;
+  EXPECT_EQ(plain->kind("maintenance")->deployment_steps, std::vector<std::string>{"deployment_guide"});
+  EXPECT_EQ(plain->kind("maintenance")->step_name("deployment_guide", Lang::es), "deployment_guide");
+}
+
+// Answering a consultation reads the record type that `is: consultation`: by meaning (agree,
+// concerns) or by one of its values.
+TEST(RenamedEdition, AConsultationAnswerIsMappedToTheEditionsValues) {
+  std::string text(builtin_procedure_yaml());
+  const std::string choices = "choices: {opinion: [agree, concerns]}, passes: {opinion: agree}, formats: {note: text}";
+  text.replace(text.find(choices), choices.size(), "choices: {opinion: [conforme, reparos]}, passes: {opinion: conforme}, formats: {note: text}");
+  auto p = load_procedure(text, "e.yaml");
+  ASSERT_TRUE(p) << p.error().en;
+  const ConsultationForm form = consultation_form(*p);
+  EXPECT_EQ(form.type, "consultation");
+  auto agree = consultation_fields(form, "agree", "fine", "");
+  ASSERT_TRUE(agree);
+  EXPECT_EQ(*agree, (std::map<std::string, std::string>{{"opinion", "conforme"}, {"note", "fine"}}));
+  auto concerns = consultation_fields(form, "concerns", "risky", "deploy");
+  ASSERT_TRUE(concerns);
+  EXPECT_EQ(*concerns, (std::map<std::string, std::string>{{"opinion", "reparos"}, {"note", "risky"}, {"on", "deploy"}}));
+  auto literal = consultation_fields(form, "reparos", "x", "");
+  ASSERT_TRUE(literal);
+  EXPECT_EQ(literal->at("opinion"), "reparos");
+  auto bad = consultation_fields(form, "maybe", "x", "");
+  ASSERT_TRUE(Refused(bad, Code::invalid_argument, "consult.bad_opinion"));
+  EXPECT_NE(bad.error().en.find("use agree, concerns, conforme, reparos"), std::string::npos) << bad.error().en;
+  EXPECT_TRUE(Refused(consultation_fields(ConsultationForm{}, "agree", "x", ""), Code::invalid_argument, "consult.none"));
+  EXPECT_EQ(consultation_form(renamed_builtin()).type, "consulta");
 }
 
 // --- the attributes' checks at load ----------------------------------------------------------
@@ -175,6 +263,18 @@ TEST(ProcedureAttributes, RefusedWithWhatIsWrong) {
             std::string::npos);
 }
 
+TEST(ProcedureAttributes, DeploymentStepsRefusedWithWhatIsWrong) {
+  const std::string step = "- {code: install_guide, es: Guía de instalación y configuración, en: Installation and configuration guide}";
+  EXPECT_NE(load_error(step, "- {es: Guía, en: Guide}").find("missing field \"code\""), std::string::npos);
+  EXPECT_NE(load_error(step, "- {code: install_guide, es: Guía}").find("missing field \"en\""), std::string::npos);
+  EXPECT_NE(load_error(step, "- [install_guide]").find("malformed deployment step: a code or {code, es, en}"), std::string::npos);
+  EXPECT_NE(load_error(step, "- \"a,b\"").find("the code cannot be empty nor hold a comma"), std::string::npos);
+  EXPECT_NE(load_error(step, "- users_created").find("repeated deployment step \"users_created\""), std::string::npos);
+  EXPECT_NE(load_error("    deployment_steps:\n      - {code: install_guide", "    deployment_steps: install_guide\n    x:\n      - {code: install_guide")
+                .find("\"deployment_steps\" must be a list"),
+            std::string::npos);
+}
+
 TEST(ProcedureAttributes, TheDiffListsThem) {
   std::string text(builtin_procedure_yaml());
   text.replace(text.find(", formats: {sha256: sha256}"), std::string(", formats: {sha256: sha256}").size(), "");
@@ -185,6 +285,21 @@ TEST(ProcedureAttributes, TheDiffListsThem) {
   for (const auto& c : procedure_diff(builtin(), *edited)) lines.push_back(c.text(Lang::en));
   EXPECT_NE(std::find(lines.begin(), lines.end(), "~ record backup: formats sha256=sha256 → -"), lines.end());
   EXPECT_NE(std::find(lines.begin(), lines.end(), "+ adherence deploy = [deploy, verify]"), lines.end());
+}
+
+TEST(ProcedureAttributes, TheDiffListsTheDeploymentSteps) {
+  std::string text(builtin_procedure_yaml());
+  const std::string labelled = "- {code: deployment_guide, es: Guía de referencia de despliegue, en: Deployment reference guide}";
+  text.replace(text.find(labelled), labelled.size(), "- {code: deployment_guide, es: Guía de despliegue, en: Deployment guide}");
+  auto edited = load_procedure(text, "e.yaml");
+  ASSERT_TRUE(edited) << edited.error().en;
+  std::vector<std::string> lines;
+  for (const auto& c : procedure_diff(builtin(), *edited)) lines.push_back(c.text(Lang::en));
+  const auto it = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("kind maintenance: deployment_steps deployment_guide (Guía de referencia de despliegue / Deployment reference guide) → "
+                  "deployment_guide (Guía de despliegue / Deployment guide)") != std::string::npos;
+  });
+  EXPECT_NE(it, lines.end()) << ::testing::PrintToString(lines);
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ TEST(AdherenceFacts, StoredFactsEvaluateLikeTheWholeHistoryOverGeneratedHistorie
       AdherenceOptions o;
       o.as_of = as_of;
       const ReleaseAdherence whole = evaluate_release(proc, r, sys, o);
-      const ReleaseAdherence stored = evaluate_adherence_facts(head_of(r), *back, sys, o);
+      const ReleaseAdherence stored = evaluate_adherence_facts(proc, head_of(r), *back, sys, o);
       expect_same(whole, stored, r.number + " as of " + std::to_string(as_of));
       for (Control c : all_controls()) ++seen[static_cast<std::size_t>(whole.control(c).outcome)];
     }

@@ -221,7 +221,9 @@ TEST(CommitteeRecord, WithoutMembersQuorumFollowsTheApproval) {
 TEST(DocumentPayload, IsStableAndNamesKindReleaseStepManifestAndTime) {
   EXPECT_EQ(document_payload(DocumentKind::release_report, "PP-2026-0042", "prepare_report", "abc", at("2026-03-14T15:20:00Z")),
             "pasaprod-document-v1|release_report|PP-2026-0042|prepare_report|abc|2026-03-14T15:20:00Z");
-  EXPECT_STREQ(document_step(DocumentKind::acceptance_record), "accept");
+  EXPECT_EQ(document_step(testing::procedure(), "project", DocumentKind::acceptance_record), "accept");
+  EXPECT_EQ(document_step(testing::procedure(), "emergency", DocumentKind::committee_record), "committee_approve");
+  EXPECT_EQ(document_step(testing::procedure(), "emergency", DocumentKind::release_report), "prepare_report");
   EXPECT_STREQ(document_kind_code(DocumentKind::committee_record), "committee_record");
 }
 

@@ -8,6 +8,7 @@
 #include "core_test_util.h"
 #include "docs/pdf_render.h"
 #include "pdf_tools.h"
+#include "reports/adherence.h"
 #include "reports/adherence_facts.h"
 #include "reports/release_documents.h"
 
@@ -63,6 +64,47 @@ TEST(RenamedEditionDocuments, AdherenceFactsAreTheSame) {
   }
 }
 
+// The adherence controls read what a kind is from the file (core/derived.h): the same outcomes,
+// and an emergency counted as one, under the renamed kinds.
+TEST(RenamedEditionDocuments, AdherenceControlsAreTheSame) {
+  for (const char* kind : {"project", "maintenance", "emergency"}) {
+    Flow a(kind);
+    Flow b(pasaprod::test::renamed_builtin(), pasaprod::test::renames(), kind);
+    ASSERT_TRUE(a.advance_to("closed"));
+    ASSERT_TRUE(b.advance_to("cerrado"));
+    const ReleaseAdherence ra = evaluate_release(a.proc, a.rel, nullptr, {});
+    const ReleaseAdherence rb = evaluate_release(b.proc, b.rel, nullptr, {});
+    EXPECT_EQ(ra.emergency, std::string(kind) == "emergency") << kind;
+    EXPECT_EQ(rb.emergency, ra.emergency) << kind;
+    EXPECT_TRUE(ra.fully_adherent) << kind;
+    for (Control c : all_controls()) {
+      EXPECT_EQ(outcome_code(ra.control(c).outcome), outcome_code(rb.control(c).outcome)) << kind << " " << control_code(c);
+      EXPECT_STREQ(ra.control(c).why_en, rb.control(c).why_en) << kind << " " << control_code(c);
+    }
+    const AdherenceReport report = compute_adherence(b.proc, {b.rel}, {}, {});
+    EXPECT_EQ(report.total.emergencies, std::string(kind) == "emergency" ? 1 : 0) << kind;
+  }
+}
+
+// A request whose state is where a reject (or rollback) action leads counts as rejected (rolled
+// back), whatever the state is called.
+TEST(RenamedEditionDocuments, RejectedAndRolledBackAreTheStatesTheirActionsReach) {
+  for (const bool renamed : {false, true}) {
+    const Procedure& p = renamed ? pasaprod::test::renamed_builtin() : pasaprod::test::builtin();
+    Release r;
+    r.number = "PP-2026-0001";
+    r.kind = renamed ? "mantenimiento" : "maintenance";
+    r.created_at = pasaprod::test::at("2026-03-01T08:00:00Z");
+    r.state = renamed ? "rechazado" : "rejected";
+    EXPECT_TRUE(evaluate_release(p, r, nullptr, {}).rejected) << renamed;
+    EXPECT_FALSE(evaluate_release(p, r, nullptr, {}).rolled_back) << renamed;
+    r.state = "rolled_back";
+    EXPECT_TRUE(evaluate_release(p, r, nullptr, {}).rolled_back) << renamed;
+    r.state = renamed ? "anulado" : "cancelled";
+    EXPECT_FALSE(evaluate_release(p, r, nullptr, {}).rejected) << renamed;
+  }
+}
+
 // Each needle is in both texts: what the document found under edition 02 it finds under the renamed copy.
 void expect_both(const std::string& a, const std::string& b, const std::vector<std::string>& needles, const std::string& what) {
   for (const auto& n : needles) {
@@ -98,7 +140,11 @@ TEST(RenamedEditionDocuments, DocumentsFindTheSameFacts) {
                    "Resultado\n\nConforme", "smoke tests passed", "Firmado digitalmente por fu", "Firmado digitalmente por qa",
                    "Firmado digitalmente por prod"},
                   kind);
-      if (kind == "maintenance") expect_both(ca, cb, {"app and database — //backup/siagie/2026-03-10"}, kind);
+      if (kind == "maintenance") {
+        expect_both(ca, cb, {"app and database — //backup/siagie/2026-03-10", "Guía de referencia de despliegue"}, kind);
+      } else {
+        expect_both(ca, cb, {"Guía de instalación y configuración", "Carga inicial de datos"}, kind);
+      }
     }
   }
 }

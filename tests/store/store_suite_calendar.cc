@@ -63,7 +63,7 @@ std::vector<std::string> numbers(Store& store, const SpanQuery& query) {
 // A query of `type` spans (every field given: -Wmissing-field-initializers).
 SpanQuery q(const std::string& type, Timestamp from = 0, Timestamp to = 0, const std::string& system = "",
             const std::string& participant = "", int limit = 1000) {
-  return SpanQuery{type, from, to, system, participant, limit};
+  return SpanQuery{type, "from", "to", from, to, system, participant, limit};
 }
 
 }  // namespace
@@ -93,6 +93,29 @@ TEST_P(StoreSuite, SpanRecordsAreTheLatestPerRequestOverlappingThePeriodByStart)
     EXPECT_EQ(all[1].release.title, "Mejora del módulo de planillas");
     EXPECT_EQ(all[1].record.by, "oscar");
   });
+}
+
+// The span's keys are the caller's: an edition may call them anything, even keys that need
+// quoting in a JSON path.
+TEST_P(StoreSuite, SpanRecordsReadTheKeysTheQueryNames) {
+  fill(*store_);
+  write_ok([&](WriteTx& tx) -> Status {
+    Record r;
+    r.type = "slot";
+    r.fields = {{"desde el", format_iso(kT0 + 20 * kDay)}, {"hasta.\"fin\"", format_iso(kT0 + 21 * kDay)}};
+    r.by = "oscar";
+    r.at = kT0 + 5;
+    auto id = tx.add_record("PP-2026-0002", r);
+    return id ? ok_status() : Status(id.error());
+  });
+  using V = std::vector<std::string>;
+  SpanQuery renamed{"slot", "desde el", "hasta.\"fin\"", kT0 + 20 * kDay, kT0 + 20 * kDay + 1, "", "", 1000};
+  EXPECT_EQ(numbers(*store_, renamed), V{"PP-2026-0002"});
+  renamed.from = kT0 + 21 * kDay;  // the span ends where the period starts
+  renamed.to = kT0 + 22 * kDay;
+  EXPECT_EQ(numbers(*store_, renamed), V{});
+  // The window records have no such keys.
+  EXPECT_EQ(numbers(*store_, SpanQuery{"window", "desde el", "hasta.\"fin\"", kT0, 0, "", "", 1000}), V{});
 }
 
 TEST_P(StoreSuite, CalendarKeysRotateInPlaceAndAreFoundByDigest) {

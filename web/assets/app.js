@@ -110,7 +110,7 @@
       var kind = (form.querySelector('input[name=kind]:checked') || {}).value;
       var major = form.querySelector('#major').checked;
       if (!sys || !kind || !expected[sys]) { out.textContent = ''; return; }
-      var v = expected[sys][kind === 'maintenance' && major ? 'maintenance_major' : kind];
+      var v = expected[sys][major && (kind + ':major') in expected[sys] ? kind + ':major' : kind];
       out.textContent = v ? '→ ' + v : '';
       if (v && (!version.value || version.getAttribute('data-suggested') === version.value)) {
         version.value = v;

@@ -15,26 +15,27 @@ CalendarKey key_from(const pg::Row& row) {
 }  // namespace
 
 std::vector<SpanRecord> PgTx::span_records(const SpanQuery& q) {
-  // The span's end is compared through records_by_span_end (the same expression and
-  // collation); the latest record of the type per request is the one with the greatest id.
-  // A record without "from" sorts first, as SQLite sorts NULL.
+  // The span's keys are the caller's (SpanQuery), bound as parameters, compared in the "C"
+  // collation; the rows of the type are found through the type prefix of records_by_span_end,
+  // and the latest record of the type per request is the one with the greatest id. A record
+  // without the start key sorts first, as SQLite sorts NULL.
   pg::Result r = db_.exec(
       "SELECT rel.number, rel.system, rel.kind, rel.version, rel.title, rel.state, rel.requester, rel.created_at, "
       "rel.updated_at, r.id, r.type, r.fields_json, r.by_user, r.at, r.manifest_sha256, "
       "(SELECT COUNT(*) FROM records e WHERE e.release = r.release AND e.type = r.type AND e.id < r.id) "
       "FROM records r JOIN releases rel ON rel.number = r.release "
-      "WHERE r.type = $1 AND ((r.fields_json::jsonb ->> 'to') COLLATE \"C\") > $2 "
-      "AND ($3 = '' OR ((r.fields_json::jsonb ->> 'from') COLLATE \"C\") < $3) "
+      "WHERE r.type = $1 AND ((r.fields_json::jsonb ->> $8::text) COLLATE \"C\") > $2 "
+      "AND ($3 = '' OR ((r.fields_json::jsonb ->> $7::text) COLLATE \"C\") < $3) "
       "AND r.id = (SELECT MAX(l.id) FROM records l WHERE l.release = r.release AND l.type = r.type) "
       "AND ($4 = '' OR rel.system = $4) "
       "AND ($5 = '' OR rel.requester = $5 "
       "     OR EXISTS (SELECT 1 FROM transitions t WHERE t.release = rel.number AND t.by_user = $5) "
       "     OR EXISTS (SELECT 1 FROM records p WHERE p.release = rel.number AND p.by_user = $5) "
       "     OR EXISTS (SELECT 1 FROM reviews v WHERE v.release = rel.number AND v.by_user = $5)) "
-      "ORDER BY ((r.fields_json::jsonb ->> 'from') COLLATE \"C\") NULLS FIRST, rel.number LIMIT $6",
+      "ORDER BY ((r.fields_json::jsonb ->> $7::text) COLLATE \"C\") NULLS FIRST, rel.number LIMIT $6",
       // Records keep whole seconds: the start bound rounds down, the end bound up, exactly.
       q.type, q.from != 0 ? format_iso(q.from) : std::string(), q.to != 0 ? format_iso(q.to + 999) : std::string(),
-      q.system, q.participant, sql_limit(q.limit));
+      q.system, q.participant, sql_limit(q.limit), q.from_key, q.to_key);
   std::vector<SpanRecord> out;
   for (int i = 0; i < r.rows(); ++i) {
     const pg::Row row = r.row(i);

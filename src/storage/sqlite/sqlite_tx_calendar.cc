@@ -8,6 +8,11 @@ namespace {
 
 constexpr const char* kKeyColumns = "id, username, scope, digest, created_at, rotated_at";
 
+// The value of the record's field named by parameter `n` (any key: no JSON path is built).
+std::string field(int n) {
+  return "(SELECT f.value FROM json_each(r.fields_json) f WHERE f.key = ?" + std::to_string(n) + ")";
+}
+
 CalendarKey key_from(const Stmt& st) {
   return CalendarKey{st.integer(0), st.text(1), st.text(2), st.text(3), st.integer(4), st.integer(5)};
 }
@@ -15,25 +20,27 @@ CalendarKey key_from(const Stmt& st) {
 }  // namespace
 
 std::vector<SpanRecord> SqliteTx::span_records(const SpanQuery& q) {
-  // The span's end is compared through records_by_span_end (the same expression); the latest
-  // record of the type per request is the one with the greatest id (records_by_release).
+  // The span's keys are the caller's (SpanQuery), bound as parameters; the rows of the type are
+  // found through the type prefix of records_by_span_end, and the latest record of the type per
+  // request is the one with the greatest id (records_by_release).
+  static const std::string from = field(7), to = field(8);
   Stmt st = db_.query(
       "SELECT rel.number, rel.system, rel.kind, rel.version, rel.title, rel.state, rel.requester, rel.created_at, rel.updated_at, "
       "r.id, r.type, r.fields_json, r.by_user, r.at, r.manifest_sha256, "
       "(SELECT COUNT(*) FROM records e WHERE e.release = r.release AND e.type = r.type AND e.id < r.id) "
       "FROM records r JOIN releases rel ON rel.number = r.release "
-      "WHERE r.type = ?1 AND json_extract(r.fields_json, '$.to') > ?2 "
-      "AND (?3 = '' OR json_extract(r.fields_json, '$.from') < ?3) "
+      "WHERE r.type = ?1 AND " + to + " > ?2 "
+      "AND (?3 = '' OR " + from + " < ?3) "
       "AND r.id = (SELECT MAX(l.id) FROM records l WHERE l.release = r.release AND l.type = r.type) "
       "AND (?4 = '' OR rel.system = ?4) "
       "AND (?5 = '' OR rel.requester = ?5 "
       "     OR EXISTS (SELECT 1 FROM transitions t WHERE t.release = rel.number AND t.by_user = ?5) "
       "     OR EXISTS (SELECT 1 FROM records p WHERE p.release = rel.number AND p.by_user = ?5) "
       "     OR EXISTS (SELECT 1 FROM reviews v WHERE v.release = rel.number AND v.by_user = ?5)) "
-      "ORDER BY json_extract(r.fields_json, '$.from'), rel.number LIMIT ?6",
+      "ORDER BY " + from + ", rel.number LIMIT ?6",
       // Records keep whole seconds: the start bound rounds down, the end bound up, exactly.
       q.type, q.from != 0 ? format_iso(q.from) : std::string(), q.to != 0 ? format_iso(q.to + 999) : std::string(), q.system,
-      q.participant, q.limit);
+      q.participant, q.limit, q.from_key, q.to_key);
   std::vector<SpanRecord> out;
   while (st.step()) {
     SpanRecord s;

@@ -1,0 +1,84 @@
+// The demo office plays edition 02's script (service/demo.h): under an edition in force that
+// lacks one of the codes it names, it refuses before writing anything, naming what is missing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "core/time.h"
+#include "library/library.h"
+#include "service/demo.h"
+#include "service/office.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "util/system_clock.h"
+
+namespace pasaprod {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Edition 02 as edition "02b", with the action pre_approve called preaprobar.
+Procedure edition_without_pre_approve() {
+  std::string yaml(builtin_procedure_yaml());
+  yaml = std::regex_replace(yaml, std::regex("edition: \"02\""), "edition: \"02b\"");
+  yaml = std::regex_replace(yaml, std::regex("pre_approve(?![A-Za-z0-9_])"), "preaprobar");
+  auto p = load_procedure(yaml, "edition-02b.yaml");
+  EXPECT_TRUE(p) << p.error().en;
+  return p ? std::move(*p) : Procedure{};
+}
+
+class DemoEdition : public ::testing::Test {
+ protected:
+  DemoEdition()
+      : dir_(fs::temp_directory_path() / ("pasaprod-demo-edition-" + std::to_string(::getpid()))),
+        clock_(parse_iso("2026-11-02T15:00:00Z").value()),
+        procedures_(ProcedureSet::builtin()) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = std::move(SqliteStore::open((dir_ / "p.db").string()).value());
+    library_ = std::make_unique<Library>(dir_ / "library");
+    office_ = std::make_unique<Office>(*store_, *library_, clock_, procedures_);
+  }
+  ~DemoEdition() override {
+    office_.reset();
+    fs::remove_all(dir_);
+  }
+
+  fs::path dir_;
+  FixedClock clock_;
+  ProcedureSet procedures_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Library> library_;
+  std::unique_ptr<Office> office_;
+};
+
+TEST_F(DemoEdition, AnEditionLackingACodeOfTheScriptIsRefusedBeforeAnythingIsWritten) {
+  ASSERT_TRUE(procedures_.add(edition_without_pre_approve(), true));
+  const Status full = seed_demo_office(*office_, nullptr);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, Code::failed_precondition);
+  EXPECT_EQ(full.error().id, "demo.edition_lacks");
+  EXPECT_EQ(full.error().detail("missing"), "pre_approve");
+  EXPECT_NE(full.error().en.find("edition in force (02b) does not declare: pre_approve"), std::string::npos) << full.error().en;
+  EXPECT_NE(full.error().es.find("no declara: pre_approve"), std::string::npos) << full.error().es;
+  auto users = office_->users();
+  ASSERT_TRUE(users);
+  EXPECT_TRUE(users->empty());
+  auto one = walk_demo_release(*office_, "SIAGIE", "mantenimiento", "Cambio", "closed", nullptr);
+  ASSERT_FALSE(one);
+  EXPECT_EQ(one.error().detail("missing"), "pre_approve, mantenimiento");
+}
+
+TEST_F(DemoEdition, UnderEdition02TheShortDemoClosesItsRequest) {
+  ASSERT_TRUE(seed_demo_people_and_systems(*office_, nullptr));
+  auto n = walk_demo_sample(*office_, nullptr);
+  ASSERT_TRUE(n) << n.error().en;
+  auto v = office_->view(*n, "");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->release.kind, "maintenance");
+  EXPECT_EQ(v->release.state, "closed");
+}
+
+}  // namespace
+}  // namespace pasaprod
