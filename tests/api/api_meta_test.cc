@@ -60,6 +60,28 @@ TEST_F(MetaTest, OpenApiDocumentListsTheRoutes) {
   }
 }
 
+// What a client needs to answer by meaning (pasaprod consult over --server): each record type's
+// `is`, `choices`, `passes` and `formats`.
+TEST_F(MetaTest, TheProcedureCarriesTheRecordTypesMeanings) {
+  const json p = office_->admin().get("/api/v1/procedure").expect(200).json();
+  const json* consultation = nullptr;
+  for (const auto& t : p.at("record_types")) {
+    if (t.value("is", "") == "consultation") consultation = &t;
+  }
+  ASSERT_NE(consultation, nullptr) << p.dump(2);
+  EXPECT_EQ(consultation->value("code", ""), "consultation");
+  EXPECT_EQ(consultation->at("choices").at("opinion"), json::array({"agree", "concerns"}));
+  EXPECT_EQ(consultation->at("passes").at("opinion"), "agree");
+  EXPECT_EQ(consultation->at("formats").at("note"), "text");
+}
+
+// A kind the edition does not declare is refused by the server, listing the edition's kinds.
+TEST_F(MetaTest, AnUnknownKindIsRefusedWithTheEditionsKinds) {
+  Response r = office_->admin().get("/api/v1/reports/adherence?kind=hotfix", {{"Accept-Language", "en"}});
+  EXPECT_EQ(r.status, 400) << r.describe();
+  EXPECT_NE(r.body.find("use one of edition 02: project, maintenance, emergency"), std::string::npos) << r.body;
+}
+
 TEST_F(MetaTest, HealthzNeedsNoSignIn) {
   Api anonymous(office_->port());
   Response r = anonymous.get("/healthz");
