@@ -185,5 +185,5 @@ fi
 for what in "audit verify" "library verify"; do
   /usr/bin/time -f "%U %S %e" -o "$dir/time" "$bin" --db "$db" --json $what >"$dir/verify.json" || true
   head -c 200 "$dir/verify.json"; echo
-  awk -v w="$what" '{printf "%s: CPU %.2f s (user %.2f + system %.2f), wall %.2f s\n", w, $1 + $2, $1, $2, $3}' "$dir/time"
+  tail -1 "$dir/time" | awk -v w="$what" '{printf "%s: CPU %.2f s (user %.2f + system %.2f), wall %.2f s\n", w, $1 + $2, $1, $2, $3}'
 done
