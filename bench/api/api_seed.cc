@@ -3,9 +3,10 @@
 // states, each with its transitions, and M audit events in all (hash-chained through the
 // store, anchored at <db>.anchor as the server expects).
 //
-// Usage: pasaprod_api_seed --db PATH --systems CODE[,CODE...] --requester USER
+// Usage: pasaprod_api_seed --db PATH --systems CODE[,CODE...] --requester USER[,USER...]
 //                          [--releases N] [--events M]
-// The systems and the requester must already exist (`pasaprod system add`, `user add`).
+// Release i is on system i mod |systems| and opened by requester i mod |requesters|. The
+// systems and the requesters must already exist (`pasaprod system add`, `user add`).
 // Inserts in transactions of 2,000 releases; prints progress and the time taken.
 #include <fmt/format.h>
 
@@ -26,7 +27,7 @@ namespace {
 struct Args {
   std::string db;
   std::vector<std::string> systems;
-  std::string requester;
+  std::vector<std::string> requesters;
   int releases = 100000;
   long events = 1000000;
 };
@@ -68,7 +69,7 @@ int run(const Args& a) {
         r.version = fmt::format("{}.{}", 1 + i / 5000, i % 5000);
         r.title = bench::synthetic_title(i);
         r.summary = bench::synthetic_summary(i);
-        r.requester = a.requester;
+        r.requester = a.requesters[static_cast<std::size_t>(i) % a.requesters.size()];
         const int steps = std::min<long>(kPathLength, per_release - 1) > 0 ? (i * 7) % (kPathLength + 1) : 0;
         r.state = steps == 0 ? "draft" : kPath[steps - 1][2];
         r.edition = "02";
@@ -79,7 +80,7 @@ int run(const Args& a) {
         for (long e = 0; e < per_release; ++e) {
           AuditEvent ev;
           ev.at = r.created_at + e * 60'000;
-          ev.actor = a.requester;
+          ev.actor = r.requester;
           ev.subject = r.number;
           if (e == 0) {
             ev.action = "release.create";
@@ -90,7 +91,7 @@ int run(const Args& a) {
             ev.before = fmt::format(R"({{"state":"{}"}})", step[1]);
             ev.after = fmt::format(R"({{"state":"{}","action":"{}"}})", step[2], step[0]);
             if (e <= steps) {
-              if (auto st = tx.add_transition(r.number, {step[0], step[1], step[2], a.requester, "", ev.at, ""}); !st) return st;
+              if (auto st = tx.add_transition(r.number, {step[0], step[1], step[2], r.requester, "", ev.at, ""}); !st) return st;
             }
           }
           auto done = tx.append_event(std::move(ev));
@@ -120,18 +121,21 @@ int main(int argc, char** argv) {
     }
     const std::string v = argv[++i];
     if (a == "--db") args.db = v;
-    else if (a == "--requester") args.requester = v;
+    else if (a == "--requester") {
+      std::stringstream ss(v);
+      for (std::string user; std::getline(ss, user, ',');) args.requesters.push_back(user);
+    }
     else if (a == "--releases") args.releases = std::stoi(v);
     else if (a == "--events") args.events = std::stol(v);
     else if (a == "--systems") {
       std::stringstream ss(v);
       for (std::string code; std::getline(ss, code, ',');) args.systems.push_back(code);
     } else {
-      fmt::print(stderr, "usage: {} --db PATH --systems A,B --requester USER [--releases N] [--events M]\n", argv[0]);
+      fmt::print(stderr, "usage: {} --db PATH --systems A,B --requester U1,U2 [--releases N] [--events M]\n", argv[0]);
       return 2;
     }
   }
-  if (args.db.empty() || args.systems.empty() || args.requester.empty()) {
+  if (args.db.empty() || args.systems.empty() || args.requesters.empty()) {
     fmt::print(stderr, "--db, --systems and --requester are required\n");
     return 2;
   }

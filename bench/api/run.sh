@@ -6,10 +6,12 @@
 # Usage: bench/api/run.sh [BUILD_DIR]      (default: build; needs pasaprod and pasaprod_api_seed)
 # Environment: RELEASES (100000), EVENTS (1000000), DURATION (10 s per run), CONNECTIONS (32),
 #              THREADS (server threads, 2), WRITERS (wrk threads for the write test, 4),
-#              UPLOAD_MIB (size of the upload test, 1024; 0 skips it), KEEP=1 (keep the directory).
+#              UPLOAD_MIB (size of the upload test, 1024; 0 skips it), KEEP=1 (keep the directory),
+#              PASAPROD (the server and CLI binary, default BUILD_DIR/src/cli/pasaprod: another build
+#              to compare against, on the same seeded office).
 set -euo pipefail
 build=${1:-build}
-bin=$build/src/cli/pasaprod
+bin=${PASAPROD:-$build/src/cli/pasaprod}
 seed=$build/bench/api/pasaprod_api_seed
 releases=${RELEASES:-100000}
 events=${EVENTS:-1000000}
@@ -43,13 +45,25 @@ for w in $(seq 1 "$writers"); do
 done
 "$bin" --db "$db" system add UP --name "Subidas" --version 1.0 >/dev/null
 "$bin" --db "$db" user add benchlead --name "Líder de prueba" --role project_lead --system W1 >/dev/null
+# The seeded requests of SYSnn are opened by leadnn, project lead of SYSnn; three office-wide
+# roles read their inboxes over all of them.
+leads=()
+for i in $(seq -w 1 20); do
+  "$bin" --db "$db" user add "lead$i" --name "Líder $i" --role project_lead --system "SYS$i" >/dev/null
+  leads+=("lead$i")
+done
+"$bin" --db "$db" user add qalead --name "Calidad" --role qa_lead >/dev/null
+"$bin" --db "$db" user add prodlead --name "Producción" --role production_lead >/dev/null
+"$bin" --db "$db" user add infra --name "Infraestructura" --role infra_specialist >/dev/null
 "$bin" --db "$db" user grant benchlead project_lead --system UP >/dev/null
 for w in $(seq 2 "$writers"); do
   "$bin" --db "$db" user grant benchlead project_lead --system "W$w" >/dev/null
 done
-"$seed" --db "$db" --systems "$(IFS=,; echo "${systems[*]}")" --requester benchlead --releases "$releases" --events "$events"
+"$seed" --db "$db" --systems "$(IFS=,; echo "${systems[*]}")" --requester "$(IFS=,; echo "${leads[*]}")" --releases "$releases" --events "$events"
 token=$("$bin" --db "$db" token create benchlead --name bench)
 export PASAPROD_BENCH_TOKEN=$token
+declare -A tokens
+for u in lead07 qalead prodlead infra; do tokens[$u]=$("$bin" --db "$db" token create "$u" --name bench); done
 
 port=$((20000 + RANDOM % 20000))
 "$bin" --db "$db" serve --listen "127.0.0.1:$port" --threads "$threads" >"$dir/serve.log" 2>&1 &
@@ -109,7 +123,7 @@ run() {
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  cpu=$(awk -v t=$((after - before)) -v hz="$tick" -v n="$n" 'BEGIN {printf "%.0f", 1e6 * t / hz / n}')
+  cpu=$(awk -v t=$((after - before)) -v hz="$tick" -v n="$n" 'BEGIN {printf "%.0f", (n > 0 ? 1e6 * t / hz / n : 0)}')
   rps+=("$r")
   cpus+=("$cpu")
   printf '%-46s %9s %9s %9s %7s %9s %10s %9s\n' "$name" "$r" "$p50" "$p99" "${bad:-0}" \
@@ -123,6 +137,12 @@ run "GET /healthz (baseline)" "$connections" 2 "$base/healthz"
 run "GET /api/v1/releases (newest 50 of $releases)" "$connections" 2 "$base/api/v1/releases" -H "$auth"
 run "GET /api/v1/releases?system=SYS07&state=closed" "$connections" 2 "$base/api/v1/releases?system=SYS07&state=closed" -H "$auth"
 run "GET /api/v1/releases?text=migración" "$connections" 2 "$base/api/v1/releases?text=migraci%C3%B3n" -H "$auth"
+run "GET /api/v1/releases?text=%2312345 (one match)" "$connections" 2 "$base/api/v1/releases?text=%2312345" -H "$auth"
+# The inboxes: a project lead of one system who opened its 1/20 of the requests, and three
+# office-wide roles. Few connections, long timeout: an inbox may take seconds.
+for u in lead07 qalead prodlead infra; do
+  run "GET /api/v1/inbox ($u)" 2 1 "$base/api/v1/inbox" -H "Authorization: Bearer ${tokens[$u]}" --timeout 60s
+done
 run "GET /api/v1/releases/$one" "$connections" 2 "$base/api/v1/releases/$one" -H "$auth"
 run "GET /api/v1/releases/$one/events" "$connections" 2 "$base/api/v1/releases/$one/events" -H "$auth"
 run "POST /api/v1/releases ($writers writers)" "$writers" "$writers" "$base/api/v1/releases" -s "$dir/create.lua"
@@ -159,4 +179,11 @@ if ((upload_mib > 0)); then
     printf "upload of %d MiB: HTTP %s; API %.0f MiB/s, sha256sum+cp+sync %.0f MiB/s: %.0f%%\n", mib, st, up, base, 100 * up / base }'
   echo "== server peak memory after the upload: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' ')"
 fi
-"$bin" --db "$db" --json audit verify | head -c 300; echo
+# The walks of the whole office, as a command run beside the server: CPU seconds of the process.
+# (The seeded events do not replay to the seeded states: audit verify reports that; the cost
+# of the walk is what is measured.)
+for what in "audit verify" "library verify"; do
+  /usr/bin/time -f "%U %S %e" -o "$dir/time" "$bin" --db "$db" --json $what >"$dir/verify.json" || true
+  head -c 200 "$dir/verify.json"; echo
+  tail -1 "$dir/time" | awk -v w="$what" '{printf "%s: CPU %.2f s (user %.2f + system %.2f), wall %.2f s\n", w, $1 + $2, $1, $2, $3}'
+done

@@ -68,7 +68,8 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
               .pattern = "/api/v1/releases",
               .summary = "List release requests",
               .description = "Newest first, with paging. Answer: `{items, total, total_capped, offset, limit}`; matches "
-                             "are counted up to 10,000: past that, `total` is 10000 and `total_capped` true.",
+                             "are counted up to 10,000 (1,000 with `text`): past that, `total` is that limit and `total_capped` "
+                             "true.",
               .query = {{"state", "Exact state"}, {"kind", "Exact kind (a kind code of the procedure, GET /api/v1/procedure)"}, {"system", "System code"},
                         {"text", "Text in number, title or summary"}, {"from", "Created on or after (ISO date)"},
                         {"to", "Created before (ISO date)"}, {"offset", "Rows to skip (default 0)"}, {"limit", "Rows, 1–200 (default 50)"}},
@@ -202,7 +203,9 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                              "or `record:TYPE`, `upload:SLOT`, `review:SLOT`; oldest first, `since` = when the request entered its "
                              "state), `waiting`: the caller's next step that waits on others (`reason`), `accountable`: requests they answer for (A), "
                              "`consulted`: requests they are asked about (C), `notifications`: what they were informed of (I), "
-                             "with read/unread.",
+                             "with read/unread. Of each list it reads (a state's requests: all, a system's or the caller's own) "
+                             "it considers the 50 opened first; `more` names the lists with more (`state`, `system`, `requester`, "
+                             "`total` counted up to 1,000, `total_capped`), to be read through /api/v1/releases.",
               .tags = {"inbox"},
               .handler = [&ctx](Request& req) {
                 auto inbox = ctx.office.inbox(principal(req)->user.username);
@@ -218,8 +221,13 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                   notes.push_back({{"id", n.id}, {"release", n.release}, {"action", n.action}, {"label", step_label(proc, n.action, req.lang())},
                                    {"actor", n.actor}, {"at", format_iso(n.at)}, {"read", n.read}, {"event_seq", n.event_seq}});
                 }
+                json more = json::array();
+                for (const auto& m : inbox->more) {
+                  more.push_back({{"state", m.state}, {"system", m.system}, {"requester", m.requester}, {"total", m.total},
+                                  {"total_capped", m.total_capped}});
+                }
                 return Response::json({{"todo", todo}, {"waiting", waiting}, {"accountable", accountable}, {"consulted", consulted}, {"notifications", notes},
-                                       {"unread", inbox->unread}});
+                                       {"unread", inbox->unread}, {"more", more}});
               }});
   routes.add({.method = Method::post,
               .pattern = "/api/v1/inbox/read",

@@ -72,6 +72,16 @@ struct InboxItem {
   std::vector<std::string> accountable;  // roles that answer for `serves`
 };
 
+// A list the inbox read only in part (Office::inbox_per_state): the requests in `state` (of
+// `system`, or opened by `requester`, when set) past the first ones opened.
+struct InboxMore {
+  std::string state;
+  std::string system;     // "" = any
+  std::string requester;  // "" = anyone
+  std::int64_t total = 0;     // requests on that list, counted up to Office::kInboxCountLimit
+  bool total_capped = false;  // more than `total`
+};
+
 struct Inbox {
   std::vector<InboxItem> todo;         // R: one next step per request, due now
   std::vector<InboxItem> waiting;      // R: the user's next step, waiting on others (reason)
@@ -80,6 +90,7 @@ struct Inbox {
   std::vector<Notification> notifications;  // I: newest first, one page (Office::kNoticesPerPage)
   bool more_notifications = false;          // older ones on the next page
   std::int64_t unread = 0;
+  std::vector<InboxMore> more;  // the lists read only in part, in the procedure's state order
 };
 
 // A deliverable upload in progress: feed chunks, then finish (or drop it to abort).
@@ -318,8 +329,14 @@ class Office {
                             const std::string& name);
 
   // What `username` must do now, answers for, is asked about, and was informed of (page
-  // `notices_page` of the notifications, from 0).
+  // `notices_page` of the notifications, from 0). Of each list of requests it reads (a state's
+  // requests: all, a system's or the user's own) it considers the inbox_per_state() opened
+  // first; Inbox::more counts the rest, so the cost of an inbox does not grow with the office.
   static constexpr int kNoticesPerPage = 30;
+  static constexpr int kInboxPerState = 50;
+  static constexpr std::int64_t kInboxCountLimit = 1000;
+  void set_inbox_per_state(int n) { inbox_per_state_ = std::max(1, n); }
+  int inbox_per_state() const { return inbox_per_state_; }
   Result<Inbox> inbox(const std::string& username, int notices_page = 0);
   Status mark_read(const std::string& username, const std::vector<std::int64_t>& ids);
 
@@ -458,6 +475,7 @@ class Office {
   const ProcedureSet& procedures_;
   std::string document_key_;  // set once before use (set_document_key)
   std::string public_url_;    // set once before use (set_public_url)
+  int inbox_per_state_ = kInboxPerState;
   std::mutex zone_mu_;
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;  // GUARDED_BY(zone_mu_): by name
 };

@@ -308,8 +308,9 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       f.state = state.code;
       f.system = system;
       f.requester = requester;
-      f.limit = 500;
-      f.count_limit = 0;  // the rows only, no count
+      f.oldest_first = true;
+      f.limit = inbox_per_state_ + 1;  // one more tells a list read in part
+      f.count_limit = 0;               // the rows only, no count
       filters.push_back(f);
     };
     if (!acts) {
@@ -324,8 +325,16 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
   std::vector<ReleaseSummary> items;  // one snapshot for every list
   Status lists = store_.read([&](ReadTx& tx) -> Status {
     std::set<std::string> seen;
-    for (const auto& f : filters) {
-      for (auto& summary : tx.releases(f).items) {
+    for (auto f : filters) {
+      std::vector<ReleaseSummary> page = tx.releases(f).items;
+      if (page.size() > static_cast<std::size_t>(inbox_per_state_)) {
+        page.pop_back();
+        f.limit = 0;
+        f.count_limit = kInboxCountLimit;
+        const ReleasePage count = tx.releases(f);
+        inbox.more.push_back({f.state, f.system, f.requester, count.total, count.total_capped});
+      }
+      for (auto& summary : page) {
         if (seen.insert(summary.number).second) items.push_back(std::move(summary));
       }
     }

@@ -65,9 +65,14 @@ struct ReleaseFilter {
   Timestamp created_to = 0;    // exclusive, 0 = unbounded
   int offset = 0;
   int limit = 50;      // at most this many rows
+  bool oldest_first = false;  // the page in ascending listing order (created_at, number)
   // Matches are counted up to this many (so a count costs at most that much, whatever the
   // size of the office); past it the page says total = count_limit and total_capped.
   std::int64_t count_limit = 10000;
+  // With a text filter, matches are counted up to the smaller of this and count_limit: a
+  // common word then costs its newest matches, not all of them. The page is the same as
+  // without the limit.
+  std::int64_t text_count_limit = 1000;
 };
 
 // The latest record of one type on each request whose fields `from_key` and `to_key` (ISO 8601
@@ -91,7 +96,7 @@ struct SpanRecord {
 };
 
 struct ReleasePage {
-  std::vector<ReleaseSummary> items;  // newest first (created_at desc, number desc)
+  std::vector<ReleaseSummary> items;  // newest first (created_at desc, number desc), or oldest first
   std::int64_t total = 0;             // rows matching the filter, ignoring offset/limit
   bool total_capped = false;          // more than `total` (= the filter's count_limit) match
 };

@@ -89,7 +89,17 @@ void add_inbox_pages(http::RouteTable& routes, const WebPtr& web) {
              const int notices_page = page_number(page);
              auto inbox = page.office().inbox(page.user().username, notices_page);
              if (!inbox) return page.error_page(inbox.error());
+             json more = json::array();
+             for (const auto& m : inbox->more) {
+               const std::string n = page.cat->integer(page.lang, m.total);
+               more.push_back({{"url", "/releases?state=" + url_part(m.state) + (m.system.empty() ? "" : "&system=" + url_part(m.system))},
+                               {"text", page.fmt("inbox.more", {{"state", page.proc().state_name(m.state, page.lang)},
+                                                                {"system", m.system.empty() ? "" : " (" + m.system + ")"},
+                                                                {"k", std::to_string(page.office().inbox_per_state())},
+                                                                {"n", m.total_capped ? page.fmt("inbox.more_than", {{"n", n}}) : n}})}});
+             }
              json data = {{"title", "inbox"},
+                          {"more", more},
                           {"nav_inbox", true},
                           {"todo", items_json(page, inbox->todo)},
                           {"waiting_items", items_json(page, inbox->waiting)},

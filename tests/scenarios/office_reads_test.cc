@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 
 #include "core/time.h"
 #include "library/library.h"
@@ -114,6 +115,45 @@ TEST_F(OfficeReads, TheInboxOfAnOfficeWideRoleLoadsOnlyTheStatesWhereItActs) {
   Inbox qa;
   inbox_reads("carla.calidad", &qa);
   EXPECT_GE(qa.todo.size() + qa.waiting.size(), 6u);
+}
+
+// An inbox considers, of each list it reads, the requests opened first, and counts the rest:
+// however many requests wait in QA, the QA lead's inbox loads as many.
+TEST_F(OfficeReads, TheInboxConsidersTheRequestsOpenedFirstOfEachListAndCountsTheRest) {
+  ASSERT_TRUE(seed_demo_people_and_systems(*office_, nullptr));
+  office_->set_inbox_per_state(2);
+  std::vector<std::string> in_qa;
+  for (int i = 1; i <= 3; ++i) {
+    auto n = walk_demo_release(*office_, "SIAGIE", "maintenance", "Cambio " + std::to_string(i), "in_qa", nullptr);
+    ASSERT_TRUE(n) << n.error().es;
+    in_qa.push_back(*n);
+  }
+  const auto listed = [](const Inbox& inbox) {
+    std::set<std::string> out;
+    for (const auto* list : {&inbox.todo, &inbox.waiting, &inbox.accountable, &inbox.consulted}) {
+      for (const auto& item : *list) out.insert(item.release.number);
+    }
+    return out;
+  };
+  Inbox qa;
+  const int reads = inbox_reads("carla.calidad", &qa);
+  EXPECT_EQ(listed(qa), (std::set<std::string>{in_qa[0], in_qa[1]}));
+  ASSERT_EQ(qa.more.size(), 1u);
+  EXPECT_EQ(qa.more[0].state, "in_qa");
+  EXPECT_EQ(qa.more[0].system, "");
+  EXPECT_EQ(qa.more[0].total, 3);
+  EXPECT_FALSE(qa.more[0].total_capped);
+  for (int i = 4; i <= 5; ++i) {
+    ASSERT_TRUE(walk_demo_release(*office_, "SIAGIE", "maintenance", "Cambio " + std::to_string(i), "in_qa", nullptr));
+  }
+  EXPECT_EQ(inbox_reads("carla.calidad", &qa), reads);
+  EXPECT_EQ(listed(qa), (std::set<std::string>{in_qa[0], in_qa[1]}));
+  ASSERT_EQ(qa.more.size(), 1u);
+  EXPECT_EQ(qa.more[0].total, 5);
+  office_->set_inbox_per_state(Office::kInboxPerState);
+  inbox_reads("carla.calidad", &qa);
+  EXPECT_EQ(listed(qa).size(), 5u);
+  EXPECT_TRUE(qa.more.empty());
 }
 
 // Two servers on one database: the office's time zone set through one shows on the other at

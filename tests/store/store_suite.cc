@@ -276,6 +276,110 @@ TEST_P(StoreSuite, ReleaseCountStopsAtTheCountLimit) {
   });
 }
 
+TEST_P(StoreSuite, ReleaseTextCountStopsAtTheTextCountLimit) {
+  // Stored before the fixture, so with the oldest id, yet created last: the newest of all.
+  ASSERT_TRUE(store_->write([](WriteTx& tx) -> Status {
+    Release r = sample_release("PP-2026-0099", 99000);
+    r.title = "Cambio tardío";
+    return tx.insert_release(r);
+  }).ok());
+  insert_listing_fixture(*store_);
+  read([&](ReadTx& tx) {
+    ReleaseFilter f;
+    f.text = "cambio";  // 30 matches: 0099, then 0030 to 0001 but 0007
+    f.limit = 3;
+    f.text_count_limit = 5;
+    ReleasePage p = tx.releases(f);
+    EXPECT_EQ(p.total, 5);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0099", "PP-2026-0030", "PP-2026-0029"}));
+    f.offset = 3;
+    p = tx.releases(f);
+    EXPECT_EQ(p.total, 5);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0028", "PP-2026-0027", "PP-2026-0026"}));
+    f.offset = 26;  // past the counted matches, the page is still served
+    p = tx.releases(f);
+    EXPECT_EQ(p.total, 5);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0004", "PP-2026-0003", "PP-2026-0002"}));
+    f.offset = 0;
+    f.text_count_limit = 30;  // exactly as many as match: not capped
+    p = tx.releases(f);
+    EXPECT_EQ(p.total, 30);
+    EXPECT_FALSE(p.total_capped);
+    f.text_count_limit = 29;
+    EXPECT_EQ(tx.releases(f).total, 29);
+    EXPECT_TRUE(tx.releases(f).total_capped);
+    f.text_count_limit = 1000;
+    f.count_limit = 4;  // the smaller limit counts
+    p = tx.releases(f);
+    EXPECT_EQ(p.total, 4);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0099", "PP-2026-0030", "PP-2026-0029"}));
+
+    ReleaseFilter closed;  // with a structured filter: 10 matches, 0030 to 0021
+    closed.text = "cambio";
+    closed.state = "closed";
+    closed.text_count_limit = 4;
+    p = tx.releases(closed);
+    EXPECT_EQ(p.total, 4);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(p.items.size(), 10u);
+    EXPECT_EQ(numbers(p).front(), "PP-2026-0030");
+    EXPECT_EQ(numbers(p).back(), "PP-2026-0021");
+
+    f = {};  // oldest first, with and without text
+    f.oldest_first = true;
+    f.limit = 3;
+    f.state = "in_qa";
+    EXPECT_EQ(numbers(tx.releases(f)), (std::vector<std::string>{"PP-2026-0011", "PP-2026-0012", "PP-2026-0013"}));
+    f.offset = 8;
+    EXPECT_EQ(numbers(tx.releases(f)), (std::vector<std::string>{"PP-2026-0019", "PP-2026-0020"}));
+    f = {};
+    f.oldest_first = true;
+    f.limit = 3;
+    f.text = "cambio";
+    f.text_count_limit = 5;
+    p = tx.releases(f);
+    EXPECT_EQ(p.total, 5);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0001", "PP-2026-0002", "PP-2026-0003"}));
+    f.state = "in_qa";
+    EXPECT_EQ(numbers(tx.releases(f)), (std::vector<std::string>{"PP-2026-0011", "PP-2026-0012", "PP-2026-0013"}));
+  });
+  // Stored in the order they were created, the newest matches page from their window alone;
+  // the page is the same.
+  ASSERT_TRUE(store_->write([](WriteTx& tx) -> Status {
+    for (int i = 0; i < 3; ++i) {
+      Release r = sample_release("PP-2026-010" + std::to_string(i), 100000 + i);
+      r.title = i == 1 ? "Otro" : "Cambio " + std::to_string(100 + i);
+      r.summary = "";
+      if (auto st = tx.insert_release(r); !st) return st;
+    }
+    return ok_status();
+  }).ok());
+  read([&](ReadTx& tx) {
+    ReleaseFilter f;
+    f.text = "CAMBIO";
+    f.limit = 2;
+    f.text_count_limit = 2;
+    ReleasePage p = tx.releases(f);
+    EXPECT_EQ(p.total, 2);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0102", "PP-2026-0100"}));
+    f.limit = 4;  // the page reaches 0099, older than the window: the same page all the same
+    EXPECT_EQ(numbers(tx.releases(f)), (std::vector<std::string>{"PP-2026-0102", "PP-2026-0100", "PP-2026-0099", "PP-2026-0030"}));
+    f.text = "cambio 10";  // 0100, 0102 and 0010
+    f.text_count_limit = 1;
+    f.limit = 2;
+    p = tx.releases(f);
+    EXPECT_EQ(p.total, 1);
+    EXPECT_TRUE(p.total_capped);
+    EXPECT_EQ(numbers(p), (std::vector<std::string>{"PP-2026-0102", "PP-2026-0100"}));
+    f.limit = 50;
+    EXPECT_EQ(numbers(tx.releases(f)), (std::vector<std::string>{"PP-2026-0102", "PP-2026-0100", "PP-2026-0010"}));
+  });
+}
+
 TEST_P(StoreSuite, ReleaseListingFiltersPagingAndTotal) {
   insert_listing_fixture(*store_);
   read([&](ReadTx& tx) {
@@ -382,21 +486,28 @@ TEST_P(StoreSuite, ReleaseTextFilterWithManyMatches) {
     read([&](ReadTx& tx) {
       ReleasePage p = tx.releases(f);
       const auto n = static_cast<std::int64_t>(matching.size());
-      EXPECT_EQ(p.total, std::min(n, f.count_limit));
-      EXPECT_EQ(p.total_capped, n > f.count_limit);
-      EXPECT_EQ(numbers(p), want) << "offset " << f.offset << " state " << f.state << " count_limit " << f.count_limit;
+      const std::int64_t cap = std::min(f.count_limit, f.text_count_limit);
+      EXPECT_EQ(p.total, std::min(n, cap));
+      EXPECT_EQ(p.total_capped, n > cap);
+      EXPECT_EQ(numbers(p), want) << "offset " << f.offset << " state " << f.state << " count_limit " << f.count_limit
+                                  << " text_count_limit " << f.text_count_limit;
     });
   };
   for (const char* state : {"", "closed"}) {
     for (int offset : {0, 7, 1500, 2330, 5000}) {
       for (std::int64_t count_limit : {10000, 100}) {
-        ReleaseFilter f;
-        f.text = "COMÚN";
-        f.state = state;
-        f.offset = offset;
-        f.limit = 25;
-        f.count_limit = count_limit;
-        expect_page(f);
+        // Created in an order unrelated to their ids, so pages past the newest ids' window are
+        // read from all the matches.
+        for (std::int64_t text_count_limit : {10000, 1000, 50}) {
+          ReleaseFilter f;
+          f.text = "COMÚN";
+          f.state = state;
+          f.offset = offset;
+          f.limit = 25;
+          f.count_limit = count_limit;
+          f.text_count_limit = text_count_limit;
+          expect_page(f);
+        }
       }
     }
   }

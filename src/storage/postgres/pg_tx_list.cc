@@ -1,6 +1,7 @@
 // PgTx::releases(): the filtered, paged, newest-first listing.
 //
-// One statement counts the matches (stopping one past the filter's count_limit) and one reads
+// One statement counts the matches (stopping one past the filter's count_limit, or its
+// text_count_limit with a text filter) and one reads
 // the page; the structured filters lead the releases_by_* indexes, read backwards in listing
 // order. The text filter is a substring test on search_text (fold_search of number, title and
 // summary, like the needle): LIKE with the needle's wildcards escaped, so '%' and '_' match
@@ -48,8 +49,9 @@ std::string contains_pattern(const std::string& needle) {
 ReleasePage PgTx::releases(const ReleaseFilter& f) {
   const std::int64_t limit = std::max(f.limit, 0);
   const std::int64_t offset = std::max(f.offset, 0);
-  const std::int64_t cap = std::max<std::int64_t>(f.count_limit, 0);
   const std::string needle = fold_search(f.text);
+  std::int64_t cap = std::max<std::int64_t>(f.count_limit, 0);
+  if (!needle.empty()) cap = std::min(cap, std::max<std::int64_t>(f.text_count_limit, 0));
   // $7: the text pattern, '' = any.
   const std::string sql = std::string(kReleaseWhere) + " AND ($7 = '' OR search_text LIKE $7 ESCAPE '\\')";
   const std::string pattern = needle.empty() ? std::string() : contains_pattern(needle);
@@ -64,8 +66,8 @@ ReleasePage PgTx::releases(const ReleaseFilter& f) {
     }
   }
   if (limit == 0 || (!page.total_capped && offset >= page.total)) return page;
-  pg::Result r = db_.exec(fmt::format("SELECT {} FROM releases {} ORDER BY created_at DESC, number DESC LIMIT $8 OFFSET $9",
-                                      kSummaryColumns, sql),
+  const char* order = f.oldest_first ? "created_at, number" : "created_at DESC, number DESC";
+  pg::Result r = db_.exec(fmt::format("SELECT {} FROM releases {} ORDER BY {} LIMIT $8 OFFSET $9", kSummaryColumns, sql, order),
                           f.state, f.system, f.kind, f.requester, f.created_from, f.created_to, pattern, limit, offset);
   for (int i = 0; i < r.rows(); ++i) page.items.push_back(read_summary(r.row(i)));
   return page;

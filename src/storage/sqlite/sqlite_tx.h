@@ -162,6 +162,15 @@ class SqliteTx final : public WriteTx {
   const std::optional<AnchorHead>& inserted_head() const { return inserted_head_; }
 
  private:
+  // releases() with a text filter, given the matching ids (sqlite_tx_list.cc):
+  // The page of `newest` (the newest matching ids, descending) in listing order, when the
+  // page fills (or the listing ends) before the listing passes an id older than the oldest of
+  // them; else nullopt.
+  std::optional<std::vector<ReleaseSummary>> newest_page(const std::vector<std::int64_t>& newest, std::size_t offset,
+                                                         std::size_t limit);
+  // The page of all matching `ids` (ascending) that pass `where`, counted up to `cap`.
+  ReleasePage combine(const std::vector<std::int64_t>& ids, const ReleaseWhere& where, std::size_t offset,
+                      std::size_t limit, std::int64_t cap, bool oldest_first);
   bool release_exists(const std::string& number);
   std::vector<RoleGrant> grants_of(const std::string& username);
   std::vector<RoleGrant> directory_grants_of(const std::string& username);
