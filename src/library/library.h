@@ -119,7 +119,9 @@ class Library final : public BlobStore {
     // from the final directory fsync may leave the blob in place, complete and correct.
     // Before linking a new blob it leaves a durable marker in root/pending/, removed when the
     // Writer is destroyed (its owner has recorded the blob or given it back by then): should
-    // the process die in between, recover_interrupted_adds() finds the blob.
+    // the process die in between, recover_interrupted_adds() finds the blob. A small blob
+    // (at most small_blob_max bytes) is instead one row of small.db, its marker a row written
+    // in the same durable commit (small_blobs.h).
     Result<StoredBlob> commit() override;
     // Drops everything written so far. Idempotent; a no-op after commit.
     void abort() override;
@@ -173,8 +175,10 @@ class Library final : public BlobStore {
 
   // Opens (creating if needed) the library at `root`: root/blobs, root/tmp and root/pending.
   // Removes the temporaries that killed processes left in root/tmp (those of adds still
-  // running, in this or another process, are kept). Throws std::filesystem::filesystem_error
-  // or std::system_error when the directories cannot be created.
+  // running, in this or another process, are kept). Opens root/small.db (creating it when
+  // options.small_blob_max > 0). Throws std::filesystem::filesystem_error or
+  // std::system_error when the directories cannot be created, std::runtime_error when small.db
+  // cannot be opened.
   explicit Library(std::filesystem::path root, LibraryOptions options = {});
 
   const std::filesystem::path& root() const { return root_; }
