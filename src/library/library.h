@@ -225,7 +225,9 @@ class Library final : public BlobStore {
   // the add's marker. Markers of adds still running, in this or any process, are left alone.
   // Call it when the library is opened with the database that records its blobs. The number
   // of interrupted adds handled; the first error of `discard` (that marker stays for the next
-  // time) or of the directory listing.
+  // time) or of the directory listing. Small adds' markers are rows of small.db whose deletion
+  // rides on a later commit: after a kill, the adds that had just ended are handed to `discard`
+  // too, which keeps their blobs since they are referenced.
   Result<int> recover_interrupted_adds(const std::function<Status(const std::string&)>& discard) override;
 
   // Reads every blob and reports corrupted, unreadable and misplaced ones.

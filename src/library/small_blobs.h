@@ -21,7 +21,8 @@
 //   recovery merely asks once more whether the blob is referenced.
 // - Pins and discards use the library's pins.lock like the files do (library.h).
 // - Locality: SQLite's WAL needs the database on a file system of this host (no NFS shared
-//   between hosts); the library turns small blobs on only there (see LibraryOptions).
+//   between hosts); LibraryOptions::small_blob_max = 0 keeps a library shared by hosts files
+//   only (the office does so unless its database is a SQLite file: cli/local_office.cc).
 // Thread safety: any number of threads; several processes on one host may share the file.
 #pragma once
 

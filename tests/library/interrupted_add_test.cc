@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,31 @@ TEST(InterruptedSmallAdd, KilledBeforeCommitLeavesNothing) {
   EXPECT_TRUE(report.blobs.empty());
   EXPECT_EQ(count_files(root / "tmp"), 0);
   EXPECT_EQ(count_files(root / "pending"), 0);
+}
+
+// A small add that cannot be stored fails with library.io_error, naming what to check in both
+// languages, and keeps nothing; the library works again once the cause is gone.
+TEST(InterruptedSmallAdd, AnIoErrorIsExplainedAndKeepsNothing) {
+  TempDir dir;
+  const std::filesystem::path root = dir.path() / "lib";
+  Library lib(root);
+  // The session file of small adds goes in pending/: make that impossible.
+  std::filesystem::remove_all(root / "pending");
+  std::ofstream(root / "pending") << "not a directory";
+  auto failed = lib.add_bytes("sin lugar");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().id, "library.io_error");
+  EXPECT_EQ(failed.error().code, Code::internal);
+  EXPECT_NE(failed.error().es.find("Revise"), std::string::npos) << failed.error().es;
+  EXPECT_NE(failed.error().en.find("Check"), std::string::npos) << failed.error().en;
+  EXPECT_FALSE(failed.error().detail("path").empty());
+  EXPECT_FALSE(lib.contains(sha256_hex("sin lugar")));
+  std::filesystem::remove(root / "pending");
+  std::filesystem::create_directories(root / "pending");
+  auto added = lib.add_bytes("sin lugar");
+  ASSERT_TRUE(added) << added.error().en;
+  EXPECT_TRUE(lib.contains(added->sha256));
+  EXPECT_TRUE(lib.verify().ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, InterruptedAddRecovery, ::testing::Bool(),
