@@ -144,7 +144,11 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
     if (!blobs) return blobs.error();
     lo->library_ = std::move(*blobs);
   } else try {
-    lo->library_ = std::make_unique<Library>(files.library_dir());
+    // Small blobs in root/small.db only when the store is a SQLite file: SQLite's log needs
+    // every user on one host, and an office on PostgreSQL may share the folder between nodes.
+    LibraryOptions library_options;
+    if (!files.db_is_file()) library_options.small_blob_max = 0;
+    lo->library_ = std::make_unique<Library>(files.library_dir(), library_options);
   } catch (const std::exception& e) {
     return make_error(Code::internal, "library.open", std::string("No se pudo abrir la librería: ") + e.what(),
                       std::string("Could not open the library: ") + e.what());

@@ -63,6 +63,9 @@ int fsync_dir(const std::filesystem::path& dir);
 // Opens root/pins.lock (creating it) and flock()s it with `how` (LOCK_SH or LOCK_EX), waiting
 // as long as needed; the descriptor holds the lock until closed.
 Result<int> lock_pins(const std::filesystem::path& root, int how);
+// A temporary file for an add in `tmp`, open for writing: an O_TMPFILE one when `use_tmpfile`
+// (and it works), else a named one, flock()ed, whose name goes to `named_temp`.
+Result<int> open_temp(const std::filesystem::path& tmp, bool use_tmpfile, std::filesystem::path* named_temp);
 // 16 random lowercase hex characters.
 std::string random_hex();
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "library/internal.h"
+#include "library/small_blobs.h"
 
 namespace pasaprod {
 
@@ -64,6 +65,10 @@ Library::Library(std::filesystem::path root, LibraryOptions options)
   fsync_dir(root_);  // best effort: the directories are recreated if lost
   use_tmpfile_ = !options_.TEST_force_named_temp && probe_tmpfile(tmp_);
   sweep_temporaries(tmp_);
+  if (options_.small_blob_max < 0) options_.small_blob_max = 0;
+  if (options_.small_blob_max > 0 || SmallBlobs::exists(root_)) {
+    small_ = std::make_shared<SmallBlobs>(root_, options_.small_blob_max > 0);
+  }
 }
 
 std::filesystem::path Library::path_of(std::string_view sha256) const {
@@ -75,7 +80,10 @@ std::filesystem::path Library::path_of(std::string_view sha256) const {
 bool Library::contains(std::string_view sha256) const {
   if (!is_sha256_hex(sha256)) return false;
   struct stat st;
-  return ::stat(path_of(sha256).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (::stat(path_of(sha256).c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
+  if (!small_) return false;
+  Result<std::optional<std::int64_t>> size = small_->size(sha256);
+  return size && size->has_value();
 }
 
 Status Library::discard_unreferenced(std::string_view sha256, const std::function<bool()>& still_referenced) {
@@ -86,6 +94,7 @@ Status Library::discard_unreferenced(std::string_view sha256, const std::functio
   if (still_referenced()) return ok_status();
   const std::filesystem::path path = path_of(sha256);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("eliminar", "remove", path, errno);
+  if (small_) return small_->remove(sha256);
   return ok_status();
 }
 
@@ -111,11 +120,21 @@ Result<int> Library::recover_interrupted_adds(const std::function<Status(const s
     ::unlink(path.c_str());
     ++handled;
   }
+  if (small_) {
+    Result<int> small = small_->recover(discard);
+    if (!small) return small.error();
+    handled += *small;
+  }
   return handled;
 }
 
 Result<std::unique_ptr<BlobReader>> Library::open_read(std::string_view sha256) const {
   auto r = open_file(sha256);
+  if (!r && r.error().id == "library.not_found" && small_) {
+    Result<std::optional<std::string>> content = small_->content(sha256);
+    if (!content) return content.error();
+    if (content->has_value()) return std::unique_ptr<BlobReader>(std::make_unique<MemoryBlobReader>(std::move(**content)));
+  }
   if (!r) return r.error();
   return std::unique_ptr<BlobReader>(std::move(*r));
 }
@@ -139,8 +158,13 @@ Result<std::int64_t> Library::size_of(std::string_view sha256) const {
   const std::filesystem::path path = path_of(sha256);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return blob_not_found(sha256);
-    return io_error("consultar", "stat", path, errno);
+    if (errno != ENOENT) return io_error("consultar", "stat", path, errno);
+    if (small_) {
+      Result<std::optional<std::int64_t>> size = small_->size(sha256);
+      if (!size) return size.error();
+      if (size->has_value()) return **size;
+    }
+    return blob_not_found(sha256);
   }
   if (!S_ISREG(st.st_mode)) return blob_not_found(sha256);
   return static_cast<std::int64_t>(st.st_size);
@@ -148,6 +172,11 @@ Result<std::int64_t> Library::size_of(std::string_view sha256) const {
 
 Result<std::string> Library::rehash(std::string_view sha256) const {
   Result<std::unique_ptr<FileBlobReader>> reader = open_file(sha256);
+  if (!reader && reader.error().id == "library.not_found" && small_) {
+    Result<std::optional<std::string>> content = small_->content(sha256);
+    if (!content) return content.error();
+    if (content->has_value()) return sha256_hex(**content);
+  }
   if (!reader) return reader.error();
   ::posix_fadvise((*reader)->fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
   auto buffer = std::make_unique_for_overwrite<char[]>(options_.buffer_size);

@@ -5,6 +5,7 @@
 //   root/blobs/ab/abcdef...   the blob whose lowercase hex digest is "abcdef..."
 //   root/tmp/                 temporaries of adds in progress
 //   root/pending/             a marker per add that linked a new blob and has not ended yet
+//   root/small.db             the small blobs (LibraryOptions::small_blob_max), one SQLite row each
 //
 // Adds are streamed through a Writer: memory stays fixed whatever the file size, the digest
 // is computed on the way, the file is made durable (fsync of the file, then of its directory)
@@ -14,14 +15,23 @@
 // A process killed after the commit but before the add's owner recorded the blob leaves a
 // marker in root/pending/; recover_interrupted_adds() gives such blobs back.
 //
+// Small blobs (at most LibraryOptions::small_blob_max bytes, 64 KiB by default) are kept in
+// root/small.db instead (library/small_blobs.h): the Writer holds them in memory and commit()
+// stores the row and its marker in one durable SQLite commit, shared by concurrent adds (group
+// commit), where a file costs four flushes (the marker's directory, the file, its directory and
+// blobs/). The guarantees above hold for both forms: content-addressed by SHA-256, complete and
+// durable once commit() returns, nothing left by a failed or killed add, pins, recovery, and
+// every read, verify and discard sees both. A content is stored in the form its size picks.
+//
 //   Library lib("/var/lib/pasaprod/library");
 //   Result<std::unique_ptr<Library::Writer>> w = lib.begin_add(expected_sha, 512 << 20);
 //   if (!w) return w.error();
 //   for (each chunk) if (Status st = (*w)->write(chunk.data(), chunk.size()); !st) return st.error();
 //   Result<StoredBlob> blob = (*w)->commit();
 //
-// Thread safety: a Library holds no mutable state, so any number of threads may use one at the
-// same time, and several processes may share one root. Two adds of the same content both
+// Thread safety: any number of threads may use one Library at the same time (its only mutable
+// state, small.db's connections and commit queue, is synchronized inside), and several
+// processes may share one root. Two adds of the same content both
 // succeed and leave one file. A Writer is used by one thread at a time.
 //
 // Expected failures (bad digest argument, missing blob, size limit, digest mismatch) and I/O
@@ -46,12 +56,21 @@
 
 namespace pasaprod {
 
+namespace library_internal {
+class SmallBlobs;
+}
+
 struct LibraryOptions {
   // Chunk size (bytes) of add_file, rehash and verify; also their memory use. 0 = default.
   std::size_t buffer_size = std::size_t{4} << 20;
   // Writers ask the kernel to start writing data back every this many bytes
   // (sync_file_range), so the fsync at commit has little left to do. 0 = never.
   std::int64_t writeback_every = std::int64_t{8} << 20;
+  // Blobs of at most this many bytes are rows of root/small.db rather than files; 0 = every
+  // blob is a file (small.db is then not created; one that exists is still read). Keep 0 when
+  // the library is a folder shared by several hosts (NFS): SQLite's write-ahead log needs all
+  // its users on one host. Memory: an add holds up to this many bytes until its commit.
+  std::int64_t small_blob_max = std::int64_t{64} << 10;
   // Test-only: use named temporaries (root/tmp/add-*) even where O_TMPFILE works, to exercise
   // the fallback path.
   bool TEST_force_named_temp = false;
@@ -100,7 +119,9 @@ class Library final : public BlobStore {
     // from the final directory fsync may leave the blob in place, complete and correct.
     // Before linking a new blob it leaves a durable marker in root/pending/, removed when the
     // Writer is destroyed (its owner has recorded the blob or given it back by then): should
-    // the process die in between, recover_interrupted_adds() finds the blob.
+    // the process die in between, recover_interrupted_adds() finds the blob. A small blob
+    // (at most small_blob_max bytes) is instead one row of small.db, its marker a row written
+    // in the same durable commit (small_blobs.h).
     Result<StoredBlob> commit() override;
     // Drops everything written so far. Idempotent; a no-op after commit.
     void abort() override;
@@ -117,6 +138,10 @@ class Library final : public BlobStore {
     Writer(std::filesystem::path blobs_dir, int fd, std::filesystem::path named_temp,
            std::optional<std::string> expected, std::int64_t max_size,
            std::int64_t writeback_every);
+    // Stores the blob held in memory in small.db (the small path of commit()).
+    Result<StoredBlob> commit_small(StoredBlob blob);
+    // Moves the bytes held in memory to a temporary file (the add outgrew small_blob_max).
+    Status spill();
     Error closed_error() const;
     // Closes the temporary and removes its name, if any.
     void release_temp();
@@ -139,12 +164,21 @@ class Library final : public BlobStore {
     int pin_fd_ = -1;  // root/pins.lock, flock()ed shared; -1 when not pinned
     std::filesystem::path marker_;  // root/pending/<sha256>-<random>; "" when none
     int marker_fd_ = -1;            // the marker, flock()ed exclusively while the add lives
+    // Small path: while fd_ < 0 and small_ is set, the bytes are held in small_buffer_ (at most
+    // small_max_ of them); small_token_ is the small.db marker of a new small blob, 0 if none.
+    std::shared_ptr<library_internal::SmallBlobs> small_;
+    std::int64_t small_max_ = 0;
+    std::string small_buffer_;
+    std::int64_t small_token_ = 0;
+    bool use_tmpfile_ = false;
   };
 
   // Opens (creating if needed) the library at `root`: root/blobs, root/tmp and root/pending.
   // Removes the temporaries that killed processes left in root/tmp (those of adds still
-  // running, in this or another process, are kept). Throws std::filesystem::filesystem_error
-  // or std::system_error when the directories cannot be created.
+  // running, in this or another process, are kept). Opens root/small.db (creating it when
+  // options.small_blob_max > 0). Throws std::filesystem::filesystem_error or
+  // std::system_error when the directories cannot be created, std::runtime_error when small.db
+  // cannot be opened.
   explicit Library(std::filesystem::path root, LibraryOptions options = {});
 
   const std::filesystem::path& root() const { return root_; }
@@ -191,7 +225,9 @@ class Library final : public BlobStore {
   // the add's marker. Markers of adds still running, in this or any process, are left alone.
   // Call it when the library is opened with the database that records its blobs. The number
   // of interrupted adds handled; the first error of `discard` (that marker stays for the next
-  // time) or of the directory listing.
+  // time) or of the directory listing. Small adds' markers are rows of small.db whose deletion
+  // rides on a later commit: after a kill, the adds that had just ended are handed to `discard`
+  // too, which keeps their blobs since they are referenced.
   Result<int> recover_interrupted_adds(const std::function<Status(const std::string&)>& discard) override;
 
   // Reads every blob and reports corrupted, unreadable and misplaced ones.
@@ -203,9 +239,11 @@ class Library final : public BlobStore {
   std::string describe() const override { return "directory " + root_.string(); }
 
  private:
-  Result<int> open_temp(std::filesystem::path* named_temp) const;
   void check_blob(const std::string& sha256, const std::filesystem::path& path,
                   LibraryVerifyReport* report) const;
+  // Checks the small blob `sha256` of `size` bytes held as `content` into `report`.
+  void check_small(const std::string& sha256, std::int64_t size, std::string_view content,
+                   LibraryVerifyReport* report) const;
 
   std::filesystem::path root_;
   std::filesystem::path blobs_;
@@ -213,6 +251,7 @@ class Library final : public BlobStore {
   std::filesystem::path pending_;
   LibraryOptions options_;
   bool use_tmpfile_ = false;
+  std::shared_ptr<library_internal::SmallBlobs> small_;  // null when there is no small.db
 };
 
 }  // namespace pasaprod

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "library/internal.h"
 #include "library/library.h"
+#include "library/small_blobs.h"
 
 namespace pasaprod {
 
@@ -54,6 +56,17 @@ LibraryProblem misplaced(const std::filesystem::path& path) {
                       "inside the directory of its first two characters). Move it out of the "
                       "blobs directory.",
                       path.string())};
+}
+
+// A row of small.db whose key is not a digest.
+LibraryProblem misplaced_row(const std::filesystem::path& db, const std::string& key) {
+  return {LibraryProblem::Kind::misplaced, "", db, "",
+          fmt::format("La fila «{}» de {} no es un archivo de la librería (su clave debe ser su SHA-256). "
+                      "Elimínela de la tabla small_blobs.",
+                      key.substr(0, 80), db.string()),
+          fmt::format("The row \"{}\" of {} is not a library file (its key must be its SHA-256). Delete it "
+                      "from the table small_blobs.",
+                      key.substr(0, 80), db.string())};
 }
 
 }  // namespace
@@ -124,11 +137,54 @@ LibraryVerifyReport Library::verify() const {
       check_blob(name, file.path(), &report);
     }
   }
+  if (small_) {
+    const std::set<std::string> files(report.blobs.begin(), report.blobs.end());
+    Status listed = small_->for_each([&](const std::string& sha256, std::int64_t size, std::string_view content) {
+      if (!is_sha256_hex(sha256)) {
+        report.problems.push_back(misplaced_row(small_->path(), sha256));
+        return;
+      }
+      if (!files.contains(sha256)) report.blobs.push_back(sha256);
+      check_small(sha256, size, content, &report);
+    });
+    if (!listed) report.problems.push_back(unreadable("", small_->path(), listed.error().detail("sqlite")));
+  }
   return report;
 }
 
+void Library::check_small(const std::string& sha256, std::int64_t size, std::string_view content,
+                          LibraryVerifyReport* report) const {
+  report->checked += 1;
+  report->bytes += static_cast<std::int64_t>(content.size());
+  const std::string actual = sha256_hex(content);
+  if (actual == sha256 && size == static_cast<std::int64_t>(content.size())) return;
+  const std::filesystem::path& path = small_->path();
+  report->problems.push_back(
+      {LibraryProblem::Kind::corrupted, sha256, path, actual,
+       fmt::format("El archivo pequeño {} guardado en {} no coincide con su SHA-256 o su tamaño: se calculó {} "
+                   "({} bytes, registrados {}). Restáurelo desde la copia de respaldo o vuelva a subir el archivo "
+                   "original.",
+                   sha256, path.string(), actual, content.size(), size),
+       fmt::format("The small file {} kept in {} does not match its SHA-256 or size: computed {} ({} bytes, "
+                   "{} recorded). Restore it from backup or upload the original file again.",
+                   sha256, path.string(), actual, content.size(), size)});
+}
+
 LibraryProblem Library::orphan_problem(const std::string& sha256) const {
-  const std::filesystem::path path = path_of(sha256);
+  std::filesystem::path path = path_of(sha256);
+  struct stat st;
+  if (small_ && ::stat(path.c_str(), &st) != 0) {
+    path = small_->path();
+    return {LibraryProblem::Kind::orphan, sha256, path, "",
+            fmt::format("El archivo pequeño {} de la librería (en {}) no pertenece a ninguna solicitud ni documento "
+                        "(huérfano). Si no hay una subida en curso, averigüe cómo llegó allí; quítelo de la "
+                        "librería solo después de revisarlo.",
+                        sha256, path.string()),
+            fmt::format("The small library file {} (in {}) belongs to no request and no document (orphan). If no "
+                        "upload is in progress, find out how it got there; take it out of the library only after "
+                        "checking it.",
+                        sha256, path.string())};
+  }
   return {LibraryProblem::Kind::orphan, sha256, path, "",
           fmt::format("El archivo {} de la librería no pertenece a ninguna solicitud ni documento "
                       "(huérfano). Si no hay una subida en curso, averigüe cómo llegó allí; "
@@ -152,6 +208,18 @@ LibraryVerifyReport Library::verify_blobs(const std::vector<std::string>& sha256
     const std::filesystem::path path = path_of(sha256);
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) {
+      if (small_) {
+        Result<std::optional<std::string>> content = small_->content(sha256);
+        if (!content) {
+          report.problems.push_back(unreadable(sha256, small_->path(), content.error().detail("sqlite")));
+          continue;
+        }
+        if (content->has_value()) {
+          const std::int64_t size = static_cast<std::int64_t>((*content)->size());
+          check_small(sha256, size, **content, &report);
+          continue;
+        }
+      }
       report.problems.push_back(
           {LibraryProblem::Kind::missing, sha256, path, "",
            fmt::format("Falta en la librería el archivo con SHA-256 {} (se esperaba en {}). "

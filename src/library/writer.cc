@@ -11,8 +11,41 @@
 
 #include "library/internal.h"
 #include "library/library.h"
+#include "library/small_blobs.h"
 
 namespace pasaprod {
+
+namespace library_internal {
+
+Result<int> open_temp(const std::filesystem::path& tmp_, bool use_tmpfile_, std::filesystem::path* named_temp) {
+  if (use_tmpfile_) {
+    int fd = ::open(tmp_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
+    if (fd >= 0) return fd;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, errno);
+    }
+  }
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::filesystem::path path = tmp_ / ("add-" + random_hex());
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, errno);
+    }
+    // The lock marks the temporary as live: the sweep removes only unlocked ones. A sweep
+    // may have locked and removed it before we locked it; then take another name.
+    struct stat st;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
+        st.st_nlink == 0) {
+      continue;
+    }
+    *named_temp = std::move(path);
+    return fd.release();
+  }
+  return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, EEXIST);
+}
+
+}  // namespace library_internal
 
 using namespace library_internal;
 
@@ -57,6 +90,10 @@ Status Library::Writer::leave_marker(const std::string& sha256) {
 }
 
 void Library::Writer::remove_marker() {
+  if (small_token_ != 0) {
+    small_->forget(small_token_);
+    small_token_ = 0;
+  }
   if (marker_fd_ < 0) return;
   // Unlink before close: once the lock goes, a recovery could take the marker as stale.
   ::unlink(marker_.c_str());
@@ -72,6 +109,8 @@ void Library::Writer::release_pin() {
 }
 
 void Library::Writer::release_temp() {
+  std::string().swap(small_buffer_);
+  if (fd_ < 0) return;
   // Unlink before close: once the lock goes, a sweep could take the name.
   if (!named_temp_.empty()) ::unlink(named_temp_.c_str());
   ::close(fd_);
@@ -93,6 +132,17 @@ Status Library::Writer::write(const char* data, std::size_t size) {
     return too_large(max_size_);
   }
   hash_.update(data, size);
+  if (fd_ < 0 && static_cast<std::uint64_t>(size) <= static_cast<std::uint64_t>(small_max_ - size_)) {
+    small_buffer_.append(data, size);  // still small: held in memory until commit()
+    size_ += static_cast<std::int64_t>(size);
+    return ok_status();
+  }
+  if (fd_ < 0) {
+    if (Status st = spill(); !st) {
+      abort();
+      return st;
+    }
+  }
   if (int err = write_all(fd_, data, size); err != 0) {
     abort();
     return io_error("escribir el archivo temporal en", "write the temporary file in",
@@ -108,6 +158,43 @@ Status Library::Writer::write(const char* data, std::size_t size) {
   return ok_status();
 }
 
+Status Library::Writer::spill() {
+  Result<int> fd = open_temp(blobs_dir_.parent_path() / "tmp", use_tmpfile_, &named_temp_);
+  if (!fd) return fd.error();
+  fd_ = *fd;
+  if (int err = write_all(fd_, small_buffer_.data(), small_buffer_.size()); err != 0) {
+    return io_error("escribir el archivo temporal en", "write the temporary file in", blobs_dir_.parent_path() / "tmp", err);
+  }
+  std::string().swap(small_buffer_);
+  return ok_status();
+}
+
+Result<StoredBlob> Library::Writer::commit_small(StoredBlob blob) {
+  auto pin = lock_pins(blobs_dir_.parent_path(), LOCK_SH);
+  if (!pin) {
+    abort();
+    return pin.error();
+  }
+  pin_fd_ = *pin;
+  // The same content stored as a file (a library whose threshold changed) is the blob.
+  const std::filesystem::path file = blobs_dir_ / blob.sha256.substr(0, 2) / blob.sha256;
+  struct stat st;
+  if (::stat(file.c_str(), &st) == 0) {
+    blob.already_present = true;
+  } else {
+    Result<library_internal::SmallBlobs::Added> added = small_->add(blob.sha256, small_buffer_);
+    if (!added) {
+      abort();
+      return added.error();
+    }
+    blob.already_present = added->already_present;
+    small_token_ = added->token;
+  }
+  std::string().swap(small_buffer_);
+  state_ = State::committed;
+  return blob;
+}
+
 Result<StoredBlob> Library::Writer::commit() {
   if (state_ != State::open) return closed_error();
   Result<StoredBlob> digested = finish_digest(hash_, size_, expected_);
@@ -116,6 +203,7 @@ Result<StoredBlob> Library::Writer::commit() {
     return digested.error();
   }
   StoredBlob blob = std::move(*digested);
+  if (fd_ < 0) return commit_small(std::move(blob));
 
   const std::filesystem::path dir = blobs_dir_ / blob.sha256.substr(0, 2);
   const std::filesystem::path final_path = dir / blob.sha256;
@@ -173,34 +261,6 @@ Result<StoredBlob> Library::Writer::commit() {
   return blob;
 }
 
-Result<int> Library::open_temp(std::filesystem::path* named_temp) const {
-  if (use_tmpfile_) {
-    int fd = ::open(tmp_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
-    if (fd >= 0) return fd;
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-      return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, errno);
-    }
-  }
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::filesystem::path path = tmp_ / ("add-" + random_hex());
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
-    if (fd.get() < 0) {
-      if (errno == EEXIST) continue;
-      return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, errno);
-    }
-    // The lock marks the temporary as live: the sweep removes only unlocked ones. A sweep
-    // may have locked and removed it before we locked it; then take another name.
-    struct stat st;
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
-        st.st_nlink == 0) {
-      continue;
-    }
-    *named_temp = std::move(path);
-    return fd.release();
-  }
-  return io_error("crear un archivo temporal en", "create a temporary file in", tmp_, EEXIST);
-}
-
 Result<std::unique_ptr<BlobWriter>> Library::begin_add(std::optional<std::string> expected_sha256,
                                                        std::int64_t max_size) {
   auto w = begin_file_add(std::move(expected_sha256), max_size);
@@ -216,8 +276,17 @@ Result<std::unique_ptr<Library::Writer>> Library::begin_file_add(std::optional<s
   if (max_size < 0) {
     return invalid_max_size(max_size);
   }
+  if (small_ && options_.small_blob_max > 0) {
+    // The temporary file is opened only if the add outgrows small_blob_max (Writer::spill).
+    std::unique_ptr<Writer> writer(new Writer(blobs_, -1, {}, std::move(expected_sha256), max_size,
+                                              options_.writeback_every));
+    writer->small_ = small_;
+    writer->small_max_ = options_.small_blob_max;
+    writer->use_tmpfile_ = use_tmpfile_;
+    return writer;
+  }
   std::filesystem::path named_temp;
-  Result<int> fd = open_temp(&named_temp);
+  Result<int> fd = open_temp(tmp_, use_tmpfile_, &named_temp);
   if (!fd) return fd.error();
   UniqueFd owned(*fd);  // closed if constructing the Writer throws
   std::unique_ptr<Writer> writer(new Writer(blobs_, owned.get(), std::move(named_temp),

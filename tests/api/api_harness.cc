@@ -1,4 +1,5 @@
 #include "api_harness.h"
+#include "../fixtures/stored_blobs.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -188,6 +189,8 @@ std::vector<fs::path> files_under(const fs::path& root) {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+std::vector<fs::path> stored_blobs(const fs::path& blobs_dir) { return pasaprod::testing_blobs::stored_blobs(blobs_dir); }
 
 ServerProcess::ServerProcess(fs::path db, ServeOptions options) : db_(std::move(db)), options_(std::move(options)) {}
 

@@ -73,6 +73,9 @@ class TempDir {
 
 // Regular files under `root` (recursively), sorted; empty when root does not exist.
 std::vector<fs::path> files_under(const fs::path& root);
+// The blobs of the library whose blobs/ folder is `blobs_dir`, files and small.db rows
+// (tests/fixtures/stored_blobs.h), sorted.
+std::vector<fs::path> stored_blobs(const fs::path& blobs_dir);
 // Waits until `dir` holds no regular file (the server drops partial uploads asynchronously);
 // false when it still holds some after `timeout`.
 bool eventually_empty(const fs::path& dir, std::chrono::milliseconds timeout = std::chrono::seconds(10));

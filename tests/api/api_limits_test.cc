@@ -130,7 +130,7 @@ TEST(LimitsTest, SigtermLetsAnInFlightUploadFinishThenExitsZero) {
   EXPECT_EQ(r.header("Connection").value_or(""), "close");
   EXPECT_EQ(office->server().wait_exit(20s), 0) << office->server().output();
   // Nothing half-written: the file is in the library and on the request.
-  const auto blobs = files_under(office->blobs_dir());
+  const auto blobs = stored_blobs(office->blobs_dir());
   bool found = false;
   for (const auto& b : blobs) found = found || fs::file_size(b) == body.size();
   EXPECT_TRUE(found);

@@ -133,7 +133,7 @@ TEST_F(RaceTest, DocumentStepTwiceAtOnceKeepsOnlyTheWinnersPdf) {
     walker_->prepare(n, "prepare_report");
     const std::string actor = walker_->actor_for("prepare_report", "maintenance");
     const std::string path = "/api/v1/releases/" + n + "/actions/prepare_report";
-    const auto blobs_before = files_under(office_->blobs_dir());
+    const auto blobs_before = stored_blobs(office_->blobs_dir());
     std::vector<Response> r = at_once({{actor, path}, {actor, path}}, {{"note", "Informe."}});
     const int wins = static_cast<int>(std::count_if(r.begin(), r.end(), [](const Response& x) { return x.status == 200; }));
     EXPECT_EQ(wins, 1) << r[0].describe() << "\n" << r[1].describe();
@@ -144,7 +144,7 @@ TEST_F(RaceTest, DocumentStepTwiceAtOnceKeepsOnlyTheWinnersPdf) {
     }
     const json docs = office_->admin().get("/api/v1/releases/" + n + "/documents").expect(200).json();
     EXPECT_EQ(docs.at("items").size(), 1u);
-    EXPECT_EQ(files_under(office_->blobs_dir()).size(), blobs_before.size() + 1) << "only the issued PDF is new";
+    EXPECT_EQ(stored_blobs(office_->blobs_dir()).size(), blobs_before.size() + 1) << "only the issued PDF is new";
   }
 }
 

@@ -1,4 +1,5 @@
 #include "cli_harness.h"
+#include "../fixtures/stored_blobs.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -280,7 +281,7 @@ std::vector<fs::path> regular_files_under(const fs::path& root) {
 }
 }  // namespace
 
-std::vector<fs::path> Workspace::blob_files() const { return regular_files_under(blobs_dir()); }
+std::vector<fs::path> Workspace::blob_files() const { return pasaprod::testing_blobs::stored_blobs(blobs_dir()); }
 std::vector<fs::path> Workspace::library_tmp_files() const { return regular_files_under(library_tmp_dir()); }
 
 std::string Workspace::write_file(const std::string& name, const std::string& content) const {

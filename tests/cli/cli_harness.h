@@ -114,7 +114,8 @@ class Workspace {
   // The whole database as SQL text (`sqlite3 <db> .dump`).
   std::string dump() const;
 
-  // Regular files under library/blobs and library/tmp.
+  // The library's blobs (files under library/blobs, rows of library/small.db: see
+  // tests/fixtures/stored_blobs.h) and the regular files under library/tmp.
   std::vector<fs::path> blob_files() const;
   std::vector<fs::path> library_tmp_files() const;
   // Writes a file in the workspace (under files/) and returns its path.

@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "cli_office.h"
+#include "tests/fixtures/small_blob_edit.h"
+#include "tests/fixtures/stored_blobs.h"
 
 namespace clitest {
 namespace {
@@ -55,6 +57,9 @@ class CliTamper : public ::testing::Test {
       EXPECT_TRUE(named) << "expected a problem at event " << seq << "\n" << j.dump(2);
     }
   }
+
+  // `library verify` finds exactly one damaged blob, `sha`, in Spanish, English and JSON.
+  void expect_one_damaged(const std::string& sha);
 
   Workspace ws_;
   long events_ = 0;
@@ -123,18 +128,24 @@ TEST_F(CliTamper, ForgedEventAppendedIsDetected) {
 TEST_F(CliTamper, FlippedByteInALibraryFileIsDetected) {
   const auto blobs = ws_.blob_files();
   ASSERT_GE(blobs.size(), 9u);
-  const fs::path victim = blobs[blobs.size() / 2];
-  fs::permissions(victim, fs::perms::owner_write, fs::perm_options::add);
-  {
-    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
-    ASSERT_TRUE(f);
-    f.seekg(3);
-    char c = 0;
-    f.get(c);
-    f.seekp(3);
-    f.put(static_cast<char>(c ^ 0x01));
+  int tested = 0;
+  for (const bool small : {false, true}) {  // a file under blobs/, then a row of small.db
+    SCOPED_TRACE(small ? "a row of small.db" : "a file");
+    std::vector<fs::path> of_form;
+    for (const fs::path& b : ws_.blob_files()) {
+      if ((b.string().find("small.db#") != std::string::npos) == small) of_form.push_back(b);
+    }
+    if (of_form.empty()) continue;  // this office's files are all small (the file form: tests/library)
+    ++tested;
+    const fs::path victim = of_form[of_form.size() / 2];
+    pasaprod::testing_blobs::flip_stored_byte(victim, 3);
+    expect_one_damaged(pasaprod::testing_blobs::digest_of(victim));
+    pasaprod::testing_blobs::flip_stored_byte(victim, 3);  // repaired for the next form
   }
-  const std::string sha = victim.filename().string();
+  EXPECT_GT(tested, 0);
+}
+
+void CliTamper::expect_one_damaged(const std::string& sha) {
   Outcome es = ws_.cli({"library", "verify"});
   EXPECT_EQ(es.exit_code, 7) << es.describe();
   EXPECT_TRUE(contains(es.out, sha)) << "the report names the damaged file\n" << es.describe();
@@ -150,13 +161,18 @@ TEST_F(CliTamper, FlippedByteInALibraryFileIsDetected) {
   EXPECT_EQ(audit_events(ws_), events_);
 }
 
+// Either form of a referenced blob removed: `library verify` names it missing.
+
 TEST_F(CliTamper, MissingLibraryFileIsDetected) {
   const auto blobs = ws_.blob_files();
   ASSERT_FALSE(blobs.empty());
-  fs::remove(blobs.front());
-  Outcome o = ws_.cli({"--lang", "en", "library", "verify"});
-  EXPECT_EQ(o.exit_code, 7) << o.describe();
-  EXPECT_TRUE(contains(o.out, blobs.front().filename().string())) << o.describe();
+  ASSERT_NE(blobs.back().string().find("small.db#"), std::string::npos) << "no small blob in the office";
+  for (const fs::path& victim : {blobs.front(), blobs.back()}) {
+    pasaprod::testing_blobs::remove_stored(victim);
+    Outcome o = ws_.cli({"--lang", "en", "library", "verify"});
+    EXPECT_EQ(o.exit_code, 7) << o.describe();
+    EXPECT_TRUE(contains(o.out, pasaprod::testing_blobs::digest_of(victim))) << o.describe();
+  }
 }
 
 TEST_F(CliTamper, AuditAnchorRemovedIsDetected) {
@@ -281,7 +297,7 @@ TEST_F(CliTamper, FailedVerifyPrintsOneJsonDocument) {
   ws_.sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = 5;");
   const auto blobs = ws_.blob_files();
   ASSERT_FALSE(blobs.empty());
-  fs::remove(blobs.front());
+  pasaprod::testing_blobs::remove_stored(blobs.front());
   std::string bugs;
   for (const Args& a : {Args{"audit", "verify"}, Args{"library", "verify"}}) {
     std::vector<nlohmann::json> docs = ws_.json_documents(a, 7);

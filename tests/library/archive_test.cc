@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "library/archive.h"
+#include "library/library_test_util.h"
 
 namespace pasaprod {
 namespace {
@@ -43,10 +44,14 @@ class ArchiveTest : public ::testing::Test {
 TEST_F(ArchiveTest, RoundTripWithLongNamesAndTarAgrees) {
   const std::string a = std::string(100000, 'x') + "fin";
   const std::string long_name = "ALFA-1.1/deliverables/user_manual/" + std::string(120, 'n') + "-manual de usuario ñandú.pdf";
+  const std::string small = std::string(4096, 's') + "pequeño";  // a row of small.db
   auto blob = lib_->add_bytes(a);
-  ASSERT_TRUE(blob.ok());
+  auto small_blob = lib_->add_bytes(small);
+  ASSERT_TRUE(blob.ok() && small_blob.ok());
+  ASSERT_FALSE(fs::exists(lib_->path_of(small_blob->sha256)));
   std::vector<TarEntry> entries = {TarEntry::memory("ALFA-1.1/MANIFEST", "hola\n"), TarEntry::blob(long_name, blob->sha256, blob->size),
-                                   TarEntry::memory("ALFA-1.1/empty", "")};
+                                   TarEntry::memory("ALFA-1.1/empty", ""),
+                                   TarEntry::blob("ALFA-1.1/deliverables/db_scripts/small.sql", small_blob->sha256, small_blob->size)};
   TarStream tar(*lib_, entries, 1700000000);
   const std::string bytes = produce(tar);
   EXPECT_EQ(bytes.size(), tar.size());
@@ -57,7 +62,8 @@ TEST_F(ArchiveTest, RoundTripWithLongNamesAndTarAgrees) {
   std::ofstream(file, std::ios::binary) << bytes;
   auto members = scan_tar(file, [](const std::string& p, std::int64_t) { return p.ends_with("MANIFEST"); });
   ASSERT_TRUE(members.ok()) << members.error().en;
-  ASSERT_EQ(members->size(), 3u);
+  ASSERT_EQ(members->size(), 4u);
+  EXPECT_EQ((*members)[3].sha256, small_blob->sha256);
   EXPECT_EQ((*members)[0].content.value_or("?"), "hola\n");
   EXPECT_EQ((*members)[1].path, long_name);
   EXPECT_EQ((*members)[1].sha256, blob->sha256);
@@ -71,19 +77,32 @@ TEST_F(ArchiveTest, RoundTripWithLongNamesAndTarAgrees) {
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), a);
+  std::ifstream in_small(out / "ALFA-1.1/deliverables/db_scripts/small.sql", std::ios::binary);
+  std::stringstream ss_small;
+  ss_small << in_small.rdbuf();
+  EXPECT_EQ(ss_small.str(), small);
+}
+
+TEST_F(ArchiveTest, ChangedFileBlobIsDataLoss) {
+  Library files(dir_ / "files", testing_library::files_only());
+  auto blob = files.add_bytes(std::string(5000, 'q'));
+  ASSERT_TRUE(blob.ok());
+  ASSERT_TRUE(fs::exists(files.path_of(blob->sha256)));
+  testing_library::alter_blob(files, blob->sha256, 10);
+  TarStream tar(files, {TarEntry::blob("a/b", blob->sha256, blob->size)}, 0);
+  char buf[65536];
+  Result<std::size_t> n = tar.read(buf, sizeof buf);
+  while (n.ok() && *n > 0) n = tar.read(buf, sizeof buf);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().id, "archive.blob_changed");
 }
 
 TEST_F(ArchiveTest, ChangedBlobIsDataLoss) {
   auto blob = lib_->add_bytes(std::string(5000, 'q'));
   ASSERT_TRUE(blob.ok());
-  // Corrupt the stored blob in place (same size).
-  const fs::path p = lib_->path_of(blob->sha256);
-  fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
-  {
-    std::fstream f(p, std::ios::binary | std::ios::in | std::ios::out);
-    f.seekp(10);
-    f.put('z');
-  }
+  // Corrupt the stored blob in place (same size): a row of small.db at this size.
+  ASSERT_FALSE(fs::exists(lib_->path_of(blob->sha256)));
+  testing_library::alter_blob(*lib_, blob->sha256, 10);
   TarStream tar(*lib_, {TarEntry::blob("a/b", blob->sha256, blob->size)}, 0);
   char buf[65536];
   Result<std::size_t> n = tar.read(buf, sizeof buf);

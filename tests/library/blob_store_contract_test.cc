@@ -1,8 +1,12 @@
 // The BlobStore contract (library/blob_store.h), run on every implementation: the local
-// directory always; the blob store inside PostgreSQL when built with
-// PASAPROD_BLOB_SUITE_POSTGRES and run under the CTest fixture pg_cluster.
+// directory always, with every blob a file ("local") and with the small ones in small.db
+// ("local+small"); the blob store inside PostgreSQL when built with
+// PASAPROD_BLOB_SUITE_POSTGRES and run under the CTest fixture pg_cluster. Each runs twice: with
+// the contents as written (MiB: files, several chunks) and with each size divided by 128 (KiB:
+// the small blobs, rows of small.db under local+small).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -30,19 +34,16 @@ class Backend {
   virtual BlobStore& store() = 0;
   // Changes one byte of the stored blob's content.
   virtual void alter(const std::string& sha256) = 0;
+  // Removes the stored blob.
+  virtual void lose(const std::string& sha256) = 0;
 };
 
 class LocalBackend final : public Backend {
  public:
-  LocalBackend() : library_(dir_.path() / "library") {}
+  explicit LocalBackend(LibraryOptions options) : library_(dir_.path() / "library", options) {}
   BlobStore& store() override { return library_; }
-  void alter(const std::string& sha256) override {
-    const auto path = library_.path_of(sha256);
-    std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(0);
-    f.put('#');
-  }
+  void alter(const std::string& sha256) override { testing_library::alter_blob(library_, sha256); }
+  void lose(const std::string& sha256) override { testing_library::lose_blob(library_, sha256); }
 
  private:
   TempDir dir_;
@@ -64,6 +65,11 @@ class PostgresBackend final : public Backend {
             "WHERE seq = 0 AND content_id = (SELECT content_id FROM blob_contents WHERE sha256 = $1)",
             sha256);
   }
+  void lose(const std::string& sha256) override {
+    pg::Connection db(db_.url(), "");
+    db.exec("DELETE FROM blob_chunks WHERE content_id = (SELECT content_id FROM blob_contents WHERE sha256 = $1)", sha256);
+    db.exec("DELETE FROM blob_contents WHERE sha256 = $1", sha256);
+  }
 
  private:
   testing_pg::PgScratchDatabase db_;
@@ -75,8 +81,8 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
 #ifdef PASAPROD_BLOB_SUITE_POSTGRES
   if (name == "postgres") return std::make_unique<PostgresBackend>();
 #endif
-  (void)name;
-  return std::make_unique<LocalBackend>();
+  if (name == "local+small") return std::make_unique<LocalBackend>(LibraryOptions{});
+  return std::make_unique<LocalBackend>(testing_library::files_only());
 }
 
 // `n` bytes of a pattern that differs by `seed`.
@@ -113,16 +119,23 @@ Result<StoredBlob> add_in_pieces(BlobStore& store, const std::string& data, std:
   return (*w)->commit();
 }
 
-class BlobStoreContract : public ::testing::TestWithParam<std::string> {
+class BlobStoreContract : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
  protected:
-  void SetUp() override { backend_ = make_backend(GetParam()); }
+  void SetUp() override { backend_ = make_backend(std::get<0>(GetParam())); }
   BlobStore& store() { return backend_->store(); }
+  // A content size: `n` as written, or n / 128 with small contents.
+  std::size_t sized(std::size_t n) const { return std::get<1>(GetParam()) ? n / 128 : n; }
   std::unique_ptr<Backend> backend_;
 };
 
+std::string param_name(const ::testing::TestParamInfo<std::tuple<std::string, bool>>& info) {
+  std::string name = std::get<0>(info.param) == "local+small" ? "LocalSmall" : std::get<0>(info.param);
+  return name + (std::get<1>(info.param) ? "_KiB" : "_MiB");
+}
+
 TEST_P(BlobStoreContract, ABlobOfSeveralChunksReadsBackWhole) {
-  const std::string data = content((std::size_t{5} << 19) + 12345, 1);  // 2.5 MiB and a bit
-  auto added = add_in_pieces(store(), data, 300001);
+  const std::string data = content(sized((std::size_t{5} << 19) + 12345), 1);  // 2.5 MiB and a bit
+  auto added = add_in_pieces(store(), data, sized(300001));
   ASSERT_TRUE(added) << added.error().en;
   EXPECT_EQ(added->sha256, sha256_hex(data));
   EXPECT_EQ(added->size, static_cast<std::int64_t>(data.size()));
@@ -136,7 +149,7 @@ TEST_P(BlobStoreContract, ABlobOfSeveralChunksReadsBackWhole) {
   auto reader = store().open_read(added->sha256);
   ASSERT_TRUE(reader);
   if ((*reader)->seekable()) {
-    const std::int64_t from = (std::int64_t{1} << 20) - 3;
+    const std::int64_t from = static_cast<std::int64_t>(sized(std::size_t{1} << 20)) - 3;
     ASSERT_TRUE((*reader)->seek(from));
     std::string rest(data.size() - static_cast<std::size_t>(from), '\0');
     std::size_t got = 0;
@@ -146,6 +159,12 @@ TEST_P(BlobStoreContract, ABlobOfSeveralChunksReadsBackWhole) {
       got += *n;
     }
     EXPECT_TRUE(rest == data.substr(static_cast<std::size_t>(from)));
+    // And again from elsewhere (a second Range of the same reader).
+    ASSERT_TRUE((*reader)->seek(1));
+    char two[2];
+    auto n = (*reader)->read(two, 2);
+    ASSERT_TRUE(n && *n == 2);
+    EXPECT_EQ(std::string(two, 2), data.substr(1, 2));
   }
 }
 
@@ -157,9 +176,9 @@ TEST_P(BlobStoreContract, AnEmptyBlobIsABlob) {
 }
 
 TEST_P(BlobStoreContract, AWrongDigestOrTooLargeOrAbandonedAddKeepsNothing) {
-  const std::string data = content(1 << 21, 2);
+  const std::string data = content(sized(1 << 21), 2);
   const std::string sha = sha256_hex(data);
-  auto mismatch = add_in_pieces(store(), data, 1 << 16, std::string(64, 'a'));
+  auto mismatch = add_in_pieces(store(), data, sized(1 << 16), std::string(64, 'a'));
   ASSERT_FALSE(mismatch);
   EXPECT_EQ(mismatch.error().id, "library.digest_mismatch");
   EXPECT_FALSE(store().contains(sha));
@@ -192,12 +211,12 @@ TEST_P(BlobStoreContract, BadDigestsAndAbsentBlobsAreRefusedClearly) {
 }
 
 TEST_P(BlobStoreContract, TheSameContentAddedAtOnceLeavesOneBlob) {
-  const std::string data = content(3 << 20, 3);
+  const std::string data = content(sized(3 << 20), 3);
   std::atomic<int> fresh{0}, present{0}, failed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      auto added = add_in_pieces(store(), data, 1 << 18);
+      auto added = add_in_pieces(store(), data, sized(1 << 18));
       if (!added) {
         ++failed;
         return;
@@ -248,7 +267,7 @@ TEST_P(BlobStoreContract, DiscardRemovesOnlyWhatNothingRefersToAndWaitsForPinned
 }
 
 TEST_P(BlobStoreContract, VerifyFindsAnAlteredBlobAndAMissingOne) {
-  const std::string data = content(1 << 20, 4);
+  const std::string data = content(sized(1 << 20), 4);
   auto added = store().add_bytes(data);
   auto other = store().add_bytes("intact");
   ASSERT_TRUE(added && other);
@@ -270,12 +289,36 @@ TEST_P(BlobStoreContract, VerifyFindsAnAlteredBlobAndAMissingOne) {
   EXPECT_NE(store().orphan_problem(other->sha256).es.find(other->sha256.substr(0, 12)), std::string::npos);
 }
 
+// verify() lists every stored blob (what the caller compares with its references to find
+// orphans) and verify_blobs() reports a referenced blob that went missing.
+TEST_P(BlobStoreContract, VerifyListsEveryBlobAndFindsALostOne) {
+  auto a = store().add_bytes(content(sized(1 << 20), 6));
+  auto b = store().add_bytes(content(sized(1 << 19), 7));
+  ASSERT_TRUE(a && b);
+  LibraryVerifyReport all = store().verify();
+  EXPECT_TRUE(all.ok());
+  std::sort(all.blobs.begin(), all.blobs.end());
+  std::vector<std::string> expected{a->sha256, b->sha256};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(all.blobs, expected);
+  EXPECT_EQ(all.bytes, a->size + b->size);
+
+  backend_->lose(a->sha256);
+  EXPECT_FALSE(store().contains(a->sha256));
+  EXPECT_EQ(store().open_read(a->sha256).error().id, "library.not_found");
+  const LibraryVerifyReport listed = store().verify_blobs({a->sha256, b->sha256});
+  ASSERT_EQ(listed.problems.size(), 1u);
+  EXPECT_EQ(listed.problems[0].kind, LibraryProblem::Kind::missing);
+  EXPECT_EQ(listed.problems[0].sha256, a->sha256);
+  EXPECT_EQ(store().verify().blobs, std::vector<std::string>{b->sha256});
+}
+
 TEST_P(BlobStoreContract, AddFileStreamsAFileAndRefusesAnOversizedOrMissingOne) {
   TempDir dir;
-  const std::string data = content(3 << 20, 5);
+  const std::string data = content(sized(3 << 20), 5);
   const auto src = dir.path() / "entregable.bin";
   std::ofstream(src, std::ios::binary) << data;
-  auto too_big = store().add_file(src, std::nullopt, 1 << 20);
+  auto too_big = store().add_file(src, std::nullopt, static_cast<std::int64_t>(sized(1 << 20)));
   ASSERT_FALSE(too_big);
   EXPECT_EQ(too_big.error().code, Code::too_large);
   EXPECT_FALSE(store().contains(sha256_hex(data)));
@@ -286,7 +329,8 @@ TEST_P(BlobStoreContract, AddFileStreamsAFileAndRefusesAnOversizedOrMissingOne) 
 }
 
 #ifdef PASAPROD_BLOB_SUITE_POSTGRES
-INSTANTIATE_TEST_SUITE_P(Postgres, BlobStoreContract, ::testing::Values("postgres"));
+INSTANTIATE_TEST_SUITE_P(Postgres, BlobStoreContract,
+                         ::testing::Combine(::testing::Values(std::string("postgres")), ::testing::Bool()), param_name);
 
 // An add whose process died after its commit left its marker: the next recovery gives the
 // blob back through `discard`, and leaves the marker of an add still alive.
@@ -347,7 +391,10 @@ TEST(PgBlobStore, RefusesTablesOfANewerVersion) {
   EXPECT_EQ(again.error().id, "library.schema_newer");
 }
 #else
-INSTANTIATE_TEST_SUITE_P(Local, BlobStoreContract, ::testing::Values("local"));
+INSTANTIATE_TEST_SUITE_P(Local, BlobStoreContract,
+                         ::testing::Combine(::testing::Values(std::string("local"), std::string("local+small")),
+                                            ::testing::Bool()),
+                         param_name);
 #endif
 
 }  // namespace

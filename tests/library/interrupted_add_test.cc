@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "library/library.h"
 #include "library/library_test_util.h"
+#include "util/sha256.h"
 
 namespace pasaprod {
 namespace {
@@ -87,10 +89,18 @@ INSTANTIATE_TEST_SUITE_P(TempModes, InterruptedAddTest, ::testing::Bool(),
 // upload's blob (commit) and recording it in the database left an orphan blob, which
 // `library verify` reports. The commit now leaves a marker that recovery finds.
 
+// The two forms of a blob: a file under blobs/ (small = false) or a row of small.db.
+LibraryOptions form(bool small) { return small ? LibraryOptions{} : testing_library::files_only(); }
+
+// Where the markers and blobs of the form are: files under pending/ and blobs/, or rows of
+// small.db (and a session file under pending/ while the adding process lives).
+int blob_files(const std::filesystem::path& root) { return count_files(root / "blobs"); }
+
 // In the child: commits `content`, reports through `ready_fd`, then waits to be killed with
 // the Writer alive (its owner has not recorded the blob yet). Never returns.
-[[noreturn]] void commit_until_killed(const std::filesystem::path& root, const std::string& content, int ready_fd) {
-  Library lib(root);
+[[noreturn]] void commit_until_killed(const std::filesystem::path& root, const std::string& content, int ready_fd,
+                                      bool small) {
+  Library lib(root, form(small));
   auto w = lib.begin_add(std::nullopt, Library::kNoLimit);
   if (!w || !(*w)->write(content.data(), content.size()) || !(*w)->commit()) ::_exit(2);
   char c = 'r';
@@ -99,14 +109,14 @@ INSTANTIATE_TEST_SUITE_P(TempModes, InterruptedAddTest, ::testing::Bool(),
 }
 
 // Runs commit_until_killed in a child and SIGKILLs it once the blob is linked.
-void kill_after_commit(const std::filesystem::path& root, const std::string& content) {
+void kill_after_commit(const std::filesystem::path& root, const std::string& content, bool small) {
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::close(pipe_fds[0]);
-    commit_until_killed(root, content, pipe_fds[1]);
+    commit_until_killed(root, content, pipe_fds[1], small);
   }
   ::close(pipe_fds[1]);
   char c = 0;
@@ -116,14 +126,20 @@ void kill_after_commit(const std::filesystem::path& root, const std::string& con
   ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
 }
 
-TEST(InterruptedAddRecovery, KilledBetweenCommitAndRecordLeavesNoOrphanAfterRecovery) {
+class InterruptedAddRecovery : public ::testing::TestWithParam<bool> {
+ protected:
+  bool small() const { return GetParam(); }
+};
+
+TEST_P(InterruptedAddRecovery, KilledBetweenCommitAndRecordLeavesNoOrphanAfterRecovery) {
   TempDir dir;
   const std::filesystem::path root = dir.path() / "lib";
-  kill_after_commit(root, "stored, never recorded");
-  EXPECT_EQ(count_files(root / "blobs"), 1);
-  EXPECT_EQ(count_files(root / "pending"), 1);
+  kill_after_commit(root, "stored, never recorded", small());
+  EXPECT_EQ(blob_files(root), small() ? 0 : 1);
+  EXPECT_EQ(count_files(root / "pending"), 1);  // the add's marker, or the dead session's file
+  EXPECT_TRUE(Library(root, form(small())).contains(sha256_hex("stored, never recorded")));  // durable
 
-  Library lib(root);
+  Library lib(root, form(small()));
   std::vector<std::string> asked;
   auto n = lib.recover_interrupted_adds([&](const std::string& sha) {
     asked.push_back(sha);
@@ -133,28 +149,32 @@ TEST(InterruptedAddRecovery, KilledBetweenCommitAndRecordLeavesNoOrphanAfterReco
   EXPECT_EQ(*n, 1);
   ASSERT_EQ(asked.size(), 1u);
   EXPECT_FALSE(lib.contains(asked[0]));
-  EXPECT_EQ(count_files(root / "blobs"), 0);
+  EXPECT_EQ(blob_files(root), 0);
   EXPECT_EQ(count_files(root / "pending"), 0);
+  EXPECT_TRUE(lib.verify().ok());
+  EXPECT_TRUE(lib.verify().blobs.empty());
   EXPECT_EQ(*lib.recover_interrupted_adds([](const std::string&) { return ok_status(); }), 0);
 }
 
-TEST(InterruptedAddRecovery, RecordedBlobIsKeptAndOnlyTheMarkerGoes) {
+TEST_P(InterruptedAddRecovery, RecordedBlobIsKeptAndOnlyTheMarkerGoes) {
   TempDir dir;
   const std::filesystem::path root = dir.path() / "lib";
-  kill_after_commit(root, "stored and recorded, killed before the Writer ended");
-  Library lib(root);
+  kill_after_commit(root, "stored and recorded, killed before the Writer ended", small());
+  Library lib(root, form(small()));
   auto n = lib.recover_interrupted_adds(
       [&](const std::string& sha) { return lib.discard_unreferenced(sha, [] { return true; }); });
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
-  EXPECT_EQ(count_files(root / "blobs"), 1);
+  EXPECT_EQ(blob_files(root), small() ? 0 : 1);
+  EXPECT_TRUE(lib.contains(sha256_hex("stored and recorded, killed before the Writer ended")));
   EXPECT_EQ(count_files(root / "pending"), 0);
   EXPECT_TRUE(lib.verify().ok());
+  EXPECT_EQ(*lib.recover_interrupted_adds([](const std::string&) { return ok_status(); }), 0);
 }
 
-TEST(InterruptedAddRecovery, AddsStillRunningAreLeftAlone) {
+TEST_P(InterruptedAddRecovery, AddsStillRunningAreLeftAlone) {
   TempDir dir;
-  Library lib(dir.path() / "lib");
+  Library lib(dir.path() / "lib", form(small()));
   auto w = lib.begin_add(std::nullopt, Library::kNoLimit);
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->write("running", 7).ok());
@@ -169,15 +189,95 @@ TEST(InterruptedAddRecovery, AddsStillRunningAreLeftAlone) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 0);
   EXPECT_EQ(calls, 0);
+  // Another process (here another Library on the root) does not take it for a dead add either.
+  {
+    Library other(dir.path() / "lib", form(small()));
+    auto m = other.recover_interrupted_adds([&](const std::string&) {
+      ++calls;
+      return ok_status();
+    });
+    ASSERT_TRUE(m.ok()) << m.error().en;
+    EXPECT_EQ(*m, 0);
+    EXPECT_EQ(calls, 0);
+  }
   w->reset();  // the add ends: its marker goes
-  EXPECT_EQ(count_files(dir.path() / "lib" / "pending"), 0);
-  EXPECT_EQ(count_files(dir.path() / "lib" / "blobs"), 1);
+  if (!small()) {
+    EXPECT_EQ(count_files(dir.path() / "lib" / "pending"), 0);
+  }
+  EXPECT_EQ(count_files(dir.path() / "lib" / "blobs"), small() ? 0 : 1);
+  EXPECT_TRUE(lib.contains(sha256_hex("running")));
   // An add of content already present links nothing and leaves no marker.
   auto again = lib.add_bytes("running");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->already_present);
-  EXPECT_EQ(count_files(dir.path() / "lib" / "pending"), 0);
+  if (!small()) {
+    EXPECT_EQ(count_files(dir.path() / "lib" / "pending"), 0);
+  }
 }
+
+// A small add killed before its commit (its bytes only in the process's memory) leaves nothing.
+TEST(InterruptedSmallAdd, KilledBeforeCommitLeavesNothing) {
+  TempDir dir;
+  const std::filesystem::path root = dir.path() / "lib";
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    Library lib(root);
+    auto w = lib.begin_add(std::nullopt, Library::kNoLimit);
+    const std::string part(4096, 'p');
+    if (!w || !(*w)->write(part.data(), part.size())) ::_exit(2);
+    char c = 'r';
+    if (::write(pipe_fds[1], &c, 1) != 1) ::_exit(4);
+    for (;;) ::pause();
+  }
+  ::close(pipe_fds[1]);
+  char c = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &c, 1), 1) << "the child failed before writing";
+  ::close(pipe_fds[0]);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
+  Library lib(root);
+  EXPECT_FALSE(lib.contains(sha256_hex(std::string(4096, 'p'))));
+  auto n = lib.recover_interrupted_adds([](const std::string&) { return ok_status(); });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  const LibraryVerifyReport report = lib.verify();
+  EXPECT_TRUE(report.ok());
+  EXPECT_TRUE(report.blobs.empty());
+  EXPECT_EQ(count_files(root / "tmp"), 0);
+  EXPECT_EQ(count_files(root / "pending"), 0);
+}
+
+// A small add that cannot be stored fails with library.io_error, naming what to check in both
+// languages, and keeps nothing; the library works again once the cause is gone.
+TEST(InterruptedSmallAdd, AnIoErrorIsExplainedAndKeepsNothing) {
+  TempDir dir;
+  const std::filesystem::path root = dir.path() / "lib";
+  Library lib(root);
+  // The session file of small adds goes in pending/: make that impossible.
+  std::filesystem::remove_all(root / "pending");
+  std::ofstream(root / "pending") << "not a directory";
+  auto failed = lib.add_bytes("sin lugar");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().id, "library.io_error");
+  EXPECT_EQ(failed.error().code, Code::internal);
+  EXPECT_NE(failed.error().es.find("Revise"), std::string::npos) << failed.error().es;
+  EXPECT_NE(failed.error().en.find("Check"), std::string::npos) << failed.error().en;
+  EXPECT_FALSE(failed.error().detail("path").empty());
+  EXPECT_FALSE(lib.contains(sha256_hex("sin lugar")));
+  std::filesystem::remove(root / "pending");
+  std::filesystem::create_directories(root / "pending");
+  auto added = lib.add_bytes("sin lugar");
+  ASSERT_TRUE(added) << added.error().en;
+  EXPECT_TRUE(lib.contains(added->sha256));
+  EXPECT_TRUE(lib.verify().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, InterruptedAddRecovery, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "SmallRow" : "File"; });
 
 }  // namespace
 }  // namespace pasaprod

@@ -142,6 +142,27 @@ TEST(Backup, UnderWriteLoadRestoresEveryAcknowledgedChangeAndVerifies) {
     for (const json& f : d["files"]) restored.insert("file:" + f["name"].get<std::string>());
   }
   for (const std::string& w : before) EXPECT_TRUE(restored.contains(w)) << w << " was acknowledged before the backup";
+  // The uploads (2 KiB each) are rows of library/small.db, in the office and in the restored
+  // folder, where `library verify` above read them back against their digests.
+  const auto small_rows = [](const fs::path& blobs) {
+    std::set<std::string> shas;
+    for (const fs::path& p : stored_blobs(blobs)) {
+      const std::string s = p.string();
+      if (const auto at = s.find("small.db#"); at != std::string::npos) shas.insert(s.substr(at + 9));
+    }
+    return shas;
+  };
+  const std::set<std::string> office_rows = small_rows(office->blobs_dir()), restored_rows = small_rows(into / "library" / "blobs");
+  std::size_t acked_files = 0;
+  for (const std::string& w : before) acked_files += w.starts_with("file:");
+  EXPECT_GE(office_rows.size(), acked_files);
+  EXPECT_GE(restored_rows.size(), acked_files);
+  for (const json& d : shown["deliverables"]) {
+    for (const json& f : d["files"]) {
+      if (!restored.contains("file:" + f["name"].get<std::string>()) || !before.contains("file:" + f["name"].get<std::string>())) continue;
+      EXPECT_TRUE(restored_rows.contains(f["sha256"].get<std::string>())) << f["name"] << " is not a small.db row of the restored library";
+    }
+  }
   // The restored office accepts writes (its anchor and database agree).
   run_cli_ok({"--db", db, "system", "add", "AFTER", "--name", "Después"});
 }

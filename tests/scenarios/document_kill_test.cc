@@ -6,6 +6,9 @@
 //    the action taken again issues the document;
 //  * killed after the write committed but before the blob's pin was released: the recovery keeps
 //    the PDF, which the document row refers to.
+// The same two points for an upload of a small deliverable (4 KiB: a row of the library's
+// small.db, its marker written in the same commit): the recovery gives back the blob of an upload
+// never recorded and keeps the one recorded.
 // The child process runs the office over StopAtWrite, which tells the test where it stands and
 // waits to be SIGKILLed at the chosen point.
 #include <gtest/gtest.h>
@@ -13,7 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "audit/file_anchor.h"
@@ -25,6 +30,7 @@
 #include "service/office.h"
 #include "storage/open/open_store.h"
 #include "tests/fixtures/pg_scratch.h"
+#include "util/sha256.h"
 #include "util/system_clock.h"
 
 namespace pasaprod {
@@ -111,6 +117,12 @@ class DocumentKill : public ::testing::TestWithParam<KillPoint> {
 
   // In a child process: approves `number` over StopAtWrite and is killed at GetParam().
   void approve_until_killed(const std::string& number) {
+    run_until_killed([&](Office& office) { (void)office.act(kElena, number, approve()); });
+  }
+
+  // In a child process: runs `step` on an office over StopAtWrite, killed at GetParam() of its
+  // first write.
+  void run_until_killed(const std::function<void(Office&)>& step) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
     const pid_t pid = ::fork();
@@ -122,7 +134,7 @@ class DocumentKill : public ::testing::TestWithParam<KillPoint> {
         StopAtWrite stopping(*o.store, GetParam(), fds[1]);
         Office office(stopping, *o.blobs, clock_, procedures_);
         office.set_document_key("kill-document-key");
-        (void)office.act(kElena, number, approve());
+        step(office);
       } catch (...) {
       }
       ::_exit(2);  // StopAtWrite never returns: reaching here is a failure
@@ -181,6 +193,50 @@ TEST_P(DocumentKill, AKillWhileIssuingADocumentLeavesNoOrphanAfterTheNextStart) 
   }
   ASSERT_EQ(docs->size(), 1u);
   EXPECT_TRUE(office.library().contains(docs->front().sha256));
+  expect_library_clean(office);
+}
+
+TEST_P(DocumentKill, AKillWhileRecordingASmallUploadLeavesNoOrphanAfterTheNextStart) {
+  const Caller lead{"pedro.lider"};
+  std::string number;
+  {
+    Opened o = open();
+    Office office(*o.store, *o.blobs, clock_, procedures_);
+    ASSERT_TRUE(seed_demo_people_and_systems(office, nullptr));
+    auto n = walk_demo_release(office, "SIAGIE", "emergency", "Parche pequeño", "draft", nullptr);
+    ASSERT_TRUE(n) << n.error().en;
+    number = *n;
+  }
+  const std::string content(4096, 'u');
+  run_until_killed([&](Office& office) {
+    auto up = office.begin_upload(lead, number, "db_scripts", "parche.sql", std::nullopt, 1 << 20);
+    if (!up || !(*up)->write(content.data(), content.size())) ::_exit(5);
+    (void)(*up)->finish();  // stores the blob, then stops at the write that records it
+  });
+
+  Opened o = open();
+  Office office(*o.store, *o.blobs, clock_, procedures_);
+  auto recovered = office.recover_interrupted_uploads();
+  ASSERT_TRUE(recovered) << recovered.error().en;
+  EXPECT_EQ(*recovered, 1) << "the killed upload was not found at start";
+  expect_library_clean(office);
+  auto view = office.view(number, "");
+  ASSERT_TRUE(view) << view.error().en;
+  const bool recorded = std::any_of(view->release.files.begin(), view->release.files.end(),
+                                    [](const DeliverableFile& f) { return f.name == "parche.sql"; });
+  EXPECT_EQ(recorded, GetParam() == KillPoint::after_write);
+  EXPECT_EQ(office.library().contains(sha256_hex(content)), recorded) << "the blob outlives its upload or is lost";
+  if (!pg_.active()) {
+    EXPECT_FALSE(fs::exists(static_cast<Library&>(*o.blobs).path_of(sha256_hex(content)))) << "a small upload is a row";
+  }
+  if (!recorded) {  // the upload again works
+    auto up = office.begin_upload(lead, number, "db_scripts", "parche.sql", std::nullopt, 1 << 20);
+    ASSERT_TRUE(up) << up.error().en;
+    ASSERT_TRUE((*up)->write(content.data(), content.size()));
+    auto file = (*up)->finish();
+    ASSERT_TRUE(file) << file.error().en;
+    EXPECT_TRUE(office.library().contains(sha256_hex(content)));
+  }
   expect_library_clean(office);
 }
 

@@ -16,6 +16,7 @@
 #include "core/manifest.h"
 #include "core/version.h"
 #include "library/library.h"
+#include "tests/library/library_test_util.h"
 #include "reports/adherence.h"
 #include "reports/adherence_facts.h"
 #include "scenario_parse.h"
@@ -88,11 +89,29 @@ class ScenarioDatabase {
   std::string location_;
 };
 
+// What the library at `root` holds: its entries (a file with its size), and each row of
+// small.db as "<root>/small.db#<sha256>:<size>" in place of the database's own files (whose
+// log grows with every commit) and the session file of its adds.
 std::string library_listing(const fs::path& root) {
   std::vector<std::string> entries;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
+    const std::string name = e.path().filename().string();
+    if (name == "small.db" || name == "small.db-wal" || name == "small.db-shm" || name.starts_with("session-")) continue;
     entries.push_back(e.path().string() + (e.is_regular_file() ? ":" + std::to_string(e.file_size()) : ""));
   }
+  sqlite3* db = nullptr;
+  if (fs::exists(root / "small.db") &&
+      sqlite3_open_v2((root / "small.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT sha256, size FROM small_blobs", -1, &q, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(q) == SQLITE_ROW) {
+        entries.push_back((root / "small.db").string() + "#" + reinterpret_cast<const char*>(sqlite3_column_text(q, 0)) + ":" +
+                          std::to_string(sqlite3_column_int64(q, 1)));
+      }
+    }
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
   std::sort(entries.begin(), entries.end());
   std::string out;
   for (const auto& e : entries) out += e + "\n";
@@ -266,14 +285,7 @@ class Runner {
         if (!v) return v.error();
         const DeliverableFile* f = find_file(v->release, arg(1), arg(2));
         if (!f) return fail("no such file to corrupt");
-        const fs::path p = library_.path_of(f->sha256);
-        fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
-        std::fstream io(p, std::ios::in | std::ios::out | std::ios::binary);
-        char c = 0;
-        io.read(&c, 1);
-        io.seekp(0);
-        c ^= 0x20;
-        io.write(&c, 1);
+        testing_library::alter_blob(library_, f->sha256);  // its file or its row of small.db
         return ok_status();
       }
       if (cmd == "expect") return expect(s);

@@ -103,7 +103,7 @@ class UploadFormTest : public ::testing::Test {
   // Expects nothing changed: the slot's files, the library's blobs, no temporary file.
   void expect_nothing_kept(const std::vector<std::string>& slot_before, std::size_t blobs_before, const std::string& slot = "source_code") {
     EXPECT_EQ(files_in(walker_->get(number_), slot), slot_before) << "no record";
-    EXPECT_EQ(files_under(office_->blobs_dir()).size(), blobs_before) << "no new blob";
+    EXPECT_EQ(stored_blobs(office_->blobs_dir()).size(), blobs_before) << "no new blob";
     EXPECT_TRUE(eventually_empty(office_->library_tmp_dir())) << "no temporary left behind";
   }
 
@@ -172,7 +172,7 @@ TEST_F(UploadFormTest, SameFormSentTwiceRecordsItsFilesOnce) {
 TEST_F(UploadFormTest, RefusalsKeepNothingAndShowTheReleasePageWithTheReason) {
   Api api = session();
   const auto before = files_in(walker_->get(number_), "source_code");
-  const std::size_t blobs = files_under(office_->blobs_dir()).size();
+  const std::size_t blobs = stored_blobs(office_->blobs_dir()).size();
   struct Case {
     const char* what;
     std::string body;
@@ -210,7 +210,7 @@ TEST_F(UploadFormTest, RefusalsKeepNothingAndShowTheReleasePageWithTheReason) {
 TEST_F(UploadFormTest, OverTheUploadLimitIsTheReleasePageToo) {
   Api api = session();
   const auto before = files_in(walker_->get(number_), "source_code");
-  const std::size_t blobs = files_under(office_->blobs_dir()).size();
+  const std::size_t blobs = stored_blobs(office_->blobs_dir()).size();
   Response r = post(api, form(api.csrf, "source_code", {{"huge.zip", std::string(1100 * 1024, 'h')}}));
   ASSERT_EQ(r.status, 303) << r.describe();
   Response page = follow(api, r);
@@ -221,7 +221,7 @@ TEST_F(UploadFormTest, OverTheUploadLimitIsTheReleasePageToo) {
 TEST_F(UploadFormTest, TruncatedBodyKeepsNothing) {
   Api api = session();
   const auto before = files_in(walker_->get(number_), "source_code");
-  const std::size_t blobs = files_under(office_->blobs_dir()).size();
+  const std::size_t blobs = stored_blobs(office_->blobs_dir()).size();
   const std::string body = form(api.csrf, "source_code", {{"cortado.zip", std::string(600 * 1024, 'c')}});
   for (std::size_t cut : {body.size() / 2, body.size() - 10, std::size_t{40}}) {
     post(api, body, cut);  // the server sees the connection end early: no answer is owed
@@ -232,7 +232,7 @@ TEST_F(UploadFormTest, TruncatedBodyKeepsNothing) {
 TEST_F(UploadFormTest, InvalidUtf8FileName_RefusedWithNothingKept) {
   Api api = session();
   const auto before = files_in(walker_->get(number_), "source_code");
-  const std::size_t blobs = files_under(office_->blobs_dir()).size();
+  const std::size_t blobs = stored_blobs(office_->blobs_dir()).size();
   for (const std::string& name : {std::string("bad\xff\xfe.zip"), std::string("over\xc0\xaflong.zip"), std::string("cut\xe2\x82.zip")}) {
     Response r = post(api, form(api.csrf, "source_code", {{name, "contenido"}}));
     ASSERT_EQ(r.status, 303) << r.describe();
