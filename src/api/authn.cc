@@ -44,10 +44,11 @@ Status authenticate(ApiContext& ctx, http::Request& req, const http::Route& rout
     }
   }
   if (!p) return p.error();
-  if (route.auth == http::Auth::admin && !p->user.holds("admin", "")) {
-    return make_error(Code::permission_denied, "role.required", "Esta operación requiere el rol Administrador del sistema.",
-                      "This operation requires the role System administrator.")
-        .with("required_role", "admin");
+  const Procedure& proc = ctx.office.current_procedure();
+  if (const std::string& admin = proc.administering_role(); route.auth == http::Auth::admin && !p->user.holds(admin, "")) {
+    return make_error(Code::permission_denied, "role.required", "Esta operación requiere el rol " + proc.role_name(admin, Lang::es) + ".",
+                      "This operation requires the role " + proc.role_name(admin, Lang::en) + ".")
+        .with("required_role", admin);
   }
   req.set_user(p->user.username);
   req.context() = std::move(*p);

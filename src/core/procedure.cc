@@ -25,6 +25,23 @@ std::string name_of(const T* item, std::string_view code, Lang lang) {
 }  // namespace
 
 const RoleDef* Procedure::role(std::string_view code) const { return find_code(roles, code); }
+const std::string& Procedure::administering_role() const {
+  static const std::string none;
+  for (const auto& r : roles) {
+    if (r.administers) return r.code;
+  }
+  return none;
+}
+
+std::vector<std::string> Procedure::roles_allowed(bool RoleDef::* flag) const {
+  std::vector<std::string> out;
+  if (!administering_role().empty()) out.push_back(administering_role());
+  for (const auto& r : roles) {
+    if (r.*flag && !r.administers) out.push_back(r.code);
+  }
+  return out;
+}
+
 const StateDef* Procedure::state(std::string_view code) const { return find_code(states, code); }
 const SlotDef* Procedure::slot(std::string_view code) const { return find_code(slots, code); }
 const KindDef* Procedure::kind(std::string_view code) const { return find_code(kinds, code); }

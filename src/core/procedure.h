@@ -28,6 +28,13 @@ struct RoleDef {
   std::string code;
   Label label;
   bool per_system = false;  // held for one information system (functional_user, project_lead)
+  // What the role may do besides the procedure's actions. The administering role may do all of
+  // it; the others only what their flags say.
+  bool administers = false;     // manages users, systems, settings, tokens and mail; exactly one role
+  bool edits_systems = false;   // edits an information system's record
+  bool sets_freezes = false;    // adds and changes freeze windows
+  bool edits_settings = false;  // changes the office settings (committee quorum)
+  bool reads_reports = false;   // reads the PMO adherence report and the heads' dashboard
 };
 
 struct StateDef {
@@ -192,6 +199,10 @@ struct Procedure {
   std::map<std::string, std::vector<std::string>> adherence;  // fact (kAdherenceFacts) → codes
 
   const RoleDef* role(std::string_view code) const;
+  // The code of the role that `administers` (the loader guarantees exactly one).
+  const std::string& administering_role() const;
+  // The administering role, then every role carrying `flag` (e.g. &RoleDef::reads_reports).
+  std::vector<std::string> roles_allowed(bool RoleDef::* flag) const;
   const StateDef* state(std::string_view code) const;
   const SlotDef* slot(std::string_view code) const;
   const KindDef* kind(std::string_view code) const;

@@ -121,6 +121,11 @@ std::vector<ProcedureChange> procedure_diff(const Procedure& from, const Procedu
   compare(out, "role", from.roles, to.roles, [](const RoleDef& r) {
     Fields f;
     f.add("per_system", r.per_system ? "yes" : "no");
+    f.add("administers", r.administers ? "yes" : "no");
+    f.add("edits_systems", r.edits_systems ? "yes" : "no");
+    f.add("sets_freezes", r.sets_freezes ? "yes" : "no");
+    f.add("edits_settings", r.edits_settings ? "yes" : "no");
+    f.add("reads_reports", r.reads_reports ? "yes" : "no");
     return f;
   });
   compare(out, "state", from.states, to.states, [](const StateDef& s) {

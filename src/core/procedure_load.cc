@@ -284,6 +284,26 @@ void parse_adherence(const YAML::Node& n, Procedure& p) {
   }
 }
 
+// Exactly one role `administers`: none leaves users and settings unmanaged, several make it
+// ambiguous whom a refusal asks for.
+void check_administering_role(const std::vector<RoleDef>& roles, const std::vector<int>& lines, int list_line) {
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < roles.size(); ++i) {
+    if (roles[i].administers) found.push_back(i);
+  }
+  if (found.empty()) {
+    throw LoadError{list_line, "ningún rol lleva «administers: true»: marque el rol que administra usuarios, sistemas y ajustes",
+                    "no role carries \"administers: true\": mark the role that manages users, systems and settings"};
+  }
+  if (found.size() > 1) {
+    throw LoadError{lines[found[1]],
+                    "«" + roles[found[0]].code + "» y «" + roles[found[1]].code +
+                        "» llevan «administers: true»: solo un rol puede administrar",
+                    "\"" + roles[found[0]].code + "\" and \"" + roles[found[1]].code +
+                        "\" both carry \"administers: true\": only one role may administer"};
+  }
+}
+
 Procedure parse(const YAML::Node& root) {
   Procedure p;
   p.edition = str(root, "edition");
@@ -292,10 +312,12 @@ Procedure parse(const YAML::Node& root) {
 
   std::vector<int> lines;
   for (const auto& n : seq(root, "roles")) {
-    p.roles.push_back({str(n, "code"), label(n), flag(n, "per_system")});
+    p.roles.push_back({str(n, "code"), label(n), flag(n, "per_system"), flag(n, "administers"), flag(n, "edits_systems"),
+                       flag(n, "sets_freezes"), flag(n, "edits_settings"), flag(n, "reads_reports")});
     lines.push_back(line_of(n));
   }
   check_unique(p.roles, lines, "roles");
+  check_administering_role(p.roles, lines, line_of(root["roles"]));
   lines.clear();
   for (const auto& n : seq(root, "states")) {
     p.states.push_back({str(n, "code"), label(n), flag(n, "final"), flag(n, "frees_version")});

@@ -432,10 +432,12 @@ Result<std::vector<ApiToken>> Access::tokens(const std::string& username) {
 Status Access::require_token_admin(const Caller& caller, const std::string& what_es, const std::string& what_en) {
   if (caller.local) return ok_status();
   auto actor = office_.user(caller.username);
-  if (actor && actor->active && actor->holds("admin", "")) return ok_status();
-  return make_error(Code::permission_denied, "role.required", what_es + " requiere el rol Administrador del sistema.",
-                    what_en + " requires the role System administrator.")
-      .with("required_role", "admin");
+  const Procedure& proc = office_.current_procedure();
+  const std::string& admin = proc.administering_role();
+  if (actor && actor->active && actor->holds(admin, "")) return ok_status();
+  return make_error(Code::permission_denied, "role.required", what_es + " requiere el rol " + proc.role_name(admin, Lang::es) + ".",
+                    what_en + " requires the role " + proc.role_name(admin, Lang::en) + ".")
+      .with("required_role", admin);
 }
 
 Result<std::vector<ApiToken>> Access::all_tokens(const Caller& caller) {
@@ -472,10 +474,13 @@ Status Access::set_password(const Caller& caller, const std::string& username, c
   const bool self = caller.username == username && !caller.local;
   if (!self && !caller.local) {
     auto actor = office_.user(caller.username);
-    if (!actor || !actor->active || !actor->holds("admin", "")) {
-      return make_error(Code::permission_denied, "role.required", "Cambiar la contraseña de otro usuario requiere el rol Administrador del sistema.",
-                        "Changing another user's password requires the role System administrator.")
-          .with("required_role", "admin");
+    const Procedure& proc = office_.current_procedure();
+    const std::string& admin = proc.administering_role();
+    if (!actor || !actor->active || !actor->holds(admin, "")) {
+      return make_error(Code::permission_denied, "role.required",
+                        "Cambiar la contraseña de otro usuario requiere el rol " + proc.role_name(admin, Lang::es) + ".",
+                        "Changing another user's password requires the role " + proc.role_name(admin, Lang::en) + ".")
+          .with("required_role", admin);
     }
   }
   if (auto target = office_.user(username); target && target->from_directory()) {

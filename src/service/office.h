@@ -342,7 +342,7 @@ class Office {
 
   // --- PMO adherence and metrics (SPEC §7; office_reports.cc, office_reports.h). ---
   // The report over the releases `query` selects, evaluated as of now. Only the roles of
-  // adherence_viewer_roles() (or a local caller): permission_denied "role.required" otherwise.
+  // adherence_viewer_roles(current_procedure()) (or a local caller): permission_denied "role.required" otherwise.
   // Side effect: keeps the facts of the histories it had to read (Store::put_derived), so the
   // next report reads one row per unchanged release; failing to keep them never fails it.
   Result<reports::AdherenceReport> adherence_report(const Caller& caller, const AdherenceQuery& query);
@@ -433,6 +433,8 @@ class Office {
   // The view of `snap` at `now` (action options for snap.actor when `with_options`); moves
   // the release and documents out of `snap`.
   ReleaseView view_of(Snapshot& snap, Timestamp now, bool with_options);
+  // ok for a local caller or an active user holding one of `roles` office-wide; `roles` empty:
+  // the edition's administering role. permission_denied "role.required" naming them otherwise.
   Status require_admin(const Caller& caller, const std::vector<std::string>& roles = {});
   // The manifest of the bytes actually stored in the library for the release's files.
   Result<std::string> deployed_manifest(const Release& release);

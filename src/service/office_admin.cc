@@ -67,8 +67,7 @@ Error bad_email(const std::string& e) {
 
 Status Office::require_admin(const Caller& caller, const std::vector<std::string>& roles) {
   if (caller.local) return ok_status();
-  std::vector<std::string> allowed = roles;
-  allowed.push_back("admin");
+  std::vector<std::string> allowed = roles.empty() ? std::vector<std::string>{procedures_.current().administering_role()} : roles;
   Status st = store_.read([&](ReadTx& tx) -> Status {
     auto u = tx.user(caller.username);
     if (!u || !u->active) {
@@ -260,7 +259,7 @@ Result<System> Office::add_system(const Caller& caller, System system) {
 }
 
 Result<System> Office::update_system(const Caller& caller, System system) {
-  if (auto st = require_admin(caller, {"production_lead"}); !st) return st.error();
+  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::edits_systems)); !st) return st.error();
   static const std::vector<std::string> statuses = {"in_development", "in_production", "retired"};
   if (system.name.empty() || system.name.size() > 200) {
     return make_error(Code::invalid_argument, "system.bad_name", "Indique el nombre del sistema (hasta 200 caracteres).",
@@ -335,7 +334,7 @@ Result<SystemView> Office::system_view(const std::string& code) {
 }
 
 Result<FreezeWindow> Office::add_freeze(const Caller& caller, Timestamp from, Timestamp to, const std::string& reason) {
-  if (auto st = require_admin(caller, {"it_chief", "production_lead"}); !st) return st.error();
+  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::sets_freezes)); !st) return st.error();
   if (to <= from) {
     return make_error(Code::invalid_argument, "freeze.bad_range", "El fin del congelamiento debe ser posterior a su inicio.",
                       "The freeze must end after it starts.");
@@ -369,7 +368,7 @@ json freeze_fields(const FreezeWindow& f) {
 Result<FreezeWindow> Office::change_freeze(const Caller& caller, std::int64_t id, const std::string& action,
                                            const std::string& note,
                                            const std::function<Status(FreezeWindow&, Timestamp now)>& change) {
-  if (auto st = require_admin(caller, {"it_chief", "production_lead"}); !st) return st.error();
+  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::sets_freezes)); !st) return st.error();
   if (note.find_first_not_of(" \t\r\n") == std::string::npos) {
     return make_error(Code::invalid_argument, "freeze.note_required", "Indique en una nota por qué cambia el congelamiento.",
                       "Say in a note why the freeze changes.")
@@ -453,7 +452,7 @@ Result<std::vector<FreezeWindow>> Office::freezes() {
 }
 
 Status Office::set_setting(const Caller& caller, const std::string& key, const std::string& value) {
-  if (auto st = require_admin(caller, {"it_chief"}); !st) return st;
+  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::edits_settings)); !st) return st;
   if (key == office_internal::kQuorumSetting && value != "majority" && value != "") {
     int n = 0;
     try {

@@ -96,10 +96,7 @@ Result<AdherenceQuery> parse_adherence_query(const Procedure& proc, const std::s
   return q;
 }
 
-const std::vector<std::string>& adherence_viewer_roles() {
-  static const std::vector<std::string> roles = {"pmo_specialist", "it_chief", "asi_head", "agti_head"};
-  return roles;
-}
+std::vector<std::string> adherence_viewer_roles(const Procedure& proc) { return proc.roles_allowed(&RoleDef::reads_reports); }
 
 const std::vector<std::string>& adherence_formats() {
   static const std::vector<std::string> formats = {"json", "csv", "stats.csv", "pdf", "adherence.svg", "deployments.svg"};
@@ -107,7 +104,7 @@ const std::vector<std::string>& adherence_formats() {
 }
 
 Result<reports::AdherenceReport> Office::adherence_report(const Caller& caller, const AdherenceQuery& query) {
-  if (auto st = require_admin(caller, adherence_viewer_roles()); !st) return st.error();
+  if (auto st = require_admin(caller, adherence_viewer_roles(procedures_.current())); !st) return st.error();
   reports::AdherenceOptions options;
   options.from = query.from;
   options.to = query.to;

@@ -36,10 +36,10 @@ struct AdherenceQuery {
 Result<AdherenceQuery> parse_adherence_query(const Procedure& proc, const std::string& from, const std::string& to,
                                              std::string system, std::string unit, std::string kind);
 
-// Office-wide roles that may see the report: the PMO specialist who prepares it, the IT chief
-// it is reported to, the ASI and AGTI heads, and the administrator. (The procedure: "el
-// Especialista PMO ... informará a la jefatura de Informática del grado de adherencia".)
-const std::vector<std::string>& adherence_viewer_roles();
+// Office-wide roles that may see the report and the heads' dashboard: the administering role and
+// the roles the edition marks `reads_reports` (edition 02: the PMO specialist who prepares it,
+// the IT chief it is reported to, the ASI and AGTI heads).
+std::vector<std::string> adherence_viewer_roles(const Procedure& proc);
 
 // A report export ready to send or save.
 struct ReportFile {

@@ -154,9 +154,9 @@ http::Response Page::render(const std::string& name, json data, int status) cons
   if (who) {
     data["me"] = {{"username", who->user.username}, {"name", who->user.name}};
     data["csrf"] = who->csrf_token;
-    data["nav_admin"] = holds("admin");
-    bool pmo = who->user.holds("admin", "");
-    for (const auto& r : adherence_viewer_roles()) pmo = pmo || who->user.holds(r, "");
+    data["nav_admin"] = holds(proc().administering_role());
+    bool pmo = false;
+    for (const auto& r : adherence_viewer_roles(proc())) pmo = pmo || who->user.holds(r, "");
     data["nav_pmo"] = pmo;
   } else {
     data["csrf"] = pre_csrf;
@@ -240,7 +240,7 @@ std::optional<http::Response> refuse_early(Page& page, PageAccess access, bool p
     return page.error_page(make_error(Code::permission_denied, "csrf.invalid", page.cat->text(Lang::es, "error.csrf"),
                                       page.cat->text(Lang::en, "error.csrf")));
   }
-  if (access == PageAccess::admin && !page.user().holds("admin", "")) {
+  if (access == PageAccess::admin && !page.user().holds(page.proc().administering_role(), "")) {
     return page.error_page(make_error(Code::permission_denied, "role.required", page.cat->text(Lang::es, "error.admin_only"),
                                       page.cat->text(Lang::en, "error.admin_only")));
   }

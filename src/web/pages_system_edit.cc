@@ -61,7 +61,9 @@ Response edit_page(Page& page, const System& system, const json& values, const s
 }  // namespace
 
 bool may_edit_systems(const Page& page) {
-  return page.who && (page.user().holds("admin", "") || page.user().holds("production_lead", ""));
+  if (!page.who) return false;
+  const auto roles = page.proc().roles_allowed(&RoleDef::edits_systems);
+  return std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return page.user().holds(r, ""); });
 }
 
 void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web) {

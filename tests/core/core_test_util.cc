@@ -40,7 +40,8 @@ const Names& renames() {
       // roles
       {"qa_lead", "jefe_calidad"}, {"production_lead", "jefe_produccion"}, {"it_chief", "jefe_oti"},
       {"asi_head", "jefe_asi"}, {"functional_user", "usuario_funcional"}, {"emergency_committee", "comite"},
-      {"dba", "abd"}, {"release_operator", "operador"},
+      {"dba", "abd"}, {"release_operator", "operador"}, {"admin", "administrador"}, {"pmo_specialist", "especialista_pmo"},
+      {"agti_head", "jefe_agti"},
       // slots
       {"technical_report", "informe_tecnico"}, {"backout_plan", "plan_retorno"},
       // kinds

@@ -19,7 +19,7 @@ const std::string kMini = R"(edition: "T1"
 title: {es: Prueba, en: Test}
 roles:
   - {code: dev, es: Desarrollador, en: Developer}
-  - {code: boss, es: Jefe, en: Boss}
+  - {code: boss, administers: true, es: Jefe, en: Boss}
 states:
   - {code: draft, es: Borrador, en: Draft}
   - {code: review, es: En revisión, en: In review}
@@ -315,8 +315,36 @@ TEST(ProcedureLoader, RefusesActionWithEmptyR) {
 }
 
 TEST(ProcedureLoader, RefusesDuplicateRoleCode) {
-  const std::string text = mutate(kMini, "  - {code: boss, es: Jefe, en: Boss}", "  - {code: boss, es: Jefe, en: Boss}\n  - {code: dev, es: Otro, en: Other}");
+  const std::string text = mutate(kMini, "  - {code: boss, administers: true, es: Jefe, en: Boss}",
+                                  "  - {code: boss, administers: true, es: Jefe, en: Boss}\n  - {code: dev, es: Otro, en: Other}");
   EXPECT_TRUE(RefusedAt(load(text), line_of(text, "{code: dev, es: Otro"), "duplicate code in roles: \"dev\""));
+}
+
+TEST(ProcedureLoader, RefusesNoAdministeringRole) {
+  const std::string text = mutate(kMini, "{code: boss, administers: true,", "{code: boss,");
+  auto p = load(text);
+  EXPECT_TRUE(RefusedAt(p, line_of(text, "{code: dev,"), "no role carries \"administers: true\""));
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().es.find("ningún rol lleva «administers: true»"), std::string::npos) << p.error().es;
+  EXPECT_NE(p.error().es.find(kFile), std::string::npos) << p.error().es;
+}
+
+TEST(ProcedureLoader, RefusesSeveralAdministeringRoles) {
+  const std::string text = mutate(kMini, "{code: dev,", "{code: dev, administers: true,");
+  auto p = load(text);
+  EXPECT_TRUE(RefusedAt(p, line_of(text, "{code: boss,"), "\"dev\" and \"boss\" both carry \"administers: true\""));
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().es.find("solo un rol puede administrar"), std::string::npos) << p.error().es;
+}
+
+TEST(ProcedureLoader, ReadsRoleAttributes) {
+  const std::string text = mutate(kMini, "{code: dev,", "{code: dev, edits_systems: true, reads_reports: true,");
+  auto p = load(text);
+  ASSERT_TRUE(p) << p.error().en;
+  EXPECT_EQ(p->administering_role(), "boss");
+  EXPECT_EQ(p->roles_allowed(&RoleDef::reads_reports), (std::vector<std::string>{"boss", "dev"}));
+  EXPECT_EQ(p->roles_allowed(&RoleDef::edits_systems), (std::vector<std::string>{"boss", "dev"}));
+  EXPECT_EQ(p->roles_allowed(&RoleDef::sets_freezes), (std::vector<std::string>{"boss"}));
 }
 
 TEST(ProcedureLoader, RefusesDuplicateStateCode) {

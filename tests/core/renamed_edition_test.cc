@@ -169,6 +169,21 @@ TEST(RenamedEdition, KindsAreWhatTheirActionsSlotsAndRecordsMakeThem) {
   EXPECT_EQ(kind_codes(renamed_builtin()), "proyecto, mantenimiento, emergencia");
 }
 
+// Who administers, edits systems, sets freezes, edits settings and reads the PMO report is read
+// from the roles' attributes, whatever the roles are called.
+TEST(RenamedEdition, TheRolesBeyondTheActionsAreMarkedInTheFile) {
+  for (const bool renamed : {false, true}) {
+    const Procedure& p = renamed ? renamed_builtin() : builtin();
+    auto n = [&](const char* code) { return renamed ? named(renames(), code) : std::string(code); };
+    EXPECT_EQ(p.administering_role(), n("admin"));
+    EXPECT_EQ(p.roles_allowed(&RoleDef::reads_reports),
+              (std::vector<std::string>{n("admin"), n("asi_head"), n("agti_head"), n("it_chief"), n("pmo_specialist")}));
+    EXPECT_EQ(p.roles_allowed(&RoleDef::edits_systems), (std::vector<std::string>{n("admin"), n("production_lead")}));
+    EXPECT_EQ(p.roles_allowed(&RoleDef::sets_freezes), (std::vector<std::string>{n("admin"), n("production_lead"), n("it_chief")}));
+    EXPECT_EQ(p.roles_allowed(&RoleDef::edits_settings), (std::vector<std::string>{n("admin"), n("it_chief")}));
+  }
+}
+
 TEST(RenamedEdition, AnUnknownKindIsRefusedWithTheKindsOfTheEdition) {
   const System sys = SystemBuilder(kSys).version("2.3");
   auto r = expected_version(renamed_builtin(), sys, {}, "maintenance", false);
@@ -259,6 +274,10 @@ TEST(ProcedureAttributes, RefusedWithWhatIsWrong) {
             std::string::npos);
   EXPECT_NE(load_error("  security: [security_conformity]", "  security: [validate]").find("unknown record type \"validate\""),
             std::string::npos);
+  EXPECT_NE(load_error("{code: admin, administers: true,", "{code: admin,").find("no role carries \"administers: true\""),
+            std::string::npos);
+  EXPECT_NE(load_error("{code: dba,", "{code: dba, administers: true,").find("\"dba\" and \"admin\" both carry \"administers: true\""),
+            std::string::npos);
   EXPECT_NE(load_error("acta_slots: [technical_report]", "acta_slots: [report]").find("unknown deliverable slot \"report\""),
             std::string::npos);
 }
@@ -279,12 +298,15 @@ TEST(ProcedureAttributes, TheDiffListsThem) {
   std::string text(builtin_procedure_yaml());
   text.replace(text.find(", formats: {sha256: sha256}"), std::string(", formats: {sha256: sha256}").size(), "");
   text.replace(text.find("  deploy: [deploy]"), std::string("  deploy: [deploy]").size(), "  deploy: [deploy, verify]");
+  text.replace(text.find("{code: pmo_specialist, reads_reports: true,"), std::string("{code: pmo_specialist, reads_reports: true,").size(),
+               "{code: pmo_specialist,");
   auto edited = load_procedure(text, "e.yaml");
   ASSERT_TRUE(edited) << edited.error().en;
   std::vector<std::string> lines;
   for (const auto& c : procedure_diff(builtin(), *edited)) lines.push_back(c.text(Lang::en));
   EXPECT_NE(std::find(lines.begin(), lines.end(), "~ record backup: formats sha256=sha256 → -"), lines.end());
   EXPECT_NE(std::find(lines.begin(), lines.end(), "+ adherence deploy = [deploy, verify]"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "~ role pmo_specialist: reads_reports yes → no"), lines.end()) << ::testing::PrintToString(lines);
 }
 
 TEST(ProcedureAttributes, TheDiffListsTheDeploymentSteps) {
