@@ -12,6 +12,7 @@
 #include "library/library.h"
 #include "service/demo.h"
 #include "service/office.h"
+#include "scratch_office.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/system_clock.h"
 
@@ -41,29 +42,9 @@ Procedure edition_with_renamed_window_keys() {
   return p ? std::move(*p) : Procedure{};
 }
 
-class DemoEdition : public ::testing::Test {
+class DemoEdition : public ScratchOfficeTest {
  protected:
-  DemoEdition()
-      : dir_(fs::temp_directory_path() / ("pasaprod-demo-edition-" + std::to_string(::getpid()))),
-        clock_(parse_iso("2026-11-02T15:00:00Z").value()),
-        procedures_(ProcedureSet::builtin()) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = std::move(SqliteStore::open((dir_ / "p.db").string()).value());
-    library_ = std::make_unique<Library>(dir_ / "library");
-    office_ = std::make_unique<Office>(*store_, *library_, clock_, procedures_);
-  }
-  ~DemoEdition() override {
-    office_.reset();
-    fs::remove_all(dir_);
-  }
-
-  fs::path dir_;
-  FixedClock clock_;
-  ProcedureSet procedures_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Library> library_;
-  std::unique_ptr<Office> office_;
+  DemoEdition() : ScratchOfficeTest("pasaprod-demo-edition") {}
 };
 
 TEST_F(DemoEdition, AnEditionLackingACodeOfTheScriptIsRefusedBeforeAnythingIsWritten) {

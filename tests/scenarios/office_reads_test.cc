@@ -13,6 +13,7 @@
 #include "service/demo.h"
 #include "service/office.h"
 #include "forwarding_store.h"
+#include "scratch_office.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/system_clock.h"
 
@@ -31,23 +32,11 @@ class CountingStore final : public ForwardingStore {
   std::atomic<int> reads{0};
 };
 
-class OfficeReads : public ::testing::Test {
+class OfficeReads : public ScratchOfficeTest {
  protected:
   OfficeReads()
-      : dir_(fs::temp_directory_path() / ("pasaprod-reads-" + std::to_string(::getpid()))),
-        clock_(parse_iso("2026-11-02T15:00:00Z").value()),
-        procedures_(ProcedureSet::builtin()) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = std::move(SqliteStore::open((dir_ / "p.db").string()).value());
-    library_ = std::make_unique<Library>(dir_ / "library");
-    counting_ = std::make_unique<CountingStore>(*store_);
-    office_ = std::make_unique<Office>(*counting_, *library_, clock_, procedures_);
-  }
-  ~OfficeReads() override {
-    office_.reset();
-    fs::remove_all(dir_);
-  }
+      : ScratchOfficeTest("pasaprod-reads", [](Store& s) { return std::make_unique<CountingStore>(s); }),
+        counting_(static_cast<CountingStore*>(front_.get())) {}
 
   int inbox_reads(const std::string& username, Inbox* out = nullptr) {
     const int before = counting_->reads;
@@ -57,13 +46,7 @@ class OfficeReads : public ::testing::Test {
     return counting_->reads - before;
   }
 
-  fs::path dir_;
-  FixedClock clock_;
-  ProcedureSet procedures_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Library> library_;
-  std::unique_ptr<CountingStore> counting_;
-  std::unique_ptr<Office> office_;
+  CountingStore* counting_;
 };
 
 TEST_F(OfficeReads, TheInboxOfSomeoneWithRolesForSomeSystemsDoesNotLoadTheOthers) {

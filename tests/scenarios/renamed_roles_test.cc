@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "library/library.h"
 #include "service/office.h"
+#include "scratch_office.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "util/system_clock.h"
 
@@ -39,22 +40,10 @@ std::vector<std::string> details(const Error& e, const std::string& key) {
   return out;
 }
 
-class RenamedRoles : public ::testing::Test {
+class RenamedRoles : public ScratchOfficeTest {
  protected:
-  RenamedRoles()
-      : dir_(fs::temp_directory_path() / ("pasaprod-renamed-roles-" + std::to_string(::getpid()))),
-        clock_(parse_iso("2026-11-02T15:00:00Z").value()),
-        procedures_(ProcedureSet::builtin()) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = std::move(SqliteStore::open((dir_ / "p.db").string()).value());
-    library_ = std::make_unique<Library>(dir_ / "library");
-    office_ = std::make_unique<Office>(*store_, *library_, clock_, procedures_);
+  RenamedRoles() : ScratchOfficeTest("pasaprod-renamed-roles") {
     EXPECT_TRUE(procedures_.add(edition_with_renamed_roles(), true));
-  }
-  ~RenamedRoles() override {
-    office_.reset();
-    fs::remove_all(dir_);
   }
 
   void add(const std::string& username, const std::string& role) {
@@ -64,13 +53,6 @@ class RenamedRoles : public ::testing::Test {
     auto r = office_->add_user(Caller{"cli", true}, u);
     ASSERT_TRUE(r) << r.error().en;
   }
-
-  fs::path dir_;
-  FixedClock clock_;
-  ProcedureSet procedures_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Library> library_;
-  std::unique_ptr<Office> office_;
 };
 
 TEST_F(RenamedRoles, TheRenamedAdministratorAdministers) {
