@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -142,6 +143,24 @@ int fsync_dir(const std::filesystem::path& dir) {
   if (fd.get() < 0) return errno;
   if (::fsync(fd.get()) != 0) return errno;
   return 0;
+}
+
+Result<int> create_locked_file(const std::filesystem::path& dir, const std::string& prefix,
+                               std::string_view action_es, std::string_view action_en,
+                               std::filesystem::path* path) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::filesystem::path candidate = dir / (prefix + random_hex());
+    UniqueFd fd(::open(candidate.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return io_error(action_es, action_en, dir, errno);
+    }
+    struct stat st;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
+    *path = std::move(candidate);
+    return fd.release();
+  }
+  return io_error(action_es, action_en, dir, EEXIST);
 }
 
 Result<int> lock_pins(const std::filesystem::path& root, int how) {

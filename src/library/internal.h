@@ -68,5 +68,12 @@ Result<int> lock_pins(const std::filesystem::path& root, int how);
 Result<int> open_temp(const std::filesystem::path& tmp, bool use_tmpfile, std::filesystem::path* named_temp);
 // 16 random lowercase hex characters.
 std::string random_hex();
+// Creates dir/<prefix><16 random hex> (mode 0444, O_EXCL) and flock()s it exclusively; a name a
+// recovery took and removed before the lock is replaced by another. Returns the descriptor
+// (holding the lock until closed) and the name in `path`. Errors: library.io_error, saying
+// `action_es`/`action_en` on `dir`.
+Result<int> create_locked_file(const std::filesystem::path& dir, const std::string& prefix,
+                               std::string_view action_es, std::string_view action_en,
+                               std::filesystem::path* path);
 
 }  // namespace pasaprod::library_internal

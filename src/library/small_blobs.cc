@@ -153,22 +153,13 @@ Error SmallBlobs::db_error(std::string_view action_es, std::string_view action_e
 
 Status SmallBlobs::ensure_session() {
   if (session_fd_ >= 0) return ok_status();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::string name = random_hex();
-    const std::filesystem::path path = pending_dir_ / ("session-" + name);
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
-    if (fd.get() < 0) {
-      if (errno == EEXIST) continue;
-      return io_error("crear la sesión de cargas en", "create the adds' session in", pending_dir_, errno);
-    }
-    // A recovery may have taken and removed the new file before we locked it: take another.
-    struct stat st;
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
-    session_ = name;
-    session_fd_ = fd.release();
-    return ok_status();
-  }
-  return io_error("crear la sesión de cargas en", "create the adds' session in", pending_dir_, EEXIST);
+  std::filesystem::path path;
+  auto fd = create_locked_file(pending_dir_, "session-", "crear la sesión de cargas en",
+                               "create the adds' session in", &path);
+  if (!fd) return fd.error();
+  session_ = path.filename().string().substr(std::string_view("session-").size());
+  session_fd_ = *fd;
+  return ok_status();
 }
 
 Result<SmallBlobs::Added> SmallBlobs::add(const std::string& sha256, std::string_view content) {

@@ -66,27 +66,19 @@ Library::Writer::~Writer() {
 }
 
 Status Library::Writer::leave_marker(const std::string& sha256) {
+  // The lock marks the add as running (recovery takes only unlocked markers).
   const std::filesystem::path dir = blobs_dir_.parent_path() / "pending";
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::filesystem::path path = dir / (sha256 + "-" + random_hex());
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
-    if (fd.get() < 0) {
-      if (errno == EEXIST) continue;
-      return io_error("crear la marca de carga en", "create the add's marker in", dir, errno);
-    }
-    // The lock marks the add as running (recovery takes only unlocked markers). A recovery
-    // may have locked and removed it before we locked it; then take another name.
-    struct stat st;
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
-    if (int err = fsync_dir(dir); err != 0) {
-      ::unlink(path.c_str());
-      return io_error("guardar en disco (fsync) la carpeta", "flush to disk (fsync) the directory", dir, err);
-    }
-    marker_ = std::move(path);
-    marker_fd_ = fd.release();
-    return ok_status();
+  std::filesystem::path path;
+  auto fd = create_locked_file(dir, sha256 + "-", "crear la marca de carga en", "create the add's marker in", &path);
+  if (!fd) return fd.error();
+  UniqueFd held(*fd);
+  if (int err = fsync_dir(dir); err != 0) {
+    ::unlink(path.c_str());
+    return io_error("guardar en disco (fsync) la carpeta", "flush to disk (fsync) the directory", dir, err);
   }
-  return io_error("crear la marca de carga en", "create the add's marker in", dir, EEXIST);
+  marker_ = std::move(path);
+  marker_fd_ = held.release();
+  return ok_status();
 }
 
 void Library::Writer::remove_marker() {
