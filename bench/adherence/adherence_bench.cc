@@ -284,8 +284,8 @@ struct Timing {
 };
 
 int run(const Args& args) {
-  const ProcedureSet procedures = ProcedureSet::builtin();
-  const Procedure& proc = procedures.current();
+  ProcedureSet procedures = ProcedureSet::builtin();
+  const Procedure& proc = procedures.in_force(0);
   const std::vector<System> sys = systems();
   const fs::path dir = fs::path(args.dir) / fmt::format("pasaprod-adherence-bench-{}", ::getpid());
   fs::create_directories(dir);

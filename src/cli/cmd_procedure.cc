@@ -1,47 +1,102 @@
-// procedure check: validates an edition file and lists its differences from the edition in force.
+// procedure list | check FILE | load FILE --effective DATE: the editions of the procedure,
+// locally or with --server.
 #include <fstream>
 #include <sstream>
 
 #include "cli/context.h"
-#include "core/procedure_diff.h"
-#include "service/procedures.h"
+#include "cli/remote.h"
+#include "service/json_view.h"
 
 namespace pasaprod {
+namespace {
+
+std::string read_edition_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw CliFailure{make_error(Code::not_found, "procedure.file_missing", "No se puede leer «" + path + "».",
+                                "Cannot read \"" + path + "\".")};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > Office::kMaxEditionBytes) {
+    throw CliFailure{make_error(Code::invalid_argument, "procedure.too_large",
+                                "El archivo de edición supera 512 KB: una edición es texto de unas decenas de KB.",
+                                "The edition file is over 512 KB: an edition is a few tens of KB of text.")};
+  }
+  return text.str();
+}
+
+std::string edition_line(const CliContext& ctx, const nlohmann::json& e) {
+  const std::string title = e["title"].value(ctx.language() == Lang::en ? "en" : "es", "");
+  std::string line = (e.value("in_force", false) ? "* " : "  ") + e.value("edition", "") + "  " + title + "  ";
+  if (e.value("builtin", false)) return line + ctx.t("(incorporada)", "(built-in)");
+  return line + ctx.t("vigente desde ", "in force from ") + e.value("effective_date", "") + ctx.t(", cargada por ", ", loaded by ") +
+         e.value("loaded_by", "");
+}
+
+}  // namespace
 
 void register_procedure(CLI::App& app, CliContext& ctx) {
   auto* proc = app.add_subcommand("procedure", "Ediciones del procedimiento / procedure editions");
   proc->require_subcommand(1);
+
+  auto* list = proc->add_subcommand("list", "Lista las ediciones y cuándo rige cada una / list the editions and when each is in force");
+  list->callback([&ctx] {
+    nlohmann::json items = nlohmann::json::array();
+    if (!ctx.server.empty()) {
+      items = ctx.take(remote(ctx).call("GET", "/api/v1/procedure/editions")).value("items", nlohmann::json::array());
+    } else {
+      for (const auto& e : ctx.take(ctx.office().editions())) items.push_back(edition_json(e));
+    }
+    std::string text = ctx.t("Ediciones (* = vigente para solicitudes nuevas):\n", "Editions (* = in force for new requests):\n");
+    for (const auto& e : items) text += edition_line(ctx, e) + "\n";
+    ctx.print({{"items", items}}, text);
+  });
+
   auto file = std::make_shared<std::string>();
   auto* check = proc->add_subcommand(
       "check", "Valida un archivo de edición y muestra sus diferencias con la edición vigente / check an edition file");
   check->add_option("FILE", *file, "Archivo YAML de la edición / the edition's YAML file")->required();
   check->callback([&ctx, file] {
-    std::ifstream in(*file, std::ios::binary);
-    if (!in) {
-      throw CliFailure{make_error(Code::not_found, "procedure.file_missing", "No se puede leer «" + *file + "».",
-                                  "Cannot read \"" + *file + "\".")};
+    const std::string yaml = read_edition_file(*file);
+    nlohmann::json j;
+    if (!ctx.server.empty()) {
+      j = ctx.take(remote(ctx).call("POST", "/api/v1/procedure/editions/check", {{"yaml", yaml}, {"name", *file}}));
+    } else {
+      // The loader checks every code it names, every guard, reachability and an R role per action.
+      j = edition_check_json(ctx.take(ctx.office().check_edition(yaml, *file)), ctx.language());
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > 4 * 1024 * 1024) {
-      throw CliFailure{make_error(Code::invalid_argument, "procedure.too_large", "El archivo de edición supera 4 MB.",
-                                  "The edition file is over 4 MB.")};
-    }
-    // The loader checks every code it names, every guard, reachability and an R role per action.
-    Procedure candidate = ctx.take(load_procedure(text.str(), *file));
-    const ProcedureSet builtin = ProcedureSet::builtin();
-    const Procedure& in_force = builtin.current();
-    nlohmann::json changes = nlohmann::json::array();
     std::string lines;
-    for (const auto& c : procedure_diff(in_force, candidate)) {
-      changes.push_back({{"what", c.what}, {"code", c.code}, {"change", std::string(1, c.sign)},
-                         {"detail", ctx.language() == Lang::en ? c.detail_en : c.detail_es}});
-      lines += "  " + c.text(ctx.language()) + "\n";
+    for (const auto& c : j["changes"]) lines += "  " + c.value("text", "") + "\n";
+    ctx.print(j, ctx.t("Edición ", "Edition ") + j.value("edition", "") +
+                     ctx.t(" válida. Diferencias con la edición vigente ", " is valid. Differences from the edition in force ") +
+                     j.value("in_force", "") + ": " + std::to_string(j["changes"].size()) + "\n" + lines);
+  });
+
+  struct LoadArgs {
+    std::string file, effective, as;
+  };
+  auto a = std::make_shared<LoadArgs>();
+  auto* load = proc->add_subcommand(
+      "load", "Carga una edición, vigente para las solicitudes abiertas desde una fecha / load an edition in force from a date");
+  load->add_option("FILE", a->file, "Archivo YAML de la edición / the edition's YAML file")->required();
+  load->add_option("--effective", a->effective,
+                   "Fecha de vigencia AAAA-MM-DD en la zona de la oficina (hoy: desde ahora) / effective date YYYY-MM-DD, office time")
+      ->required();
+  load->add_option("--as", a->as, "Usuario que actúa (local: por defecto la línea de comandos) / acting user");
+  load->callback([&ctx, a] {
+    const std::string yaml = read_edition_file(a->file);
+    nlohmann::json j;
+    if (!ctx.server.empty()) {
+      j = ctx.take(remote(ctx).call("POST", "/api/v1/procedure/editions",
+                                    {{"yaml", yaml}, {"name", a->file}, {"effective", a->effective}}));
+    } else {
+      const Caller caller = a->as.empty() ? local_caller() : Caller{a->as};
+      j = edition_json(ctx.take(ctx.office().load_edition(caller, yaml, a->file, a->effective)));
     }
-    ctx.print({{"ok", true}, {"edition", candidate.edition}, {"in_force", in_force.edition}, {"changes", changes}},
-              ctx.t("Edición ", "Edition ") + candidate.edition + ctx.t(" válida. Diferencias con la edición vigente ",
-                                                                           " is valid. Differences from the edition in force ") +
-                  in_force.edition + ": " + std::to_string(changes.size()) + "\n" + lines);
+    ctx.print(j, ctx.t("Edición ", "Edition ") + j.value("edition", "") + ctx.t(" cargada: rige para las solicitudes abiertas desde ",
+                                                                               " loaded: in force for requests opened from ") +
+                     j.value("effective_from", "") + " (" + j.value("effective_date", "") + ").");
   });
 }
 

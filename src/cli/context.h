@@ -32,7 +32,6 @@ struct CliContext {
   std::string lang = "es";
   std::string server;  // --server URL: talk to a pasaprod server instead of the local file
   std::string token;   // --token or $PASAPROD_TOKEN
-  std::string procedure_file;  // --procedure FILE: an extra edition, made current
   // How the local store anchors the audit trail; set before the first local() (serve picks
   // background: it keeps the store open, and its destructor anchors the last events).
   AnchoredStore::AnchorMode anchor_mode = AnchoredStore::AnchorMode::synchronous;

@@ -154,6 +154,11 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
                       std::string("Could not open the library: ") + e.what());
   }
   lo->office_ = std::make_unique<Office>(*lo->store_, *lo->library_, lo->clock_, lo->procedures_);
+  // An edition that no longer loads leaves its requests refused (procedure.unknown_edition),
+  // not the whole office: say so and go on.
+  if (Status editions = lo->office_->refresh_editions(); !editions) {
+    std::cerr << "pasaprod: " << editions.error().es << " / " << editions.error().en << "\n";
+  }
   // A process killed between storing an upload's or a document's blob and recording it left a
   // marker: give the blob back (unless recorded) before anything looks at the library.
   if (auto recovered = lo->office_->recover_interrupted_uploads(); !recovered) {

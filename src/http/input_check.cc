@@ -24,6 +24,7 @@ constexpr Limit kLimits[] = {
     {"type", 64},      {"format", 32},      {"name", 200},     {"title", 200},      {"email", 254},
     {"unit", 200},     {"technology", 200}, {"next", 2048},    {"summary", 4000},   {"note", 4000},
     {"reason", 4000},  {"text", 4000},      {"q", 200},        {"description", 8000},
+    {"yaml", 512 * 1024},  // an edition file of the procedure (Office::kMaxEditionBytes)
 };
 
 constexpr std::size_t kDefaultLimit = 8000;

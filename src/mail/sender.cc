@@ -42,12 +42,11 @@ Sender::Sender(Office& office, std::unique_ptr<Transport> transport, SenderOptio
 Sender::~Sender() { stop(); }
 
 Status Sender::deliver(OutboxMail& m, PassResult& result, Timestamp now) {
-  const ProcedureSet& procs = office_.procedures();
   Preference preference;
   if (auto u = office_.user(m.username)) preference.digest = u->mail_digest;
   const std::string token = office_.mail_preference_token(m.username, !preference.digest);
   preference.switch_url = preference_url(options_.public_url, m.username, !preference.digest, token);
-  const MailText text = compose(m, procs.current(), catalog_, *office_.time_zone(), options_.public_url, preference);
+  const MailText text = compose(m, office_.current_procedure(), catalog_, *office_.time_zone(), options_.public_url, preference);
   const SendResult r = transport_->send(bare_address(options_.envelope.from), m.address, rfc5322(m, text, options_.envelope, now));
   ++m.attempts;
   switch (r.outcome) {

@@ -220,4 +220,27 @@ json release_json(const ReleaseView& v, Lang lang) {
           {"available_actions", actions}};
 }
 
+json edition_json(const EditionInfo& e) {
+  return {{"edition", e.code},
+          {"title", {{"es", e.title.es}, {"en", e.title.en}}},
+          {"approved_on", e.approved_on},
+          {"builtin", e.builtin},
+          {"in_force", e.in_force},
+          {"effective_from", e.builtin ? json(nullptr) : json(format_iso(e.effective_from))},
+          {"effective_date", e.effective_date},
+          {"sha256", e.sha256},
+          {"loaded_at", e.loaded_at ? json(format_iso(e.loaded_at)) : json(nullptr)},
+          {"loaded_by", e.loaded_by}};
+}
+
+json edition_check_json(const EditionCheck& c, Lang lang) {
+  json changes = json::array();
+  for (const auto& ch : c.changes) {
+    changes.push_back({{"what", ch.what}, {"code", ch.code}, {"change", std::string(1, ch.sign)},
+                       {"detail", lang == Lang::en ? ch.detail_en : ch.detail_es}, {"text", ch.text(lang)}});
+  }
+  return {{"ok", true}, {"edition", c.code}, {"title", {{"es", c.title.es}, {"en", c.title.en}}}, {"in_force", c.in_force},
+          {"changes", changes}};
+}
+
 }  // namespace pasaprod

@@ -29,5 +29,11 @@ nlohmann::json document_json(const IssuedDocument& d);
 // A baseline: system, version, release, state, manifest_sha256, frozen_at, frozen_by, files
 // (path, sha256, size) when `with_files`, file_count, total_size, archive_url.
 nlohmann::json baseline_json(const Baseline& b, bool with_files);
+// An edition: edition, title {es, en}, approved_on, builtin, in_force, effective_from (ISO,
+// null for the built-in one), effective_date, sha256, loaded_at (ISO or null), loaded_by.
+nlohmann::json edition_json(const EditionInfo& e);
+// A checked edition file: ok, edition, title, in_force, changes [{what, code, change, detail,
+// text}] in `lang`.
+nlohmann::json edition_check_json(const EditionCheck& c, Lang lang);
 
 }  // namespace pasaprod

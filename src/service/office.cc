@@ -59,7 +59,7 @@ Status Office::same_office_inputs(const Snapshot& loaded, const Snapshot& now) {
                     "A freeze, the committee or its quorum changed while deciding; reload the request and try again.");
 }
 
-Office::Office(Store& store, BlobStore& library, const Clock& clock, const ProcedureSet& procedures)
+Office::Office(Store& store, BlobStore& library, const Clock& clock, ProcedureSet& procedures)
     : store_(store), library_(library), clock_(clock), procedures_(procedures) {}
 
 Result<Office::Snapshot> Office::load(const std::string& actor, const std::string& number) {
@@ -81,6 +81,10 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
     if (!r) return office_internal::not_found("La solicitud", "Request", number);
     snap.release = std::move(*r);
     snap.proc = procedures_.edition(snap.release.edition);
+    if (!snap.proc) {
+      if (auto learned = learn_editions(tx); !learned) return learned;
+      snap.proc = procedures_.edition(snap.release.edition);
+    }
     if (!snap.proc) {
       return make_error(Code::internal, "procedure.unknown_edition",
                         "La solicitud se abrió bajo la edición " + snap.release.edition + " del procedimiento, que no está cargada.",
@@ -121,9 +125,10 @@ Result<std::string> Office::deployed_manifest(const Release& release) {
 }
 
 Result<Release> Office::open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input) {
-  const Procedure& proc = procedures_.current();
   Release created;
   Status st = store_.write([&](WriteTx& tx) -> Status {
+    // The edition in force is the one this transaction sees: another node may have loaded it.
+    if (auto learned = learn_editions(tx); !learned) return learned;
     auto actor = tx.user(caller.username);
     if (!actor) {
       return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
@@ -132,6 +137,7 @@ Result<Release> Office::open_release(const Caller& caller, const std::string& sy
     auto sys = tx.system(system);
     if (!sys) return office_internal::not_found("El sistema", "System", system);
     const Timestamp now = clock_.now();
+    const Procedure& proc = procedures_.in_force(now);
     auto planned = plan_new_release(proc, *sys, tx.versions_of(system), *actor, input, now);
     if (!planned) return planned.error();
     const int year = year_of(now);

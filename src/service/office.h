@@ -26,6 +26,7 @@
 #include "core/guards.h"
 #include "core/model.h"
 #include "core/procedure.h"
+#include "core/procedure_diff.h"
 #include "core/time_zone.h"
 #include "library/archive.h"
 #include "library/library.h"
@@ -51,6 +52,28 @@ struct ReleaseView {
   std::vector<ActionOption> options;  // empty when no viewer was given
   std::vector<IssuedDocument> documents;  // generated PDFs, oldest first
   std::optional<WindowStatus> window;     // the recorded deployment window, now (core/guards.h)
+};
+
+// An edition of the procedure and when it is in force (Office::editions).
+struct EditionInfo {
+  std::string code;
+  Label title;
+  std::string approved_on;
+  bool builtin = false;          // the edition this program carries, in force from the start
+  bool in_force = false;         // new requests are opened under it now
+  Timestamp effective_from = 0;  // 0 for the built-in one
+  std::string effective_date;    // YYYY-MM-DD in the office's zone, as loaded ("" built-in)
+  std::string sha256;            // of the file as loaded ("" built-in)
+  Timestamp loaded_at = 0;
+  std::string loaded_by;
+};
+
+// An edition file checked against the edition in force (Office::check_edition).
+struct EditionCheck {
+  std::string code;      // the candidate's edition code
+  Label title;
+  std::string in_force;  // the code of the edition in force now
+  std::vector<ProcedureChange> changes;  // from the edition in force to the candidate
 };
 
 struct SystemView {
@@ -183,9 +206,12 @@ inline constexpr const char* kDefaultInstitution = "Ministerio de Educación —
 
 class Office {
  public:
-  Office(Store& store, BlobStore& library, const Clock& clock, const ProcedureSet& procedures);
+  // `procedures` grows as editions are loaded (load_edition, refresh_editions).
+  Office(Store& store, BlobStore& library, const Clock& clock, ProcedureSet& procedures);
 
-  const Procedure& current_procedure() const { return procedures_.current(); }
+  // The edition in force now: new requests are opened under it, and the office-wide role
+  // attributes (who administers, edits systems, sets freezes, ...) are its.
+  const Procedure& current_procedure() const { return procedures_.in_force(clock_.now()); }
   const ProcedureSet& procedures() const { return procedures_; }
   Store& store() { return store_; }
   BlobStore& library() { return library_; }
@@ -251,6 +277,29 @@ class Office {
                                    const std::string& note);
   Status remove_freeze(const Caller& caller, std::int64_t id, const std::string& note);
   Status set_setting(const Caller& caller, const std::string& key, const std::string& value);
+
+  // --- Editions of the procedure (office_editions.cc). ---
+  // Files larger than this are refused ("procedure.too_large").
+  static constexpr std::size_t kMaxEditionBytes = 512 * 1024;
+  // Every edition known, built-in first, by effective_from, the one in force now marked.
+  Result<std::vector<EditionInfo>> editions();
+  // Checks an edition file as load_edition would (the loader's checks: codes, guards,
+  // reachability, an R role per action; the edition code is new; every role an active account
+  // holds is declared and someone holds its administering role) without loading it, and lists
+  // its differences from the edition in force. `name` names the file in messages.
+  Result<EditionCheck> check_edition(const std::string& yaml, const std::string& name);
+  // The administering role: loads the edition file, in force for the requests opened from the
+  // start of `effective_date` (YYYY-MM-DD, the office's zone; today: from now) on, while open
+  // requests keep theirs. Audited "procedure.load" with the file's SHA-256. Refusals change
+  // nothing: check_edition's, "procedure.bad_date" (field "effective"), "procedure.effective_past",
+  // and already_exists when an edition starts that same instant.
+  Result<EditionInfo> load_edition(const Caller& caller, const std::string& yaml, const std::string& name,
+                                   const std::string& effective_date);
+  // Learns the editions another process or server node loaded since this office read them.
+  // Done when the office opens a request, meets a request of an edition it does not know, and
+  // by whoever owns the office at start. data_loss "procedure.stored_altered" when a stored
+  // file no longer matches its digest; the loader's error when it no longer loads.
+  Status refresh_editions();
 
   // --- Mail outbox (issue 15): what notify() queued, for the sender and for administrators. ---
   Result<OutboxCounts> mail_counts(const Caller& caller);  // admin
@@ -470,11 +519,16 @@ class Office {
   // actions they are R for, and one naming those they answer for (A) without being R. The
   // inbox lists these without a notice.
   Status tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
+  // refresh_editions within `tx`: reads the stored editions' codes, and the files of those
+  // this office does not know yet.
+  Status learn_editions(ReadTx& tx);
+  // An edition file read by the loader, with a code fit for URLs and file names.
+  Result<Procedure> parse_edition(const std::string& yaml, const std::string& name) const;
 
   Store& store_;
   BlobStore& library_;
   const Clock& clock_;
-  const ProcedureSet& procedures_;
+  ProcedureSet& procedures_;
   std::string document_key_;  // set once before use (set_document_key)
   std::string public_url_;    // set once before use (set_public_url)
   int inbox_per_state_ = kInboxPerState;

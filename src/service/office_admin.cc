@@ -67,7 +67,7 @@ Error bad_email(const std::string& e) {
 
 Status Office::require_admin(const Caller& caller, const std::vector<std::string>& roles) {
   if (caller.local) return ok_status();
-  std::vector<std::string> allowed = roles.empty() ? std::vector<std::string>{procedures_.current().administering_role()} : roles;
+  std::vector<std::string> allowed = roles.empty() ? std::vector<std::string>{current_procedure().administering_role()} : roles;
   Status st = store_.read([&](ReadTx& tx) -> Status {
     auto u = tx.user(caller.username);
     if (!u || !u->active) {
@@ -77,8 +77,8 @@ Status Office::require_admin(const Caller& caller, const std::vector<std::string
       if (u->holds(r, "")) return ok_status();
     }
     Error e = make_error(Code::permission_denied, "role.required",
-                         "Esta operación requiere el rol " + roles_phrase(procedures_.current(), allowed, "", Lang::es) + ".",
-                         "This operation requires the role " + roles_phrase(procedures_.current(), allowed, "", Lang::en) + ".");
+                         "Esta operación requiere el rol " + roles_phrase(current_procedure(), allowed, "", Lang::es) + ".",
+                         "This operation requires the role " + roles_phrase(current_procedure(), allowed, "", Lang::en) + ".");
     for (const auto& r : allowed) e.with("required_role", r);
     return e;
   });
@@ -95,7 +95,7 @@ Result<User> Office::add_user(const Caller& caller, User user) {
   }
   if (!valid_email(user.email)) return bad_email(user.email);
   if (user.name.empty()) user.name = user.username;
-  const Procedure& proc = procedures_.current();
+  const Procedure& proc = current_procedure();
   Status st = store_.write([&](WriteTx& tx) -> Status {
     for (auto& g : user.grants) {
       const RoleDef* role = proc.role(g.role);
@@ -172,7 +172,7 @@ Result<User> change_user(Store& store, const Clock& clock, const Caller& caller,
 
 Result<User> Office::grant(const Caller& caller, const std::string& username, RoleGrant grant) {
   if (auto st = require_admin(caller); !st) return st.error();
-  const Procedure& proc = procedures_.current();
+  const Procedure& proc = current_procedure();
   return change_user(store_, clock_, caller, username, "user.grant", [&](WriteTx& tx, User& u) -> Status {
     const RoleDef* role = proc.role(grant.role);
     if (!role) return make_error(Code::invalid_argument, "role.unknown", "Rol desconocido «" + grant.role + "».", "Unknown role \"" + grant.role + "\".");
@@ -259,7 +259,7 @@ Result<System> Office::add_system(const Caller& caller, System system) {
 }
 
 Result<System> Office::update_system(const Caller& caller, System system) {
-  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::edits_systems)); !st) return st.error();
+  if (auto st = require_admin(caller, current_procedure().roles_allowed(&RoleDef::edits_systems)); !st) return st.error();
   static const std::vector<std::string> statuses = {"in_development", "in_production", "retired"};
   if (system.name.empty() || system.name.size() > 200) {
     return make_error(Code::invalid_argument, "system.bad_name", "Indique el nombre del sistema (hasta 200 caracteres).",
@@ -321,7 +321,7 @@ Result<SystemView> Office::system_view(const std::string& code) {
     auto s = tx.system(code);
     if (!s) return office_internal::not_found("El sistema", "System", code);
     v.system = *s;
-    auto prod = production_version(procedures_.current(), *s, tx.versions_of(code));
+    auto prod = production_version(current_procedure(), *s, tx.versions_of(code));
     v.production_version = prod ? prod->str() : "";
     ReleaseFilter f;
     f.system = code;
@@ -334,7 +334,7 @@ Result<SystemView> Office::system_view(const std::string& code) {
 }
 
 Result<FreezeWindow> Office::add_freeze(const Caller& caller, Timestamp from, Timestamp to, const std::string& reason) {
-  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::sets_freezes)); !st) return st.error();
+  if (auto st = require_admin(caller, current_procedure().roles_allowed(&RoleDef::sets_freezes)); !st) return st.error();
   if (to <= from) {
     return make_error(Code::invalid_argument, "freeze.bad_range", "El fin del congelamiento debe ser posterior a su inicio.",
                       "The freeze must end after it starts.");
@@ -368,7 +368,7 @@ json freeze_fields(const FreezeWindow& f) {
 Result<FreezeWindow> Office::change_freeze(const Caller& caller, std::int64_t id, const std::string& action,
                                            const std::string& note,
                                            const std::function<Status(FreezeWindow&, Timestamp now)>& change) {
-  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::sets_freezes)); !st) return st.error();
+  if (auto st = require_admin(caller, current_procedure().roles_allowed(&RoleDef::sets_freezes)); !st) return st.error();
   if (note.find_first_not_of(" \t\r\n") == std::string::npos) {
     return make_error(Code::invalid_argument, "freeze.note_required", "Indique en una nota por qué cambia el congelamiento.",
                       "Say in a note why the freeze changes.")
@@ -452,7 +452,7 @@ Result<std::vector<FreezeWindow>> Office::freezes() {
 }
 
 Status Office::set_setting(const Caller& caller, const std::string& key, const std::string& value) {
-  if (auto st = require_admin(caller, procedures_.current().roles_allowed(&RoleDef::edits_settings)); !st) return st;
+  if (auto st = require_admin(caller, current_procedure().roles_allowed(&RoleDef::edits_settings)); !st) return st;
   if (key == office_internal::kQuorumSetting && value != "majority" && value != "") {
     int n = 0;
     try {

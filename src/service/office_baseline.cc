@@ -155,12 +155,12 @@ Result<Baseline> Office::baseline(const std::string& system, const std::string& 
   for (auto& b : *all) {
     if (b.version == version) return std::move(b);
   }
-  const std::string type = procedures_.current().meaning_code("baseline");
+  const std::string type = current_procedure().meaning_code("baseline");
   return make_error(Code::not_found, "baseline.not_found",
                     "El sistema " + system + " no tiene línea base de la versión " + version + " (se congela con el registro «" +
-                        procedures_.current().record_name(type, Lang::es) + "» de un pase en producción).",
+                        current_procedure().record_name(type, Lang::es) + "» de un pase en producción).",
                     "System " + system + " has no baseline of version " + version + " (it is frozen by the \"" +
-                        procedures_.current().record_name(type, Lang::en) + "\" record of a release in production).");
+                        current_procedure().record_name(type, Lang::en) + "\" record of a release in production).");
 }
 
 Result<BaselineArchive> Office::baseline_archive(const std::string& system, const std::string& version) {

@@ -119,7 +119,7 @@ ics::Event window_event(const Procedure& proc, const ReleaseSummary& r, const Re
 }  // namespace office_internal
 
 Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::string& system, const std::string& participant) {
-  const Procedure& proc = procedures_.current();
+  const Procedure& proc = current_procedure();
   const RecordTypeDef* type = span_record_type(proc);
   const std::string from_key = window_from_key(proc), to_key = window_to_key(proc);
   CalendarView v;
@@ -253,7 +253,7 @@ Result<std::string> Office::calendar_feed(const std::string& key) {
   const Timestamp since = clock_.now() - kFeedPastMs;
   auto period = calendar(since, 0, scope_system(k->scope), k->scope == "mine" ? k->username : "");
   if (!period) return period.error();
-  const Procedure& proc = procedures_.current();
+  const Procedure& proc = current_procedure();
   const auto zone = time_zone();
   ics::Calendar c{.name = feed_name(k->scope, lang), .zone = zone.get(), .method = "", .events = {}};
   for (const auto& w : period->windows) {

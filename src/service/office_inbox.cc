@@ -297,7 +297,7 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       if (!g.system.empty() && std::find(scopes.begin(), scopes.end(), g.system) == scopes.end()) scopes.push_back(g.system);
     }
   }
-  const Procedure& current = procedures_.current();
+  const Procedure& current = current_procedure();
   std::vector<ReleaseFilter> filters;  // state by state, as the inbox lists them
   for (const auto& state : current.states) {
     if (state.final) continue;

@@ -104,7 +104,7 @@ const std::vector<std::string>& adherence_formats() {
 }
 
 Result<reports::AdherenceReport> Office::adherence_report(const Caller& caller, const AdherenceQuery& query) {
-  if (auto st = require_admin(caller, adherence_viewer_roles(procedures_.current())); !st) return st.error();
+  if (auto st = require_admin(caller, adherence_viewer_roles(current_procedure())); !st) return st.error();
   reports::AdherenceOptions options;
   options.from = query.from;
   options.to = query.to;
@@ -120,7 +120,7 @@ Result<reports::AdherenceReport> Office::adherence_report(const Caller& caller, 
   // store keeps them per release under `derivation` (Store::put_derived) while the release is
   // unchanged, so a release whose facts are current costs one row; the others are read whole,
   // their facts gathered and kept afterwards for the next report.
-  const Procedure& proc = procedures_.current();
+  const Procedure& proc = current_procedure();
   const std::string derivation = reports::adherence_facts_key(proc);
   std::vector<DerivedValue> gathered;  // facts gathered by this report, to keep
   std::vector<System> systems;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "util/sha256.h"
+
 
 namespace pasaprod {
 
@@ -34,6 +36,7 @@ struct Replayed {
   std::map<FileKey, std::pair<std::string, std::int64_t>> files;      // → (sha256, seq)
   History transitions, records, reviews;                              // sign-offs, votes, reviews
   std::map<std::string, std::pair<std::set<std::string>, std::int64_t>> roles;  // user → ("role@system")
+  std::map<std::string, std::pair<std::string, std::int64_t>> editions;  // code → (edition_content, seq)
   // The previous event, to tell a deliverable a document fills (in the same transaction,
   // right after the document's event; no version bump of its own) from an upload.
   std::int64_t prev_seq = 0;
@@ -69,6 +72,11 @@ std::string record_content(const std::string& type, const json& fields, const st
 std::string review_content(const std::string& slot, const std::string& verdict, const std::string& note, const std::string& by,
                            const std::string& digest) {
   return json{{"slot", slot}, {"verdict", verdict}, {"note", note}, {"by", by}, {"slot_digest", digest}}.dump();
+}
+
+// What the trail fixes of a loaded edition: its file's digest and when it is in force.
+std::string edition_content(const std::string& sha256, const std::string& effective_from, const std::string& effective_date) {
+  return json{{"sha256", sha256}, {"effective_from", effective_from}, {"effective_date", effective_date}}.dump();
 }
 
 void replay(const AuditEvent& e, Replayed& r) {
@@ -109,6 +117,9 @@ void replay(const AuditEvent& e, Replayed& r) {
     bump();
     r.reviews[e.subject].push_back(
         {review_content(str(after, "slot"), str(after, "verdict"), str(after, "note"), e.actor, str(after, "slot_digest")), e.seq});
+  } else if (e.action == "procedure.load") {
+    r.editions[str(after, "edition")] = {
+        edition_content(str(after, "sha256"), str(after, "effective_from"), str(after, "effective_date")), e.seq};
   } else if (e.action.rfind("user.", 0) == 0 && after.is_object() && after.contains("roles") &&
              after["roles"].is_array()) {
     std::set<std::string> roles;
@@ -264,6 +275,32 @@ std::vector<audit::AuditProblem> replay_trail(ReadTx& tx) {
                             joined(have), it->second.second, joined(it->second.first)),
                 fmt::format("user {} has roles {}, but by the trail (event {}) has {}", user, joined(have),
                             it->second.second, joined(it->second.first)));
+      }
+    }
+  }
+  {
+    // Each loaded edition: the file as stored (its digest recomputed) and its date, against the
+    // trail; the edition decides how its requests are judged.
+    std::set<std::string> stored;
+    for (const StoredEdition& e : tx.editions(true)) {
+      stored.insert(e.code);
+      const std::string have = edition_content(sha256_hex(e.yaml), format_iso(e.effective_from), e.effective_date);
+      auto it = r.editions.find(e.code);
+      if (it == r.editions.end()) {
+        differs(0, "audit.replay_edition", fmt::format("la edición {} no está en la pista", e.code),
+                fmt::format("edition {} is not in the trail", e.code));
+      } else if (it->second.first != have) {
+        differs(it->second.second, "audit.replay_edition",
+                fmt::format("la edición {} guardada es {}, pero según la pista (evento {}) es {}", e.code, have,
+                            it->second.second, it->second.first),
+                fmt::format("stored edition {} is {}, but by the trail (event {}) it is {}", e.code, have, it->second.second,
+                            it->second.first));
+      }
+    }
+    for (const auto& [code, v] : r.editions) {
+      if (!stored.contains(code)) {
+        differs(v.second, "audit.replay_edition", fmt::format("falta la edición {} (evento {})", code, v.second),
+                fmt::format("edition {} is missing (event {})", code, v.second));
       }
     }
   }

@@ -55,6 +55,20 @@ struct FormState {
   Timestamp expires_at = 0;  // no longer valid from then on
 };
 
+// An edition of the procedure loaded at run time (`pasaprod procedure load`); the built-in
+// edition is not stored. Requests opened from `effective_from` on use it, until a later one
+// takes effect; each request keeps the edition it was opened under.
+struct StoredEdition {
+  std::string code;              // the edition's code (`edition:` in its file), unique
+  std::string title;             // its Spanish title
+  std::string yaml;              // the file as loaded ("" when listed without text)
+  std::string sha256;            // of yaml, as the audit event "procedure.load" holds it
+  Timestamp effective_from = 0;  // in force from this instant (UTC)
+  std::string effective_date;    // the date as given, in the office's time zone (YYYY-MM-DD)
+  Timestamp loaded_at = 0;
+  std::string loaded_by;
+};
+
 struct ReleaseFilter {
   std::string state;   // exact, "" = any
   std::string system;  // exact, "" = any
@@ -194,6 +208,9 @@ class ReadTx {
   // Ordered by the span's start, then release number. Uses an index on the record's end.
   virtual std::vector<SpanRecord> span_records(const SpanQuery& query) = 0;
 
+  // The editions loaded at run time, by effective_from then code; `with_text`: with yaml.
+  virtual std::vector<StoredEdition> editions(bool with_text) = 0;
+
   // Configuration values (e.g. "committee.quorum"); nullopt when unset.
   virtual std::optional<std::string> setting(const std::string& key) = 0;
 
@@ -306,6 +323,8 @@ class WriteTx : public ReadTx {
   virtual Status update_freeze(const FreezeWindow& freeze) = 0;
   virtual Status delete_freeze(std::int64_t id) = 0;  // not_found when there is none
   virtual Status put_setting(const std::string& key, const std::string& value) = 0;
+  // already_exists when an edition of that code, or one effective at the same instant, is stored.
+  virtual Status insert_edition(const StoredEdition& edition) = 0;
 
   // --- Sign-in (issue 3). ---
   virtual Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) = 0;

@@ -19,6 +19,7 @@ void add_upload_pages(http::RouteTable& routes, const WebPtr& web);    // POST /
 void add_system_pages(http::RouteTable& routes, const WebPtr& web);    // /systems, /systems/{code}/library
 void add_system_edit_pages(http::RouteTable& routes, const WebPtr& web);  // /systems/{code}/edit
 void add_admin_pages(http::RouteTable& routes, const WebPtr& web);     // /admin
+void add_edition_pages(http::RouteTable& routes, const WebPtr& web);   // /admin/editions
 void add_token_admin_pages(http::RouteTable& routes, const WebPtr& web);  // /admin/tokens
 void add_mail_admin_pages(http::RouteTable& routes, const WebPtr& web);   // /admin/mail
 void add_report_pages(http::RouteTable& routes, const WebPtr& web);    // /adherence

@@ -30,6 +30,7 @@ void add_web_routes(http::RouteTable& routes, api::ApiContext& api, WebOptions o
   add_system_pages(routes, web);
   add_system_edit_pages(routes, web);
   add_admin_pages(routes, web);
+  add_edition_pages(routes, web);
   add_token_admin_pages(routes, web);
   add_mail_admin_pages(routes, web);
   add_report_pages(routes, web);

@@ -2,7 +2,9 @@
 // language.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "api_office.h"
 
@@ -194,6 +196,39 @@ TEST_F(MetaTest, FreezeIsEndedChangedAndRemovedWithANote) {
   EXPECT_EQ(prod.post(base + "abc/remove", {{"note", "x"}}).status, 404);
   const json listed = prod.get("/api/v1/freezes").expect(200).json();
   ASSERT_EQ(listed.at("items").size(), 1u);
+}
+
+// Editions at run time: checked (changes nothing), loaded by the administrator from a date
+// (later requests use it), listed; another role is refused.
+TEST_F(MetaTest, AnEditionIsCheckedLoadedAndListed) {
+  std::string yaml = office_->admin().get("/api/v1/procedure").expect(200).json().value("edition", "");
+  ASSERT_EQ(yaml, "02");
+  std::ifstream in(std::string(PASAPROD_SOURCE_DIR) + "/procedures/edition-03-example.yaml", std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  yaml = text.str();
+  ASSERT_FALSE(yaml.empty());
+  Response checked = office_->admin().post("/api/v1/procedure/editions/check", {{"yaml", yaml}, {"name", "edition-03.yaml"}});
+  ASSERT_EQ(checked.status, 200) << checked.describe();
+  EXPECT_EQ(checked.json().value("in_force", ""), "02");
+  ASSERT_EQ(checked.json().at("changes").size(), 1u) << checked.body;
+  Response denied = office_->as(office_->cast.at("production_lead"))
+                        .post("/api/v1/procedure/editions", {{"yaml", yaml}, {"effective", "2099-03-01"}});
+  EXPECT_EQ(denied.status, 403) << denied.describe();
+  Response broken = office_->admin().post("/api/v1/procedure/editions", {{"yaml", "edition: \"03\"\nroles: ["}, {"effective", "2099-03-01"}});
+  EXPECT_EQ(broken.status, 400) << broken.describe();
+  Response loaded = office_->admin().post("/api/v1/procedure/editions", {{"yaml", yaml}, {"effective", "2099-03-01"}});
+  ASSERT_EQ(loaded.status, 201) << loaded.describe();
+  EXPECT_EQ(loaded.json().value("effective_date", ""), "2099-03-01");
+  EXPECT_EQ(office_->admin().post("/api/v1/procedure/editions", {{"yaml", yaml}, {"effective", "2099-04-01"}}).status, 409);
+  const json listed = office_->as(office_->cast.at("qa_lead")).get("/api/v1/procedure/editions").expect(200).json();
+  ASSERT_EQ(listed.at("items").size(), 2u) << listed.dump();
+  EXPECT_TRUE(listed.at("items")[0].value("in_force", false));
+  EXPECT_EQ(listed.at("items")[1].value("edition", ""), "03");
+  EXPECT_FALSE(listed.at("items")[1].value("in_force", true));
+  const json third = office_->admin().get("/api/v1/procedure?edition=03").expect(200).json();
+  EXPECT_EQ(third.value("edition", ""), "03");
+  EXPECT_EQ(office_->admin().get("/api/v1/procedure?edition=99").status, 404);
 }
 
 }  // namespace

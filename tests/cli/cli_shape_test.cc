@@ -448,6 +448,24 @@ TEST(CliShape, ProcedureCheckValidatesAnEditionAndListsItsDifferences) {
   EXPECT_EQ(bad.exit_code, 2) << bad.describe();
   EXPECT_NE(bad.err.find("broken.yaml:"), std::string::npos) << bad.describe();
   EXPECT_NE(bad.err.find("deployment_logged"), std::string::npos) << bad.describe();
+
+  // `procedure load FILE --effective DATE` puts it in force from that date; `procedure list`
+  // shows both editions; the same edition again is refused (exit 6) and a past date (exit 2).
+  const std::string file = ws.write_file("edition-03.yaml", text);
+  Outcome past = ws.cli({"procedure", "load", file, "--effective", "2020-01-01"});
+  EXPECT_EQ(past.exit_code, 2) << past.describe();
+  const json loaded = ws.json({"procedure", "load", file, "--effective", "2099-01-02"});
+  EXPECT_EQ(loaded.value("edition", ""), "03") << loaded.dump();
+  EXPECT_EQ(loaded.value("effective_date", ""), "2099-01-02");
+  EXPECT_FALSE(loaded.value("in_force", true));
+  Outcome again = ws.cli({"procedure", "load", file, "--effective", "2099-02-01"});
+  EXPECT_EQ(again.exit_code, 6) << again.describe();
+  const json list = ws.json({"procedure", "list"});
+  ASSERT_EQ(list.at("items").size(), 2u) << list.dump();
+  EXPECT_TRUE(list.at("items")[0].value("builtin", false));
+  EXPECT_TRUE(list.at("items")[0].value("in_force", false));
+  EXPECT_EQ(list.at("items")[1].value("edition", ""), "03");
+  EXPECT_EQ(list.at("items")[1].value("sha256", ""), loaded.value("sha256", "-"));
 }
 
 }  // namespace

@@ -59,12 +59,12 @@ TEST(MailText, ADigestListsEachNoticeWithItsTimeAndLinkAndOffersEveryMailAtOnce)
   d.step = kDigestStep;
   d.items = {notice("PP-2026-0003", "Reporte de actas", "deployment", "2026-11-02T15:30:00Z"),
              notice("PP-2026-0004", "Matrícula <urgente>", "verification", "2026-11-02T18:05:00Z")};
-  const mail::MailText t = mail::compose(d, proc.current(), catalog(), lima, "https://pasaprod.example.pe",
+  const mail::MailText t = mail::compose(d, proc.in_force(0), catalog(), lima, "https://pasaprod.example.pe",
                                          {.digest = true, .switch_url = "https://pasaprod.example.pe/mail/preference?x"});
   EXPECT_EQ(t.subject, "Resumen diario de pasaprod: 2 avisos");
   EXPECT_NE(t.text.find("Hola, Ana Torres:"), std::string::npos) << t.text;
   EXPECT_NE(t.text.find("PP-2026-0003 «Reporte de actas» (SIAGIE): oscar.operador registró «" +
-                        step_label(proc.current(), "deployment", Lang::es) + "» el 02/11/2026 10:30 (America/Lima)."),
+                        step_label(proc.in_force(0), "deployment", Lang::es) + "» el 02/11/2026 10:30 (America/Lima)."),
             std::string::npos)
       << t.text;
   EXPECT_NE(t.text.find("https://pasaprod.example.pe/releases/PP-2026-0004"), std::string::npos) << t.text;
@@ -85,7 +85,7 @@ TEST(MailText, AMailOffersTheDigestAndAStepWithADeadlineSaysByWhenInTheOfficeZon
   m.due_from = parse_iso("2026-11-03T03:00:00Z").value();
   m.due_to = parse_iso("2026-11-03T06:00:00Z").value();
   m.lang = "en";
-  const mail::MailText t = mail::compose(m, proc.current(), catalog(), lima, "https://pasaprod.example.pe",
+  const mail::MailText t = mail::compose(m, proc.in_force(0), catalog(), lima, "https://pasaprod.example.pe",
                                          {.digest = false, .switch_url = "https://pasaprod.example.pe/mail/preference?y"});
   EXPECT_NE(t.text.find("Due: it can only be done within the deployment window, from 2026-11-02 22:00 to 2026-11-03 01:00 "
                         "(America/Lima)."),
@@ -94,7 +94,7 @@ TEST(MailText, AMailOffersTheDigestAndAStepWithADeadlineSaysByWhenInTheOfficeZon
   EXPECT_NE(t.text.find("Receive the notices (I) in one daily digest: https://pasaprod.example.pe/mail/preference?y"), std::string::npos)
       << t.text;
   m.due_from = m.due_to = 0;
-  EXPECT_EQ(mail::compose(m, proc.current(), catalog(), lima, "", {}).text.find("Due:"), std::string::npos);
+  EXPECT_EQ(mail::compose(m, proc.in_force(0), catalog(), lima, "", {}).text.find("Due:"), std::string::npos);
 }
 
 TEST(MailText, ThePreferenceLinkCarriesTheUserTheChoiceAndTheToken) {

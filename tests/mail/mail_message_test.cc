@@ -43,7 +43,7 @@ TEST(MailText, SaysWhatHappenedWhatIsAskedAndWhyInTheRecipientsLanguage) {
   const auto proc = ProcedureSet::builtin();
   const auto zone = load_time_zone("America/Lima").value();
   const auto c = catalog();
-  const mail::MailText es = mail::compose(sample('R', "turn:pre_approve", "es"), proc.current(), c, zone, "https://pasaprod.example.pe");
+  const mail::MailText es = mail::compose(sample('R', "turn:pre_approve", "es"), proc.in_force(0), c, zone, "https://pasaprod.example.pe");
   EXPECT_EQ(es.subject, "[PP-2026-0007] SIAGIE: Le toca: Pre-aprobar (ASI)");
   EXPECT_NE(es.text.find("Hola, Rosa Díaz:"), std::string::npos) << es.text;
   EXPECT_NE(es.text.find("02/11/2026 10:30 (America/Lima)"), std::string::npos) << es.text;  // the office's time, named
@@ -52,7 +52,7 @@ TEST(MailText, SaysWhatHappenedWhatIsAskedAndWhyInTheRecipientsLanguage) {
   EXPECT_NE(es.text.find("https://pasaprod.example.pe/releases/PP-2026-0007"), std::string::npos) << es.text;
   EXPECT_NE(es.html.find("<a href=\"https://pasaprod.example.pe/releases/PP-2026-0007\">"), std::string::npos) << es.html;
 
-  const mail::MailText en = mail::compose(sample('C', "consult:prepare_report", "en"), proc.current(), c, zone, "");
+  const mail::MailText en = mail::compose(sample('C', "consult:prepare_report", "en"), proc.in_force(0), c, zone, "");
   EXPECT_EQ(en.subject, "[PP-2026-0007] SIAGIE: Your opinion is asked: Prepare the release report");
   EXPECT_NE(en.text.find("consulted (C)"), std::string::npos) << en.text;
   EXPECT_EQ(en.text.find("/releases/"), std::string::npos) << "no --public-url, no link";
@@ -61,8 +61,8 @@ TEST(MailText, SaysWhatHappenedWhatIsAskedAndWhyInTheRecipientsLanguage) {
 TEST(MailText, ATurnNamesEveryActionOpenToThePersonAndDoesNotSayTheyWereTaken) {
   const auto proc = ProcedureSet::builtin();
   const mail::MailText t =
-      mail::compose(sample('A', "turn:pre_approve,approve", "es"), proc.current(), catalog(), TimeZone::utc(), "");
-  EXPECT_EQ(t.subject, "[PP-2026-0007] SIAGIE: Usted responde por: Pre-aprobar (ASI); " + proc.current().action_name("approve", Lang::es));
+      mail::compose(sample('A', "turn:pre_approve,approve", "es"), proc.in_force(0), catalog(), TimeZone::utc(), "");
+  EXPECT_EQ(t.subject, "[PP-2026-0007] SIAGIE: Usted responde por: Pre-aprobar (ASI); " + proc.in_force(0).action_name("approve", Lang::es));
   EXPECT_EQ(t.text.find("registró"), std::string::npos) << "oscar did not take the actions this mail is about\n" << t.text;
   EXPECT_NE(t.text.find("cambió el 02/11/2026 15:30 (UTC) (último paso de oscar.operador)"), std::string::npos) << t.text;
 }
@@ -71,7 +71,7 @@ TEST(MailText, EscapesMarkupInTheHtmlPart) {
   OutboxMail m = sample('I', "prepare_report", "es");
   m.title = "<script>alert(1)</script> & co";
   const auto proc = ProcedureSet::builtin();
-  const mail::MailText t = mail::compose(m, proc.current(), catalog(), TimeZone::utc(), "");
+  const mail::MailText t = mail::compose(m, proc.in_force(0), catalog(), TimeZone::utc(), "");
   EXPECT_EQ(t.html.find("<script>"), std::string::npos);
   EXPECT_NE(t.html.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"), std::string::npos);
 }
@@ -104,14 +104,14 @@ TEST(MailText, AMailWithAnInvitationSaysSo) {
   const auto zone = load_time_zone("America/Lima").value();
   const auto c = catalog();
   OutboxMail m = sample('I', "window", "es");
-  const std::string plain = mail::compose(m, proc.current(), c, zone, "").text;
+  const std::string plain = mail::compose(m, proc.in_force(0), c, zone, "").text;
   EXPECT_EQ(plain.find("invitación de calendario"), std::string::npos) << plain;
   m.calendar = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
-  const mail::MailText es = mail::compose(m, proc.current(), c, zone, "");
+  const mail::MailText es = mail::compose(m, proc.in_force(0), c, zone, "");
   EXPECT_NE(es.text.find("invitación de calendario"), std::string::npos) << es.text;
   EXPECT_NE(es.html.find("invitación de calendario"), std::string::npos) << es.html;
   m.lang = "en";
-  EXPECT_NE(mail::compose(m, proc.current(), c, zone, "").text.find("calendar invitation"), std::string::npos);
+  EXPECT_NE(mail::compose(m, proc.in_force(0), c, zone, "").text.find("calendar invitation"), std::string::npos);
 }
 
 TEST(MailMessage, AnInvitationTravelsAsTextCalendarWithTheSenderAsOrganizer) {

@@ -48,7 +48,7 @@ class DemoEdition : public ScratchOfficeTest {
 };
 
 TEST_F(DemoEdition, AnEditionLackingACodeOfTheScriptIsRefusedBeforeAnythingIsWritten) {
-  ASSERT_TRUE(procedures_.add(edition_without_pre_approve(), true));
+  ASSERT_TRUE(procedures_.add(edition_without_pre_approve(), /*effective_from=*/1));
   const Status full = seed_demo_office(*office_, nullptr);
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.error().code, Code::failed_precondition);
@@ -77,7 +77,7 @@ TEST_F(DemoEdition, UnderEdition02TheShortDemoClosesItsRequest) {
 // The calendar finds a window by the keys of the edition's window record type, through the
 // store's window query.
 TEST_F(DemoEdition, TheCalendarReadsTheWindowByTheEditionsKeys) {
-  ASSERT_TRUE(procedures_.add(edition_with_renamed_window_keys(), true));
+  ASSERT_TRUE(procedures_.add(edition_with_renamed_window_keys(), /*effective_from=*/1));
   ASSERT_TRUE(seed_demo_people_and_systems(*office_, nullptr));
   auto n = walk_demo_release(*office_, "SIAGIE", "maintenance", "Cambio", "approved", nullptr);
   ASSERT_TRUE(n) << n.error().en;

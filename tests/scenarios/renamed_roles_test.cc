@@ -43,7 +43,7 @@ std::vector<std::string> details(const Error& e, const std::string& key) {
 class RenamedRoles : public ScratchOfficeTest {
  protected:
   RenamedRoles() : ScratchOfficeTest("pasaprod-renamed-roles") {
-    EXPECT_TRUE(procedures_.add(edition_with_renamed_roles(), true));
+    EXPECT_TRUE(procedures_.add(edition_with_renamed_roles(), /*effective_from=*/1));
   }
 
   void add(const std::string& username, const std::string& role) {

@@ -202,7 +202,7 @@ class Runner {
       reports::AdherenceOptions o;
       o.as_of = clock_.now();
       o.zone = office_.time_zone();
-      fresh = reports::adherence_json(reports::compute_adherence(procedures_.current(), releases, tx.systems(), o), Lang::en).dump();
+      fresh = reports::adherence_json(reports::compute_adherence(office_.current_procedure(), releases, tx.systems(), o), Lang::en).dump();
       return ok_status();
     });
     if (!st) return "reading the releases: " + st.error().en;
@@ -214,7 +214,7 @@ class Runner {
       }
       int whole = 0;  // releases without current stored facts
       st = store_->read([&](ReadTx& tx) -> Status {
-        tx.for_each_release_derived(ReleaseFilter{}, reports::adherence_facts_key(procedures_.current()),
+        tx.for_each_release_derived(ReleaseFilter{}, reports::adherence_facts_key(office_.current_procedure()),
                                     [&](const Release&, const std::string* value) { whole += value == nullptr; });
         return ok_status();
       });
@@ -313,6 +313,14 @@ class Runner {
       return f ? ok_status() : Status(f.error());
     }
     if (cmd == "remove") return office_.remove_deliverable(who, current_, arg(1), arg(2));
+    if (cmd == "load-edition") {  // load-edition FILE DATE: FILE relative to the source tree
+      std::ifstream in(fs::path(PASAPROD_SOURCE_DIR) / arg(1), std::ios::binary);
+      if (!in) return fail("cannot read " + arg(1));
+      std::ostringstream yaml;
+      yaml << in.rdbuf();
+      auto e = office_.load_edition(who, yaml.str(), arg(1), arg(2));
+      return e ? ok_status() : Status(e.error());
+    }
     if (cmd == "review") {
       auto r = office_.review(who, current_, arg(1), arg(2), arg(3));
       return r ? ok_status() : Status(r.error());
@@ -370,6 +378,10 @@ class Runner {
       auto it = fields.find(arg(3));
       if (it == fields.end()) return fail("unknown system field " + arg(3));
       return it->second == arg(4) ? ok_status() : fail(arg(3) + " of " + arg(2) + " is \"" + it->second + "\", expected " + arg(4));
+    }
+    if (what == "in-force") {  // expect in-force CODE: the edition new requests are opened under
+      const std::string code = office_.current_procedure().edition;
+      return code == arg(2) ? ok_status() : fail("edition in force is " + code + ", expected " + arg(2));
     }
     if (what == "audit") {
       auto report = store_->verify_audit();

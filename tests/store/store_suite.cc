@@ -616,6 +616,42 @@ TEST_P(StoreSuite, FreezesAreUpdatedAndDeletedById) {
   read([&](ReadTx& tx) { EXPECT_TRUE(tx.freezes().empty()); });
 }
 
+TEST_P(StoreSuite, EditionsByEffectiveInstantWithTextOnlyWhenAsked) {
+  const StoredEdition later{"04", "Cuarta", "edition: \"04\"\n", "d4", 9000, "2027-03-01", 200, "olga"};
+  const StoredEdition sooner{"03", "Tercera", "edition: \"03\"\n", "d3", 5000, "2027-01-04", 100, "admin"};
+  write_ok([&](WriteTx& tx) -> Status {
+    if (auto st = tx.insert_edition(later); !st) return st;
+    return tx.insert_edition(sooner);
+  });
+  read([&](ReadTx& tx) {
+    auto bare = tx.editions(false);
+    ASSERT_EQ(bare.size(), 2u);
+    EXPECT_EQ(bare[0].code, "03");
+    EXPECT_EQ(bare[0].yaml, "");
+    EXPECT_EQ(bare[0].sha256, "d3");
+    EXPECT_EQ(bare[1].code, "04");
+    auto full = tx.editions(true);
+    ASSERT_EQ(full.size(), 2u);
+    EXPECT_EQ(full[0].yaml, sooner.yaml);
+    EXPECT_EQ(full[0].title, "Tercera");
+    EXPECT_EQ(full[0].effective_from, 5000);
+    EXPECT_EQ(full[0].effective_date, "2027-01-04");
+    EXPECT_EQ(full[0].loaded_at, 100);
+    EXPECT_EQ(full[0].loaded_by, "admin");
+  });
+  // The same code, or another edition starting at the same instant: refused, nothing written.
+  StoredEdition same_code = later;
+  same_code.effective_from = 12000;
+  StoredEdition same_instant = later;
+  same_instant.code = "05";
+  for (const StoredEdition& e : {same_code, same_instant}) {
+    Status refused = store_->write([&](WriteTx& tx) { return tx.insert_edition(e); });
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Code::already_exists);
+  }
+  read([&](ReadTx& tx) { EXPECT_EQ(tx.editions(false).size(), 2u); });
+}
+
 TEST_P(StoreSuite, ApiTokensRoundtripWithUseRevocationAndExpiry) {
   std::int64_t first = 0;
   std::int64_t second = 0;

@@ -3,7 +3,7 @@
 // in $PASAPROD_WEB_OUT/screenshots (NAME.png in Spanish, NAME-en.png in English; tablet width
 // for the busiest ones). Along the way, what some pages must offer (library, adherence).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Person, SHOTS, accessible, fitsPhone } from './harness.mjs';
 
@@ -111,7 +111,7 @@ export async function screenshots(browser, url) {
   const pedroPages = [['new-release', '/releases/new'], ['release-draft', () => detail(pedro, 'q=Foros')]];
   const operatorPages = [['release-approved-operator', () => detail(tablet, 'state=approved')], ['inbox-operator', '/inbox']];
   const adminPages = [['admin-users', '/admin/users'], ['admin-user', '/admin/users/ana.funcional'], ['admin-tokens-list', '/admin/tokens'],
-    ['admin-mail', '/admin/mail'], ['system-edit', '/systems/SIAGIE/edit']];
+    ['admin-mail', '/admin/mail'], ['admin-editions', '/admin/editions'], ['system-edit', '/systems/SIAGIE/edit']];
   for (const lang of ['es', 'en']) {
     if (lang === 'en') for (const p of [julia, pedro, admin, tablet]) await switchLanguage(p.page, 'en');
     await surveyAll(julia.page, juliaPages, lang);
@@ -145,6 +145,15 @@ export async function screenshots(browser, url) {
     await Promise.all([pedro.page.waitForNavigation(), pedro.page.click('#new-release button[type=submit]')]);
     assert.ok(await pedro.page.locator('#version-error').count(), 'the refusal is shown');
     await survey(pedro.page, 'refused-new-release', lang);
+    // An edition file checked on the editions page: its one difference from edition 02 listed,
+    // nothing loaded.
+    await admin.goto('/admin/editions');
+    await admin.page.fill('#ed-yaml', readFileSync(new URL('../../procedures/edition-03-example.yaml', import.meta.url), 'utf8'));
+    await Promise.all([admin.page.waitForNavigation(), admin.page.click('button[value=check]')]);
+    assert.match(await admin.page.textContent('#edition-check'), /03/, 'the check names the edition');
+    assert.equal(await admin.page.locator('#edition-check li').count(), 1, 'one difference from edition 02');
+    assert.equal(await admin.page.locator('#edition-03').count(), 0, 'a check loads nothing');
+    await survey(admin.page, 'admin-editions-check', lang);
     // The sign-in page, before any session.
     const anon = await browser.newContext({ baseURL: url, viewport: { width: 1280, height: 800 } });
     const lp = await anon.newPage();

@@ -61,6 +61,7 @@ class PgTx final : public WriteTx {
   void for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
                                 const std::function<void(const Release&, const std::string*)>& fn) override;
   std::vector<FreezeWindow> freezes() override;
+  std::vector<StoredEdition> editions(bool with_text) override;
   std::vector<SpanRecord> span_records(const SpanQuery& query) override;
   std::optional<std::string> setting(const std::string& key) override;
   std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq, int limit) override;
@@ -113,6 +114,7 @@ class PgTx final : public WriteTx {
   Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
   Status update_freeze(const FreezeWindow& freeze) override;
   Status delete_freeze(std::int64_t id) override;
+  Status insert_edition(const StoredEdition& edition) override;
   Status put_setting(const std::string& key, const std::string& value) override;
   Status set_password_hash(const std::string& username, const std::string& hash, Timestamp at) override;
   Status insert_session(const SessionRecord& session) override;

@@ -240,6 +240,20 @@ std::vector<FreezeWindow> PgTx::freezes() {
   return out;
 }
 
+std::vector<StoredEdition> PgTx::editions(bool with_text) {
+  std::vector<StoredEdition> out;
+  pg::Result r = db_.exec(
+      "SELECT code, title, CASE WHEN $1::boolean THEN yaml ELSE '' END, sha256, effective_from, effective_date, loaded_at, "
+      "loaded_by FROM editions ORDER BY effective_from, code",
+      with_text);
+  for (int i = 0; i < r.rows(); ++i) {
+    const pg::Row row = r.row(i);
+    out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4), row.text(5), row.integer(6),
+                   row.text(7)});
+  }
+  return out;
+}
+
 std::optional<std::string> PgTx::setting(const std::string& key) {
   pg::Result r = db_.exec("SELECT value FROM settings WHERE key = $1", key);
   if (r.rows() == 0) return std::nullopt;

@@ -212,6 +212,17 @@ Status PgTx::delete_freeze(std::int64_t id) {
   return r.affected() == 1 ? ok_status() : Status(no_freeze(id));
 }
 
+Status PgTx::insert_edition(const StoredEdition& e) {
+  if (db_.exec("SELECT 1 FROM editions WHERE code = $1 OR effective_from = $2", e.code, e.effective_from).rows() > 0) {
+    return exists_error("la edición", "edition", e.code);
+  }
+  db_.exec(
+      "INSERT INTO editions(code, title, yaml, sha256, effective_from, effective_date, loaded_at, loaded_by) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      e.code, e.title, e.yaml, e.sha256, e.effective_from, e.effective_date, e.loaded_at, e.loaded_by);
+  return ok_status();
+}
+
 Status PgTx::put_setting(const std::string& key, const std::string& value) {
   db_.exec("INSERT INTO settings(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
            key, value);

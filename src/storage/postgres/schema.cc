@@ -354,10 +354,25 @@ constexpr const char* kV15[] = {
     "CREATE INDEX mail_held_by_digest ON mail_held(digest_id) WHERE digest_id IS NOT NULL",
 };
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 16, as SQLite's: editions of the procedure loaded at run time.
+constexpr const char* kV16[] = {
+    R"sql(CREATE TABLE editions (
+  code           TEXT COLLATE "C" PRIMARY KEY,
+  title          TEXT NOT NULL,
+  yaml           TEXT NOT NULL,
+  sha256         TEXT COLLATE "C" NOT NULL,
+  effective_from BIGINT NOT NULL UNIQUE,
+  effective_date TEXT COLLATE "C" NOT NULL,
+  loaded_at      BIGINT NOT NULL,
+  loaded_by      TEXT COLLATE "C" NOT NULL
+))sql",
+};
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {13, "the schema of SQLite's version 13 (users to calendar keys), with the audit chain's head lock", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
+    {16, "editions of the procedure loaded at run time, each in force from its date", kV16},
 }};
 
 constexpr const char* kCreateVersionTable =

@@ -508,7 +508,22 @@ CREATE INDEX mail_held_waiting ON mail_held(at, username) WHERE digest_id IS NUL
 CREATE INDEX mail_held_by_digest ON mail_held(digest_id) WHERE digest_id IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 15> kMigrations = {{
+// Version 16: editions of the procedure loaded at run time (issue 11), each in force for the
+// requests opened from its instant on; the file is kept as loaded, with its digest.
+constexpr const char* kV16 = R"sql(
+CREATE TABLE editions (
+  code           TEXT PRIMARY KEY,
+  title          TEXT NOT NULL,
+  yaml           TEXT NOT NULL,
+  sha256         TEXT NOT NULL,
+  effective_from INTEGER NOT NULL UNIQUE,
+  effective_date TEXT NOT NULL,
+  loaded_at      INTEGER NOT NULL,
+  loaded_by      TEXT NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<Migration, 16> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -525,6 +540,7 @@ constexpr std::array<Migration, 15> kMigrations = {{
     {13, "calendar feed keys; windows by the end of their span; invitations with mail", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
+    {16, "editions of the procedure loaded at run time, each in force from its date", kV16},
 }};
 
 }  // namespace

@@ -78,6 +78,7 @@ class SqliteTx final : public WriteTx {
   void for_each_release_derived(const ReleaseFilter& filter, const std::string& derivation,
                                 const std::function<void(const Release&, const std::string*)>& fn) override;
   std::vector<FreezeWindow> freezes() override;
+  std::vector<StoredEdition> editions(bool with_text) override;
   std::vector<SpanRecord> span_records(const SpanQuery& query) override;
   std::optional<std::string> setting(const std::string& key) override;
   std::vector<AuditEvent> events(const std::string& subject, std::int64_t after_seq,
@@ -124,6 +125,7 @@ class SqliteTx final : public WriteTx {
   Result<std::int64_t> insert_freeze(const FreezeWindow& freeze) override;
   Status update_freeze(const FreezeWindow& freeze) override;
   Status delete_freeze(std::int64_t id) override;
+  Status insert_edition(const StoredEdition& edition) override;
   Status put_setting(const std::string& key, const std::string& value) override;
   std::optional<AuditEvent> lock_chain_head() override;
   Status insert_event(const AuditEvent& event) override;

@@ -267,6 +267,18 @@ std::vector<FreezeWindow> SqliteTx::freezes() {
   return out;
 }
 
+std::vector<StoredEdition> SqliteTx::editions(bool with_text) {
+  std::vector<StoredEdition> out;
+  Stmt st = db_.query(
+      "SELECT code, title, CASE WHEN ? THEN yaml ELSE '' END, sha256, effective_from, effective_date, loaded_at, "
+      "loaded_by FROM editions ORDER BY effective_from, code",
+      with_text);
+  while (st.step()) {
+    out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.integer(4), st.text(5), st.integer(6), st.text(7)});
+  }
+  return out;
+}
+
 std::optional<std::string> SqliteTx::setting(const std::string& key) {
   Stmt st = db_.query("SELECT value FROM settings WHERE key = ?", key);
   if (!st.step()) return std::nullopt;

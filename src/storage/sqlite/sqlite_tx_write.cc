@@ -246,6 +246,18 @@ Status SqliteTx::delete_freeze(std::int64_t id) {
   return db_.changes() == 1 ? ok_status() : Status(no_freeze(id));
 }
 
+Status SqliteTx::insert_edition(const StoredEdition& e) {
+  if (db_.query("SELECT 1 FROM editions WHERE code = ? OR effective_from = ?", e.code, e.effective_from).step()) {
+    return exists_error("la edición", "edition", e.code);
+  }
+  db_.query(
+         "INSERT INTO editions(code, title, yaml, sha256, effective_from, effective_date, loaded_at, loaded_by) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         e.code, e.title, e.yaml, e.sha256, e.effective_from, e.effective_date, e.loaded_at, e.loaded_by)
+      .run();
+  return ok_status();
+}
+
 Status SqliteTx::put_setting(const std::string& key, const std::string& value) {
   db_.query(
          "INSERT INTO settings(key, value) VALUES (?, ?) "
