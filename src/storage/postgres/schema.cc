@@ -354,10 +354,19 @@ constexpr const char* kV15[] = {
     "CREATE INDEX mail_held_by_digest ON mail_held(digest_id) WHERE digest_id IS NOT NULL",
 };
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 17, as SQLite's: a window record's span in columns of its own, the index on its end
+// by type in place of records_by_span_end.
+constexpr const char* kV17[] = {
+    "ALTER TABLE records ADD COLUMN span_from BIGINT, ADD COLUMN span_to BIGINT",
+    "DROP INDEX records_by_span_end",
+    "CREATE INDEX records_by_span ON records(type, span_to)",
+};
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {13, "the schema of SQLite's version 13 (users to calendar keys), with the audit chain's head lock", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
+    {17, "windows found by their span's end, kept in columns of the record", kV17},
 }};
 
 constexpr const char* kCreateVersionTable =
