@@ -86,7 +86,7 @@ Release synth(int i, int n) {
   };
   auto rec = [&](const char* type, std::map<std::string, std::string> fields, Timestamp dt) {
     t += dt;
-    r.records.push_back({0, type, std::move(fields), "user", t, std::string(64, 'f')});
+    r.records.push_back({0, type, std::move(fields), "user", t, std::string(64, 'f'), {}});
   };
   for (const char* slot : kMaintenanceSlots) {
     if (r.kind == "emergency" && std::strcmp(slot, "install_manual") == 0) continue;

@@ -167,6 +167,13 @@ Result<std::unique_ptr<LocalOffice>> LocalOffice::open(const OfficeFiles& files,
     // On stderr: stdout may be JSON (--json).
     std::cerr << "pasaprod: " << *recovered << " archivo(s) de subidas o documentos interrumpidos recuperado(s) / interrupted upload(s) or document(s) recovered\n";
   }
+  // Windows recorded before the store kept spans get theirs. Not fatal: until it succeeds, the
+  // calendar only misses those windows, and refusing to open would also keep `audit verify`
+  // from telling why a write failed.
+  if (auto filled = lo->office_->fill_window_spans(); !filled) {
+    std::cerr << "pasaprod: las ventanas registradas antes no se ubicaron en el calendario: " << filled.error().es
+              << " / windows recorded earlier were not placed on the calendar: " << filled.error().en << "\n";
+  }
   auto key = load_or_create_key(files.document_key.empty() ? base + ".dockey" : files.document_key);
   if (!key) return key.error();
   lo->office_->set_document_key(std::move(*key));

@@ -24,6 +24,14 @@ Month make_month(std::int64_t year, unsigned month, const TimeZone& zone) {
 
 const RecordTypeDef* span_record_type(const Procedure& proc) { return proc.record_meaning("window"); }
 
+std::optional<TimeSpan> window_span(const Procedure& proc, const Record& rec) {
+  const RecordTypeDef* type = span_record_type(proc);
+  if (!type || type->code != rec.type || type->keys.size() < 2) return std::nullopt;
+  const auto from = rec.fields.find(type->keys[0]), to = rec.fields.find(type->keys[1]);
+  if (from == rec.fields.end() || to == rec.fields.end()) return std::nullopt;
+  return parse_span(from->second, to->second);
+}
+
 std::vector<WindowConflict> window_conflicts(const std::vector<DatedWindow>& windows, const std::vector<FreezeWindow>& freezes) {
   std::vector<std::vector<WindowConflict>> of(windows.size());
   // Overlaps within a system: windows sorted by system and start; each meets only the

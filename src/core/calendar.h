@@ -17,6 +17,11 @@ namespace pasaprod {
 // two keys are the start and the end). nullptr when it has none.
 const RecordTypeDef* span_record_type(const Procedure& proc);
 
+// The span a record plans when its type is the procedure's window (span_record_type): from the
+// fields of its first two keys, parse_span. nullopt for a record of another type, or whose
+// fields do not hold two times (then it is not a window).
+std::optional<TimeSpan> window_span(const Procedure& proc, const Record& rec);
+
 // A window on the calendar: one request's latest span record.
 struct DatedWindow {
   std::string release;  // request number

@@ -93,6 +93,9 @@ struct Record {
   std::string by;
   Timestamp at = 0;
   std::string manifest_sha256;  // the approval manifest when it was recorded
+  // The span its fields plan when it is a window (core/calendar.h window_span), kept beside the
+  // fields so that the windows of a period are found by it; derived, not audited.
+  std::optional<TimeSpan> span;
 };
 
 // An action taken on a request (a transition, or a self-loop).

@@ -117,4 +117,10 @@ Result<Timestamp> parse_iso(const std::string& text) {
   return secs * 1000 + millis;
 }
 
+std::optional<TimeSpan> parse_span(const std::string& from, const std::string& to) {
+  auto f = parse_iso(from), t = parse_iso(to);
+  if (!f || !t) return std::nullopt;
+  return TimeSpan{*f, *t};
+}
+
 }  // namespace pasaprod

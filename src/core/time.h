@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -26,6 +27,16 @@ std::string format_date(Timestamp t);
 // Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM", "YYYY-MM-DDTHH:MM:SS" with optional fraction and
 // "Z" or "+HH:MM"/"-HH:MM" offset (a space may stand for "T"); no offset means UTC.
 Result<Timestamp> parse_iso(const std::string& text);
+
+// A span of time, [from, to).
+struct TimeSpan {
+  Timestamp from = 0;
+  Timestamp to = 0;
+  bool operator==(const TimeSpan&) const = default;
+};
+// The span from one parse_iso time to another (their order unchecked); nullopt when either does
+// not parse.
+std::optional<TimeSpan> parse_span(const std::string& from, const std::string& to);
 
 // Proleptic Gregorian calendar arithmetic (Howard Hinnant's algorithms).
 struct CivilDate {

@@ -340,6 +340,7 @@ Result<Record> Office::record(const Caller& caller, const std::string& number, c
   }
   auto rec = plan_record(s, snap->actor, type, fields);
   if (!rec) return rec.error();
+  rec->span = window_span(*snap->proc, *rec);
   if (is == "baseline") {
     // Freezing the baseline: every file must be intact in the library.
     auto files = verify_files(rel);

@@ -223,6 +223,12 @@ class Office {
   // so that no orphan is left behind (Library::recover_interrupted_adds). The number of such
   // adds.
   Result<int> recover_interrupted_uploads();
+  // When the office is opened: the window records written before the store kept spans (schema
+  // version 17) get theirs from their fields, for the current edition's window type and keys
+  // (core/calendar.h span_record_type; WriteTx::backfill_spans). A window whose fields hold no
+  // two times keeps none: the calendar does not show it. Cheap when every window has a span
+  // (an indexed look-up). The number of records given a span.
+  Result<std::int64_t> fill_window_spans();
   // Ends the add protocol of blobs committed (and so pinned) before the write that records
   // their use: releases `pins` once that write is over, then, when it failed (`recorded`
   // false), gives back `new_blobs` (discard_blob; a leftover would be only space). A process

@@ -118,10 +118,22 @@ ics::Event window_event(const Procedure& proc, const ReleaseSummary& r, const Re
 
 }  // namespace office_internal
 
+Result<std::int64_t> Office::fill_window_spans() {
+  const Procedure& proc = current_procedure();
+  const RecordTypeDef* type = span_record_type(proc);
+  if (!type) return std::int64_t{0};
+  std::int64_t filled = 0;
+  Status st = store_.write([&](WriteTx& tx) -> Status {
+    filled = tx.backfill_spans(type->code, window_from_key(proc), window_to_key(proc));
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return filled;
+}
+
 Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::string& system, const std::string& participant) {
   const Procedure& proc = current_procedure();
   const RecordTypeDef* type = span_record_type(proc);
-  const std::string from_key = window_from_key(proc), to_key = window_to_key(proc);
   CalendarView v;
   v.from = from;
   v.to = to;
@@ -130,10 +142,10 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   Status st = store_.read([&](ReadTx& tx) -> Status {
     freezes = tx.freezes();
     if (!type) return ok_status();
-    rows = tx.span_records(SpanQuery{type->code, from_key, to_key, from, to, system, participant, kCalendarMaxWindows + 1});
+    rows = tx.span_records(SpanQuery{type->code, from, to, system, participant, kCalendarMaxWindows + 1});
     // Conflicts are with every window of the office, not only those shown.
     if (!system.empty() || !participant.empty()) {
-      around = tx.span_records(SpanQuery{type->code, from_key, to_key, from, to, "", "", kCalendarMaxWindows + 1});
+      around = tx.span_records(SpanQuery{type->code, from, to, "", "", kCalendarMaxWindows + 1});
     }
     return ok_status();
   });
@@ -143,7 +155,7 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   std::vector<DatedWindow> all;
   for (auto& row : (around.empty() ? rows : around)) {
     if (!counts(proc, row.release.state)) continue;
-    all.push_back({row.release.number, row.release.system, span_time(row.record, from_key), span_time(row.record, to_key)});
+    all.push_back({row.release.number, row.release.system, row.record.span->from, row.record.span->to});
   }
   std::vector<FreezeWindow> period_freezes;
   for (const auto& f : freezes) {
@@ -156,8 +168,8 @@ Result<CalendarView> Office::calendar(Timestamp from, Timestamp to, const std::s
   for (auto& row : rows) {
     if (!counts(proc, row.release.state)) continue;
     CalendarWindow w;
-    w.from = span_time(row.record, from_key);
-    w.to = span_time(row.record, to_key);
+    w.from = row.record.span->from;
+    w.to = row.record.span->to;
     w.sequence = row.earlier;
     w.release = std::move(row.release);
     w.record = std::move(row.record);

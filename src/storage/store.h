@@ -89,13 +89,11 @@ struct ReleaseFilter {
   std::int64_t text_count_limit = 1000;
 };
 
-// The latest record of one type on each request whose fields `from_key` and `to_key` (ISO 8601
-// UTC, as records store them) make a span overlapping [from, to) — the deployment windows of a
-// period. The store knows nothing of the procedure: the caller names the type and its keys.
+// The latest record of one type on each request whose span (Record::span, as add_record
+// stored it) overlaps [from, to) — the deployment windows of a period. The store knows nothing
+// of the procedure: the caller names the type, and whoever writes a record gives its span.
 struct SpanQuery {
   std::string type;             // the record type
-  std::string from_key;         // the field holding the span's start
-  std::string to_key;           // the field holding the span's end
   Timestamp from = 0;           // 0 = unbounded
   Timestamp to = 0;             // exclusive, 0 = unbounded
   std::string system;           // exact, "" = any
@@ -205,7 +203,9 @@ class ReadTx {
                                         const std::function<void(const Release&, const std::string* value)>& fn) = 0;
 
   virtual std::vector<FreezeWindow> freezes() = 0;  // ordered by from
-  // Ordered by the span's start, then release number. Uses an index on the record's end.
+  // Ordered by the span's start, then release number; each record with its span. A latest
+  // record without a span is not returned (nor an earlier one in its place). Uses an index on
+  // the type and the span's end.
   virtual std::vector<SpanRecord> span_records(const SpanQuery& query) = 0;
 
   // The editions loaded at run time, by effective_from then code; `with_text`: with yaml.
@@ -307,8 +307,15 @@ class WriteTx : public ReadTx {
   virtual Status remove_file(const std::string& number, const std::string& slot,
                              const std::string& name) = 0;
   virtual Status add_review(const std::string& number, const Review& review) = 0;
-  // Returns the new record's id.
+  // Returns the new record's id. Keeps record.span (none: not a span) for span_records; the
+  // other reads leave it unset.
   virtual Result<std::int64_t> add_record(const std::string& number, const Record& record) = 0;
+  // Gives a span to the records of `type` that have none (those added before the store kept
+  // spans, schema version 17): the times in their fields `from_key` and `to_key` (parse_span).
+  // A record whose fields do not hold two such times keeps none (it is not a span) and is read
+  // again by the next call. Costs an indexed look-up when every record of the type has a span,
+  // plus one read per record without one. Returns how many records got a span.
+  virtual std::int64_t backfill_spans(const std::string& type, const std::string& from_key, const std::string& to_key) = 0;
   virtual Status add_transition(const std::string& number, const Transition& t) = 0;
   virtual Status add_observation(const std::string& number, const Observation& o) = 0;
   // Keeps each value under `derivation`, replacing the release's earlier value under it. A

@@ -172,6 +172,25 @@ TEST(CalendarConflictsTest, TheWindowTypeIsFoundByItsKeys) {
   EXPECT_NE(std::find(t->keys.begin(), t->keys.end(), "to"), t->keys.end());
 }
 
+// A window's span is the times of its type's first two keys; any other record has none, and
+// neither has a window whose fields are not two times.
+TEST(CalendarConflictsTest, AWindowsSpanIsTheTimesOfItsFirstTwoKeys) {
+  const Procedure& proc = test::builtin();
+  const RecordTypeDef* t = span_record_type(proc);
+  ASSERT_NE(t, nullptr);
+  Record rec;
+  rec.type = t->code;
+  rec.fields = {{t->keys[0], "2026-11-30T09:00:00-05:00"}, {t->keys[1], format_iso(kT0 + 20 * kHour)}};
+  EXPECT_EQ(window_span(proc, rec), (TimeSpan{parse_iso("2026-11-30T14:00:00Z").value(), kT0 + 20 * kHour}));
+  rec.fields[t->keys[1]] = "luego";
+  EXPECT_EQ(window_span(proc, rec), std::nullopt);
+  rec.fields.erase(t->keys[1]);
+  EXPECT_EQ(window_span(proc, rec), std::nullopt);
+  rec.fields[t->keys[1]] = format_iso(kT0);
+  rec.type = t->code + "_not";
+  EXPECT_EQ(window_span(proc, rec), std::nullopt);
+}
+
 TEST(CalendarMonthTest, MonthsInTheOfficeZone) {
   auto lima = load_time_zone("America/Lima");
   ASSERT_TRUE(lima);

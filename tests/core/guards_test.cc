@@ -275,9 +275,9 @@ TEST(GuardChecklistComplete, DbaConformityAndDbScriptsOnlyWhenTheRequestChangesT
   for (const char* slot : slots) {
     r.reviews.push_back(Review{slot, "accepted", "", "op", 0, slot_digest(r, slot)});
   }
-  r.records.push_back(Record{1, "window", {{"from", "2026-03-10T08:00:00Z"}, {"to", "2026-03-10T20:00:00Z"}}, "op", 0, m});
-  r.records.push_back(Record{2, "infra_readiness", {{"note", "ok"}}, "infra", 0, m});
-  r.records.push_back(Record{3, "security_conformity", {{"note", "ok"}}, "sec", 0, m});
+  r.records.push_back(Record{1, "window", {{"from", "2026-03-10T08:00:00Z"}, {"to", "2026-03-10T20:00:00Z"}}, "op", 0, m, {}});
+  r.records.push_back(Record{2, "infra_readiness", {{"note", "ok"}}, "infra", 0, m, {}});
+  r.records.push_back(Record{3, "security_conformity", {{"note", "ok"}}, "sec", 0, m, {}});
   const System sys = SystemBuilder().version("2.3");
   const Situation s = make_situation(builtin(), r, sys, at("2026-03-10T10:00:00Z"));
   EXPECT_TRUE(Passes(check_guard(GuardRef{"checklist_complete", "", {}, "", 0}, s, {})));

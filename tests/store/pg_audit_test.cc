@@ -183,7 +183,7 @@ TEST(PgReplay, SameDifferencesAsSqlite) {
         if (auto st = tx.insert_release(sample_release(number, 1000)); !st) return st;
         if (auto st = tx.put_file(number, {"source_code", "app.zip", 10, std::string(64, 'a'), "ana", 1}); !st) return st;
         if (auto st = tx.add_transition(number, {"submit", "draft", "in_qa", "ana", "", 2, ""}); !st) return st;
-        if (auto r = tx.add_record(number, {0, "window", {{"from", "x"}}, "ana", 3, ""}); !r) return r.error();
+        if (auto r = tx.add_record(number, {0, "window", {{"from", "x"}}, "ana", 3, "", {}}); !r) return r.error();
         if (auto st = tx.add_review(number, {"source_code", "accepted", "", "carla", 4, "d"}); !st) return st;
         if (auto st = tx.bump_release(number, 0, "in_qa", 5); !st) return st;
       }

@@ -8,8 +8,10 @@
 #include <thread>
 
 #include "audit/file_anchor.h"
+#include "storage/sqlite/sqlite_tx.h"
 #include "storage/sqlite/schema.h"
 #include "storage/open/open_store.h"
+#include "tests/fixtures/old_sqlite_db.h"
 #include "tests/store/store_suite.h"
 
 namespace pasaprod::testing_store {
@@ -229,28 +231,8 @@ TEST(SqliteStore, TwoProcessesBumpSameVersionOneConflicts) {
   }
 }
 
-// A database file as the migrations up to `version` left it (an older pasaprod's database).
-void create_at_version(const std::string& path, int version) {
-  sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
-  db.exec(
-      "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-      " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) STRICT");
-  for (const sqlite::Migration& m : sqlite::migrations()) {
-    if (m.version > version) break;
-    db.exec(m.sql);
-    db.query("INSERT INTO schema_version(version, description) VALUES (?, ?)", m.version, m.description).run();
-  }
-  ASSERT_EQ(sqlite::schema_version(db), version);
-}
-
-void insert_old_release(sqlite::Connection& db, const std::string& number) {
-  db.query(
-        "INSERT INTO releases(number, system, kind, version, declared_major, title, summary, requester, state, edition,"
-        " created_at, updated_at, row_version, search_text) VALUES (?, 'SIGA', 'maintenance', '2.4', 0, 't',"
-        " 's', 'ana', 'in_qa', '02', 1000, 2000, 1, 't s')",
-        number)
-      .run();
-}
+using testing_old_db::create_at_version;
+using testing_old_db::insert_old_release;
 
 std::vector<std::string> derived_of(Store& store) {
   std::vector<std::string> out;
@@ -353,6 +335,37 @@ TEST(SqliteStore, MigratesV5HistoriesToTablesClusteredByRelease) {
   sqlite::Stmt triggers = db.query("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%drops_derived'");
   ASSERT_TRUE(triggers.step());
   EXPECT_EQ(triggers.integer(0), 12);
+}
+
+// Every step of the plan of `sql` (parameters unbound), one a line.
+std::string query_plan(const std::string& path, const char* sql) {
+  sqlite::Connection db(path, sqlite::Connection::Mode::read_only, 1000);
+  sqlite::Stmt st = db.query(std::string("EXPLAIN QUERY PLAN ") + sql);
+  std::string out;
+  while (st.step()) out += st.text(3) + "\n";
+  return out;
+}
+
+// The windows of a period, and the records still without a span, are ranges of records_by_span
+// (neither reads every record of the type), on a database migrated from version 15 as on a new
+// one; records_by_span_end is gone.
+TEST(SqliteStore, SpanQueriesSearchTheSpanIndex) {
+  TempDir dir;
+  create_at_version(dir.file("v15.db"), 15);
+  for (const char* name : {"v15.db", "new.db"}) {
+    SCOPED_TRACE(name);
+    const std::string path = dir.file(name);
+    { ASSERT_NE(open_or_die(path), nullptr); }
+    const std::string windows = query_plan(path, sqlite::kSpanRecordsSql);
+    EXPECT_NE(windows.find("SEARCH r USING INDEX records_by_span (type=? AND span_to>?)"), std::string::npos) << windows;
+    const std::string backfill = query_plan(path, sqlite::kBackfillSpansSql);
+    EXPECT_NE(backfill.find("SEARCH r USING INDEX records_by_span (type=? AND span_to=? AND rowid>?)"), std::string::npos)
+        << backfill;
+    sqlite::Connection db(path, sqlite::Connection::Mode::read_only, 1000);
+    sqlite::Stmt indexes = db.query("SELECT group_concat(name) FROM sqlite_schema WHERE name LIKE 'records_by_span%'");
+    ASSERT_TRUE(indexes.step());
+    EXPECT_EQ(indexes.text(0), "records_by_span");
+  }
 }
 
 }  // namespace

@@ -134,11 +134,11 @@ TEST_P(StoreSuite, ReleaseAggregateRoundtrip) {
       return st;
     }
     Record window{0, "window", {{"from", "2026-03-01T22:00"}, {"to", "2026-03-02T02:00"}},
-                  "olga", 7, "m1"};
+                  "olga", 7, "m1", {}};
     auto id = tx.add_record(n, window);
     if (!id) return id.error();
     record_id = *id;
-    auto id2 = tx.add_record(n, {0, "baseline", {}, "olga", 8, "m2"});
+    auto id2 = tx.add_record(n, {0, "baseline", {}, "olga", 8, "m2", {}});
     if (!id2) return id2.error();
     EXPECT_NE(*id, *id2);
     if (auto st = tx.add_transition(n, {"request_qa", "draft", "in_qa", "ana", "n", 9, ""}); !st) {

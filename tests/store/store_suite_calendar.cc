@@ -14,6 +14,7 @@ Record span(const std::string& type, Timestamp from, Timestamp to, const std::st
   r.fields = {{"from", format_iso(from)}, {"to", format_iso(to)}};
   r.by = by;
   r.at = at;
+  r.span = TimeSpan{from, to};
   return r;
 }
 
@@ -63,7 +64,7 @@ std::vector<std::string> numbers(Store& store, const SpanQuery& query) {
 // A query of `type` spans (every field given: -Wmissing-field-initializers).
 SpanQuery q(const std::string& type, Timestamp from = 0, Timestamp to = 0, const std::string& system = "",
             const std::string& participant = "", int limit = 1000) {
-  return SpanQuery{type, "from", "to", from, to, system, participant, limit};
+  return SpanQuery{type, from, to, system, participant, limit};
 }
 
 }  // namespace
@@ -90,32 +91,76 @@ TEST_P(StoreSuite, SpanRecordsAreTheLatestPerRequestOverlappingThePeriodByStart)
     EXPECT_EQ(all[1].earlier, 1);  // 0001's second window
     EXPECT_EQ(all[0].earlier, 0);
     EXPECT_EQ(all[1].record.fields.at("from"), format_iso(kT0 + 5 * kDay));
+    EXPECT_EQ(all[1].record.span, (TimeSpan{kT0 + 5 * kDay, kT0 + 6 * kDay}));
     EXPECT_EQ(all[1].release.title, "Mejora del módulo de planillas");
     EXPECT_EQ(all[1].record.by, "oscar");
   });
 }
 
-// The span's keys are the caller's: an edition may call them anything, even keys that need
-// quoting in a JSON path.
-TEST_P(StoreSuite, SpanRecordsReadTheKeysTheQueryNames) {
+// A record of the type without a span is not one: neither it nor an earlier record of its
+// request is returned, and a record of another type never is.
+TEST_P(StoreSuite, SpanRecordsSkipRecordsWithoutASpanAndOtherTypes) {
   fill(*store_);
   write_ok([&](WriteTx& tx) -> Status {
-    Record r;
-    r.type = "slot";
-    r.fields = {{"desde el", format_iso(kT0 + 20 * kDay)}, {"hasta.\"fin\"", format_iso(kT0 + 21 * kDay)}};
-    r.by = "oscar";
-    r.at = kT0 + 5;
-    auto id = tx.add_record("PP-2026-0002", r);
+    Record later = span("window", kT0 + 8 * kDay, kT0 + 9 * kDay, "oscar", kT0 + 5);
+    later.span.reset();
+    auto id = tx.add_record("PP-2026-0002", later);
     return id ? ok_status() : Status(id.error());
   });
   using V = std::vector<std::string>;
-  SpanQuery renamed{"slot", "desde el", "hasta.\"fin\"", kT0 + 20 * kDay, kT0 + 20 * kDay + 1, "", "", 1000};
-  EXPECT_EQ(numbers(*store_, renamed), V{"PP-2026-0002"});
-  renamed.from = kT0 + 21 * kDay;  // the span ends where the period starts
-  renamed.to = kT0 + 22 * kDay;
-  EXPECT_EQ(numbers(*store_, renamed), V{});
-  // The window records have no such keys.
-  EXPECT_EQ(numbers(*store_, SpanQuery{"window", "desde el", "hasta.\"fin\"", kT0, 0, "", "", 1000}), V{});
+  EXPECT_EQ(numbers(*store_, q("window")), (V{"PP-2026-0001", "PP-2026-0003"}));
+  EXPECT_EQ(numbers(*store_, q("other", kT0 + 20 * kDay)), V{"PP-2026-0003"});
+  EXPECT_EQ(numbers(*store_, q("slot")), V{});
+}
+
+// Records added without a span (before the store kept them) get theirs from the keys the
+// backfill names — any keys, even ones a JSON path would have to quote; fields that do not hold
+// two times leave a record without one, read again by the next backfill; other types are left.
+TEST_P(StoreSuite, BackfillGivesRecordsWithoutASpanTheTimesOfTheirFields) {
+  fill(*store_);
+  const std::string from_key = "desde el", to_key = "hasta.\"fin\"";
+  const auto slot = [&](const std::string& from, const std::string& to, Timestamp at) {
+    Record r;
+    r.type = "slot";
+    r.fields = {{from_key, from}, {to_key, to}};
+    r.by = "oscar";
+    r.at = at;
+    return r;
+  };
+  write_ok([&](WriteTx& tx) -> Status {
+    for (const auto& [number, rec] : std::vector<std::pair<std::string, Record>>{
+             {"PP-2026-0001", slot(format_iso(kT0 + 21 * kDay), format_iso(kT0 + 22 * kDay), kT0 + 5)},
+             {"PP-2026-0002", slot(format_iso(kT0 + 20 * kDay), "2026-10-12T09:00:00-05:00", kT0 + 6)},
+             {"PP-2026-0003", slot("mañana", format_iso(kT0 + 22 * kDay), kT0 + 7)}}) {
+      if (auto id = tx.add_record(number, rec); !id) return id.error();
+    }
+    Record other = slot(format_iso(kT0), format_iso(kT0 + kDay), kT0 + 8);
+    other.type = "note";
+    auto id = tx.add_record("PP-2026-0003", other);
+    return id ? ok_status() : Status(id.error());
+  });
+  using V = std::vector<std::string>;
+  EXPECT_EQ(numbers(*store_, q("slot")), V{});
+  write_ok([&](WriteTx& tx) -> Status {
+    EXPECT_EQ(tx.backfill_spans("slot", from_key, to_key), 2);
+    EXPECT_EQ(tx.backfill_spans("slot", from_key, to_key), 0);  // the unparsable one stays without
+    EXPECT_EQ(tx.backfill_spans("window", from_key, to_key), 0);  // every window has its span
+    return ok_status();
+  });
+  EXPECT_EQ(numbers(*store_, q("slot")), (V{"PP-2026-0002", "PP-2026-0001"}));
+  // An offset is read as such: 09:00 at -05:00 is 14:00 UTC.
+  const auto at = [](const char* iso) { return parse_iso(iso).value(); };
+  EXPECT_EQ(numbers(*store_, q("slot", at("2026-10-12T13:30:00Z"), at("2026-10-12T13:31:00Z"))), V{"PP-2026-0002"});
+  EXPECT_EQ(numbers(*store_, q("slot", at("2026-10-12T14:00:00Z"), at("2026-10-12T14:13:20Z"))), V{});
+  EXPECT_EQ(numbers(*store_, q("slot", 0, kT0 + 21 * kDay)), V{"PP-2026-0002"});
+  EXPECT_EQ(numbers(*store_, q("note")), V{});
+  read([&](ReadTx& tx) {
+    const auto found = tx.span_records(q("slot", 0, 0, "ALFA"));
+    EXPECT_TRUE(found.empty());  // 0003's slot does not parse
+    const auto all = tx.span_records(q("slot"));
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].record.span, (TimeSpan{kT0 + 20 * kDay, at("2026-10-12T14:00:00Z")}));
+  });
 }
 
 TEST_P(StoreSuite, CalendarKeysRotateInPlaceAndAreFoundByDigest) {

@@ -23,7 +23,7 @@ void fill(WriteTx& tx) {
       const Timestamp at = 10000 + round * 100;
       ASSERT_TRUE(tx.put_file(n, {"slot" + std::to_string(round), "f" + tag, round, std::string(64, 'a'), "ana", at}).ok());
       ASSERT_TRUE(tx.add_review(n, {"slot" + std::to_string(round), "accepted", "r" + tag, "op", at, "dig"}).ok());
-      ASSERT_TRUE(tx.add_record(n, {0, "window", {{"from", "x" + tag}, {"to", "y"}}, "op", at, "m"}).ok());
+      ASSERT_TRUE(tx.add_record(n, {0, "window", {{"from", "x" + tag}, {"to", "y"}}, "op", at, "m", {}}).ok());
       ASSERT_TRUE(tx.add_transition(n, {"act" + tag, "s1", "s2", "op", "n" + tag, at, "m"}).ok());
     }
   }
@@ -188,7 +188,7 @@ TEST_P(StoreSuite, EveryChangeToAHistoryDropsItsDerivedValues) {
       {"add_review", [](WriteTx& tx) { return tx.add_review("PP-2026-0003", {"slot0", "accepted", "", "op", 9, ""}); }},
       {"add_record",
        [](WriteTx& tx) {
-         auto id = tx.add_record("PP-2026-0003", {0, "baseline", {}, "op", 9, ""});
+         auto id = tx.add_record("PP-2026-0003", {0, "baseline", {}, "op", 9, "", {}});
          return id ? ok_status() : Status(id.error());
        }},
       {"add_transition", [](WriteTx& tx) { return tx.add_transition("PP-2026-0003", {"verify", "deployed", "verified", "op", "", 9, ""}); }},

@@ -61,7 +61,7 @@ void write_everything_then(Store& store, const std::function<Status()>& fail) {
     EXPECT_EQ(tx.next_release_seq(2026), 1);
     EXPECT_TRUE(tx.insert_release(sample_release(kNumber, 1000)).ok());
     EXPECT_TRUE(tx.put_file(kNumber, {"source_code", "a.zip", 1, "aa", "ana", 1}).ok());
-    EXPECT_TRUE(tx.add_record(kNumber, {0, "window", {{"from", "x"}}, "ana", 1, ""}).ok());
+    EXPECT_TRUE(tx.add_record(kNumber, {0, "window", {{"from", "x"}}, "ana", 1, "", {}}).ok());
     EXPECT_TRUE(tx.put_setting("k", "v").ok());
     EXPECT_TRUE(tx.insert_freeze({0, 1, 2, "r", "ana", 1}).ok());
     EXPECT_TRUE(tx.append_event(sample_event(kNumber, 1)).ok());

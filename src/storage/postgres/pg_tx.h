@@ -108,6 +108,7 @@ class PgTx final : public WriteTx {
   Status remove_file(const std::string& number, const std::string& slot, const std::string& name) override;
   Status add_review(const std::string& number, const Review& review) override;
   Result<std::int64_t> add_record(const std::string& number, const Record& record) override;
+  std::int64_t backfill_spans(const std::string& type, const std::string& from_key, const std::string& to_key) override;
   Status add_transition(const std::string& number, const Transition& t) override;
   Status add_observation(const std::string& number, const Observation& o) override;
   Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) override;
@@ -158,6 +159,7 @@ class PgTx final : public WriteTx {
 
  private:
   bool release_exists(const std::string& number);
+  void set_span(std::int64_t record_id, const TimeSpan& span);
   std::vector<RoleGrant> grants_of(const std::string& username, const char* table);
   void write_grants(const User& user);
 

@@ -173,7 +173,9 @@ Result<std::int64_t> PgTx::add_record(const std::string& number, const Record& r
       "INSERT INTO records(release, type, fields_json, by_user, at, manifest_sha256) "
       "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
       number, rec.type, fields, rec.by, rec.at, rec.manifest_sha256);
-  return r.row(0).integer(0);
+  const std::int64_t id = r.row(0).integer(0);
+  if (rec.span) set_span(id, *rec.span);
+  return id;
 }
 
 Status PgTx::add_transition(const std::string& number, const Transition& t) {

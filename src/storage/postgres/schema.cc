@@ -368,11 +368,20 @@ constexpr const char* kV16[] = {
 ))sql",
 };
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 17, as SQLite's: a window record's span in columns of its own, the index on its end
+// by type in place of records_by_span_end.
+constexpr const char* kV17[] = {
+    "ALTER TABLE records ADD COLUMN span_from BIGINT, ADD COLUMN span_to BIGINT",
+    "DROP INDEX records_by_span_end",
+    "CREATE INDEX records_by_span ON records(type, span_to)",
+};
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {13, "the schema of SQLite's version 13 (users to calendar keys), with the audit chain's head lock", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
     {16, "editions of the procedure loaded at run time, each in force from its date", kV16},
+    {17, "windows found by their span's end, kept in columns of the record", kV17},
 }};
 
 constexpr const char* kCreateVersionTable =

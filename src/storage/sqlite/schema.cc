@@ -523,7 +523,19 @@ CREATE TABLE editions (
 ) STRICT;
 )sql";
 
-constexpr std::array<Migration, 16> kMigrations = {{
+// Version 17: a window record's span in columns of its own (milliseconds, UTC, like every
+// timestamp), set by whoever writes the record and knows it is a window: the windows of a
+// period are a range of records_by_span whatever an edition calls the span's keys
+// (records_by_span_end indexed a field named "to" only). Records written before get theirs when
+// the office opens (WriteTx::backfill_spans), found through the same index: it is not partial.
+constexpr const char* kV17 = R"sql(
+ALTER TABLE records ADD COLUMN span_from INTEGER;
+ALTER TABLE records ADD COLUMN span_to INTEGER;
+DROP INDEX records_by_span_end;
+CREATE INDEX records_by_span ON records(type, span_to);
+)sql";
+
+constexpr std::array<Migration, 17> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -541,6 +553,7 @@ constexpr std::array<Migration, 16> kMigrations = {{
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
     {16, "editions of the procedure loaded at run time, each in force from its date", kV16},
+    {17, "windows found by their span's end, kept in columns of the record", kV17},
 }};
 
 }  // namespace

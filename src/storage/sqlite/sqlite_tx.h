@@ -119,6 +119,7 @@ class SqliteTx final : public WriteTx {
                      const std::string& name) override;
   Status add_review(const std::string& number, const Review& review) override;
   Result<std::int64_t> add_record(const std::string& number, const Record& record) override;
+  std::int64_t backfill_spans(const std::string& type, const std::string& from_key, const std::string& to_key) override;
   Status add_transition(const std::string& number, const Transition& t) override;
   Status add_observation(const std::string& number, const Observation& o) override;
   Status put_derived(const std::string& derivation, const std::vector<DerivedValue>& values) override;
@@ -175,12 +176,19 @@ class SqliteTx final : public WriteTx {
                       std::size_t limit, std::int64_t cap, bool oldest_first);
   bool release_exists(const std::string& number);
   std::vector<RoleGrant> grants_of(const std::string& username);
+  void set_span(std::int64_t record_id, const TimeSpan& span);
   std::vector<RoleGrant> directory_grants_of(const std::string& username);
   void write_grants(const User& user);
 
   Connection& db_;
   std::optional<AnchorHead> inserted_head_;
 };
+
+// The statements of span_records (?1..?6: type, from, to, system, participant, limit, the
+// unbounded ends as the least and greatest 64-bit integers) and of backfill_spans (?1..?5: type,
+// from_key, to_key, the id to read after, batch size): their query plans are tested.
+extern const char* const kSpanRecordsSql;
+extern const char* const kBackfillSpansSql;
 
 // Events with seq > after_seq, oldest first, at most limit; subject "" = all.
 std::vector<AuditEvent> read_events(Connection& db, const std::string& subject,

@@ -197,7 +197,9 @@ Result<std::int64_t> SqliteTx::add_record(const std::string& number, const Recor
          "VALUES (?, ?, ?, ?, ?, ?)",
          number, rec.type, fields, rec.by, rec.at, rec.manifest_sha256)
       .run();
-  return db_.last_insert_rowid();
+  const std::int64_t id = db_.last_insert_rowid();
+  if (rec.span) set_span(id, *rec.span);
+  return id;
 }
 
 Status SqliteTx::add_transition(const std::string& number, const Transition& t) {
