@@ -147,6 +147,7 @@ http::Response Page::render(const std::string& name, json data, int status) cons
   data["here"] = req.target();
   const Timestamp now = office().now();
   data["zone_note"] = fmt("app.zone_note", {{"zone", zone->name()}, {"abbr", zone->abbreviation(now)}});
+  data["footer"] = fmt("app.footer", {{"edition", proc().edition}});  // the edition new requests are opened under
   data["zone_hint"] = fmt("app.zone_hint", {{"zone", zone->name()}});
   if (auto ok = req.query("ok"); ok && !data.contains("flash") && cat->has(lang, "flash." + *ok)) data["flash"] = t("flash." + *ok);
   // A refusal the page has no place of its own for (add_page's default for refused inputs).

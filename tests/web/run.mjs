@@ -82,6 +82,7 @@ async function walk_maintenance(browser, url) {
   assert.equal(await mine.count(), 1, 'one next step per request and person');
   assert.match(await mine.locator('a.step').getAttribute('href'), new RegExp(number + '#record-window$'));
   assert.match(await oscar.page.textContent('footer'), /America\/Lima/);
+  assert.match(await oscar.page.textContent('footer'), /edición 02\./, 'the footer names the edition in force');
   // Deployment day: the window as prefilled (from now, in Lima time) is one the deploy accepts.
   await oscar.goto('/releases/' + number);
   const from = await oscar.page.inputValue('#f-window-from');
