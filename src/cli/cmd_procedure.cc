@@ -1,7 +1,6 @@
 // procedure list | check FILE | load FILE --effective DATE: the editions of the procedure,
 // locally or with --server.
 #include <fstream>
-#include <sstream>
 
 #include "cli/context.h"
 #include "cli/remote.h"
@@ -10,20 +9,18 @@
 namespace pasaprod {
 namespace {
 
+// The file's first Office::kMaxEditionBytes + 1 bytes: the office (or the server) refuses a
+// longer one with its own message.
 std::string read_edition_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw CliFailure{make_error(Code::not_found, "procedure.file_missing", "No se puede leer «" + path + "».",
                                 "Cannot read \"" + path + "\".")};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > Office::kMaxEditionBytes) {
-    throw CliFailure{make_error(Code::invalid_argument, "procedure.too_large",
-                                "El archivo de edición supera 512 KB: una edición es texto de unas decenas de KB.",
-                                "The edition file is over 512 KB: an edition is a few tens of KB of text.")};
-  }
-  return text.str();
+  std::string text(Office::kMaxEditionBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
 }
 
 std::string edition_line(const CliContext& ctx, const nlohmann::json& e) {

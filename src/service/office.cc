@@ -26,6 +26,12 @@ AuditEvent event(const Caller& caller, Timestamp at, std::string action, std::st
   return e;
 }
 
+bool valid_code(const std::string& s, std::size_t max) {
+  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
 Error not_found(const std::string& what_es, const std::string& what_en, const std::string& key) {
   return make_error(Code::not_found, "not_found", what_es + " «" + key + "» no existe.", what_en + " \"" + key + "\" does not exist.");
 }

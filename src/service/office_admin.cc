@@ -30,12 +30,6 @@ json system_json(const System& s) {
           {"indecopi", {{"requested_on", s.indecopi.requested_on}, {"file_number", s.indecopi.file_number}, {"status", s.indecopi.status}}}};
 }
 
-bool valid_code(const std::string& s, std::size_t max) {
-  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-  });
-}
-
 // An e-mail address mail can be sent to: "" (none), or local@domain with a plain local part
 // and a domain of letters, digits and hyphens in two labels or more; no spaces, no controls.
 bool valid_email(const std::string& e) {
@@ -87,7 +81,7 @@ Status Office::require_admin(const Caller& caller, const std::vector<std::string
 
 Result<User> Office::add_user(const Caller& caller, User user) {
   if (auto st = require_admin(caller); !st) return st.error();
-  if (!valid_code(user.username, 64)) {
+  if (!office_internal::valid_code(user.username, 64)) {
     return make_error(Code::invalid_argument, "user.bad_username",
                       "El nombre de usuario debe tener de 1 a 64 letras, dígitos, «.», «-» o «_».",
                       "The username must have 1 to 64 letters, digits, \".\", \"-\" or \"_\".")
@@ -230,7 +224,7 @@ Result<User> Office::user(const std::string& username) {
 
 Result<System> Office::add_system(const Caller& caller, System system) {
   if (auto st = require_admin(caller); !st) return st.error();
-  if (!valid_code(system.code, 32)) {
+  if (!office_internal::valid_code(system.code, 32)) {
     return make_error(Code::invalid_argument, "system.bad_code", "El código del sistema debe tener de 1 a 32 letras, dígitos, «.», «-» o «_».",
                       "The system code must have 1 to 32 letters, digits, \".\", \"-\" or \"_\".")
         .with("field", "code");

@@ -2,6 +2,7 @@
 // learning the editions another process loaded.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "service/office_internal.h"
@@ -11,13 +12,6 @@ namespace pasaprod {
 namespace {
 
 using nlohmann::json;
-
-bool valid_edition_code(const std::string& code) {
-  if (code.empty() || code.size() > 32) return false;
-  return std::all_of(code.begin(), code.end(), [](unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_';
-  });
-}
 
 // The accounts' roles the candidate does not declare, and whether an active account holds its
 // administering role office-wide: an edition must keep every role someone holds (it judges
@@ -157,9 +151,11 @@ Result<EditionInfo> Office::load_edition(const Caller& caller, const std::string
   auto zone = time_zone();
   const Timestamp now = clock_.now();
   const std::string today = format_local(now, *zone).substr(0, 10);
-  const bool date_shaped = effective_date.size() == 10 && effective_date[4] == '-' && effective_date[7] == '-';
-  auto start = date_shaped ? parse_local(effective_date + "T00:00", *zone) : Result<Timestamp>(Error{});
-  if (!date_shaped || !start) {
+  std::optional<Timestamp> start;
+  if (effective_date.size() == 10 && effective_date[4] == '-' && effective_date[7] == '-') {
+    if (auto t = parse_local(effective_date + "T00:00", *zone)) start = *t;
+  }
+  if (!start) {
     return make_error(Code::invalid_argument, "procedure.bad_date",
                       "La fecha de vigencia «" + effective_date + "» no es válida: escríbala como AAAA-MM-DD (por ejemplo " +
                           today + ").",
@@ -215,7 +211,7 @@ Result<Procedure> Office::parse_edition(const std::string& yaml, const std::stri
   }
   auto candidate = load_procedure(yaml, name);
   if (!candidate) return candidate.error();
-  if (!valid_edition_code(candidate->edition)) {
+  if (!office_internal::valid_code(candidate->edition, 32)) {
     return make_error(Code::invalid_argument, "procedure.bad_edition_code",
                       "El código de edición «" + candidate->edition +
                           "» debe tener de 1 a 32 letras, dígitos, «.», «-» o «_» (por ejemplo \"03\").",

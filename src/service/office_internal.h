@@ -43,6 +43,9 @@ AuditEvent event(const Caller& caller, Timestamp at, std::string action, std::st
 
 Error not_found(const std::string& what_es, const std::string& what_en, const std::string& key);
 
+// A code fit for URLs and file names: 1 to `max` ASCII letters, digits, "_", "-" or ".".
+bool valid_code(const std::string& s, std::size_t max);
+
 // The iCalendar event of a request's window (uid "<number>-<type>@pasaprod"), its texts in
 // `lang` with times in `zone`, linking to the request when `public_url` is known.
 ics::Event window_event(const Procedure& proc, const ReleaseSummary& release, const Record& rec, int sequence, Lang lang,
