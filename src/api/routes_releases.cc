@@ -118,11 +118,11 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
                 const json& b = req.json();
                 const bool major = b.is_object() && b.value("major", false);
                 const bool database = !b.is_object() || b.value("changes_database", true);
-                auto r = ctx.office.open_release(caller(req), jstr(b, "system"),
+                auto r = ctx.office.open_release_view(caller(req), jstr(b, "system"),
                                                  NewReleaseInput{jstr(b, "kind"), jstr(b, "version"), major, database, jstr(b, "title"),
                                                                  jstr(b, "summary")});
                 if (!r) return problem(req, r.error());
-                return release_response(ctx, req, r->number, 201).set_header("Location", "/api/v1/releases/" + r->number);
+                return view_response(req, *r, 201).set_header("Location", "/api/v1/releases/" + r->release.number);
               }});
   routes.add({.method = Method::get,
               .pattern = "/api/v1/releases/{number}",

@@ -131,7 +131,14 @@ Result<std::string> Office::deployed_manifest(const Release& release) {
 }
 
 Result<Release> Office::open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input) {
-  Release created;
+  auto v = open_release_view(caller, system, input);
+  if (!v) return v.error();
+  return std::move(v->release);
+}
+
+Result<ReleaseView> Office::open_release_view(const Caller& caller, const std::string& system, const NewReleaseInput& input) {
+  Snapshot created;
+  Timestamp now = 0;
   Status st = store_.write([&](WriteTx& tx) -> Status {
     // The edition in force is the one this transaction sees: another node may have loaded it.
     if (auto learned = learn_editions(tx); !learned) return learned;
@@ -142,7 +149,7 @@ Result<Release> Office::open_release(const Caller& caller, const std::string& sy
     }
     auto sys = tx.system(system);
     if (!sys) return office_internal::not_found("El sistema", "System", system);
-    const Timestamp now = clock_.now();
+    now = clock_.now();
     const Procedure& proc = procedures_.in_force(now);
     auto planned = plan_new_release(proc, *sys, tx.versions_of(system), *actor, input, now);
     if (!planned) return planned.error();
@@ -155,11 +162,15 @@ Result<Release> Office::open_release(const Caller& caller, const std::string& sy
                   {"title", planned->title}, {"state", planned->state}, {"edition", planned->edition},
                   {"changes_database", planned->changes_database}};
     if (auto e = tx.append_event(event(caller, now, "release.open", planned->number, nullptr, after)); !e) return e.error();
-    created = *planned;
+    created.actor = std::move(*actor);
+    created.release = std::move(*planned);
+    created.system = std::move(*sys);
+    created.proc = &proc;
+    read_office_inputs(tx, created);
     return ok_status();
   });
   if (!st) return st.error();
-  return created;
+  return view_of(created, now, true);
 }
 
 Result<ReleasePage> Office::releases(const ReleaseFilter& filter) {

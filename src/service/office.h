@@ -340,6 +340,9 @@ class Office {
 
   // --- Release requests. ---
   Result<Release> open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input);
+  // open_release, answering the caller's view of the new request computed inside the same
+  // write (the office's inputs read there): nothing is read back.
+  Result<ReleaseView> open_release_view(const Caller& caller, const std::string& system, const NewReleaseInput& input);
   Result<ReleasePage> releases(const ReleaseFilter& filter);
   // `viewer` "" = no action options.
   Result<ReleaseView> view(const std::string& number, const std::string& viewer);
@@ -525,6 +528,11 @@ class Office {
   // actions they are R for, and one naming those they answer for (A) without being R. The
   // inbox lists these without a notice.
   Status tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
+  // Reads the actor, the request (into *out_release) and its system within `tx`, and checks
+  // that the actor may add (or, `removing`, remove) file `name` of `slot` now. Learns the
+  // stored editions first when the request's edition is not known yet.
+  Status check_upload(ReadTx& tx, const Caller& caller, const std::string& number, const std::string& slot,
+                      const std::string& name, Timestamp now, Release* out_release, bool removing);
   // refresh_editions within `tx`: reads the stored editions' codes, and the files of those
   // this office does not know yet.
   Status learn_editions(ReadTx& tx);

@@ -13,28 +13,6 @@ using office_internal::event;
 
 namespace {
 
-// Loads actor, release and system inside a write transaction and checks the upload rules
-// against the state as it is now.
-Status check_upload_in_tx(WriteTx& tx, const ProcedureSet& procs, const Caller& caller, const std::string& number,
-                          const std::string& slot, const std::string& name, Timestamp now, Release* out_release,
-                          bool removing) {
-  auto actor = tx.user(caller.username);
-  if (!actor) {
-    return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
-                      "User \"" + caller.username + "\" does not exist.");
-  }
-  auto rel = tx.release(number);
-  if (!rel) return office_internal::not_found("La solicitud", "Request", number);
-  auto sys = tx.system(rel->system);
-  if (!sys) return sys.error();
-  const Procedure* proc = procs.edition(rel->edition);
-  if (!proc) return make_error(Code::internal, "procedure.unknown_edition", "Edición del procedimiento no cargada.", "Procedure edition not loaded.");
-  Situation s = make_situation(*proc, *rel, *sys, now);
-  Status st = removing ? plan_remove(s, *actor, slot, name) : plan_upload(s, *actor, slot, name);
-  *out_release = std::move(*rel);
-  return st;
-}
-
 class LibraryUpload final : public Upload {
  public:
   LibraryUpload(Office& office, Caller caller, std::string number, std::string slot, std::string name,
@@ -122,7 +100,7 @@ Result<std::vector<DeliverableFile>> Office::commit_files(const Caller& caller, 
     const Timestamp now = clock_.now();
     for (DeliverableFile& file : files) {  // each file sees the request as the ones before left it
       Release rel;
-      if (auto s = check_upload_in_tx(tx, procedures_, caller, number, file.slot, file.name, now, &rel, false); !s) return s;
+      if (auto s = check_upload(tx, caller, number, file.slot, file.name, now, &rel, false); !s) return s;
       json before = nullptr;
       for (const auto& old : rel.files) {
         if (old.slot == file.slot && old.name == file.name) before = {{"sha256", old.sha256}, {"size", old.size}};
@@ -159,14 +137,42 @@ Result<std::vector<DeliverableFile>> Office::finish_uploads(std::vector<std::uni
   return finish_together(*this, parts);
 }
 
+Status Office::check_upload(ReadTx& tx, const Caller& caller, const std::string& number, const std::string& slot,
+                            const std::string& name, Timestamp now, Release* out_release, bool removing) {
+  auto actor = tx.user(caller.username);
+  if (!actor) {
+    return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
+                      "User \"" + caller.username + "\" does not exist.");
+  }
+  auto rel = tx.release(number);
+  if (!rel) return office_internal::not_found("La solicitud", "Request", number);
+  auto sys = tx.system(rel->system);
+  if (!sys) return sys.error();
+  const Procedure* proc = procedures_.edition(rel->edition);
+  if (!proc) {
+    if (auto learned = learn_editions(tx); !learned) return learned;
+    proc = procedures_.edition(rel->edition);
+  }
+  if (!proc) {
+    return make_error(Code::internal, "procedure.unknown_edition",
+                      "La solicitud se abrió bajo la edición " + rel->edition + " del procedimiento, que no está cargada.",
+                      "The request was opened under procedure edition " + rel->edition + ", which is not loaded.");
+  }
+  Situation s = make_situation(*proc, *rel, *sys, now);
+  Status st = removing ? plan_remove(s, *actor, slot, name) : plan_upload(s, *actor, slot, name);
+  *out_release = std::move(*rel);
+  return st;
+}
+
 Result<std::unique_ptr<Upload>> Office::begin_upload(const Caller& caller, const std::string& number, const std::string& slot,
                                                      const std::string& name, std::optional<std::string> expected_sha256,
                                                      std::int64_t max_size) {
-  // Fail fast, before any byte is streamed; commit_files checks again at the end.
-  auto snap = load(caller.username, number);
-  if (!snap) return snap.error();
-  Situation s = snap->situation(clock_.now());
-  if (auto st = plan_upload(s, snap->actor, slot, name); !st) return st.error();
+  // Fail fast, before any byte is streamed; commit_files checks the same again at the end.
+  Status checked = store_.read([&](ReadTx& tx) -> Status {
+    Release rel;
+    return check_upload(tx, caller, number, slot, name, clock_.now(), &rel, false);
+  });
+  if (!checked) return checked.error();
   auto writer = library_.begin_add(std::move(expected_sha256), max_size);
   if (!writer) return writer.error();
   return std::unique_ptr<Upload>(new LibraryUpload(*this, caller, number, slot, name, std::move(*writer)));
@@ -203,7 +209,7 @@ Status Office::remove_deliverable(const Caller& caller, const std::string& numbe
   return store_.write([&](WriteTx& tx) -> Status {
     Release rel;
     const Timestamp now = clock_.now();
-    if (auto s = check_upload_in_tx(tx, procedures_, caller, number, slot, name, now, &rel, true); !s) return s;
+    if (auto s = check_upload(tx, caller, number, slot, name, now, &rel, true); !s) return s;
     json before;
     for (const auto& f : rel.files) {
       if (f.slot == slot && f.name == name) before = {{"slot", slot}, {"name", name}, {"sha256", f.sha256}, {"size", f.size}};

@@ -85,7 +85,7 @@ class Connection {
   enum class Mode { read_write, read_only };
 
   // Opens (creating when read_write) the database at path and applies the connection
-  // settings: busy_timeout, foreign_keys=ON, synchronous=FULL, mmap_size=256 MiB (reads);
+  // settings: busy_timeout, foreign_keys=ON, synchronous=FULL, no memory mapping;
   // read_only connections are also query_only. Files are accessed through wal_batching_vfs()
   // (one write per commit to the WAL). Throws SqliteError when the file cannot be opened.
   Connection(const std::string& path, Mode mode, int busy_timeout_ms);
