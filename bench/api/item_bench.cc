@@ -12,7 +12,8 @@
 // directory), a raw SQLite durable commit: a bare connection, WAL, synchronous=FULL, one UPDATE +
 // one INSERT per BEGIN IMMEDIATE … COMMIT; measured before each phase and after the last. A
 // phase's item time is divided by the raw commit time of the measurements just before and after
-// it (the disk drifts), both as medians and as means (a mean is what a rate reflects).
+// it (the disk drifts), both as medians and as means (a mean is what a rate reflects). The CPU
+// time of a raw commit (this thread's, getrusage) is the baseline of the server's CPU per request.
 //
 // Usage: pasaprod_item_bench --url http://127.0.0.1:PORT --clients-file FILE --raw-dir DIR
 //            [--server-pid PID] [--phases 1,4] [--items 200] [--kib 4] [--raw-commits 300]
@@ -24,6 +25,7 @@
 // changes the database needs those four slots, and `request_committee` (draft → committee) is
 // its request to move towards production (the committee's approval then submits it).
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <utility>
@@ -253,15 +255,22 @@ class RawSqlite {
          "INSERT INTO log(v) VALUES ('a small row of about forty bytes of text'); COMMIT;");
   }
 
-  // Wall ms of each of `n` commits.
-  std::vector<double> measure(int n) {
+  // Wall ms of each of `n` commits, and the CPU time (user + system) this thread spent on all
+  // of them, in seconds: what the kernel and SQLite spend on a durable commit and nothing else.
+  struct Measured {
     std::vector<double> ms;
+    double cpu_seconds = 0;
+  };
+  Measured measure(int n) {
+    Measured m;
+    const double cpu0 = thread_cpu_seconds();
     for (int i = 0; i < n; ++i) {
       const auto t0 = Clock::now();
       commit();
-      ms.push_back(ms_since(t0));
+      m.ms.push_back(ms_since(t0));
     }
-    return ms;
+    m.cpu_seconds = thread_cpu_seconds() - cpu0;
+    return m;
   }
 
  private:
@@ -272,6 +281,11 @@ class RawSqlite {
       sqlite3_free(err);
       throw std::runtime_error("sqlite: " + m);
     }
+  }
+  static double thread_cpu_seconds() {
+    rusage u{};
+    if (getrusage(RUSAGE_THREAD, &u) != 0) throw std::runtime_error("getrusage(RUSAGE_THREAD) failed");
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   }
   sqlite3* db_ = nullptr;
 };
@@ -312,7 +326,7 @@ struct PhaseResult {
   int clients = 0;
   std::string load;
   Timings t;
-  double seconds = 0, cpu_seconds = 0, raw_median_ms = 0, raw_mean_ms = 0;
+  double seconds = 0, cpu_seconds = 0, raw_median_ms = 0, raw_mean_ms = 0, raw_cpu_ms = 0;
   long requests = 0;
   double items_per_second() const { return static_cast<double>(t.item.size()) / seconds; }
 };
@@ -329,8 +343,11 @@ void print_phase(const Args& args, const PhaseResult& p) {
               p.items_per_second(), quantile(p.t.item, 0.5) / p.raw_median_ms, p.raw_median_ms, mean(p.t.item) / p.raw_mean_ms,
               mean(p.t.item), p.raw_mean_ms);
   if (args.server_pid > 0) {
-    std::printf("server CPU: %.0f µs per request (%ld requests), %.2f ms per item\n", 1e6 * p.cpu_seconds / static_cast<double>(p.requests),
-                p.requests, 1e3 * p.cpu_seconds / static_cast<double>(p.t.item.size()));
+    const double per_request_ms = 1e3 * p.cpu_seconds / static_cast<double>(p.requests);
+    std::printf("server CPU: %.0f µs per request (%ld requests), %.2f ms per item; per request / CPU of one raw durable "
+                "commit (%.0f µs) = %.1f\n",
+                1e3 * per_request_ms, p.requests, 1e3 * p.cpu_seconds / static_cast<double>(p.t.item.size()), 1e3 * p.raw_cpu_ms,
+                per_request_ms / p.raw_cpu_ms);
   }
 }
 
@@ -348,14 +365,17 @@ int main(int argc, char** argv) {
 
     RawSqlite raw(args.raw_dir + "/raw-durable-commit.db");
     raw.measure(20);  // the file and its WAL exist before the first timed commit
-    std::vector<double> raw_medians, raw_means;
+    std::vector<double> raw_medians, raw_means, raw_cpu_ms;
     const auto measure_raw = [&] {
-      auto ms = raw.measure(args.raw_commits);
+      auto m = raw.measure(args.raw_commits);
+      const auto& ms = m.ms;
       raw_medians.push_back(quantile(ms, 0.5));
       raw_means.push_back(mean(ms));
+      raw_cpu_ms.push_back(1e3 * m.cpu_seconds / args.raw_commits);
       std::printf("raw SQLite durable commit (UPDATE + INSERT, WAL, synchronous=FULL) in %s: median %.3f ms, mean %.3f ms, "
-                  "p99 %.3f ms, %d commits\n",
-                  args.raw_dir.c_str(), quantile(ms, 0.5), mean(ms), quantile(ms, 0.99), args.raw_commits);
+                  "p99 %.3f ms, CPU %.0f µs each, %d commits\n",
+                  args.raw_dir.c_str(), quantile(ms, 0.5), mean(ms), quantile(ms, 0.99), 1e6 * m.cpu_seconds / args.raw_commits,
+                  args.raw_commits);
       std::fflush(stdout);
     };
     std::printf("item: open emergency, upload %zu x %d KiB, %s, list state=%s\n", args.slots.size(), args.kib, args.action.c_str(),
@@ -396,6 +416,7 @@ int main(int argc, char** argv) {
       // The raw measurements just before and after the phase.
       results[k].raw_median_ms = (raw_medians[k] + raw_medians[k + 1]) / 2;
       results[k].raw_mean_ms = (raw_means[k] + raw_means[k + 1]) / 2;
+      results[k].raw_cpu_ms = (raw_cpu_ms[k] + raw_cpu_ms[k + 1]) / 2;
       print_phase(args, results[k]);
     }
     if (results.size() >= 2) {
