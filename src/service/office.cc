@@ -209,14 +209,14 @@ Result<ReleaseView> Office::view(const std::string& number, const std::string& v
 }
 
 Result<Release> Office::act(const Caller& caller, const std::string& number, const ActionInput& input,
-                            std::optional<std::int64_t> expected_row_version) {
-  auto v = act_view(caller, number, input, expected_row_version);
+                            std::optional<std::int64_t> expected_row_version, bool confirmed) {
+  auto v = act_view(caller, number, input, expected_row_version, confirmed);
   if (!v) return v.error();
   return std::move(v->release);
 }
 
 Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& number, const ActionInput& input,
-                                     std::optional<std::int64_t> expected_row_version) {
+                                     std::optional<std::int64_t> expected_row_version, bool confirmed) {
   auto snap = load(caller.username, number);
   if (!snap) return snap.error();
   const Release& before = snap->release;
@@ -226,9 +226,19 @@ Result<ReleaseView> Office::act_view(const Caller& caller, const std::string& nu
                       "Request " + number + " changed since you loaded it; reload it and try again.");
   }
   Situation s = snap->situation(clock_.now());
+  const ActionDef* def = snap->proc->action(input.action, before.kind, before.state);
+  if (!confirmed && def && def->irreversible) {
+    s.deployed_manifest = manifest_sha256(before);  // as view_of: the library is re-read once confirmed
+    if (auto plan = plan_action(s, snap->actor, input); !plan) return plan.error();
+    const std::string name_es = snap->proc->action_name(input.action, Lang::es);
+    const std::string name_en = snap->proc->action_name(input.action, Lang::en);
+    return make_error(Code::failed_precondition, "action.unconfirmed",
+                      "«" + name_es + "» no se puede deshacer: confírmelo para continuar.",
+                      "\"" + name_en + "\" cannot be undone: confirm it to go on.")
+        .with("action", input.action);
+  }
   // An action guarded by deployed_matches_approval re-hashes the library's bytes.
-  if (const ActionDef* def = snap->proc->action(input.action, before.kind, before.state);
-      def && snap->proc->guarded_by(*def, "deployed_matches_approval")) {
+  if (def && snap->proc->guarded_by(*def, "deployed_matches_approval")) {
     auto deployed = deployed_manifest(before);
     if (!deployed) return deployed.error();
     s.deployed_manifest = *deployed;

@@ -353,11 +353,14 @@ class Office {
   // freezes, the committee, its quorum — changed since the load.
   // Answers the caller's view of the release after the action, computed from the snapshot and
   // the plan (one load, one decision, one write: nothing is read back).
+  // `confirmed` false (a form's first submission): an irreversible action that the engine
+  // would allow, judged as the view judges it (from the stored digests), is not taken and
+  // answers failed_precondition "action.unconfirmed"; any refusal is answered as usual.
   Result<ReleaseView> act_view(const Caller& caller, const std::string& number, const ActionInput& input,
-                               std::optional<std::int64_t> expected_row_version = std::nullopt);
+                               std::optional<std::int64_t> expected_row_version = std::nullopt, bool confirmed = true);
   // act_view(...).release.
   Result<Release> act(const Caller& caller, const std::string& number, const ActionInput& input,
-                      std::optional<std::int64_t> expected_row_version = std::nullopt);
+                      std::optional<std::int64_t> expected_row_version = std::nullopt, bool confirmed = true);
   Result<Record> record(const Caller& caller, const std::string& number, const std::string& type,
                         const std::map<std::string, std::string>& fields,
                         std::optional<std::int64_t> expected_row_version = std::nullopt);

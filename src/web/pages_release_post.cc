@@ -78,20 +78,15 @@ Response act(Page& page) {
   const std::string number = page.req.param("number");
   const std::string action = page.form("action");
   const std::string note = page.form("note");
-  auto v = page.office().view(number, page.user().username);
-  if (!v) return page.error_page(v.error());
-  const ActionOption* option = nullptr;
-  for (const auto& o : v->options) {
-    if (o.action == action) option = &o;
-  }
   if (page.input_error) return refused_form(page, number, "action:" + action, *page.input_error, {{"note", note}});
-  // Irreversible actions ask first; those that will be refused (no note where one is needed)
-  // go straight to the refusal.
-  if (option && option->irreversible && option->allowed && !(option->needs_note && note.empty()) && page.form("confirm") != "1") {
+  // Irreversible actions ask first (the office answers "action.unconfirmed" and takes nothing);
+  // those that will be refused (no note where one is needed) go straight to the refusal.
+  auto r = page.office().act(page.caller(), number, {action, note, {}}, row_version(page), page.form("confirm") == "1");
+  if (!r && r.error().id == "action.unconfirmed") {
     return page.redirect_flash(release_url(number) + "/confirm",
                                {{"confirm", {{"action", action}, {"note", note}, {"row_version", page.form("row_version")}}}});
   }
-  auto r = page.office().act(page.caller(), number, {action, note, {}}, row_version(page));
+  if (!r && r.error().code == Code::not_found) return page.error_page(r.error());
   if (!r && r.error().id == "release.changed" && already_done(page, number, [&](const Release& rel) {
         return !rel.transitions.empty() && rel.transitions.back().action == action && rel.transitions.back().by == page.user().username;
       })) {

@@ -14,6 +14,7 @@
 
 #include "audit/file_anchor.h"
 #include "core/time.h"
+#include "core/version.h"
 #include "library/library.h"
 #include "service/demo.h"
 #include "service/json_view.h"
@@ -195,6 +196,55 @@ TEST_F(OfficeFence, TheAnswerOfAnActionOrAReviewIsTheViewAFreshLoadGives) {
   validate.action = "validate";
   expect_fresh(office_, office_.act_view(Caller{"oscar.operador"}, number_, validate), "oscar.operador", "validate");
   EXPECT_NE(release().state, r.state);
+}
+
+TEST_F(OfficeFence, TheAnswerOfOpeningARequestIsTheViewAFreshLoadGives) {
+  const Procedure& proc = office_.current_procedure();
+  auto sys = office_.system_view("SIAGIE");
+  ASSERT_TRUE(sys) << sys.error().es;
+  std::vector<VersionUse> uses;
+  ASSERT_TRUE(store_->read([&](ReadTx& tx) -> Status {
+    uses = tx.versions_of("SIAGIE");
+    return ok_status();
+  }));
+  auto version = expected_version(proc, sys->system, uses, "maintenance", false);
+  ASSERT_TRUE(version) << version.error().es;
+  expect_fresh(office_,
+               office_.open_release_view(Caller{"pedro.lider"}, "SIAGIE",
+                                         NewReleaseInput{"maintenance", version->str(), false, true, "Reporte nuevo", "Un reporte."}),
+               "pedro.lider", "open");
+}
+
+// The web's first submission of an irreversible action: a refusal is answered first; an action
+// the engine allows is not taken until it is confirmed.
+TEST_F(OfficeFence, AnUnconfirmedIrreversibleActionIsNotTakenAndARefusalComesFirst) {
+  auto n = walk_demo_release(office_, "SIAGIE", "emergency", "Otra corrección", "committee", nullptr);
+  ASSERT_TRUE(n) << n.error().es;
+  ASSERT_TRUE(office_.record(Caller{"elena.comite"}, *n, "vote", {{"decision", "reject"}, {"note", "No procede"}}));
+  ASSERT_TRUE(office_.record(Caller{"raul.comite"}, *n, "vote", {{"decision", "reject"}, {"note", "No procede"}}));
+  const Release before = office_.view(*n, "").value().release;
+  ASSERT_TRUE(procedures_.edition(before.edition)->action("reject", before.kind, before.state)->irreversible);
+
+  ActionInput reject;
+  reject.action = "reject";
+  auto no_note = office_.act(Caller{"elena.comite"}, *n, reject, std::nullopt, /*confirmed=*/false);
+  ASSERT_FALSE(no_note);
+  EXPECT_NE(no_note.error().id, "action.unconfirmed") << "a refused action must not ask for confirmation first";
+
+  reject.note = "El comité no lo aprueba";
+  auto unconfirmed = office_.act(Caller{"elena.comite"}, *n, reject, std::nullopt, /*confirmed=*/false);
+  ASSERT_FALSE(unconfirmed);
+  EXPECT_EQ(unconfirmed.error().id, "action.unconfirmed");
+  EXPECT_EQ(unconfirmed.error().code, Code::failed_precondition);
+  EXPECT_NE(unconfirmed.error().es.find("confírmelo"), std::string::npos) << unconfirmed.error().es;
+  const Release still = office_.view(*n, "").value().release;
+  EXPECT_EQ(still.state, before.state);
+  EXPECT_EQ(still.row_version, before.row_version);
+  EXPECT_EQ(still.transitions.size(), before.transitions.size());
+
+  auto confirmed = office_.act(Caller{"elena.comite"}, *n, reject, std::nullopt, /*confirmed=*/true);
+  ASSERT_TRUE(confirmed) << confirmed.error().es;
+  EXPECT_EQ(confirmed->state, "rejected");
 }
 
 }  // namespace
