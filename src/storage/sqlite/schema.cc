@@ -538,10 +538,11 @@ CREATE INDEX records_by_span ON records(type, span_to);
 // Version 18: the number of releases of each (state, system, kind), so that the total of a
 // listing filtered by those alone (or not at all) is a sum over a few rows, exact, instead of
 // an index walk that grows with the office (SqliteTx::releases). Triggers keep it, in the
-// transaction of the change, so every writer of releases (the store, an older binary, a repair
-// by hand) keeps it right without knowing of it; SQLite has one writer at a time. A group
-// whose releases all moved on keeps its row with n = 0: the rows are bounded by the groups
-// ever used. Created before the backfill, which counts what is there.
+// transaction of the change, rather than statements in the store's write methods: every
+// writer of releases (the store, a repair by hand) then keeps it right without knowing of it,
+// at the same cost; SQLite has one writer at a time. A group whose releases all moved on
+// keeps its row with n = 0: the rows are bounded by the groups ever used. The triggers are
+// made before the backfill, which counts what is there.
 constexpr const char* kV18 = R"sql(
 CREATE TABLE release_counts (
   state  TEXT NOT NULL,

@@ -4,9 +4,10 @@
 // covering index that yields the listing order (schema.cc), so COUNT and the page read no
 // table rows; COUNT stops past the filter's count_limit. Without text, requester or created
 // range the total is exact instead, whatever the limit: a sum over the few rows of
-// release_counts that match (kCountedTotalSql), not a walk of the matches. The text filter is a set of release
-// ids found first (trigram FTS5 index for 3+ characters, a scan of search_text for shorter
-// needles), newest id first, and stopping one past the text's count limit:
+// release_counts that match (kCountedTotalSql), not a walk of the matches. The text filter is
+// a set of release ids found first (trigram FTS5 index for 3+ characters, a scan of
+// search_text for shorter needles), newest id first, and stopping one past the text's count
+// limit:
 //   - no more than the limit: those are all the matches, combined with the filters below;
 //   - more, and no other filter: the page is read from the listing index in listing order,
 //     keeping the ids of that window of newest matches. An id older than the window's oldest
