@@ -67,9 +67,9 @@ void add_release_routes(http::RouteTable& routes, ApiContext& ctx) {
   routes.add({.method = Method::get,
               .pattern = "/api/v1/releases",
               .summary = "List release requests",
-              .description = "Newest first, with paging. Answer: `{items, total, total_capped, offset, limit}`; matches "
-                             "are counted up to 10,000 (1,000 with `text`): past that, `total` is that limit and `total_capped` "
-                             "true.",
+              .description = "Newest first, with paging. Answer: `{items, total, total_capped, offset, limit}`. Filtered "
+                             "by no more than `state`, `kind` and `system`, `total` is exact; otherwise matches are counted "
+                             "up to 10,000 (1,000 with `text`): past that, `total` is that limit and `total_capped` true.",
               .query = {{"state", "Exact state"}, {"kind", "Exact kind (a kind code of the procedure, GET /api/v1/procedure)"}, {"system", "System code"},
                         {"text", "Text in number, title or summary"}, {"from", "Created on or after (ISO date)"},
                         {"to", "Created before (ISO date)"}, {"offset", "Rows to skip (default 0)"}, {"limit", "Rows, 1–200 (default 50)"}},

@@ -81,7 +81,9 @@ struct ReleaseFilter {
   int limit = 50;      // at most this many rows
   bool oldest_first = false;  // the page in ascending listing order (created_at, number)
   // Matches are counted up to this many (so a count costs at most that much, whatever the
-  // size of the office); past it the page says total = count_limit and total_capped.
+  // size of the office); past it the page says total = count_limit and total_capped. A filter
+  // of no more than state, system and kind (or none) is counted exactly whatever the limit,
+  // never capped: the backends keep the number of releases of each such group.
   std::int64_t count_limit = 10000;
   // With a text filter, matches are counted up to the smaller of this and count_limit: a
   // common word then costs its newest matches, not all of them. The page is the same as

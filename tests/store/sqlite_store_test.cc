@@ -368,6 +368,81 @@ TEST(SqliteStore, SpanQueriesSearchTheSpanIndex) {
   }
 }
 
+// The total of releases(f) and whether it is capped, through the store.
+std::pair<std::int64_t, bool> total_of(Store& store, const ReleaseFilter& f) {
+  std::pair<std::int64_t, bool> out{-1, false};
+  EXPECT_TRUE(store.read([&](ReadTx& tx) {
+    const ReleasePage p = tx.releases(f);
+    out = {p.total, p.total_capped};
+    return ok_status();
+  }).ok());
+  return out;
+}
+
+// Schema v18 counts the releases of each state, system and kind: a database of version 17
+// gets the counts of the releases it has, and the triggers keep them through changes no store
+// method makes (a system or kind changed, a release deleted: a repair by hand).
+TEST(SqliteStore, MigratesV17DatabaseCountingItsReleases) {
+  TempDir dir;
+  const std::string path = dir.file("v17.db");
+  create_at_version(path, 17);
+  {
+    sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
+    for (int i = 1; i <= 5; ++i) insert_old_release(db, "PP-2025-000" + std::to_string(i));  // SIGA, in_qa
+    db.exec("UPDATE releases SET state = 'closed' WHERE number IN ('PP-2025-0001', 'PP-2025-0002')");
+    db.exec("UPDATE releases SET system = 'SIAF', kind = 'emergency' WHERE number = 'PP-2025-0003'");
+  }
+  auto store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(schema_version_of(*store), sqlite::latest_schema_version());
+  const auto total = [&](const char* state, const char* system, const char* kind) {
+    ReleaseFilter f;
+    f.state = state;
+    f.system = system;
+    f.kind = kind;
+    f.count_limit = 1;
+    const auto [n, capped] = total_of(*store, f);
+    EXPECT_FALSE(capped);
+    return n;
+  };
+  EXPECT_EQ(total("", "", ""), 5);
+  EXPECT_EQ(total("closed", "", ""), 2);
+  EXPECT_EQ(total("in_qa", "SIGA", "maintenance"), 2);
+  EXPECT_EQ(total("in_qa", "SIAF", ""), 1);
+  EXPECT_EQ(total("", "", "emergency"), 1);
+  {
+    sqlite::Connection db(path, sqlite::Connection::Mode::read_write, 1000);
+    db.exec("UPDATE releases SET system = 'SIGA', kind = 'maintenance' WHERE number = 'PP-2025-0003'");
+    db.exec("DELETE FROM releases WHERE number = 'PP-2025-0001'");
+    db.exec("UPDATE releases SET title = 'otro', updated_at = 9 WHERE number = 'PP-2025-0004'");
+  }
+  EXPECT_EQ(total("", "", ""), 4);
+  EXPECT_EQ(total("closed", "", ""), 1);
+  EXPECT_EQ(total("in_qa", "SIGA", "maintenance"), 3);
+  EXPECT_EQ(total("", "SIAF", ""), 0);
+  EXPECT_EQ(total("", "", "emergency"), 0);
+  sqlite::Connection db(path, sqlite::Connection::Mode::read_only, 1000);
+  sqlite::Stmt wrong = db.query(
+      "SELECT COUNT(*) FROM (SELECT state, system, kind, COUNT(*) AS n FROM releases GROUP BY 1, 2, 3) AS t"
+      " FULL JOIN (SELECT * FROM release_counts WHERE n > 0) AS c USING (state, system, kind)"
+      " WHERE t.n IS NOT c.n");
+  ASSERT_TRUE(wrong.step());
+  EXPECT_EQ(wrong.integer(0), 0);
+}
+
+// The exact totals read release_counts by its key when a state is given, and never releases.
+TEST(SqliteStore, CountedTotalsReadTheCountsNotTheReleases) {
+  TempDir dir;
+  const std::string path = dir.file("p.db");
+  { ASSERT_NE(open_or_die(path), nullptr); }
+  const std::string all = query_plan(path, (std::string(sqlite::kCountedTotalSql) + "WHERE 1 = 1").c_str());
+  EXPECT_NE(all.find("SCAN release_counts"), std::string::npos) << all;
+  const std::string state =
+      query_plan(path, (std::string(sqlite::kCountedTotalSql) + "WHERE 1 = 1 AND state = ?1 AND system = ?2").c_str());
+  EXPECT_NE(state.find("SEARCH release_counts USING PRIMARY KEY (state=? AND system=?)"), std::string::npos) << state;
+  for (const std::string& plan : {all, state}) EXPECT_EQ(plan.find("releases"), std::string::npos) << plan;
+}
+
 }  // namespace
 }  // namespace pasaprod::testing_store
 

@@ -376,12 +376,51 @@ constexpr const char* kV17[] = {
     "CREATE INDEX records_by_span ON records(type, span_to)",
 };
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// Version 18, as SQLite's: the number of releases of each (state, system, kind), kept by a
+// trigger in the transaction of each change to releases (so also by nodes of an older binary
+// during an upgrade). Concurrent writers that change one group update one row: the second
+// waits for the first and then, at SERIALIZABLE, fails with a serialization failure and is run
+// again (PgStore::write). Writes that append an audit event already queue on audit_head's one
+// row, so this adds no queue that was not there. releases is locked against writers (until
+// the migration commits) before the triggers are made and the backfill counts (its snapshot
+// taken after the lock, at READ COMMITTED): no change is counted twice or missed.
+constexpr const char* kV18[] = {
+    R"sql(CREATE TABLE release_counts (
+  state  TEXT COLLATE "C" NOT NULL,
+  system TEXT COLLATE "C" NOT NULL,
+  kind   TEXT COLLATE "C" NOT NULL,
+  n      BIGINT NOT NULL,
+  PRIMARY KEY (state, system, kind)
+))sql",
+    R"sql(CREATE FUNCTION release_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    UPDATE release_counts SET n = n - 1 WHERE state = OLD.state AND system = OLD.system AND kind = OLD.kind;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO release_counts(state, system, kind, n) VALUES (NEW.state, NEW.system, NEW.kind, 1)
+      ON CONFLICT (state, system, kind) DO UPDATE SET n = release_counts.n + 1;
+  END IF;
+  RETURN NULL;
+END
+$$)sql",
+    "LOCK TABLE releases IN SHARE ROW EXCLUSIVE MODE",
+    "CREATE TRIGGER releases_counts AFTER INSERT OR DELETE ON releases "
+    "FOR EACH ROW EXECUTE FUNCTION release_counts_follow()",
+    "CREATE TRIGGER releases_update_counts AFTER UPDATE OF state, system, kind ON releases FOR EACH ROW "
+    "WHEN (OLD.state <> NEW.state OR OLD.system <> NEW.system OR OLD.kind <> NEW.kind) "
+    "EXECUTE FUNCTION release_counts_follow()",
+    "INSERT INTO release_counts(state, system, kind, n) SELECT state, system, kind, COUNT(*) FROM releases "
+    "GROUP BY state, system, kind",
+};
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {13, "the schema of SQLite's version 13 (users to calendar keys), with the audit chain's head lock", kV13},
     {14, "web form state shared by server nodes (one-time messages and tokens)", kV14},
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
     {16, "editions of the procedure loaded at run time, each in force from its date", kV16},
     {17, "windows found by their span's end, kept in columns of the record", kV17},
+    {18, "the number of releases of each state, system and kind, kept by triggers (exact listing totals)", kV18},
 }};
 
 constexpr const char* kCreateVersionTable =

@@ -535,7 +535,43 @@ DROP INDEX records_by_span_end;
 CREATE INDEX records_by_span ON records(type, span_to);
 )sql";
 
-constexpr std::array<Migration, 17> kMigrations = {{
+// Version 18: the number of releases of each (state, system, kind), so that the total of a
+// listing filtered by those alone (or not at all) is a sum over a few rows, exact, instead of
+// an index walk that grows with the office (SqliteTx::releases). Triggers keep it, in the
+// transaction of the change, rather than statements in the store's write methods: every
+// writer of releases (the store, a repair by hand) then keeps it right without knowing of it,
+// at the same cost; SQLite has one writer at a time. A group whose releases all moved on
+// keeps its row with n = 0: the rows are bounded by the groups ever used. The triggers are
+// made before the backfill, which counts what is there.
+constexpr const char* kV18 = R"sql(
+CREATE TABLE release_counts (
+  state  TEXT NOT NULL,
+  system TEXT NOT NULL,
+  kind   TEXT NOT NULL,
+  n      INTEGER NOT NULL,
+  PRIMARY KEY (state, system, kind)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER releases_insert_counts AFTER INSERT ON releases
+BEGIN
+  INSERT INTO release_counts(state, system, kind, n) VALUES (NEW.state, NEW.system, NEW.kind, 1)
+    ON CONFLICT(state, system, kind) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER releases_update_counts AFTER UPDATE OF state, system, kind ON releases
+WHEN OLD.state <> NEW.state OR OLD.system <> NEW.system OR OLD.kind <> NEW.kind
+BEGIN
+  UPDATE release_counts SET n = n - 1 WHERE state = OLD.state AND system = OLD.system AND kind = OLD.kind;
+  INSERT INTO release_counts(state, system, kind, n) VALUES (NEW.state, NEW.system, NEW.kind, 1)
+    ON CONFLICT(state, system, kind) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER releases_delete_counts AFTER DELETE ON releases
+BEGIN
+  UPDATE release_counts SET n = n - 1 WHERE state = OLD.state AND system = OLD.system AND kind = OLD.kind;
+END;
+INSERT INTO release_counts(state, system, kind, n)
+  SELECT state, system, kind, COUNT(*) FROM releases GROUP BY state, system, kind;
+)sql";
+
+constexpr std::array<Migration, 18> kMigrations = {{
     {1, "initial schema: users, systems, releases and their records, settings, audit trail",
      kV1},
     {2, "sign-in: credentials, sessions, API tokens; notifications", kV2},
@@ -554,6 +590,7 @@ constexpr std::array<Migration, 17> kMigrations = {{
     {15, "a daily digest of informed mail for who asks for it; by when a mail's step is due", kV15},
     {16, "editions of the procedure loaded at run time, each in force from its date", kV16},
     {17, "windows found by their span's end, kept in columns of the record", kV17},
+    {18, "the number of releases of each state, system and kind, kept by triggers (exact listing totals)", kV18},
 }};
 
 }  // namespace

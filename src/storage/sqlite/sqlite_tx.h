@@ -35,6 +35,9 @@ struct ReleaseWhere {
     add(f.created_from != 0, " AND created_at >= ?5");
     add(f.created_to != 0, " AND created_at < ?6");
   }
+  // No filter but state, system and kind (the text aside): the matches are counted by
+  // release_counts, whose columns have the same names (kCountedTotalSql).
+  bool counted() const { return f.requester.empty() && f.created_from == 0 && f.created_to == 0; }
   void add(bool on, const char* fragment) {
     if (!on) return;
     sql += fragment;
@@ -49,6 +52,11 @@ struct ReleaseWhere {
     if (f.created_to != 0) st.bind(6, f.created_to);
   }
 };
+
+// The exact number of releases matching a ReleaseWhere that counted(): its sql follows, and it
+// binds the statement. A sum over the rows of release_counts (schema v18), one per (state,
+// system, kind) group, whatever the number of releases.
+inline constexpr const char* kCountedTotalSql = "SELECT COALESCE(SUM(n), 0) FROM release_counts ";
 
 // The columns of a releases row that read_release_row() reads, in its order.
 inline constexpr const char* kReleaseColumns =

@@ -2,9 +2,12 @@
 //
 // Structured filters (state, system, kind, requester, created range) are answered from one
 // covering index that yields the listing order (schema.cc), so COUNT and the page read no
-// table rows; COUNT stops past the filter's count_limit. The text filter is a set of release
-// ids found first (trigram FTS5 index for 3+ characters, a scan of search_text for shorter
-// needles), newest id first, and stopping one past the text's count limit:
+// table rows; COUNT stops past the filter's count_limit. Without text, requester or created
+// range the total is exact instead, whatever the limit: a sum over the few rows of
+// release_counts that match (kCountedTotalSql), not a walk of the matches. The text filter is
+// a set of release ids found first (trigram FTS5 index for 3+ characters, a scan of
+// search_text for shorter needles), newest id first, and stopping one past the text's count
+// limit:
 //   - no more than the limit: those are all the matches, combined with the filters below;
 //   - more, and no other filter: the page is read from the listing index in listing order,
 //     keeping the ids of that window of newest matches. An id older than the window's oldest
@@ -91,7 +94,12 @@ ReleasePage SqliteTx::releases(const ReleaseFilter& f) {
 
   const std::string needle = fold_search(f.text);
   if (needle.empty()) {
-    {
+    if (where.counted()) {
+      Stmt st = db_.prepare(kCountedTotalSql + where.sql);
+      where.bind(st);
+      st.step();
+      page.total = st.integer(0);
+    } else {
       // Counting stops one past the cap, inside the index.
       Stmt st = db_.prepare("SELECT COUNT(*) FROM (SELECT 1 " + where.scan_from() + where.sql + " LIMIT ?11)");
       where.bind(st);
