@@ -387,6 +387,8 @@ class Office {
   // `notices_page` of the notifications, from 0). Of each list of requests it reads (a state's
   // requests: all, a system's or the user's own) it considers the inbox_per_state() opened
   // first; Inbox::more counts the rest, so the cost of an inbox does not grow with the office.
+  // One read transaction: every request is decided from the same snapshot, with the office's
+  // inputs (freezes, committee, quorum, time zone) read once for all of them.
   static constexpr int kNoticesPerPage = 30;
   static constexpr int kInboxPerState = 50;
   static constexpr std::int64_t kInboxCountLimit = 1000;
