@@ -1,7 +1,10 @@
 // Fills a pasaprod database with a large synthetic history for the API benchmark
 // (bench/README.md, "API"): N releases spread over the given systems, past years, kinds and
-// states, each with its transitions, and M audit events in all (hash-chained through the
-// store, anchored at <db>.anchor as the server expects).
+// states, and about M audit events in all (hash-chained through the store, anchored at
+// <db>.anchor as the server expects). Each release's events are those the service writes for
+// its history, so `pasaprod audit verify` replays them to the seeded rows: "release.open",
+// then, while in draft, "release.record" of consulted opinions (records of type consultation,
+// as many as bring the release to M/N events), then a "release.act" per transition.
 //
 // Usage: pasaprod_api_seed --db PATH --systems CODE[,CODE...] --requester USER[,USER...]
 //                          [--releases N] [--events M]
@@ -9,6 +12,8 @@
 // systems and the requesters must already exist (`pasaprod system add`, `user add`).
 // Inserts in transactions of 2,000 releases; prints progress and the time taken.
 #include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -19,10 +24,13 @@
 
 #include "audit/file_anchor.h"
 #include "bench/common/synthetic_text.h"
+#include "core/manifest.h"
 #include "storage/open/open_store.h"
 
 namespace pasaprod {
 namespace {
+
+using nlohmann::json;
 
 struct Args {
   std::string db;
@@ -70,33 +78,55 @@ int run(const Args& a) {
         r.title = bench::synthetic_title(i);
         r.summary = bench::synthetic_summary(i);
         r.requester = a.requesters[static_cast<std::size_t>(i) % a.requesters.size()];
-        const int steps = std::min<long>(kPathLength, per_release - 1) > 0 ? (i * 7) % (kPathLength + 1) : 0;
+        const int steps = per_release > 1 ? (i * 7) % (kPathLength + 1) : 0;
+        const long opinions = std::max(0L, per_release - 1 - steps);
         r.state = steps == 0 ? "draft" : kPath[steps - 1][2];
         r.edition = "02";
         r.created_at = (static_cast<std::int64_t>(year) - 1970) * 31'556'952'000LL + static_cast<std::int64_t>(i % per_year) * 3'000'000;
-        r.updated_at = r.created_at + steps * 3'600'000LL;
-        r.row_version = steps;
+        r.updated_at = r.created_at + (opinions + steps) * 60'000LL;
+        r.row_version = 1 + opinions + steps;  // opened at 1, each record and action bumps it
         if (auto st = tx.insert_release(r); !st) return st;
-        for (long e = 0; e < per_release; ++e) {
+        const std::string manifest = manifest_sha256(r);  // no files: the same all along
+        Timestamp at = r.created_at;
+        const auto append = [&](std::string action, const json& before, const json& after) -> Status {
           AuditEvent ev;
-          ev.at = r.created_at + e * 60'000;
+          ev.at = at;
           ev.actor = r.requester;
           ev.subject = r.number;
-          if (e == 0) {
-            ev.action = "release.create";
-            ev.after = fmt::format(R"({{"state":"draft","version":"{}"}})", r.version);
-          } else {
-            const auto& step = kPath[(e - 1) % kPathLength];
-            ev.action = "release.act";
-            ev.before = fmt::format(R"({{"state":"{}"}})", step[1]);
-            ev.after = fmt::format(R"({{"state":"{}","action":"{}"}})", step[2], step[0]);
-            if (e <= steps) {
-              if (auto st = tx.add_transition(r.number, {step[0], step[1], step[2], r.requester, "", ev.at, ""}); !st) return st;
-            }
-          }
+          ev.action = std::move(action);
+          ev.before = before.is_null() ? "" : before.dump();
+          ev.after = after.dump();
           auto done = tx.append_event(std::move(ev));
           if (!done) return done.error();
           ++events;
+          at += 60'000;
+          return ok_status();
+        };
+        // As Office::open_release, record and act_view write them.
+        if (auto st = append("release.open", nullptr,
+                             {{"system", r.system}, {"kind", r.kind}, {"version", r.version}, {"title", r.title},
+                              {"state", "draft"}, {"edition", r.edition}, {"changes_database", r.changes_database}});
+            !st) {
+          return st;
+        }
+        for (long k = 0; k < opinions; ++k) {
+          Record rec;
+          rec.type = "consultation";
+          rec.fields = {{"opinion", "favorable"}, {"note", fmt::format("Opinión {}", k + 1)}};
+          rec.by = r.requester;
+          rec.at = at;
+          rec.manifest_sha256 = manifest;
+          if (auto added = tx.add_record(r.number, rec); !added) return added.error();
+          if (auto st = append("release.record", nullptr, {{"type", rec.type}, {"fields", rec.fields}, {"manifest_sha256", manifest}}); !st) {
+            return st;
+          }
+        }
+        for (int k = 0; k < steps; ++k) {
+          const auto& step = kPath[k];
+          if (auto st = tx.add_transition(r.number, {step[0], step[1], step[2], r.requester, "", at, manifest}); !st) return st;
+          json after = {{"state", step[2]}, {"action", step[0]}, {"manifest_sha256", manifest}};
+          if (std::string(step[0]) == "deploy") after["deployed_manifest_sha256"] = manifest;
+          if (auto st = append("release.act", {{"state", step[1]}}, after); !st) return st;
         }
       }
       return ok_status();

@@ -38,12 +38,17 @@ Error not_found(const std::string& what_es, const std::string& what_en, const st
 
 }  // namespace office_internal
 
+std::vector<std::string> Office::committee_of(ReadTx& tx, const std::string& role) {
+  std::vector<std::string> members;
+  for (const auto& u : tx.users_with_role(role, "")) {
+    if (u.active) members.push_back(u.username);
+  }
+  return members;
+}
+
 void Office::read_office_inputs(ReadTx& tx, Snapshot& snap) {
   snap.freezes = tx.freezes();
-  snap.committee.clear();
-  for (const auto& u : tx.users_with_role(snap.proc->committee_role, "")) {
-    if (u.active) snap.committee.push_back(u.username);
-  }
+  snap.committee = committee_of(tx, snap.proc->committee_role);
   snap.quorum = tx.setting(office_internal::kQuorumSetting).value_or("");
   snap.zone = zone_named(tx.setting(kTimeZoneSetting).value_or(""));
 }

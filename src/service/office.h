@@ -393,6 +393,8 @@ class Office {
   // `notices_page` of the notifications, from 0). Of each list of requests it reads (a state's
   // requests: all, a system's or the user's own) it considers the inbox_per_state() opened
   // first; Inbox::more counts the rest, so the cost of an inbox does not grow with the office.
+  // One read transaction: every request is decided from the same snapshot, with the office's
+  // inputs (freezes, committee, quorum, time zone) read once for all of them.
   static constexpr int kNoticesPerPage = 30;
   static constexpr int kInboxPerState = 50;
   static constexpr std::int64_t kInboxCountLimit = 1000;
@@ -489,6 +491,8 @@ class Office {
   // the committee of snap.proc, the quorum setting and the office's time zone (into
   // snap.freezes/committee/quorum/zone).
   void read_office_inputs(ReadTx& tx, Snapshot& snap);
+  // The active users holding `role` office-wide: the committee of an edition naming it.
+  static std::vector<std::string> committee_of(ReadTx& tx, const std::string& role);
   // Conflict ("office.changed") when those differ between `loaded` and `now`.
   static Status same_office_inputs(const Snapshot& loaded, const Snapshot& now);
   // The view of `snap` at `now` (action options for snap.actor when `with_options`); moves
@@ -539,6 +543,8 @@ class Office {
   // refresh_editions within `tx`: reads the stored editions' codes, and the files of those
   // this office does not know yet.
   Status learn_editions(ReadTx& tx);
+  // The lists of requests the inbox of `who` reads (Office::inbox).
+  std::vector<ReleaseFilter> inbox_lists(const User& who) const;
   // An edition file read by the loader, with a code fit for URLs and file names.
   Result<Procedure> parse_edition(const std::string& yaml, const std::string& name) const;
 

@@ -278,19 +278,16 @@ Status Office::tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& s
   return ok_status();
 }
 
-Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
-  auto who = user(username);
-  if (!who) return who.error();
-  Inbox inbox;
-  const Timestamp now = clock_.now();
-  // Only requests the user can be part of are loaded: without a role held office-wide, a user
-  // takes part only in the requests they opened and in those of the systems they hold a role
-  // for (a role counts for a request when held office-wide or for its system, core holds_any);
-  // and in a state where none of their roles acts, only in the requests they opened.
+// The lists of requests `who`'s inbox reads, state by state as it lists them. Only requests
+// the user can be part of are read: without a role held office-wide, a user takes part only in
+// the requests they opened and in those of the systems they hold a role for (a role counts for
+// a request when held office-wide or for its system, core holds_any); and in a state where none
+// of their roles acts, only in the requests they opened.
+std::vector<ReleaseFilter> Office::inbox_lists(const User& who) const {
   std::vector<std::string> scopes;  // systems; "" = every request
   bool office_wide = false;
   std::set<std::string> held;  // the roles the user holds, anywhere
-  for (const auto* list : {&who->grants, &who->directory_grants}) {
+  for (const auto* list : {&who.grants, &who.directory_grants}) {
     for (const auto& g : *list) {
       office_wide = office_wide || g.system.empty();
       held.insert(g.role);
@@ -298,7 +295,7 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
     }
   }
   const Procedure& current = current_procedure();
-  std::vector<ReleaseFilter> filters;  // state by state, as the inbox lists them
+  std::vector<ReleaseFilter> filters;
   for (const auto& state : current.states) {
     if (state.final) continue;
     const std::set<std::string> acting = roles_acting_in(current, state.code);
@@ -314,18 +311,33 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       filters.push_back(f);
     };
     if (!acts) {
-      add("", username);
+      add("", who.username);
     } else if (office_wide) {
       add("", "");
     } else {
-      add("", username);
+      add("", who.username);
       for (const auto& system : scopes) add(system, "");
     }
   }
-  std::vector<ReleaseSummary> items;  // one snapshot for every list
-  Status lists = store_.read([&](ReadTx& tx) -> Status {
+  return filters;
+}
+
+Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
+  Inbox inbox;
+  User who;
+  std::vector<Snapshot> loaded;  // the requests considered that load, as load() gives them
+  // One snapshot for the whole inbox: the user, the lists, the requests considered and what
+  // the office decides them by. The office's inputs (freezes, quorum, time zone) are read once;
+  // the committee once per committee role of the editions met; a system once per system.
+  Status st = store_.read([&](ReadTx& tx) -> Status {
+    inbox = Inbox{};
+    loaded.clear();
+    auto u = tx.user(username);
+    if (!u) return u.error();
+    who = std::move(*u);
+    std::vector<ReleaseSummary> items;  // the requests considered, in list order
     std::set<std::string> seen;
-    for (auto f : filters) {
+    for (auto f : inbox_lists(who)) {
       std::vector<ReleaseSummary> page = tx.releases(f).items;
       if (page.size() > static_cast<std::size_t>(inbox_per_state_)) {
         page.pop_back();
@@ -338,35 +350,78 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
         if (seen.insert(summary.number).second) items.push_back(std::move(summary));
       }
     }
+    // A deactivated user acts on no request (load refuses them): nothing of theirs to list.
+    if (!who.active) items.clear();
+    std::optional<Snapshot> inputs;
+    std::map<std::string, std::vector<std::string>> committees;  // by committee role
+    std::map<std::string, std::optional<System>> systems;        // by code; nullopt: unreadable
+    bool learned = false;
+    for (const auto& summary : items) {
+      auto r = tx.release(summary.number);
+      if (!r) continue;
+      Snapshot snap;
+      snap.proc = procedures_.edition(r->edition);
+      if (!snap.proc && !learned) {
+        learned = true;
+        if (learn_editions(tx)) snap.proc = procedures_.edition(r->edition);
+      }
+      if (!snap.proc) continue;
+      auto sys = systems.find(r->system);
+      if (sys == systems.end()) {
+        auto read = tx.system(r->system);
+        sys = systems.emplace(r->system, read ? std::optional<System>(std::move(*read)) : std::nullopt).first;
+      }
+      if (!sys->second) continue;
+      if (!inputs) {
+        inputs.emplace();
+        inputs->proc = snap.proc;
+        read_office_inputs(tx, *inputs);
+        committees.emplace(snap.proc->committee_role, inputs->committee);
+      }
+      auto committee = committees.find(snap.proc->committee_role);
+      if (committee == committees.end()) {
+        committee = committees.emplace(snap.proc->committee_role, committee_of(tx, snap.proc->committee_role)).first;
+      }
+      snap.release = std::move(*r);
+      snap.system = *sys->second;
+      snap.freezes = inputs->freezes;
+      snap.committee = committee->second;
+      snap.quorum = inputs->quorum;
+      snap.zone = inputs->zone;
+      loaded.push_back(std::move(snap));
+    }
+    inbox.notifications = tx.notifications(username, false, kNoticesPerPage + 1, std::max(0, notices_page) * kNoticesPerPage);
+    inbox.more_notifications = inbox.notifications.size() > static_cast<std::size_t>(kNoticesPerPage);
+    if (inbox.more_notifications) inbox.notifications.pop_back();
+    inbox.unread = tx.unread_notifications(username);
     return ok_status();
   });
-  if (!lists) return lists.error();
-  for (const auto& summary : items) {
-    auto snap = load(username, summary.number);
-    if (!snap) continue;
-    const Procedure& proc = *snap->proc;
-    const Release& r = snap->release;
-    Situation s = snap->situation(now);
+  if (!st) return st.error();
+  const Timestamp now = clock_.now();
+  for (const Snapshot& snap : loaded) {
+    const Procedure& proc = *snap.proc;
+    const Release& r = snap.release;
+    Situation s = snap.situation(now);
     // As the request page: what would be deployed is what is stored (act() re-reads the bytes).
     s.deployed_manifest = s.manifest;
     Timestamp since = r.created_at;
     for (const auto& t : r.transitions) {
       if (t.to == r.state) since = t.at;
     }
-    if (auto next = next_step(s, *who)) {
-      InboxItem item{summary_of(r), next->step, step_role(proc, *who, r, next->step), next->due, next->reason,
+    if (auto next = next_step(s, who)) {
+      InboxItem item{summary_of(r), next->step, step_role(proc, who, r, next->step), next->due, next->reason,
                      next->action, since, next->accountable};
       (next->due ? inbox.todo : inbox.waiting).push_back(std::move(item));
     }
     // A and C: once per request, for the first action open now that names the user so.
     bool listed = false;
-    for (const auto& option : action_options(s, *who)) {
+    for (const auto& option : action_options(s, who)) {
       const ActionDef* def = proc.action(option.action, r.kind, r.state);
       if (listed || !def || !option.reason || option.reason->code != Code::permission_denied) continue;
-      if (auto role = held_role(proc, *who, r, def->A); !role.empty()) {
+      if (auto role = held_role(proc, who, r, def->A); !role.empty()) {
         inbox.accountable.push_back({summary_of(r), option.action, role, false, std::nullopt, option.action, since, {}});
         listed = true;
-      } else if (auto crole = held_role(proc, *who, r, def->C); !crole.empty()) {
+      } else if (auto crole = held_role(proc, who, r, def->C); !crole.empty()) {
         inbox.consulted.push_back({summary_of(r), option.action, crole, false, std::nullopt, option.action, since, {}});
         listed = true;
       }
@@ -376,14 +431,6 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
   for (auto* list : {&inbox.todo, &inbox.waiting, &inbox.accountable, &inbox.consulted}) {
     std::stable_sort(list->begin(), list->end(), [](const InboxItem& a, const InboxItem& b) { return a.since < b.since; });
   }
-  Status st = store_.read([&](ReadTx& tx) -> Status {
-    inbox.notifications = tx.notifications(username, false, kNoticesPerPage + 1, std::max(0, notices_page) * kNoticesPerPage);
-    inbox.more_notifications = inbox.notifications.size() > static_cast<std::size_t>(kNoticesPerPage);
-    if (inbox.more_notifications) inbox.notifications.pop_back();
-    inbox.unread = tx.unread_notifications(username);
-    return ok_status();
-  });
-  if (!st) return st.error();
   return inbox;
 }
 
