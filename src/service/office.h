@@ -101,7 +101,7 @@ struct InboxMore {
   std::string state;
   std::string system;     // "" = any
   std::string requester;  // "" = anyone
-  std::int64_t total = 0;     // requests on that list, counted up to Office::kInboxCountLimit
+  std::int64_t total = 0;     // requests on that list (a list of the user's own: counted up to Office::kInboxCountLimit)
   bool total_capped = false;  // more than `total`
 };
 
