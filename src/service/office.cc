@@ -36,7 +36,26 @@ Error not_found(const std::string& what_es, const std::string& what_en, const st
   return make_error(Code::not_found, "not_found", what_es + " «" + key + "» no existe.", what_en + " \"" + key + "\" does not exist.");
 }
 
+Error unknown_user(const std::string& username) {
+  return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + username + "» no existe.",
+                    "User \"" + username + "\" does not exist.");
+}
+
 }  // namespace office_internal
+
+Result<const Procedure*> Office::edition_of(ReadTx& tx, const std::string& code) {
+  const Procedure* proc = procedures_.edition(code);
+  if (!proc) {
+    if (auto learned = learn_editions(tx); !learned) return learned.error();
+    proc = procedures_.edition(code);
+  }
+  if (!proc) {
+    return make_error(Code::internal, "procedure.unknown_edition",
+                      "La solicitud se abrió bajo la edición " + code + " del procedimiento, que no está cargada.",
+                      "The request was opened under procedure edition " + code + ", which is not loaded.");
+  }
+  return proc;
+}
 
 std::vector<std::string> Office::committee_of(ReadTx& tx, const std::string& role) {
   std::vector<std::string> members;
@@ -78,10 +97,7 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
   Status st = store_.read([&](ReadTx& tx) -> Status {
     if (!actor.empty()) {
       auto u = tx.user(actor);
-      if (!u) {
-        return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + actor + "» no existe.",
-                          "User \"" + actor + "\" does not exist.");
-      }
+      if (!u) return office_internal::unknown_user(actor);
       if (!u->active) {
         return make_error(Code::permission_denied, "user.inactive", "El usuario «" + actor + "» está desactivado.",
                           "User \"" + actor + "\" is deactivated.");
@@ -91,16 +107,9 @@ Result<Office::Snapshot> Office::load(const std::string& actor, const std::strin
     auto r = tx.release(number);
     if (!r) return office_internal::not_found("La solicitud", "Request", number);
     snap.release = std::move(*r);
-    snap.proc = procedures_.edition(snap.release.edition);
-    if (!snap.proc) {
-      if (auto learned = learn_editions(tx); !learned) return learned;
-      snap.proc = procedures_.edition(snap.release.edition);
-    }
-    if (!snap.proc) {
-      return make_error(Code::internal, "procedure.unknown_edition",
-                        "La solicitud se abrió bajo la edición " + snap.release.edition + " del procedimiento, que no está cargada.",
-                        "The request was opened under procedure edition " + snap.release.edition + ", which is not loaded.");
-    }
+    auto proc = edition_of(tx, snap.release.edition);
+    if (!proc) return proc.error();
+    snap.proc = *proc;
     auto sys = tx.system(snap.release.system);
     if (!sys) return sys.error();
     snap.system = *sys;
@@ -148,10 +157,7 @@ Result<ReleaseView> Office::open_release_view(const Caller& caller, const std::s
     // The edition in force is the one this transaction sees: another node may have loaded it.
     if (auto learned = learn_editions(tx); !learned) return learned;
     auto actor = tx.user(caller.username);
-    if (!actor) {
-      return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
-                        "User \"" + caller.username + "\" does not exist.");
-    }
+    if (!actor) return office_internal::unknown_user(caller.username);
     auto sys = tx.system(system);
     if (!sys) return office_internal::not_found("El sistema", "System", system);
     now = clock_.now();

@@ -536,10 +536,12 @@ class Office {
   // inbox lists these without a notice.
   Status tell_turn(WriteTx& tx, const Snapshot& snap, const std::string& state, const AuditEvent& event);
   // Reads the actor, the request (into *out_release) and its system within `tx`, and checks
-  // that the actor may add (or, `removing`, remove) file `name` of `slot` now. Learns the
-  // stored editions first when the request's edition is not known yet.
+  // that the actor may add (or, `removing`, remove) file `name` of `slot` now (edition_of).
   Status check_upload(ReadTx& tx, const Caller& caller, const std::string& number, const std::string& slot,
                       const std::string& name, Timestamp now, Release* out_release, bool removing);
+  // The edition `code`, learning the stored editions within `tx` when this office does not know
+  // it yet; internal "procedure.unknown_edition" when none is stored under that code.
+  Result<const Procedure*> edition_of(ReadTx& tx, const std::string& code);
   // refresh_editions within `tx`: reads the stored editions' codes, and the files of those
   // this office does not know yet.
   Status learn_editions(ReadTx& tx);

@@ -140,25 +140,14 @@ Result<std::vector<DeliverableFile>> Office::finish_uploads(std::vector<std::uni
 Status Office::check_upload(ReadTx& tx, const Caller& caller, const std::string& number, const std::string& slot,
                             const std::string& name, Timestamp now, Release* out_release, bool removing) {
   auto actor = tx.user(caller.username);
-  if (!actor) {
-    return make_error(Code::unauthenticated, "user.unknown", "El usuario «" + caller.username + "» no existe.",
-                      "User \"" + caller.username + "\" does not exist.");
-  }
+  if (!actor) return office_internal::unknown_user(caller.username);
   auto rel = tx.release(number);
   if (!rel) return office_internal::not_found("La solicitud", "Request", number);
   auto sys = tx.system(rel->system);
   if (!sys) return sys.error();
-  const Procedure* proc = procedures_.edition(rel->edition);
-  if (!proc) {
-    if (auto learned = learn_editions(tx); !learned) return learned;
-    proc = procedures_.edition(rel->edition);
-  }
-  if (!proc) {
-    return make_error(Code::internal, "procedure.unknown_edition",
-                      "La solicitud se abrió bajo la edición " + rel->edition + " del procedimiento, que no está cargada.",
-                      "The request was opened under procedure edition " + rel->edition + ", which is not loaded.");
-  }
-  Situation s = make_situation(*proc, *rel, *sys, now);
+  auto proc = edition_of(tx, rel->edition);
+  if (!proc) return proc.error();
+  Situation s = make_situation(**proc, *rel, *sys, now);
   Status st = removing ? plan_remove(s, *actor, slot, name) : plan_upload(s, *actor, slot, name);
   *out_release = std::move(*rel);
   return st;

@@ -42,6 +42,8 @@ AuditEvent event(const Caller& caller, Timestamp at, std::string action, std::st
                  const nlohmann::json& before, const nlohmann::json& after);
 
 Error not_found(const std::string& what_es, const std::string& what_en, const std::string& key);
+// unauthenticated "user.unknown": no user `username`.
+Error unknown_user(const std::string& username);
 
 // A code fit for URLs and file names: 1 to `max` ASCII letters, digits, "_", "-" or ".".
 bool valid_code(const std::string& s, std::size_t max);
