@@ -145,14 +145,22 @@ Result<std::string> Office::deployed_manifest(const Release& release) {
 }
 
 Result<Release> Office::open_release(const Caller& caller, const std::string& system, const NewReleaseInput& input) {
-  auto v = open_release_view(caller, system, input);
-  if (!v) return v.error();
-  return std::move(v->release);
+  Timestamp now = 0;
+  auto created = open_snapshot(caller, system, input, false, now);
+  if (!created) return created.error();
+  return std::move(created->release);
 }
 
 Result<ReleaseView> Office::open_release_view(const Caller& caller, const std::string& system, const NewReleaseInput& input) {
-  Snapshot created;
   Timestamp now = 0;
+  auto created = open_snapshot(caller, system, input, true, now);
+  if (!created) return created.error();
+  return view_of(*created, now, true);
+}
+
+Result<Office::Snapshot> Office::open_snapshot(const Caller& caller, const std::string& system,
+                                               const NewReleaseInput& input, bool with_inputs, Timestamp& now) {
+  Snapshot created;
   Status st = store_.write([&](WriteTx& tx) -> Status {
     // The edition in force is the one this transaction sees: another node may have loaded it.
     if (auto learned = learn_editions(tx); !learned) return learned;
@@ -177,11 +185,11 @@ Result<ReleaseView> Office::open_release_view(const Caller& caller, const std::s
     created.release = std::move(*planned);
     created.system = std::move(*sys);
     created.proc = &proc;
-    read_office_inputs(tx, created);
+    if (with_inputs) read_office_inputs(tx, created);
     return ok_status();
   });
   if (!st) return st.error();
-  return view_of(created, now, true);
+  return created;
 }
 
 Result<ReleasePage> Office::releases(const ReleaseFilter& filter) {

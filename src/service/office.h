@@ -539,6 +539,10 @@ class Office {
   // that the actor may add (or, `removing`, remove) file `name` of `slot` now (edition_of).
   Status check_upload(ReadTx& tx, const Caller& caller, const std::string& number, const std::string& slot,
                       const std::string& name, Timestamp now, Release* out_release, bool removing);
+  // Opens the request in one write: the snapshot of the new request as written, with the
+  // office's inputs read within that write when `with_inputs`; `now` is when it was opened.
+  Result<Snapshot> open_snapshot(const Caller& caller, const std::string& system, const NewReleaseInput& input,
+                                 bool with_inputs, Timestamp& now);
   // The edition `code`, learning the stored editions within `tx` when this office does not know
   // it yet; internal "procedure.unknown_edition" when none is stored under that code.
   Result<const Procedure*> edition_of(ReadTx& tx, const std::string& code);

@@ -355,23 +355,19 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
     std::optional<Snapshot> inputs;
     std::map<std::string, std::vector<std::string>> committees;  // by committee role
     std::map<std::string, std::optional<System>> systems;        // by code; nullopt: unreadable
-    bool learned = false;
-    for (const auto& summary : items) {
-      auto r = tx.release(summary.number);
-      if (!r) continue;
+    // The request as load() gives it, from what this read has already read; nullopt when its
+    // edition or system cannot be read (the request is then left out).
+    const auto snapshot_of = [&](Release r) -> std::optional<Snapshot> {
       Snapshot snap;
-      snap.proc = procedures_.edition(r->edition);
-      if (!snap.proc && !learned) {
-        learned = true;
-        if (learn_editions(tx)) snap.proc = procedures_.edition(r->edition);
-      }
-      if (!snap.proc) continue;
-      auto sys = systems.find(r->system);
+      auto proc = edition_of(tx, r.edition);
+      if (!proc) return std::nullopt;
+      snap.proc = *proc;
+      auto sys = systems.find(r.system);
       if (sys == systems.end()) {
-        auto read = tx.system(r->system);
-        sys = systems.emplace(r->system, read ? std::optional<System>(std::move(*read)) : std::nullopt).first;
+        auto read = tx.system(r.system);
+        sys = systems.emplace(r.system, read ? std::optional<System>(std::move(*read)) : std::nullopt).first;
       }
-      if (!sys->second) continue;
+      if (!sys->second) return std::nullopt;
       if (!inputs) {
         inputs.emplace();
         inputs->proc = snap.proc;
@@ -382,13 +378,18 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       if (committee == committees.end()) {
         committee = committees.emplace(snap.proc->committee_role, committee_of(tx, snap.proc->committee_role)).first;
       }
-      snap.release = std::move(*r);
+      snap.release = std::move(r);
       snap.system = *sys->second;
       snap.freezes = inputs->freezes;
       snap.committee = committee->second;
       snap.quorum = inputs->quorum;
       snap.zone = inputs->zone;
-      loaded.push_back(std::move(snap));
+      return snap;
+    };
+    for (const auto& summary : items) {
+      auto r = tx.release(summary.number);
+      if (!r) continue;
+      if (auto snap = snapshot_of(std::move(*r))) loaded.push_back(std::move(*snap));
     }
     inbox.notifications = tx.notifications(username, false, kNoticesPerPage + 1, std::max(0, notices_page) * kNoticesPerPage);
     inbox.more_notifications = inbox.notifications.size() > static_cast<std::size_t>(kNoticesPerPage);
