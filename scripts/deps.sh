@@ -21,7 +21,7 @@ packages=(build-essential cmake pkg-config
   libboost-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libsodium-dev libssl-dev
   libcli11-dev libyaml-cpp-dev libldap-dev libspdlog-dev libfmt-dev libcairo2-dev libpango1.0-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libmimalloc-dev
   sqlite3 poppler-utils curl fonts-dejavu-core tzdata)
 # Test-only: promtool (package prometheus) checks GET /metrics' output (tests/ops). The unit
 # test uses systemd-analyze when present (package systemd) and skips otherwise.

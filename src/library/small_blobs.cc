@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "library/internal.h"
+#include "util/sqlite_process.h"
 
 namespace pasaprod::library_internal {
 
@@ -63,6 +64,7 @@ bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, 
 sqlite3* open_db(const std::filesystem::path& path, bool create) {
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  configure_sqlite_process();
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "storage/sqlite/wal_batching_vfs.h"
+#include "util/sqlite_process.h"
 
 namespace pasaprod::sqlite {
 
@@ -70,6 +71,7 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQ
 Connection::Connection(const std::string& path, Mode mode, int busy_timeout_ms) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (mode == Mode::read_write) flags |= SQLITE_OPEN_CREATE;
+  configure_sqlite_process();
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, wal_batching_vfs());
   if (rc != SQLITE_OK) {
     std::string what = "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
