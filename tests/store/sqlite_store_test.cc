@@ -443,6 +443,23 @@ TEST(SqliteStore, CountedTotalsReadTheCountsNotTheReleases) {
   for (const std::string& plan : {all, state}) EXPECT_EQ(plan.find("releases"), std::string::npos) << plan;
 }
 
+// SQLite's memory statistics take a global mutex around every allocation of every connection;
+// the store turns them off before its first connection (util/sqlite_process.h), so SQLite
+// counts no memory however much its connections allocate.
+TEST(SqliteStore, KeepsNoMemoryStatistics) {
+  TempDir dir;
+  auto store = open_or_die(dir.file("p.db"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->read([](ReadTx& tx) -> Status {
+    ReleaseFilter f;
+    f.text = "migración";
+    tx.releases(f);
+    return ok_status();
+  }));
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+  EXPECT_EQ(sqlite3_memory_highwater(0), 0);
+}
+
 }  // namespace
 }  // namespace pasaprod::testing_store
 
