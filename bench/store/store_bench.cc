@@ -2,8 +2,9 @@
 //   (a) raw SQLite durable commits/s: WAL, synchronous=FULL, one small INSERT per transaction,
 //       SQLite's default VFS (and, for reference, the same through sqlite::wal_batching_vfs);
 //   (b) actions/s through SqliteStore::write doing what an action does (bump_release +
-//       add_transition + append_event), without a FileAnchor, with it synchronous and with it in
-//       the background (AnchoredStore::AnchorMode), and the ratio to (a);
+//       add_transition + append_event), without a FileAnchor (also with SQLite's default VFS
+//       instead of sqlite::wal_batching_vfs), with it synchronous and with it in the
+//       background (AnchoredStore::AnchorMode), and the ratio to (a);
 //   (c) releases(filter) latency with --releases rows (median and p99 per filter kind);
 //   (d) (a) and (b) again with --writers threads at once (default 4), as a server runs them.
 //
@@ -96,10 +97,11 @@ class RawSqlite {
 class Actions {
  public:
   Actions(const std::string& path, AuditAnchor* anchor, int releases = 1,
-          AnchoredStore::AnchorMode mode = AnchoredStore::AnchorMode::synchronous)
+          AnchoredStore::AnchorMode mode = AnchoredStore::AnchorMode::synchronous, bool batch_wal = true)
       : versions_(releases, 0) {
     StoreOptions options;
     options.anchoring.mode = mode;
+    options.sqlite.batch_wal_writes = batch_wal;
     auto opened = open_store(path, anchor, options);
     check(opened.ok() ? ok_status() : Status(opened.error()));
     store_ = std::move(*opened);
@@ -281,6 +283,7 @@ int run(const Args& args) {
   RawSqlite raw(args.dir + "/raw.db");
   RawSqlite raw_vfs(args.dir + "/raw-vfs.db", sqlite::wal_batching_vfs());
   Actions plain(args.dir + "/actions.db", nullptr);
+  Actions plain_unix(args.dir + "/actions-unix.db", nullptr, 1, AnchoredStore::AnchorMode::synchronous, false);
   audit::FileAnchor anchor(args.dir + "/audit.anchor");
   Actions anchored(args.dir + "/actions-anchored.db", &anchor);
   audit::FileAnchor anchor_bg(args.dir + "/audit-bg.anchor");
@@ -288,6 +291,7 @@ int run(const Args& args) {
   compare(args, "(b)", 1, [&](int) { raw.commit_one(); },
           {{"raw commits, pasaprod's WAL VFS", [&](int) { raw_vfs.commit_one(); }, {}, true},
            {"actions/s via SqliteStore::write", [&](int) { plain.act(); }, {}},
+           {"same, SQLite's default VFS", [&](int) { plain_unix.act(); }, {}},
            {"same, with FileAnchor (sync)", [&](int) { anchored.act(); }, {}},
            {"same, FileAnchor in background", [&](int) { anchored_bg.act(); }, [&] { anchored_bg.flush(); }}});
 
@@ -298,12 +302,15 @@ int run(const Args& args) {
     for (int t = 0; t < args.writers; ++t) raws.push_back(std::make_unique<RawSqlite>(args.dir + "/raw-mt.db"));
     audit::FileAnchor anchor_mt(args.dir + "/audit-mt.anchor");
     Actions plain_mt(args.dir + "/actions-mt.db", nullptr, args.writers);
+    Actions plain_mt_unix(args.dir + "/actions-mt-unix.db", nullptr, args.writers,
+                          AnchoredStore::AnchorMode::synchronous, false);
     Actions anchored_mt(args.dir + "/actions-anchored-mt.db", &anchor_mt, args.writers);
     audit::FileAnchor anchor_mt_bg(args.dir + "/audit-mt-bg.anchor");
     Actions anchored_mt_bg(args.dir + "/actions-anchored-mt-bg.db", &anchor_mt_bg, args.writers,
                            AnchoredStore::AnchorMode::background);
     compare(args, "(d)", args.writers, [&](int t) { raws[static_cast<std::size_t>(t)]->commit_one(); },
             {{"actions/s via SqliteStore::write", [&](int t) { plain_mt.act(t); }, {}},
+             {"same, SQLite's default VFS", [&](int t) { plain_mt_unix.act(t); }, {}},
              {"same, with FileAnchor (sync)", [&](int t) { anchored_mt.act(t); }, {}},
              {"same, FileAnchor in background", [&](int t) { anchored_mt_bg.act(t); }, [&] { anchored_mt_bg.flush(); }}});
   }

@@ -68,11 +68,11 @@ std::string Stmt::text(int col) const {
 
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Connection::Connection(const std::string& path, Mode mode, int busy_timeout_ms) {
+Connection::Connection(const std::string& path, Mode mode, int busy_timeout_ms, bool batch_wal) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (mode == Mode::read_write) flags |= SQLITE_OPEN_CREATE;
   configure_sqlite_process();
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, wal_batching_vfs());
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, batch_wal ? wal_batching_vfs() : nullptr);
   if (rc != SQLITE_OK) {
     std::string what = "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close_v2(db_);

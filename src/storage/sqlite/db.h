@@ -87,8 +87,9 @@ class Connection {
   // Opens (creating when read_write) the database at path and applies the connection
   // settings: busy_timeout, foreign_keys=ON, synchronous=FULL, no memory mapping;
   // read_only connections are also query_only. Files are accessed through wal_batching_vfs()
-  // (one write per commit to the WAL). Throws SqliteError when the file cannot be opened.
-  Connection(const std::string& path, Mode mode, int busy_timeout_ms);
+  // (one write per commit to the WAL), or through SQLite's default VFS when `batch_wal` is
+  // false. Throws SqliteError when the file cannot be opened.
+  Connection(const std::string& path, Mode mode, int busy_timeout_ms, bool batch_wal = true);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

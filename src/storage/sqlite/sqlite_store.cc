@@ -53,8 +53,8 @@ SqliteStore::~SqliteStore() = default;
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, Options options) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(options)));
   try {
-    auto writer = std::make_unique<Connection>(path, Connection::Mode::read_write,
-                                               options.busy_timeout_ms);
+    auto writer = std::make_unique<Connection>(path, Connection::Mode::read_write, store->options_.busy_timeout_ms,
+                                               store->options_.batch_wal_writes);
     {
       sqlite::Stmt st = writer->query("PRAGMA journal_mode = WAL");
       if (!st.step() || st.text(0) != "wal") {
@@ -73,8 +73,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 }
 
 std::unique_ptr<Connection> SqliteStore::open_reader() {
-  return std::make_unique<Connection>(path_, Connection::Mode::read_only,
-                                      options_.busy_timeout_ms);
+  return std::make_unique<Connection>(path_, Connection::Mode::read_only, options_.busy_timeout_ms,
+                                      options_.batch_wal_writes);
 }
 
 Status SqliteStore::read(const std::function<Status(ReadTx&)>& fn) {

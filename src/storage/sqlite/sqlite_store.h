@@ -44,6 +44,9 @@ class SqliteStore final : public Store {
     std::function<void(std::chrono::nanoseconds wait, bool committed)> write_observer;
     // Group commit: at most this many concurrent writers share one transaction (see write()).
     std::size_t max_group = 64;
+    // Connections write the WAL through sqlite::wal_batching_vfs (one write per commit); false:
+    // through SQLite's default VFS (two writes per page). For the store benchmark's comparison.
+    bool batch_wal_writes = true;
   };
 
   // Opens (creating it if needed) the database at `path` and brings its schema up to date.
