@@ -327,8 +327,9 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
   User who;
   std::vector<Snapshot> loaded;  // the requests considered that load, as load() gives them
   // One snapshot for the whole inbox: the user, the lists, the requests considered and what
-  // the office decides them by. The office's inputs (freezes, quorum, time zone) are read once;
-  // the committee once per committee role of the editions met; a system once per system.
+  // the office decides them by. The requests' aggregates in one batched read
+  // (ReadTx::releases_by_number); the office's inputs (freezes, quorum, time zone) once; the
+  // committee once per committee role of the editions met; a system once per system.
   Status st = store_.read([&](ReadTx& tx) -> Status {
     inbox = Inbox{};
     loaded.clear();
@@ -386,10 +387,11 @@ Result<Inbox> Office::inbox(const std::string& username, int notices_page) {
       snap.zone = inputs->zone;
       return snap;
     };
-    for (const auto& summary : items) {
-      auto r = tx.release(summary.number);
-      if (!r) continue;
-      if (auto snap = snapshot_of(std::move(*r))) loaded.push_back(std::move(*snap));
+    std::vector<std::string> numbers;
+    numbers.reserve(items.size());
+    for (const auto& summary : items) numbers.push_back(summary.number);
+    for (auto& r : tx.releases_by_number(numbers)) {
+      if (auto snap = snapshot_of(std::move(r))) loaded.push_back(std::move(*snap));
     }
     inbox.notifications = tx.notifications(username, false, kNoticesPerPage + 1, std::max(0, notices_page) * kNoticesPerPage);
     inbox.more_notifications = inbox.notifications.size() > static_cast<std::size_t>(kNoticesPerPage);

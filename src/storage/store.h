@@ -181,6 +181,10 @@ class ReadTx {
 
   // The whole aggregate: files, reviews, records, transitions, observations.
   virtual Result<Release> release(const std::string& number) = 0;   // not_found
+  // The aggregates of the requests `numbers` names, in that order; a number that names no
+  // request is left out. A fixed number of queries however many are named (on a server
+  // backend, round trips do not grow with the list).
+  virtual std::vector<Release> releases_by_number(const std::vector<std::string>& numbers) = 0;
   virtual ReleasePage releases(const ReleaseFilter& filter) = 0;
   // Every request of a system with its version and state (for the version policy).
   virtual std::vector<VersionUse> versions_of(const std::string& system) = 0;

@@ -205,6 +205,68 @@ TEST_P(StoreSuite, ReleaseAggregateRoundtrip) {
   read([&](ReadTx& tx) { EXPECT_EQ(tx.release(n)->files.size(), 2u); });
 }
 
+// The parts of an aggregate that releases_by_number must give as release() does.
+std::string aggregate_text(const Release& r) {
+  std::string out = r.number + "|" + r.system + "|" + r.state + "|" + std::to_string(r.row_version);
+  for (const auto& f : r.files) out += "|f:" + f.slot + "/" + f.name + "/" + f.sha256 + "/" + std::to_string(f.size);
+  for (const auto& v : r.reviews) out += "|v:" + v.slot + "/" + v.verdict + "/" + v.note + "/" + v.slot_digest;
+  for (const auto& rec : r.records) {
+    out += "|r:" + std::to_string(rec.id) + "/" + rec.type + "/" + rec.manifest_sha256;
+    for (const auto& [k, v] : rec.fields) out += "/" + k + "=" + v;
+  }
+  for (const auto& t : r.transitions) out += "|t:" + t.action + "/" + t.from + "/" + t.to + "/" + std::to_string(t.at);
+  for (const auto& o : r.observations) out += "|o:" + o.text + "/" + o.from_state + "/" + o.action;
+  return out;
+}
+
+TEST_P(StoreSuite, ReleasesByNumberAreTheAggregatesInTheOrderAsked) {
+  // The third number carries what a quoted list would have to escape.
+  const std::vector<std::string> stored = {"PP-2026-0001", "PP-2026-0002", "PP-\"x\\,{y}"};
+  write_ok([&](WriteTx& tx) -> Status {
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      if (auto st = tx.insert_release(sample_release(stored[i], 1000 + static_cast<Timestamp>(i))); !st) return st;
+    }
+    // Children interleaved between the requests, so each must find its own.
+    for (int round = 0; round < 3; ++round) {
+      for (std::size_t i = 0; i < stored.size(); ++i) {
+        const std::string& n = stored[i];
+        const std::string tag = std::to_string(round) + "-" + std::to_string(i);
+        if (i != 1) {
+          if (auto st = tx.put_file(n, {"source_code", "f" + tag, 10 + round, "h" + tag, "ana", round}); !st) return st;
+        }
+        if (auto st = tx.add_review(n, {"source_code", "accepted", "n" + tag, "rita", round, "d" + tag}); !st) return st;
+        if (i != 0) {
+          auto id = tx.add_record(n, {0, "window", {{"from", tag}}, "olga", round, "m" + tag, {}});
+          if (!id) return id.error();
+        }
+        if (auto st = tx.add_transition(n, {"a" + tag, "draft", "in_qa", "ana", "", round, ""}); !st) return st;
+        if (auto st = tx.add_observation(n, {"o" + tag, "quinn", round, "in_qa", "qa_observe"}); !st) return st;
+      }
+    }
+    return ok_status();
+  });
+  read([&](ReadTx& tx) {
+    const std::vector<std::string> asked = {stored[2], "PP-2026-0404", stored[0], stored[1]};
+    const std::vector<Release> got = tx.releases_by_number(asked);
+    ASSERT_EQ(got.size(), 3u);  // the unknown number is left out
+    const std::vector<std::string> order = {stored[2], stored[0], stored[1]};
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].number, order[i]);
+      auto one = tx.release(order[i]);
+      ASSERT_TRUE(one.ok());
+      EXPECT_EQ(aggregate_text(got[i]), aggregate_text(*one));
+    }
+    EXPECT_EQ(got[0].files.size(), 3u);
+    EXPECT_EQ(got[0].records.size(), 3u);
+    EXPECT_TRUE(got[1].records.empty());
+    EXPECT_TRUE(got[2].files.empty());
+    EXPECT_EQ(got[2].observations.size(), 3u);
+    EXPECT_EQ(got[2].observations[2].text, "o2-1");
+    EXPECT_TRUE(tx.releases_by_number({}).empty());
+    EXPECT_TRUE(tx.releases_by_number({"PP-2026-0404"}).empty());
+  });
+}
+
 // 30 releases over 3 systems, 3 kinds, 3 states; created_at = 1000 * i.
 void insert_listing_fixture(Store& store) {
   Status st = store.write([&](WriteTx& tx) -> Status {

@@ -55,6 +55,7 @@ class PgTx final : public WriteTx {
   Result<System> system(const std::string& code) override;
   std::vector<System> systems() override;
   Result<Release> release(const std::string& number) override;
+  std::vector<Release> releases_by_number(const std::vector<std::string>& numbers) override;
   ReleasePage releases(const ReleaseFilter& filter) override;
   std::vector<VersionUse> versions_of(const std::string& system) override;
   void for_each_release_history(const ReleaseFilter& filter, const std::function<void(const Release&)>& fn) override;

@@ -1,6 +1,7 @@
 // PgTx: the read side (ReadTx) and shared helpers.
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "storage/postgres/pg_tx.h"
@@ -161,65 +162,104 @@ void read_release_row(const pg::Row& row, Release& r) {
   r.changes_database = row.boolean(13);
 }
 
+namespace {
+
+// A PostgreSQL text[] literal of `items`, each quoted (`"` and `\` escaped): bound as one
+// parameter and cast with ::text[], so no item is SQL.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
 Result<Release> PgTx::release(const std::string& number) {
-  Release r;
+  std::vector<Release> found = releases_by_number({number});
+  if (found.empty()) return not_found("la solicitud", "request", number);
+  return std::move(found.front());
+}
+
+// Six queries for any number of requests: the rows, then each child table for all of them,
+// ordered by request and then as release() orders them.
+std::vector<Release> PgTx::releases_by_number(const std::vector<std::string>& numbers) {
+  std::vector<Release> out;
+  if (numbers.empty()) return out;
+  const std::string names = text_array(numbers);
+  std::map<std::string, Release> by_number;
   {
-    pg::Result res = db_.exec(std::string("SELECT ") + kReleaseColumns + " FROM releases WHERE number = $1", number);
-    if (res.rows() == 0) return not_found("la solicitud", "request", number);
-    read_release_row(res.row(0), r);
-  }
-  {
-    pg::Result res = db_.exec(
-        "SELECT slot, name, size, sha256, uploaded_by, uploaded_at FROM release_files WHERE release = $1 ORDER BY id",
-        number);
+    pg::Result res =
+        db_.exec(std::string("SELECT ") + kReleaseColumns + " FROM releases WHERE number = ANY($1::text[])", names);
     for (int i = 0; i < res.rows(); ++i) {
-      const pg::Row row = res.row(i);
-      r.files.push_back({row.text(0), row.text(1), row.integer(2), row.text(3), row.text(4), row.integer(5)});
+      Release r;
+      read_release_row(res.row(i), r);
+      by_number.emplace(r.number, std::move(r));
     }
   }
-  {
-    pg::Result res = db_.exec(
-        "SELECT slot, verdict, note, by_user, at, slot_digest FROM reviews WHERE release = $1 ORDER BY seq", number);
+  if (by_number.empty()) return out;
+  // Runs `sql` (its first column the request's number) and hands each row to `add` with the
+  // request it belongs to.
+  const auto children = [&](const char* sql, const auto& add) {
+    pg::Result res = db_.exec(sql, names);
     for (int i = 0; i < res.rows(); ++i) {
       const pg::Row row = res.row(i);
-      r.reviews.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4), row.text(5)});
+      auto it = by_number.find(row.text(0));
+      if (it != by_number.end()) add(it->second, row);
     }
+  };
+  children(
+      "SELECT release, slot, name, size, sha256, uploaded_by, uploaded_at FROM release_files "
+      "WHERE release = ANY($1::text[]) ORDER BY release, id",
+      [](Release& r, const pg::Row& row) {
+        r.files.push_back({row.text(1), row.text(2), row.integer(3), row.text(4), row.text(5), row.integer(6)});
+      });
+  children(
+      "SELECT release, slot, verdict, note, by_user, at, slot_digest FROM reviews "
+      "WHERE release = ANY($1::text[]) ORDER BY release, seq",
+      [](Release& r, const pg::Row& row) {
+        r.reviews.push_back({row.text(1), row.text(2), row.text(3), row.text(4), row.integer(5), row.text(6)});
+      });
+  children(
+      "SELECT release, id, type, fields_json, by_user, at, manifest_sha256 FROM records "
+      "WHERE release = ANY($1::text[]) ORDER BY release, id",
+      [](Release& r, const pg::Row& row) {
+        Record rec;
+        rec.id = row.integer(1);
+        rec.type = row.text(2);
+        rec.fields = nlohmann::json::parse(row.text_view(3)).get<std::map<std::string, std::string>>();
+        rec.by = row.text(4);
+        rec.at = row.integer(5);
+        rec.manifest_sha256 = row.text(6);
+        r.records.push_back(std::move(rec));
+      });
+  children(
+      "SELECT release, action, from_state, to_state, by_user, note, at, manifest_sha256 FROM transitions "
+      "WHERE release = ANY($1::text[]) ORDER BY release, seq",
+      [](Release& r, const pg::Row& row) {
+        r.transitions.push_back(
+            {row.text(1), row.text(2), row.text(3), row.text(4), row.text(5), row.integer(6), row.text(7)});
+      });
+  children(
+      "SELECT release, text, by_user, at, from_state, action FROM observations "
+      "WHERE release = ANY($1::text[]) ORDER BY release, seq",
+      [](Release& r, const pg::Row& row) {
+        r.observations.push_back({row.text(1), row.text(2), row.integer(3), row.text(4), row.text(5)});
+      });
+  out.reserve(numbers.size());
+  for (const auto& number : numbers) {
+    auto it = by_number.find(number);
+    if (it != by_number.end()) out.push_back(it->second);
   }
-  {
-    pg::Result res = db_.exec(
-        "SELECT id, type, fields_json, by_user, at, manifest_sha256 FROM records WHERE release = $1 ORDER BY id", number);
-    for (int i = 0; i < res.rows(); ++i) {
-      const pg::Row row = res.row(i);
-      Record rec;
-      rec.id = row.integer(0);
-      rec.type = row.text(1);
-      rec.fields = nlohmann::json::parse(row.text_view(2)).get<std::map<std::string, std::string>>();
-      rec.by = row.text(3);
-      rec.at = row.integer(4);
-      rec.manifest_sha256 = row.text(5);
-      r.records.push_back(std::move(rec));
-    }
-  }
-  {
-    pg::Result res = db_.exec(
-        "SELECT action, from_state, to_state, by_user, note, at, manifest_sha256 FROM transitions WHERE release = $1 "
-        "ORDER BY seq",
-        number);
-    for (int i = 0; i < res.rows(); ++i) {
-      const pg::Row row = res.row(i);
-      r.transitions.push_back(
-          {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.integer(5), row.text(6)});
-    }
-  }
-  {
-    pg::Result res = db_.exec(
-        "SELECT text, by_user, at, from_state, action FROM observations WHERE release = $1 ORDER BY seq", number);
-    for (int i = 0; i < res.rows(); ++i) {
-      const pg::Row row = res.row(i);
-      r.observations.push_back({row.text(0), row.text(1), row.integer(2), row.text(3), row.text(4)});
-    }
-  }
-  return r;
+  return out;
 }
 
 std::vector<VersionUse> PgTx::versions_of(const std::string& system) {

@@ -245,6 +245,17 @@ Result<Release> SqliteTx::release(const std::string& number) {
   return r;
 }
 
+// In process there is no round trip to save: each aggregate is read by its own cached
+// statements, which the batch runs once per number.
+std::vector<Release> SqliteTx::releases_by_number(const std::vector<std::string>& numbers) {
+  std::vector<Release> out;
+  out.reserve(numbers.size());
+  for (const auto& number : numbers) {
+    if (auto r = release(number)) out.push_back(std::move(*r));
+  }
+  return out;
+}
+
 std::vector<VersionUse> SqliteTx::versions_of(const std::string& system) {
   std::vector<VersionUse> out;
   Stmt st = db_.query(
