@@ -15,7 +15,8 @@
 //               append_event, as bench/store), each writer thread on its own request, so
 //               writers share only the audit chain's head;
 //   read loads: releases(filter) first pages over six structured filters; the same over three
-//               text filters; release(number) of a pseudo-random request (its whole aggregate).
+//               text filters; release(number) of a pseudo-random request (its whole aggregate);
+//               50 such aggregates in one read, one by one and in one releases_by_number.
 //
 // Usage: pasaprod_backends_bench --pg URL [--dir DIR] [--seconds S] [--rounds R]
 //                                [--writers W,...] [--readers R,...] [--releases N] [--keep]
@@ -371,6 +372,27 @@ class ReadLoad {
       return ok_status();
     }));
   }
+  // kBatch pseudo-random aggregates in one read, as the inbox reads them: one release() each,
+  // or (batched) one releases_by_number.
+  static constexpr int kBatch = 50;
+  void load_many(int t, bool batched) {
+    const std::int64_t i = calls_[slot(t)]++;
+    std::vector<std::string> numbers;
+    for (int k = 0; k < kBatch; ++k) numbers.push_back(number_of(static_cast<int>((i * 7919 + t * 104729 + k * 131) % releases_)));
+    check(nodes_.pick(t, i).read([&](ReadTx& tx) {
+      std::size_t loaded = 0;
+      if (batched) {
+        for (const auto& r : tx.releases_by_number(numbers)) loaded += r.transitions.size() == 4 ? 1 : 0;
+      } else {
+        for (const auto& n : numbers) {
+          auto r = tx.release(n);
+          loaded += r && r->transitions.size() == 4 ? 1 : 0;
+        }
+      }
+      if (loaded != numbers.size()) throw std::runtime_error("release loads: wrong aggregates");
+      return ok_status();
+    }));
+  }
 
  private:
   static std::size_t slot(int t) { return static_cast<std::size_t>(t) * 16; }  // a cache line apart
@@ -594,6 +616,12 @@ int run(const Args& args) {
             {{"SqliteStore", [&](int t) { sqlite_l.load(t); }},
              {"PgStore, one node", [&](int t) { one_l.load(t); }},
              {"PgStore, two nodes", [&](int t) { two_l.load(t); }}});
+    compare(args, fmt::format("(r4) {} aggregates in one read: release() each / releases_by_number", ReadLoad::kBatch),
+            r, raw_pg_read, raw_sqlite_read,
+            {{"SqliteStore, each", [&](int t) { sqlite_l.load_many(t, false); }},
+             {"SqliteStore, batched", [&](int t) { sqlite_l.load_many(t, true); }},
+             {"PgStore, one node, each", [&](int t) { one_l.load_many(t, false); }},
+             {"PgStore, one node, batched", [&](int t) { one_l.load_many(t, true); }}});
   }
   return 0;
 }
