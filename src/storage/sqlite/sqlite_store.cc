@@ -80,10 +80,12 @@ std::unique_ptr<Connection> SqliteStore::open_reader() {
 Status SqliteStore::read(const std::function<Status(ReadTx&)>& fn) {
   ReaderLease lease(*this);
   Connection& db = lease.conn();
-  db.exec("BEGIN");  // deferred: the snapshot is taken at the first read
+  // Deferred: the snapshot is taken at the first read. BEGIN and the closing ROLLBACK run from
+  // the connection's statement cache (parsed once per connection, not once per read).
+  if (int rc = db.try_run_cached("BEGIN"); rc != SQLITE_OK) sqlite::throw_sqlite(db.raw(), rc, "BEGIN");
   sqlite::SqliteTx tx(db);
   Status st = fn(tx);  // on exception, ~ReaderLease rolls back
-  db.rollback_quietly();
+  if (db.try_run_cached("ROLLBACK") != SQLITE_OK) db.rollback_quietly();
   return st;
 }
 
